@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The planton command. Loads the bundled CLI (dist/, built by `npm install`/`npm run build`).
+import module from "node:module";
+
+const [major] = process.versions.node.split(".").map(Number);
+if (major < 22) {
+  process.stderr.write(
+    `error: planton needs Node.js 22 or newer; this is ${process.version}\n  hint: install Node.js 22 (e.g. with nvm: nvm install 22)\n`,
+  );
+  process.exit(1);
+}
+module.enableCompileCache?.();
+const { run } = await import("../dist/planton.mjs");
+// exit explicitly: the engine's gRPC server and Kubernetes clients may keep handles open
+process.exit(await run(process.argv));

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Builds the binaries that planton's end-to-end tests run, from pinned Go modules, into a cache
+# folder outside the repository:
+#
+#   ${PLANTON_E2E_CACHE:-$HOME/.cache/planton-e2e}/
+#     bin/    pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager,
+#             kube-scheduler, etcd, kwok
+#     share/  pulumi-kubernetes/*.json (the provider's versioned schema and mapping) and
+#             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages), copied from the module cache
+#     stamps/ one file per tool; a tool is rebuilt only when its stamp is missing or different
+#
+# The pins live in test/e2e/cluster/<tool>/go.mod (one module per tool: their dependency
+# versions conflict). See test/e2e/cluster/README.md.
+#
+# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|kubernetes|etcd|kwok ...]
+#   no tool names: all of them. --force: rebuild even if the stamp matches.
+# Environment: PLANTON_E2E_CACHE (cache root), GOCACHE/GOMODCACHE (Go's own, respected).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SRC="$ROOT/test/e2e/cluster"
+CACHE="${PLANTON_E2E_CACHE:-$HOME/.cache/planton-e2e}"
+BIN="$CACHE/bin"
+SHARE="$CACHE/share"
+STAMPS="$CACHE/stamps"
+
+# Version under which the Kubernetes provider is registered: the one @pulumi/kubernetes (npm)
+# asks the engine for. The code is whatever test/e2e/cluster/provider/go.mod pins.
+K8S_PROVIDER_VERSION="4.34.2"
+
+ALL_TOOLS=(pulumi provider kubernetes etcd kwok)
+
+force=0
+tools=()
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    pulumi|provider|kubernetes|etcd|kwok) tools+=("$arg") ;;
+    *) echo "e2e-build: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+[ ${#tools[@]} -gt 0 ] || tools=("${ALL_TOOLS[@]}")
+
+command -v go >/dev/null || { echo "e2e-build: go is not on PATH" >&2; exit 1; }
+command -v jq >/dev/null || { echo "e2e-build: jq is not on PATH" >&2; exit 1; }
+
+# Static, path-free, VCS-free builds; go.sum must already be complete (no silent re-resolution).
+export CGO_ENABLED=0
+export GOFLAGS="-mod=readonly -buildvcs=false -trimpath"
+mkdir -p "$BIN" "$SHARE" "$STAMPS"
+
+log() { printf '[e2e-build] %s\n' "$*"; }
+
+# required version of module $2 in go.mod $1 (first "path version" match)
+modver() { awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$1"; }
+
+# stamp: what went into a build; the binaries are reused only if it is unchanged
+stamp_of() {
+  local tool="$1"; shift
+  {
+    echo "tool=$tool"
+    go env GOVERSION GOOS GOARCH
+    echo "GOFLAGS=$GOFLAGS CGO_ENABLED=$CGO_ENABLED"
+    printf '%s\n' "$@"
+    cat "$SRC/$tool/go.mod" "$SRC/$tool/go.sum"
+    if [ -f "$SRC/$tool/main.go" ]; then cat "$SRC/$tool/main.go"; fi
+  } | sha256sum | cut -d' ' -f1
+}
+
+# up_to_date TOOL STAMP FILE...: all files present and the stamp matches
+up_to_date() {
+  local tool="$1" stamp="$2"; shift 2
+  [ "$force" = 0 ] || return 1
+  [ -f "$STAMPS/$tool" ] && grep -qx "key=$stamp" "$STAMPS/$tool" || return 1
+  local f; for f in "$@"; do [ -e "$f" ] || return 1; done
+}
+
+write_stamp() {  # TOOL STAMP VERSION SECONDS
+  printf 'key=%s\nversion=%s\nseconds=%s\nbuilt=%s\n' "$2" "$3" "$4" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$STAMPS/$1"
+}
+
+# --- pulumi ------------------------------------------------------------------------------
+build_pulumi() {
+  local dir="$SRC/pulumi" ver
+  ver="$(modver "$dir/go.mod" github.com/pulumi/pulumi/pkg/v3)"
+  local ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$ver"
+  local tags="osusergo,grpcnotrace"
+  local stamp; stamp="$(stamp_of pulumi "$ldflags" "$tags")"
+  if up_to_date pulumi "$stamp" "$BIN/pulumi"; then log "pulumi $ver: up to date"; return; fi
+  log "pulumi $ver: building"
+  local t0=$SECONDS
+  (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  write_stamp pulumi "$stamp" "$ver" $((SECONDS - t0))
+  log "pulumi $ver: built in $((SECONDS - t0)) s ($("$BIN/pulumi" version))"
+}
+
+# --- pulumi-resource-kubernetes ----------------------------------------------------------
+build_provider() {
+  local dir="$SRC/provider" mod=github.com/pulumi/pulumi-kubernetes/provider/v4 ver
+  ver="$(modver "$dir/go.mod" "$mod")"
+  local ldflags="-s -w -X $mod/pkg/version.Version=$K8S_PROVIDER_VERSION"
+  local stamp; stamp="$(stamp_of provider "$ldflags" "$K8S_PROVIDER_VERSION")"
+  if up_to_date provider "$stamp" "$BIN/pulumi-resource-kubernetes"; then
+    log "pulumi-resource-kubernetes $K8S_PROVIDER_VERSION ($ver): up to date"; return
+  fi
+  log "pulumi-resource-kubernetes $K8S_PROVIDER_VERSION (module $ver): building"
+  local t0=$SECONDS
+  local moddir; moddir="$(cd "$dir" && go mod download -json "$mod" | jq -r .Dir)"
+  # Upstream's `go generate` step, done here: schema.json with "version" set, both JSON minified.
+  local data="$SHARE/pulumi-kubernetes"
+  mkdir -p "$data"
+  jq -c --arg v "$K8S_PROVIDER_VERSION" '.version = $v' \
+    "$moddir/cmd/pulumi-resource-kubernetes/schema.json" > "$data/schema-embed.json"
+  jq -c . "$moddir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" > "$data/terraform-mapping-embed.json"
+  # go:embed only reads files inside the package folder: build from a temporary copy.
+  local tmp; tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' RETURN
+  cp "$dir/go.mod" "$dir/go.sum" "$dir/main.go" "$data/schema-embed.json" "$data/terraform-mapping-embed.json" "$tmp/"
+  (cd "$tmp" && go build -ldflags "$ldflags" -o "$BIN/pulumi-resource-kubernetes" .)
+  write_stamp provider "$stamp" "$K8S_PROVIDER_VERSION (code: $mod@$ver)" $((SECONDS - t0))
+  log "pulumi-resource-kubernetes: built in $((SECONDS - t0)) s"
+}
+
+# --- kube-apiserver, kube-controller-manager, kube-scheduler -------------------------------
+build_kubernetes() {
+  local dir="$SRC/kubernetes" ver
+  ver="$(modver "$dir/go.mod" k8s.io/kubernetes)"
+  local major minor
+  major="$(echo "$ver" | sed -E 's/^v([0-9]+)\..*/\1/')"
+  minor="$(echo "$ver" | sed -E 's/^v[0-9]+\.([0-9]+)\..*/\1/')"
+  local stamp; stamp="$(stamp_of kubernetes "$ver")"
+  local bins=(kube-apiserver kube-controller-manager kube-scheduler)
+  if up_to_date kubernetes "$stamp" "${bins[@]/#/$BIN/}"; then log "kubernetes $ver: up to date"; return; fi
+  log "kubernetes $ver (${bins[*]}): building"
+  local t0=$SECONDS
+  # buildDate = the release's time from the proxy, so the output does not depend on today.
+  local date; date="$(cd "$dir" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)"
+  # Same variables as upstream hack/lib/version.sh (gitCommit is not known from the proxy).
+  local ldflags="-s -w" pkg key val
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    for kv in "gitVersion=$ver" "gitMajor=$major" "gitMinor=$minor" "gitTreeState=clean" "buildDate=$date"; do
+      key="${kv%%=*}"; val="${kv#*=}"
+      ldflags+=" -X $pkg.$key=$val"
+    done
+  done
+  # Upstream builds the control plane with CGO_ENABLED=0 and tags selinux,notest.
+  (cd "$dir" && go build -tags selinux,notest -ldflags "$ldflags" -o "$BIN/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
+  write_stamp kubernetes "$stamp" "$ver" $((SECONDS - t0))
+  log "kubernetes $ver: built in $((SECONDS - t0)) s ($("$BIN/kube-apiserver" --version))"
+}
+
+# --- etcd --------------------------------------------------------------------------------
+build_etcd() {
+  local dir="$SRC/etcd" ver
+  ver="$(modver "$dir/go.mod" go.etcd.io/etcd/server/v3)"
+  local ldflags="-s -w"
+  local stamp; stamp="$(stamp_of etcd "$ldflags")"
+  if up_to_date etcd "$stamp" "$BIN/etcd"; then log "etcd $ver: up to date"; return; fi
+  log "etcd $ver: building"
+  local t0=$SECONDS
+  (cd "$dir" && go build -ldflags "$ldflags" -o "$BIN/etcd" go.etcd.io/etcd/server/v3)
+  write_stamp etcd "$stamp" "$ver" $((SECONDS - t0))
+  log "etcd $ver: built in $((SECONDS - t0)) s ($("$BIN/etcd" --version | head -1))"
+}
+
+# --- kwok --------------------------------------------------------------------------------
+build_kwok() {
+  local dir="$SRC/kwok" mod=sigs.k8s.io/kwok ver
+  ver="$(modver "$dir/go.mod" "$mod")"
+  local ldflags="-s -w -X $mod/pkg/consts.Version=${ver#v}"
+  local stamp; stamp="$(stamp_of kwok "$ldflags")"
+  local stages="$SHARE/kwok/stages"
+  if up_to_date kwok "$stamp" "$BIN/kwok" "$stages/pod-ready.yaml"; then log "kwok $ver: up to date"; return; fi
+  log "kwok $ver: building"
+  local t0=$SECONDS
+  (cd "$dir" && go build -ldflags "$ldflags" -o "$BIN/kwok" "$mod/cmd/kwok")
+  # v0.8.0 has no built-in stages: take the ones kwokctl uses from the module.
+  local moddir; moddir="$(cd "$dir" && go list -m -f '{{.Dir}}' "$mod")"
+  rm -rf "$stages"; mkdir -p "$stages"
+  install -m 0644 "$moddir"/kustomize/stage/node/fast/node-initialize.yaml \
+    "$moddir"/kustomize/stage/node/heartbeat/node-heartbeat.yaml \
+    "$moddir"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    "$moddir"/kustomize/stage/pod/fast/pod-ready.yaml \
+    "$moddir"/kustomize/stage/pod/fast/pod-complete.yaml \
+    "$moddir"/kustomize/stage/pod/fast/pod-delete.yaml "$stages/"
+  write_stamp kwok "$stamp" "$ver" $((SECONDS - t0))
+  log "kwok $ver: built in $((SECONDS - t0)) s"
+}
+
+total0=$SECONDS
+for t in "${tools[@]}"; do "build_$t"; done
+log "done in $((SECONDS - total0)) s; $(du -sh "$BIN" | cut -f1) in $BIN"

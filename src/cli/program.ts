@@ -1,0 +1,209 @@
+import { Command, Option } from "commander";
+import pkg from "../../package.json" with { type: "json" };
+import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
+import type { CommandContext, GlobalOptions, Io } from "./io.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function manifestOptions(cmd: Command, multiple = false): Command {
+  return cmd
+    .addOption(
+      multiple
+        ? new Option("-f, --file <path...>", "manifest file(s); - reads standard input").makeOptionMandatory()
+        : new Option("-f, --file <path>", "manifest file; - reads standard input").makeOptionMandatory(),
+    )
+    .option(
+      "--set <path=value>",
+      "override a manifest field before validation (repeatable), e.g. spec.controlPlane.replicas=3",
+      collect,
+    );
+}
+
+function clusterOptions(cmd: Command): Command {
+  return cmd
+    .option("--context <name>", "kubeconfig context (overrides spec.targetCluster.context)")
+    .option("--kubeconfig <path>", "kubeconfig file (overrides spec.targetCluster.kubeconfig)")
+    .option("--stack <name>", "Pulumi stack name (default: metadata.name)")
+    .option(
+      "--backend <url>",
+      "state backend URL (default: $PULUMI_BACKEND_URL, else file://~/.planton/state)",
+    );
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
+}
+
+const exitCodes = `
+Exit codes:
+  0    success
+  1    the operation failed (cluster, engine, Helm)
+  2    the input is wrong: usage, unreadable or invalid manifest
+  3    preview --expect-no-changes found changes
+  130  interrupted; the engine was cancelled and the state lock released
+`;
+
+/**
+ * Declares every command, flag and example. Actions normalise options and lazily import their
+ * command module, so `--help`, `validate` and `render` never load the Pulumi SDK.
+ */
+export function createProgram(io: Io): Command {
+  const program = new Command("planton");
+  const context = (): CommandContext => {
+    const o = program.opts<{ color: ColorMode; verbose?: boolean; nonInteractive?: boolean }>();
+    const global: GlobalOptions = {
+      color: o.color,
+      verbose: o.verbose === true,
+      nonInteractive:
+        o.nonInteractive === true ||
+        (io.env.CI !== undefined && io.env.CI !== "" && io.env.CI !== "false") ||
+        !io.stdinIsTTY,
+    };
+    return {
+      io,
+      global,
+      err: createStyle(colorEnabled(global.color, io.stderrIsTTY, io.env)),
+      out: createStyle(colorEnabled(global.color, false, io.env) && global.color === "always"),
+    };
+  };
+
+  program
+    .description("Install and run the Istio service mesh on Kubernetes from one declarative manifest.")
+    .version(pkg.version, "--version", "print planton's version")
+    .addOption(
+      new Option("--color <when>", "colour output").choices(["auto", "always", "never"]).default("auto"),
+    )
+    .option("--non-interactive", "never prompt (implied when CI is set or standard input is not a terminal)")
+    .option("-v, --verbose", "more detail, including engine logs")
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      `${examples([
+        "planton validate -f istio.yaml",
+        "planton render -f istio.yaml -o json",
+        "planton preview -f istio.yaml --expect-no-changes",
+        "planton apply -f istio.yaml --yes",
+        "planton destroy -f istio.yaml",
+      ])}${exitCodes}`,
+    );
+  program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  manifestOptions(program.command("validate"), true)
+    .description("Check manifests without touching a cluster; print every problem with file:line:column.")
+    .addOption(
+      new Option("-o, --output <format>", "diagnostics format").choices(["text", "json"]).default("text"),
+    )
+    .addHelpText(
+      "after",
+      examples([
+        "planton validate -f istio.yaml",
+        "planton validate -f a.yaml -f b.yaml -o json",
+        "cat istio.yaml | planton validate -f -",
+        "planton validate -f istio.yaml --set spec.version=1.29.6",
+      ]),
+    )
+    .action(async (o) => (await import("./commands/validate.js")).validate(o, context()));
+
+  manifestOptions(program.command("render"))
+    .description("Print the install plan: Helm releases in order with chart, version, namespace and values.")
+    .addOption(new Option("-o, --output <format>", "plan format").choices(["yaml", "json"]).default("yaml"))
+    .option("--output-dir <dir>", "also write one values file per release plus plan.json, for GitOps tools")
+    .addHelpText(
+      "after",
+      examples([
+        "planton render -f istio.yaml",
+        "planton render -f istio.yaml -o json | jq '.releases[].name'",
+        "planton render -f istio.yaml --output-dir out/",
+      ]),
+    )
+    .action(async (o) => (await import("./commands/render.js")).render(o, context()));
+
+  clusterOptions(manifestOptions(program.command("preview")))
+    .description(
+      "Show what apply would change: per-release value changes and Pulumi's summary. Never prompts.",
+    )
+    .option("--json", "print the result as JSON on standard output")
+    .option("--expect-no-changes", "exit 3 when anything would change (drift check in CI)")
+    .option("--refresh", "refresh the state from the cluster first")
+    .addHelpText(
+      "after",
+      examples([
+        "planton preview -f istio.yaml",
+        "planton preview -f istio.yaml --expect-no-changes --refresh",
+        "planton preview -f istio.yaml --json",
+      ]),
+    )
+    .action(async (o) => (await import("./commands/engine.js")).preview(o, context()));
+
+  clusterOptions(manifestOptions(program.command("apply")))
+    .description("Preview, confirm, then install or upgrade Istio; shows progress per release and a summary.")
+    .option("-y, --yes", "apply without asking (required without a terminal)")
+    .option("--json", "print the result as JSON on standard output")
+    .option("--refresh", "refresh the state from the cluster first")
+    .option("--timeout <seconds>", "how long each release may take to become ready", "600")
+    .addHelpText(
+      "after",
+      examples([
+        "planton apply -f istio.yaml",
+        "planton apply -f istio.yaml --yes",
+        "planton apply -f istio.yaml --set spec.version=1.30.3 --yes",
+      ]),
+    )
+    .action(async (o) => (await import("./commands/engine.js")).apply(o, context()));
+
+  clusterOptions(manifestOptions(program.command("destroy")))
+    .description(
+      "Remove everything the stack installed, in reverse order, plus istiod's leftover webhooks. CRDs stay unless --purge-crds.",
+    )
+    .option("-y, --yes", "destroy without asking (required without a terminal)")
+    .option("--json", "print the result as JSON on standard output")
+    .option("--purge-crds", "also delete Istio's CRDs, and with them every Istio resource in the cluster")
+    .addHelpText(
+      "after",
+      examples(["planton destroy -f istio.yaml", "planton destroy -f istio.yaml --yes --purge-crds"]),
+    )
+    .action(async (o) => (await import("./commands/engine.js")).destroy(o, context()));
+
+  clusterOptions(manifestOptions(program.command("refresh")))
+    .description("Reconcile the stack's state with the cluster and report drift.")
+    .option("-y, --yes", "accept the refreshed state without asking")
+    .option("--json", "print the result as JSON on standard output")
+    .addHelpText("after", examples(["planton refresh -f istio.yaml --yes"]))
+    .action(async (o) => (await import("./commands/engine.js")).refresh(o, context()));
+
+  clusterOptions(manifestOptions(program.command("outputs")))
+    .description(
+      "Print the stack outputs: namespace, version, revisions, istiod service, gateways and addresses.",
+    )
+    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      examples([
+        "planton outputs -f istio.yaml",
+        "planton outputs -f istio.yaml -o json | jq -r .istiodService",
+      ]),
+    )
+    .action(async (o) => (await import("./commands/engine.js")).outputs(o, context()));
+
+  program
+    .command("schema")
+    .description("Print the manifest's JSON Schema, for editors (yaml-language-server).")
+    .addHelpText(
+      "after",
+      examples([
+        "planton schema > kubernetes-istio.schema.json",
+        "# then, first line of istio.yaml:",
+        "# yaml-language-server: $schema=./kubernetes-istio.schema.json",
+      ]),
+    )
+    .action(async () => (await import("./commands/schema.js")).printSchema(context()));
+
+  program
+    .command("version")
+    .description("Print planton's version, the default Istio version and the Pulumi SDK and CLI versions.")
+    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText("after", examples(["planton version", "planton version -o json"]))
+    .action(async (o) => (await import("./commands/version.js")).printVersion(o, context()));
+
+  return program;
+}

@@ -1,0 +1,250 @@
+import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
+import type {
+  KubernetesIstioGateway,
+  KubernetesIstioSpec,
+} from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+import { mergeValues, type Values } from "./merge.js";
+import { compareVersions } from "./versions.js";
+import type { ChartSource, Component, InstallPlan, PlannedGatewayInfo, PlannedRelease } from "./types.js";
+import { baseValues, cniValues, gatewayValues, istiodValues, ztunnelValues } from "./values.js";
+
+/** Namespaces every cluster has; never created or deleted by planton. */
+const builtInNamespaces = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
+
+/** How long a release may take; base has no workloads. */
+const timeouts: Record<Component, number> = { base: 300, istiod: 600, cni: 600, ztunnel: 600, gateway: 600 };
+
+/** Where a chart comes from, given `spec.charts.repository` (already resolved to an absolute directory when local). */
+export function chartSource(repository: string, chart: string, version: string): ChartSource {
+  if (repository.startsWith("oci://"))
+    return { type: "oci", ref: `${repository.replace(/\/+$/, "")}/${chart}` };
+  if (repository.includes("://")) return { type: "repository", url: repository.replace(/\/+$/, "") };
+  return { type: "archive", path: `${repository.replace(/\/+$/, "")}/${chart}-${version}.tgz` };
+}
+
+function helmValuesFor(spec: KubernetesIstioSpec, component: Component): Values {
+  const hv = spec.helmValues;
+  const struct = hv?.[component];
+  return struct === undefined ? {} : (struct as Values);
+}
+
+function activeGateways(list: KubernetesIstioGateway[]): KubernetesIstioGateway[] {
+  return list.filter((g) => g.enabled !== false);
+}
+
+/**
+ * Turns a valid manifest (defaults resolved by `loadManifest`) into the install plan. Pure: no
+ * I/O, no clock, no randomness; the same manifest always gives the same plan.
+ *
+ * Order: base → istiod (one per revision; the default revision's last, so the `default` tag
+ * moves out of one release before another takes it) → cni → ztunnel → gateways, then the
+ * mesh-wide PeerAuthentication. In ambient mode cni waits for istiod and ztunnel for cni;
+ * with CNI in sidecar mode, cni needs only base.
+ */
+export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
+  const spec = manifest.spec;
+  const ns = spec.namespace;
+  const repo = spec.charts?.repository ?? "";
+  const ambient = spec.profile === "ambient";
+  const cni = ambient || spec.cni?.enabled === true;
+
+  const revisions = spec.revisions.map((r) => ({
+    name: r.name,
+    version: r.version,
+    release: `istiod-${r.name}`,
+  }));
+  const defaultRev = revisions.find((r) => r.name === spec.defaultRevision) ?? revisions[0];
+  const meshVersion = defaultRev?.version ?? spec.version;
+  // CRDs go first at the newest version (Istio's canary flow upgrades base before the new istiod)
+  const baseVersion =
+    revisions
+      .map((r) => r.version)
+      .sort(compareVersions)
+      .at(-1) ?? spec.version;
+  const defaultIstiod = defaultRev?.release ?? "istiod";
+
+  const release = (
+    name: string,
+    component: Component,
+    chart: string,
+    version: string,
+    namespace: string,
+    dependsOn: string[],
+    values: Values,
+    helmWait = true,
+  ): PlannedRelease => ({
+    name,
+    component,
+    chart,
+    source: chartSource(repo, chart, version),
+    version,
+    namespace,
+    dependsOn,
+    values: mergeValues(values, helmValuesFor(spec, component)),
+    helmWait,
+    timeoutSeconds: timeouts[component],
+  });
+
+  const releases: PlannedRelease[] = [
+    release("istio-base", "base", "base", baseVersion, ns, [], baseValues(spec, defaultRev?.name ?? "")),
+  ];
+  if (revisions.length === 0) {
+    releases.push(
+      release(
+        "istiod",
+        "istiod",
+        "istiod",
+        spec.version,
+        ns,
+        ["istio-base"],
+        istiodValues({ spec, version: spec.version, revision: "", defaultTag: false, cni }),
+      ),
+    );
+  } else {
+    const others = revisions.filter((r) => r !== defaultRev);
+    for (const r of others) {
+      releases.push(
+        release(
+          r.release,
+          "istiod",
+          "istiod",
+          r.version,
+          ns,
+          ["istio-base"],
+          istiodValues({ spec, version: r.version, revision: r.name, defaultTag: false, cni }),
+        ),
+      );
+    }
+    if (defaultRev !== undefined) {
+      releases.push(
+        release(
+          defaultRev.release,
+          "istiod",
+          "istiod",
+          defaultRev.version,
+          ns,
+          ["istio-base", ...others.map((r) => r.release)],
+          istiodValues({
+            spec,
+            version: defaultRev.version,
+            revision: defaultRev.name,
+            defaultTag: true,
+            cni,
+          }),
+        ),
+      );
+    }
+  }
+  if (cni) {
+    releases.push(
+      release(
+        "istio-cni",
+        "cni",
+        "cni",
+        meshVersion,
+        ns,
+        ambient ? [defaultIstiod] : ["istio-base"],
+        cniValues(spec, meshVersion, defaultRev?.name ?? ""),
+      ),
+    );
+  }
+  if (ambient) {
+    releases.push(
+      release(
+        "ztunnel",
+        "ztunnel",
+        "ztunnel",
+        meshVersion,
+        ns,
+        ["istio-cni"],
+        ztunnelValues(spec, meshVersion, defaultRev?.name ?? ""),
+      ),
+    );
+  }
+
+  const gateways: PlannedGatewayInfo[] = [];
+  for (const [direction, list] of [
+    ["ingress", spec.ingressGateways],
+    ["egress", spec.egressGateways],
+  ] as const) {
+    for (const g of activeGateways(list)) {
+      const serviceType = g.service?.type ?? (direction === "ingress" ? "LoadBalancer" : "ClusterIP");
+      releases.push(
+        release(
+          g.name,
+          "gateway",
+          "gateway",
+          meshVersion,
+          g.namespace,
+          [defaultIstiod],
+          gatewayValues(spec, g),
+          serviceType !== "LoadBalancer",
+        ),
+      );
+      gateways.push({
+        name: g.name,
+        namespace: g.namespace,
+        direction,
+        serviceType,
+        service: `${g.name}.${g.namespace}.svc.cluster.local`,
+      });
+    }
+  }
+
+  const namespaceNames =
+    spec.createNamespace === false
+      ? []
+      : [...new Set([ns, ...gateways.map((g) => g.namespace)])].filter((n) => !builtInNamespaces.has(n));
+
+  const objects: InstallPlan["objects"] = [];
+  if (spec.mtls?.mode) {
+    objects.push({
+      id: "peer-authentication-default",
+      dependsOn: [defaultIstiod],
+      manifest: {
+        apiVersion: "security.istio.io/v1",
+        kind: "PeerAuthentication",
+        metadata: { name: "default", namespace: ns, labels: { "app.kubernetes.io/managed-by": "planton" } },
+        spec: { mtls: { mode: spec.mtls.mode } },
+      },
+    });
+  }
+
+  const istiodService = (rev: string) => `istiod${rev ? `-${rev}` : ""}.${ns}.svc:15012`;
+  return {
+    version: 1,
+    mesh: {
+      name: manifest.metadata.name,
+      namespace: ns,
+      version: meshVersion,
+      profile: spec.profile,
+      revisions: revisions.map((r) => ({
+        name: r.name,
+        version: r.version,
+        release: r.release,
+        istiodService: istiodService(r.name),
+      })),
+      defaultRevision: defaultRev?.name ?? "",
+      istiodService: istiodService(defaultRev?.name ?? ""),
+      gateways,
+    },
+    namespaces: namespaceNames.map((name) => ({
+      name,
+      labels: { "app.kubernetes.io/managed-by": "planton" },
+    })),
+    releases,
+    objects,
+    cleanup: {
+      webhookSelectors: ["app=sidecar-injector", "app=istiod", "istio.io/tag"],
+      configMapsInAllNamespaces: ["istio-ca-root-cert"],
+      controlPlaneObjects: [
+        { kind: "Secret", name: "istio-ca-secret" },
+        { kind: "ConfigMap", name: "istio-leader" },
+        { kind: "ConfigMap", name: "istio-namespace-controller-election" },
+        { kind: "ConfigMap", name: "istio-gateway-status-leader" },
+        { kind: "ConfigMap", name: "istio-gateway-deployment-default" },
+      ],
+      crdGroups: ["istio.io"],
+    },
+  };
+}

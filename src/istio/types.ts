@@ -1,0 +1,99 @@
+/**
+ * The install plan: plain, versioned JSON that says everything that will be installed. `render`
+ * prints it, `preview` diffs it, the Pulumi program draws it, and golden files pin it.
+ */
+export interface InstallPlan {
+  /** Format version of this document. */
+  version: 1;
+  /** Facts about the mesh that the stack outputs and the summary report. */
+  mesh: PlannedMesh;
+  /** Namespaces to create before any release (empty when `createNamespace: false`). */
+  namespaces: PlannedNamespace[];
+  /** Helm releases in a valid install order; `dependsOn` names only real prerequisites. */
+  releases: PlannedRelease[];
+  /** Kubernetes objects to apply after the releases they depend on. */
+  objects: PlannedObject[];
+  /** What istiod leaves behind at run time, removed by `destroy` after the releases. */
+  cleanup: PlannedCleanup;
+}
+
+export interface PlannedMesh {
+  name: string;
+  /** Control-plane namespace. */
+  namespace: string;
+  /** Istio version of the default revision (or of the only istiod). */
+  version: string;
+  profile: string;
+  revisions: { name: string; version: string; release: string; istiodService: string }[];
+  /** Revision that holds the `default` tag; empty for an unrevisioned install. */
+  defaultRevision: string;
+  /** In-cluster address of the default istiod. */
+  istiodService: string;
+  gateways: PlannedGatewayInfo[];
+}
+
+export interface PlannedGatewayInfo {
+  name: string;
+  namespace: string;
+  direction: "ingress" | "egress";
+  serviceType: string;
+  /** In-cluster DNS name of its Service. */
+  service: string;
+}
+
+export interface PlannedNamespace {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** Where a chart comes from. */
+export type ChartSource =
+  | { type: "repository"; url: string }
+  | { type: "oci"; ref: string }
+  | { type: "archive"; path: string };
+
+export type Component = "base" | "istiod" | "cni" | "ztunnel" | "gateway";
+
+export interface PlannedRelease {
+  /** Helm release name; a gateway's is exactly the gateway's name. */
+  name: string;
+  component: Component;
+  /** Chart name in Istio's repository. */
+  chart: string;
+  source: ChartSource;
+  /** Chart version, which is also the Istio version. */
+  version: string;
+  namespace: string;
+  /** Names of releases that must be installed (and ready) first. */
+  dependsOn: string[];
+  /** Helm values, exactly as sent to the chart. */
+  values: Record<string, unknown>;
+  /** Wait for readiness the way `helm --wait` does. Off for LoadBalancer gateways, whose Service
+   *  may never get an address (kind, bare metal); their Deployment is waited for separately. */
+  helmWait: boolean;
+  /** How long the release may take to install or upgrade, in seconds. */
+  timeoutSeconds: number;
+}
+
+export interface PlannedObject {
+  /** Stable name for this object in the plan, e.g. `peer-authentication-default`. */
+  id: string;
+  dependsOn: string[];
+  manifest: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+    spec: Record<string, unknown>;
+  };
+}
+
+export interface PlannedCleanup {
+  /** Label selectors of webhook configurations istiod or istioctl may create outside Helm. */
+  webhookSelectors: string[];
+  /** ConfigMaps istiod writes into every namespace. */
+  configMapsInAllNamespaces: string[];
+  /** Objects istiod creates in its own namespace (kind/name). */
+  controlPlaneObjects: { kind: "Secret" | "ConfigMap" | "Lease"; name: string }[];
+  /** Istio's CRD group suffix, for `--purge-crds`. */
+  crdGroups: string[];
+}

@@ -1,0 +1,141 @@
+/**
+ * Messages and hints for protovalidate rules, keyed by rule id. A rule id from a standard rule
+ * (`string.pattern`) is refined by the field it fired on, since "does not match regex" says
+ * nothing useful to a person.
+ */
+export interface Wording {
+  message?: string;
+  hint?: string;
+}
+
+const dnsLabel: Wording = {
+  message:
+    "must be a DNS-1123 label: lower-case letters, digits and `-`, starting and ending with a letter or digit",
+  hint: "for example `istio-system` or `production-mesh`",
+};
+
+/** Field-specific wording: canonical path suffix (without list indices) → wording per rule id. */
+const byField: Record<string, Record<string, Wording>> = {
+  "metadata.name": {
+    "string.pattern": { ...dnsLabel, hint: "for example `production-mesh`" },
+    "string.min_len": {
+      message: "is required",
+      hint: "name the mesh, e.g. `metadata: {name: production-mesh}`",
+    },
+    "string.max_len": {
+      message: "is longer than 53 characters",
+      hint: "shorten it; it names the stack and appears in resource names",
+    },
+  },
+  "spec.namespace": { "string.pattern": dnsLabel, "string.max_len": dnsLabel },
+  namespace: { "string.pattern": dnsLabel, "string.max_len": dnsLabel },
+  name: {
+    "string.pattern": dnsLabel,
+    "string.min_len": { message: "is required", hint: "name the gateway, e.g. `istio-ingressgateway`" },
+  },
+  "spec.version": {
+    "string.pattern": { message: "must be MAJOR.MINOR.PATCH", hint: 'quote it, e.g. version: "1.30.3"' },
+  },
+  version: {
+    "string.pattern": { message: "must be MAJOR.MINOR.PATCH", hint: 'quote it, e.g. version: "1.30.3"' },
+    "string.min_len": { message: "is required", hint: 'e.g. {name: 1-30-3, version: "1.30.3"}' },
+  },
+  "spec.revisions.name": {
+    "string.pattern": {
+      ...dnsLabel,
+      hint: "revision names end up in Service names: use `1-30-3`, not `1.30.3`",
+    },
+    "string.not_in": {
+      message: "`default` is reserved",
+      hint: "name revisions after their version, e.g. `1-30-3`",
+    },
+    "string.max_len": {
+      message: "is longer than 46 characters",
+      hint: "istiod is named istiod-<revision>, which must fit in 53 characters",
+    },
+  },
+  "spec.images.tag": {
+    "string.pattern": {
+      message: "is not a valid image tag",
+      hint: "letters, digits, `_`, `.` and `-`, e.g. 1.30.3-distroless",
+    },
+  },
+  "spec.images.hub": {
+    "string.pattern": { message: "must not contain spaces", hint: "e.g. registry.example.com/istio" },
+  },
+  "spec.images.pull_secrets": {
+    "string.pattern": { message: "must be the name of a Secret", hint: "e.g. regcred" },
+  },
+  "spec.mesh_config.trust_domain": {
+    "string.pattern": { message: "is not a valid trust domain", hint: "e.g. cluster.local" },
+  },
+};
+
+/** Wording by rule id alone. */
+const byRule: Record<string, Wording> = {
+  "string.const": { hint: "use apiVersion: kubernetes.project-planton.org/v1 and kind: KubernetesIstio" },
+  "string.in": { hint: "use one of the values listed" },
+  required: { message: "is required" },
+  "int32.gte_lte": { hint: "use a whole number from 1 to 100" },
+  "double.gte_lte": { hint: "use a number from 0 to 100" },
+  "spec.version_with_revisions": { hint: "remove version; each revision names its own version" },
+  "spec.resources_conflict": { hint: "move the values into controlPlane.resources and remove container" },
+  "spec.ambient_requires_cni": { hint: "remove cni.enabled, or set it to true" },
+  "spec.default_revision_unknown": { hint: "use the name of one of spec.revisions" },
+  "spec.default_revision_required": {
+    hint: "set defaultRevision to the revision that should own the `default` tag",
+  },
+  "spec.gateway_names_unique": {
+    hint: "rename one of the gateways; the name is its Helm release and Service name",
+  },
+  "revisions.unique_names": { hint: "give each revision its own name, e.g. 1-29-6 and 1-30-3" },
+  "target_cluster.credential_id_unsupported": {
+    hint: "remove it and set targetCluster.context to a context of your kubeconfig",
+  },
+  "target_cluster.cluster_kind_unsupported": {
+    hint: "remove it and set targetCluster.context to a context of your kubeconfig",
+  },
+  "target_cluster.context_and_cluster_name": { hint: "remove clusterName" },
+  "control_plane.replicas_and_autoscaling": {
+    hint: "remove autoscaling for a fixed count, or replicas to autoscale",
+  },
+  "gateway.replicas_and_autoscaling": {
+    hint: "remove autoscaling for a fixed count, or replicas to autoscale",
+  },
+  "autoscaling.min_above_max": { hint: "lower minReplicas or raise maxReplicas (defaults: 1 and 5)" },
+  "images.hub_scheme": { hint: "drop the scheme, e.g. registry.example.com/istio" },
+  "charts.repository_scheme": {
+    hint: "use https://…, http://…, oci://… or a local directory of chart archives",
+  },
+};
+
+/** Wording for a violation of `ruleId` at `path` (canonical). */
+export function wordingFor(ruleId: string, path: string): Wording {
+  const bare = path.replace(/\[[^\]]*\]/g, "");
+  const candidates = Object.keys(byField)
+    .filter((k) => bare === k || bare.endsWith(`.${k}`))
+    .sort((a, b) => b.length - a.length);
+  for (const k of candidates) {
+    const w = byField[k]?.[ruleId];
+    if (w !== undefined) return { ...byRule[ruleId], ...w };
+  }
+  return byRule[ruleId] ?? {};
+}
+
+/**
+ * Message-level CEL rules fire on the message; these say which of its fields to point at, so
+ * the diagnostic lands on the line to change.
+ */
+export const pointAtField: Record<string, string> = {
+  "spec.version_with_revisions": "revisions",
+  "spec.resources_conflict": "control_plane.resources",
+  "spec.ambient_requires_cni": "cni.enabled",
+  "spec.default_revision_unknown": "default_revision",
+  "spec.default_revision_required": "revisions",
+  "target_cluster.credential_id_unsupported": "kubernetes_credential_id",
+  "target_cluster.cluster_kind_unsupported": "cluster_kind",
+  "target_cluster.context_and_cluster_name": "cluster_name",
+  "control_plane.replicas_and_autoscaling": "autoscaling",
+  "gateway.replicas_and_autoscaling": "autoscaling",
+  "autoscaling.min_above_max": "min_replicas",
+};

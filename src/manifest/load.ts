@@ -1,0 +1,117 @@
+import { dirname, resolve } from "node:path";
+import { fromJson } from "@bufbuild/protobuf";
+import {
+  type KubernetesIstio,
+  KubernetesIstioSchema,
+  type KubernetesIstioValid,
+} from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
+import { resolveDefaults } from "../istio/defaults.js";
+import { decodeDocument } from "./decode.js";
+import { type Diagnostic, type Position, sortDiagnostics } from "./diagnostic.js";
+import { applyOverride, parseOverride } from "./overrides.js";
+import { parseManifestYaml } from "./parse.js";
+import { checkSemantics, resolveChartDirectory } from "./semantic.js";
+import { readManifestSource } from "./source.js";
+import { validateRules } from "./validate.js";
+
+/** What to load: a path (or `-` for standard input) and `--set` overrides. */
+export interface LoadOptions {
+  file: string;
+  overrides?: string[];
+  readStdin?: () => Buffer;
+}
+
+/** A valid manifest with every default resolved, or every problem found in it. */
+export type LoadResult =
+  | { kind: "ok"; manifest: KubernetesIstioValid; file: string; manifestDir: string; warnings: Diagnostic[] }
+  | { kind: "invalid"; diagnostics: Diagnostic[] };
+
+const norm = (s: string) => s.replace(/_/g, "").toLowerCase();
+
+/** True when `path` is `prefix` or lies below it. */
+function under(path: string, prefix: string): boolean {
+  const p = norm(path);
+  const q = norm(prefix);
+  return p === q || p.startsWith(`${q}.`) || p.startsWith(`${q}[`);
+}
+
+/**
+ * Loads a manifest: reads it, parses YAML keeping positions, applies `--set` overrides, accepts
+ * Project Planton's spelling, decodes it into the generated type, validates it (protovalidate
+ * rules, then the semantic checks) and resolves defaults. Every problem, in any step, is a
+ * diagnostic with file, line, column and field path; all of them are reported in one run,
+ * sorted by position. Throws only `UsageError` for a malformed `--set`.
+ */
+export function loadManifest(options: LoadOptions): LoadResult {
+  const overrides = (options.overrides ?? []).map(parseOverride);
+  const source = readManifestSource(options.file, options.readStdin);
+  if (source.kind === "invalid") return { kind: "invalid", diagnostics: [source.diagnostic] };
+  const parsed = parseManifestYaml(source.text, source.file);
+  if (parsed.kind === "invalid") return { kind: "invalid", diagnostics: sortDiagnostics(parsed.diagnostics) };
+  const { doc, lines } = parsed;
+  for (const o of overrides) applyOverride(doc, o);
+
+  const position = (offset: number | undefined): Position => {
+    const p = lines.linePos(offset ?? 0);
+    return { file: source.file, line: p.line, column: p.col };
+  };
+  const decoded = decodeDocument(doc, lines, source.file, KubernetesIstioSchema);
+  const diagnostics = [...decoded.diagnostics];
+
+  let message: KubernetesIstio | undefined;
+  try {
+    message = fromJson(KubernetesIstioSchema, decoded.json);
+  } catch (err) {
+    // decodeDocument reports everything fromJson would reject; this is a safety net
+    diagnostics.push({
+      severity: "error",
+      code: "decode.error",
+      message: `cannot be read: ${(err as Error).message}`,
+      path: "",
+      ...position(0),
+      hint: "run `planton schema` for the expected shape",
+    });
+  }
+  if (message !== undefined) {
+    const badPaths = decoded.diagnostics.map((d) => d.path);
+    const later = [
+      ...validateRules(message, decoded.index, position),
+      ...checkSemantics(
+        message,
+        decoded.index,
+        position,
+        options.file === "-" ? process.cwd() : dirname(resolve(options.file)),
+      ),
+    ].filter((d) => !badPaths.some((p) => p !== "" && under(d.path, p)));
+    diagnostics.push(...later);
+  }
+
+  for (const d of diagnostics) {
+    const o = overrides.find((x) => under(d.path, x.display));
+    if (o !== undefined) {
+      d.file = `--set ${o.arg}`;
+      d.line = 1;
+      d.column = o.display.length + 2;
+    }
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  if (message === undefined || sorted.some((d) => d.severity === "error"))
+    return { kind: "invalid", diagnostics: sorted };
+  const valid = message as KubernetesIstioValid;
+  resolveDefaults(valid, {
+    ingressGateways: decoded.index.has("spec.ingress_gateways"),
+    egressGateways: decoded.index.has("spec.egress_gateways"),
+  });
+  const manifestDir = options.file === "-" ? process.cwd() : dirname(resolve(options.file));
+  const charts = valid.spec.charts;
+  if (charts !== undefined && !charts.repository.includes("://")) {
+    charts.repository = resolveChartDirectory(charts.repository, manifestDir);
+  }
+  return {
+    kind: "ok",
+    manifest: valid,
+    file: source.file,
+    manifestDir,
+    warnings: sorted,
+  };
+}

@@ -1,0 +1,182 @@
+import { existsSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import type { KubernetesIstio } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
+import type { KubernetesIstioResources } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+import {
+  compareVersions,
+  minimumIstioVersion,
+  minorDistance,
+  newestKnownVersion,
+  parseVersion,
+} from "../istio/versions.js";
+import type { NodeRef } from "./decode.js";
+import type { Diagnostic, Position } from "./diagnostic.js";
+import { locatePath } from "./locate.js";
+import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
+
+/** Requests the charts apply when the manifest sets none (istio-charts.md §4.2, §5.2, §4.3). */
+const chartDefaultRequests = {
+  istiod: { cpu: "500m", memory: "2048Mi" },
+  gateway: { cpu: "100m", memory: "128Mi" },
+  proxy: { cpu: "100m", memory: "128Mi" },
+} as const;
+
+interface Ctx {
+  index: Map<string, NodeRef>;
+  position: (offset: number | undefined) => Position;
+  out: Diagnostic[];
+}
+
+function report(
+  ctx: Ctx,
+  path: string,
+  code: string,
+  message: string,
+  hint: string,
+  severity: "error" | "warning" = "error",
+): void {
+  const where = locatePath(ctx.index, path);
+  const pos = ctx.position(where.offset);
+  ctx.out.push({ severity, code, message, path: where.display, hint, ...pos });
+}
+
+function checkResources(
+  ctx: Ctx,
+  r: KubernetesIstioResources | undefined,
+  path: string,
+  defaults: { cpu: string; memory: string },
+): void {
+  if (r === undefined) return;
+  const parsed: Record<string, QuantityResult | undefined> = {};
+  for (const side of ["requests", "limits"] as const) {
+    const list = r[side];
+    if (list === undefined) continue;
+    for (const [kind, parse] of [
+      ["cpu", parseCpu],
+      ["memory", parseMemory],
+    ] as const) {
+      const text = list[kind];
+      if (text === "") continue;
+      const q = parse(text);
+      parsed[`${side}.${kind}`] = q;
+      if (q.kind === "invalid") report(ctx, `${path}.${side}.${kind}`, `quantity.${kind}`, q.message, q.hint);
+    }
+  }
+  for (const kind of ["cpu", "memory"] as const) {
+    const limit = parsed[`limits.${kind}`];
+    if (limit?.kind !== "ok") continue;
+    const explicit = parsed[`requests.${kind}`];
+    const request = explicit ?? (kind === "cpu" ? parseCpu(defaults.cpu) : parseMemory(defaults.memory));
+    if (request.kind !== "ok" || request.value <= limit.value) continue;
+    const limitText = r.limits?.[kind] ?? "";
+    if (explicit !== undefined) {
+      report(
+        ctx,
+        `${path}.requests.${kind}`,
+        "quantity.request_above_limit",
+        `request ${r.requests?.[kind]} is greater than the limit ${limitText}`,
+        `lower the request or raise the limit`,
+      );
+    } else {
+      report(
+        ctx,
+        `${path}.limits.${kind}`,
+        "quantity.limit_below_default_request",
+        `limit ${limitText} is below the chart's default ${kind} request ${defaults[kind]}`,
+        `also set ${path.split(".").at(-1)}.requests.${kind} to at most ${limitText}`,
+      );
+    }
+  }
+}
+
+function checkVersion(ctx: Ctx, version: string, path: string): void {
+  if (parseVersion(version) === undefined) return; // the pattern rule already reported it
+  if (compareVersions(version, minimumIstioVersion) < 0) {
+    report(
+      ctx,
+      path,
+      "version.too_old",
+      `Istio ${version} is older than ${minimumIstioVersion}, the oldest planton installs`,
+      `use ${minimumIstioVersion} or newer`,
+    );
+  } else if (compareVersions(version, newestKnownVersion()) > 0) {
+    report(
+      ctx,
+      path,
+      "version.untested",
+      `Istio ${version} is newer than ${newestKnownVersion()}, the newest this release of planton was tested with`,
+      "it may work; check the charts' release notes, or upgrade planton",
+      "warning",
+    );
+  }
+}
+
+/** Expands `~` and resolves a local chart directory against the manifest's folder. */
+export function resolveChartDirectory(repository: string, manifestDir: string): string {
+  if (repository.startsWith("~/")) return join(homedir(), repository.slice(2));
+  return isAbsolute(repository) ? repository : resolve(manifestDir, repository);
+}
+
+/**
+ * Checks the rules CEL cannot express well: Kubernetes quantities and request ≤ limit (also
+ * against the charts' default requests), version bounds and revision skew, and that a local
+ * chart repository exists. Returns errors and warnings.
+ */
+export function checkSemantics(
+  m: KubernetesIstio,
+  index: Map<string, NodeRef>,
+  position: (offset: number | undefined) => Position,
+  manifestDir: string,
+): Diagnostic[] {
+  const ctx: Ctx = { index, position, out: [] };
+  const spec = m.spec;
+  if (spec === undefined) return [];
+  checkResources(ctx, spec.container?.resources, "spec.container.resources", chartDefaultRequests.istiod);
+  checkResources(
+    ctx,
+    spec.controlPlane?.resources,
+    "spec.control_plane.resources",
+    chartDefaultRequests.istiod,
+  );
+  checkResources(ctx, spec.proxy?.resources, "spec.proxy.resources", chartDefaultRequests.proxy);
+  for (const [list, path] of [
+    [spec.ingressGateways, "spec.ingress_gateways"],
+    [spec.egressGateways, "spec.egress_gateways"],
+  ] as const) {
+    list.forEach((g, i) => {
+      checkResources(ctx, g.resources, `${path}[${i}].resources`, chartDefaultRequests.gateway);
+    });
+  }
+  if (spec.version !== "") checkVersion(ctx, spec.version, "spec.version");
+  spec.revisions.forEach((r, i) => {
+    checkVersion(ctx, r.version, `spec.revisions[${i}].version`);
+  });
+  const versions = spec.revisions.map((r) => r.version).filter((v) => parseVersion(v) !== undefined);
+  for (const [i, r] of spec.revisions.entries()) {
+    const far = versions.find((v) => minorDistance(v, r.version) > 1);
+    if (far !== undefined && compareVersions(r.version, far) > 0) {
+      report(
+        ctx,
+        `spec.revisions[${i}].version`,
+        "revisions.skew",
+        `${r.version} is more than one minor version from ${far}`,
+        "Istio supports revisions at most one minor version apart; go through the version in between",
+      );
+    }
+  }
+  const repo = spec.charts?.repository ?? "";
+  if (repo !== "" && !repo.includes("://")) {
+    const dir = resolveChartDirectory(repo, manifestDir);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      report(
+        ctx,
+        "spec.charts.repository",
+        "charts.repository_missing",
+        `${dir} is not a directory`,
+        "use an http(s):// or oci:// repository URL, or a directory holding the chart archives (base-<version>.tgz, …)",
+      );
+    }
+  }
+  return ctx.out;
+}

@@ -1,0 +1,67 @@
+import { createValidator, type Validator } from "@bufbuild/protovalidate";
+import { type KubernetesIstio, KubernetesIstioSchema } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
+import { childPath, type NodeRef } from "./decode.js";
+import type { Diagnostic, Position } from "./diagnostic.js";
+import { pointAtField, wordingFor } from "./hints.js";
+import { canonicalPath, locatePath } from "./locate.js";
+
+let validator: Validator | undefined;
+
+/** Finds the second gateway that reuses a name, across ingress and egress lists. */
+function duplicateGatewayPath(m: KubernetesIstio): string | undefined {
+  const seen = new Set<string>();
+  const lists = [
+    ["spec.ingress_gateways", m.spec?.ingressGateways ?? []],
+    ["spec.egress_gateways", m.spec?.egressGateways ?? []],
+  ] as const;
+  for (const [path, list] of lists) {
+    for (const [i, g] of list.entries()) {
+      if (seen.has(g.name)) return `${path}[${i}].name`;
+      seen.add(g.name);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Runs the proto's protovalidate rules (field rules and CEL rules) and turns each violation into
+ * a diagnostic at the offending key, in the manifest's own spelling, with a hint.
+ */
+export function validateRules(
+  message: KubernetesIstio,
+  index: Map<string, NodeRef>,
+  position: (offset: number | undefined) => Position,
+): Diagnostic[] {
+  validator ??= createValidator();
+  const result = validator.validate(KubernetesIstioSchema, message);
+  if (result.kind === "valid") return [];
+  if (result.kind === "error") {
+    const pos = position(0);
+    return [
+      {
+        severity: "error",
+        code: "validation.error",
+        message: `could not be validated: ${result.error.message}`,
+        path: "",
+        ...pos,
+      },
+    ];
+  }
+  return result.violations.map((v) => {
+    let path = canonicalPath(v.field);
+    const point = pointAtField[v.ruleId];
+    if (point !== undefined) path = childPath(path, point);
+    if (v.ruleId === "spec.gateway_names_unique") path = duplicateGatewayPath(message) ?? path;
+    const where = locatePath(index, path);
+    const wording = wordingFor(v.ruleId, path);
+    const d: Diagnostic = {
+      severity: "error",
+      code: v.ruleId,
+      message: wording.message ?? v.message,
+      path: where.display,
+      ...position(where.offset),
+    };
+    if (wording.hint !== undefined) d.hint = wording.hint;
+    return d;
+  });
+}
