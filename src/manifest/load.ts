@@ -57,6 +57,9 @@ export function loadManifest(options: LoadOptions): LoadResult {
   };
   const decoded = decodeDocument(doc, lines, source.file, KubernetesIstioSchema);
   const diagnostics = [...decoded.diagnostics];
+  // a problem with the document as a whole (not a map, alias bomb) makes field checks noise
+  if (diagnostics.some((d) => d.path === ""))
+    return { kind: "invalid", diagnostics: sortDiagnostics(diagnostics.filter((d) => d.path === "")) };
 
   let message: KubernetesIstio | undefined;
   try {

@@ -60,8 +60,8 @@ export function validateRules(
       message: wording.message ?? v.message,
       path: where.display,
       ...position(where.offset),
+      hint: wording.hint ?? "run `planton schema` to see what this field accepts",
     };
-    if (wording.hint !== undefined) d.hint = wording.hint;
     return d;
   });
 }

@@ -1,0 +1,34 @@
+import { run } from "../../src/main.js";
+import type { Io } from "../../src/cli/io.js";
+
+/** What a CLI run printed and returned. @internal */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs planton in-process with captured streams, no terminal, and the given stdin. @internal */
+export async function runCli(
+  args: string[],
+  options: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+    stdinIsTTY: false,
+    stderrIsTTY: false,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    cwd: options.cwd ?? process.cwd(),
+    readStdin: () =>
+      typeof options.stdin === "string" ? Buffer.from(options.stdin) : (options.stdin ?? Buffer.alloc(0)),
+  };
+  const code = await run(["node", "planton", ...args], io);
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,298 @@
+import { header } from "../../helpers/load.js";
+
+/**
+ * One manifest per rule of shared/design/manifest.md (and per rule of the proto), each breaking
+ * exactly that rule. `⟦` marks where the diagnostic must point; `path` is the field path in the
+ * manifest's own spelling.
+ */
+export interface RuleCase {
+  name: string;
+  yaml: string;
+  code: string;
+  path: string;
+  severity?: "error" | "warning";
+  overrides?: string[];
+}
+
+const spec = (body: string) => `${header}spec:\n${body}`;
+
+export const ruleCases: RuleCase[] = [
+  {
+    name: "apiVersion must be exact",
+    yaml: `⟦apiVersion: v1\nkind: KubernetesIstio\nmetadata:\n  name: m\nspec: {}\n`,
+    code: "string.const",
+    path: "apiVersion",
+  },
+  {
+    name: "kind must be exact",
+    yaml: `apiVersion: kubernetes.project-planton.org/v1\n⟦kind: Istio\nmetadata:\n  name: m\nspec: {}\n`,
+    code: "string.const",
+    path: "kind",
+  },
+  {
+    name: "metadata.name is a DNS-1123 label",
+    yaml: `apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesIstio\nmetadata:\n  ⟦name: Prod_Mesh\nspec: {}\n`,
+    code: "string.pattern",
+    path: "metadata.name",
+  },
+  {
+    name: "metadata.name fits release names",
+    yaml: `apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesIstio\nmetadata:\n  ⟦name: ${"a".repeat(54)}\nspec: {}\n`,
+    code: "string.max_len",
+    path: "metadata.name",
+  },
+  {
+    name: "metadata.name is required",
+    yaml: `apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesIstio\n⟦metadata:\n  labels: {a: b}\nspec: {}\n`,
+    code: "string.min_len",
+    path: "metadata.name",
+  },
+  {
+    name: "spec is required",
+    yaml: `⟦apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesIstio\nmetadata:\n  name: m\nstatus: {}\n`,
+    code: "required",
+    path: "spec",
+  },
+  {
+    name: "version is MAJOR.MINOR.PATCH (unquoted 1.30 stays 1.30)",
+    yaml: spec("  ⟦version: 1.30\n"),
+    code: "string.pattern",
+    path: "spec.version",
+  },
+  {
+    name: "version is at least 1.24.0",
+    yaml: spec('  ⟦version: "1.23.9"\n'),
+    code: "version.too_old",
+    path: "spec.version",
+  },
+  {
+    name: "version newer than known is a warning",
+    yaml: spec('  ⟦version: "1.31.0"\n'),
+    code: "version.untested",
+    path: "spec.version",
+    severity: "warning",
+  },
+  {
+    name: "version and revisions are exclusive",
+    yaml: spec('  version: "1.30.3"\n  ⟦revisions:\n    - {name: a, version: "1.30.3"}\n'),
+    code: "spec.version_with_revisions",
+    path: "spec.revisions",
+  },
+  {
+    name: "cpu quantity",
+    yaml: spec("  controlPlane:\n    resources:\n      requests:\n        ⟦cpu: 1.5 cores\n"),
+    code: "quantity.cpu",
+    path: "spec.controlPlane.resources.requests.cpu",
+  },
+  {
+    name: "memory quantity rejects GB",
+    yaml: spec("  controlPlane:\n    resources:\n      requests:\n        ⟦memory: 2GB\n"),
+    code: "quantity.memory",
+    path: "spec.controlPlane.resources.requests.memory",
+  },
+  {
+    name: "negative quantity",
+    yaml: spec("  proxy:\n    resources:\n      limits:\n        ⟦cpu: -1\n"),
+    code: "quantity.cpu",
+    path: "spec.proxy.resources.limits.cpu",
+  },
+  {
+    name: "request above limit",
+    yaml: spec(
+      "  controlPlane:\n    resources:\n      requests:\n        ⟦memory: 4Gi\n      limits:\n        memory: 2Gi\n",
+    ),
+    code: "quantity.request_above_limit",
+    path: "spec.controlPlane.resources.requests.memory",
+  },
+  {
+    name: "limit below the chart's default request",
+    yaml: spec("  controlPlane:\n    resources:\n      limits:\n        ⟦cpu: 200m\n"),
+    code: "quantity.limit_below_default_request",
+    path: "spec.controlPlane.resources.limits.cpu",
+  },
+  {
+    name: "control plane replicas and autoscaling are exclusive",
+    yaml: spec("  controlPlane:\n    replicas: 2\n    ⟦autoscaling: {maxReplicas: 4}\n"),
+    code: "control_plane.replicas_and_autoscaling",
+    path: "spec.controlPlane.autoscaling",
+  },
+  {
+    name: "gateway replicas and autoscaling are exclusive",
+    yaml: spec(
+      "  ingressGateways:\n    - name: gw\n      replicas: 2\n      ⟦autoscaling: {maxReplicas: 4}\n",
+    ),
+    code: "gateway.replicas_and_autoscaling",
+    path: "spec.ingressGateways[0].autoscaling",
+  },
+  {
+    name: "minReplicas <= maxReplicas",
+    yaml: spec("  controlPlane:\n    autoscaling:\n      ⟦minReplicas: 6\n      maxReplicas: 3\n"),
+    code: "autoscaling.min_above_max",
+    path: "spec.controlPlane.autoscaling.minReplicas",
+  },
+  {
+    name: "replicas at least 1",
+    yaml: spec("  controlPlane:\n    ⟦replicas: 0\n"),
+    code: "int32.gte_lte",
+    path: "spec.controlPlane.replicas",
+  },
+  {
+    name: "replicas at most 100",
+    yaml: spec("  ingressGateways:\n    - name: gw\n      ⟦replicas: 101\n"),
+    code: "int32.gte_lte",
+    path: "spec.ingressGateways[0].replicas",
+  },
+  {
+    name: "container.resources and controlPlane.resources are exclusive",
+    yaml: spec(
+      "  container:\n    resources: {requests: {cpu: 1}}\n  controlPlane:\n    ⟦resources: {requests: {cpu: 1}}\n",
+    ),
+    code: "spec.resources_conflict",
+    path: "spec.controlPlane.resources",
+  },
+  {
+    name: "gateway names are unique",
+    yaml: spec("  ingressGateways:\n    - name: gw\n  egressGateways:\n    - ⟦name: gw\n"),
+    code: "spec.gateway_names_unique",
+    path: "spec.egressGateways[0].name",
+  },
+  {
+    name: "gateway names are DNS labels",
+    yaml: spec("  ingressGateways:\n    - ⟦name: Ingress.GW\n"),
+    code: "string.pattern",
+    path: "spec.ingressGateways[0].name",
+  },
+  {
+    name: "gateway namespaces are DNS labels",
+    yaml: spec("  egressGateways:\n    - name: eg\n      ⟦namespace: Egress\n"),
+    code: "string.pattern",
+    path: "spec.egressGateways[0].namespace",
+  },
+  {
+    name: "namespace is a DNS label",
+    yaml: spec("  ⟦namespace: istio_system\n"),
+    code: "string.pattern",
+    path: "spec.namespace",
+  },
+  {
+    name: "ambient forces CNI on",
+    yaml: spec("  profile: ambient\n  cni:\n    ⟦enabled: false\n"),
+    code: "spec.ambient_requires_cni",
+    path: "spec.cni.enabled",
+  },
+  {
+    name: "profile is one of four",
+    yaml: spec("  ⟦profile: production\n"),
+    code: "string.in",
+    path: "spec.profile",
+  },
+  {
+    name: "tracing sampling within 0..100",
+    yaml: spec("  meshConfig:\n    ⟦tracingSamplingPercent: 150\n"),
+    code: "double.gte_lte",
+    path: "spec.meshConfig.tracingSamplingPercent",
+  },
+  {
+    name: "images.hub has no scheme",
+    yaml: spec("  images:\n    ⟦hub: https://registry.example.com/istio\n"),
+    code: "images.hub_scheme",
+    path: "spec.images.hub",
+  },
+  {
+    name: "charts.repository scheme",
+    yaml: spec("  charts:\n    ⟦repository: ftp://mirror/charts\n"),
+    code: "charts.repository_scheme",
+    path: "spec.charts.repository",
+  },
+  {
+    name: "charts.repository directory exists",
+    yaml: spec("  charts:\n    ⟦repository: /nonexistent/planton-charts\n"),
+    code: "charts.repository_missing",
+    path: "spec.charts.repository",
+  },
+  {
+    name: "revision names are unique",
+    yaml: spec(
+      '  ⟦revisions:\n    - {name: a, version: "1.30.3"}\n    - {name: a, version: "1.29.6"}\n  defaultRevision: a\n',
+    ),
+    code: "revisions.unique_names",
+    path: "spec.revisions",
+  },
+  {
+    name: "revision names are DNS labels",
+    yaml: spec('  revisions:\n    - {⟦name: 1.30.3, version: "1.30.3"}\n'),
+    code: "string.pattern",
+    path: "spec.revisions[0].name",
+  },
+  {
+    name: "revision needs a version",
+    yaml: spec("  revisions:\n    - ⟦{name: a}\n"),
+    code: "string.min_len",
+    path: "spec.revisions[0].version",
+  },
+  {
+    name: "defaultRevision names a revision",
+    yaml: spec('  revisions:\n    - {name: a, version: "1.30.3"}\n  ⟦defaultRevision: b\n'),
+    code: "spec.default_revision_unknown",
+    path: "spec.defaultRevision",
+  },
+  {
+    name: "defaultRevision required with two revisions",
+    yaml: spec('  ⟦revisions:\n    - {name: a, version: "1.30.3"}\n    - {name: b, version: "1.29.6"}\n'),
+    code: "spec.default_revision_required",
+    path: "spec.revisions",
+  },
+  {
+    name: "revisions at most one minor apart",
+    yaml: spec(
+      '  revisions:\n    - {name: a, version: "1.28.10"}\n    - {name: b, ⟦version: "1.30.3"}\n  defaultRevision: a\n',
+    ),
+    code: "revisions.skew",
+    path: "spec.revisions[1].version",
+  },
+  { name: "unknown key", yaml: spec("  ⟦profle: default\n"), code: "key.unknown", path: "spec.profle" },
+  {
+    name: "wrong type",
+    yaml: spec("  controlPlane:\n    replicas: ⟦three\n"),
+    code: "type.mismatch",
+    path: "spec.controlPlane.replicas",
+  },
+  {
+    name: "service type",
+    yaml: spec("  ingressGateways:\n    - name: gw\n      service:\n        ⟦type: External\n"),
+    code: "string.in",
+    path: "spec.ingressGateways[0].service.type",
+  },
+  { name: "mtls mode", yaml: spec("  mtls:\n    ⟦mode: ON\n"), code: "string.in", path: "spec.mtls.mode" },
+  {
+    name: "Project Planton credential id is refused",
+    yaml: spec("  target_cluster:\n    ⟦kubernetes_credential_id: local-kind\n"),
+    code: "target_cluster.credential_id_unsupported",
+    path: "spec.target_cluster.kubernetes_credential_id",
+  },
+  {
+    name: "Project Planton cluster kind is refused",
+    yaml: spec("  targetCluster:\n    ⟦clusterKind: GcpGkeCluster\n"),
+    code: "target_cluster.cluster_kind_unsupported",
+    path: "spec.targetCluster.clusterKind",
+  },
+  {
+    name: "context and clusterName are exclusive",
+    yaml: spec("  targetCluster:\n    context: a\n    ⟦clusterName: b\n"),
+    code: "target_cluster.context_and_cluster_name",
+    path: "spec.targetCluster.clusterName",
+  },
+  {
+    name: "image pull secret names",
+    yaml: spec("  images:\n    pullSecrets: [⟦Reg Cred]\n"),
+    code: "string.pattern",
+    path: "spec.images.pullSecrets[0]",
+  },
+  {
+    name: "--set values are validated and point at the flag",
+    yaml: spec("  profile: minimal\n"),
+    code: "int32.gte_lte",
+    path: "spec.controlPlane.replicas",
+    overrides: ["spec.controlPlane.replicas=0"],
+  },
+];
