@@ -120,8 +120,8 @@ export function istiodValues(input: IstiodInput): Values {
 
 /** Values of the `base` chart (§3): CRDs and the default-revision validator, failing closed. */
 export function baseValues(spec: KubernetesIstioSpec, defaultRevision: string): Values {
+  // no `profile`: base reads nothing from the demo or ambient profiles (the fidelity tests check)
   return compact({
-    profile: helmProfile(spec.profile),
     defaultRevision: defaultRevision || "default",
     global: {
       istioNamespace: spec.namespace,
@@ -136,7 +136,7 @@ export function cniValues(spec: KubernetesIstioSpec, version: string, revision: 
   return compact({
     profile: helmProfile(spec.profile),
     revision: revision || undefined,
-    global: { istioNamespace: spec.namespace, ...globalImages(spec, version) },
+    global: globalImages(spec, version),
   });
 }
 
@@ -162,8 +162,8 @@ export function gatewayValues(spec: KubernetesIstioSpec, g: KubernetesIstioGatew
   const a = g.autoscaling;
   const svc = g.service;
   const annotations = svc && Object.keys(svc.annotations).length > 0 ? { ...svc.annotations } : undefined;
+  // no `profile`: the demo and ambient profiles change nothing in the gateway chart (§2.3)
   return compact({
-    profile: helmProfile(spec.profile),
     replicaCount: g.replicas,
     autoscaling:
       g.replicas !== undefined

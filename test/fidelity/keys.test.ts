@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { planIstio } from "../../src/istio/plan.js";
+import type { PlannedRelease } from "../../src/istio/types.js";
+import { loadManifest } from "../../src/manifest/load.js";
+import { validManifests } from "../helpers/paths.js";
+import { chartsDir, helmBinary, type K8sObject, renderRelease, serveFolder } from "./helm.js";
+
+/**
+ * No values key planton sets is silently ignored: for every distinct (chart, key path) that any
+ * plan sets, rendering with that one value changed must change the rendered objects (or be
+ * refused by the chart). The `values[-rev]` ConfigMap, a debug dump of all values, is left out
+ * of the comparison since it would make every key look used.
+ */
+
+type Leaf = { path: string[]; value: unknown };
+
+function leaves(v: unknown, path: string[] = []): Leaf[] {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    return Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]));
+  }
+  return [{ path, value: v }];
+}
+
+function changed(value: unknown, key: string): unknown {
+  if (typeof value === "boolean") return !value;
+  if (typeof value === "number") return value + 1;
+  if (Array.isArray(value)) return value.length > 0 ? [] : ["planton-test"];
+  if (key === "profile") return value === "demo" ? "ambient" : "demo";
+  if (typeof value === "string") return /^\d/.test(value) ? `9${value}` : `${value}x`;
+  return "planton-test";
+}
+
+function withValue(values: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
+  const copy = structuredClone(values);
+  let node = copy as Record<string, unknown>;
+  for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
+  node[path.at(-1) as string] = value;
+  return copy;
+}
+
+const meaningful = (objects: K8sObject[]) =>
+  JSON.stringify(objects.filter((o) => !(o.kind === "ConfigMap" && /^values(-.+)?$/.test(o.metadata.name))));
+
+let helm = "";
+let repo = "";
+let close: () => Promise<void> = async () => {};
+before(async () => {
+  helm = helmBinary();
+  const served = await serveFolder(chartsDir);
+  repo = served.url;
+  close = served.close;
+});
+after(() => close());
+
+// every distinct (chart, key) across all plans, with the first release that sets it
+const seen = new Map<string, { release: PlannedRelease; leaf: Leaf }>();
+for (const [, file] of validManifests()) {
+  const r = loadManifest({ file, overrides: ["spec.charts.repository=http://127.0.0.1:1"] });
+  if (r.kind !== "ok") continue;
+  for (const release of planIstio(r.manifest).releases) {
+    for (const leaf of leaves(release.values)) {
+      const id = `${release.chart}: ${leaf.path.join(".")}`;
+      if (!seen.has(id)) seen.set(id, { release, leaf });
+    }
+  }
+}
+
+describe("no values key planton sets is silently ignored by the charts", () => {
+  for (const [id, { release, leaf }] of [...seen.entries()].sort()) {
+    it(id, async () => {
+      const target = {
+        ...release,
+        source:
+          release.source.type === "archive" ? release.source : { type: "repository" as const, url: repo },
+      };
+      const base = await renderRelease(helm, target, repo);
+      const mutated = withValue(release.values, leaf.path, changed(leaf.value, leaf.path.at(-1) ?? ""));
+      let after: string;
+      try {
+        after = meaningful((await renderRelease(helm, target, repo, mutated)).objects);
+      } catch {
+        return; // the chart refused the changed value: it reads the key
+      }
+      assert.notEqual(
+        after,
+        meaningful(base.objects),
+        `changing ${leaf.path.join(".")} changed nothing in ${release.chart}`,
+      );
+    });
+  }
+});
