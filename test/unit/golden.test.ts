@@ -42,7 +42,7 @@ describe("Project Planton's KubernetesIstio manifests load unchanged", () => {
       assert.ok(spec.targetCluster?.clusterName, "target_cluster.cluster_name is read");
       const plan = planIstio(result.manifest);
       const istiod = plan.releases.find((r) => r.name === "istiod");
-      assert.deepEqual((istiod?.values.pilot as { resources: unknown }).resources, {
+      assert.deepEqual((istiod?.values.pilot as { resources?: unknown } | undefined)?.resources, {
         requests: {
           cpu: spec.container?.resources?.requests?.cpu,
           memory: spec.container?.resources?.requests?.memory,
