@@ -5,6 +5,9 @@
 // only by the commands that need a cluster, into their own chunk.
 import { build } from "esbuild";
 
+import { rmSync } from "node:fs";
+
+rmSync("dist", { recursive: true, force: true });
 await build({
   entryPoints: { planton: "src/main.ts" },
   outdir: "dist",

@@ -25,7 +25,6 @@ export function processIo(): Io {
  */
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
   const program = createProgram(io);
-  program.exitOverride();
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const style = createStyle(
     colorEnabled(

@@ -86,6 +86,9 @@ export function createProgram(io: Io): Command {
         "planton destroy -f istio.yaml",
       ])}${exitCodes}`,
     );
+  // set before the subcommands are declared, which copy these settings: commander must never
+  // call process.exit itself, so main.ts maps every outcome to an exit code in one place
+  program.exitOverride();
   program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   manifestOptions(program.command("validate"), true)
