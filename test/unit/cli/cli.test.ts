@@ -6,7 +6,20 @@ import { readFileSync } from "node:fs";
 import { runCli } from "../../helpers/cli.js";
 import { root, validManifests, yamlFiles } from "../../helpers/paths.js";
 
-const commands = ["validate", "render", "preview", "apply", "destroy", "refresh", "outputs", "schema", "version"];
+/** The start of an ANSI colour sequence (ESC [). */
+const ansiEscape = new RegExp(`${String.fromCharCode(27)}\\[`);
+
+const commands = [
+  "validate",
+  "render",
+  "preview",
+  "apply",
+  "destroy",
+  "refresh",
+  "outputs",
+  "schema",
+  "version",
+];
 
 describe("help", () => {
   it("planton --help lists every command, examples and exit codes", async () => {
@@ -46,16 +59,27 @@ describe("exit codes and streams", () => {
     assert.equal(r.stdout.trim().split("\n").length, files.length);
   });
   it("an invalid file among valid ones: exit 2, every file checked", async () => {
-    const r = await runCli(["validate", "-o", "json", "-f", `${root}/examples/dev.yaml`, `${root}/test/fixtures/manifests/invalid/typos.yaml`, `${root}/test/fixtures/manifests/invalid/units.yaml`]);
+    const r = await runCli([
+      "validate",
+      "-o",
+      "json",
+      "-f",
+      `${root}/examples/dev.yaml`,
+      `${root}/test/fixtures/manifests/invalid/typos.yaml`,
+      `${root}/test/fixtures/manifests/invalid/units.yaml`,
+    ]);
     assert.equal(r.code, 2);
     const files = new Set((JSON.parse(r.stdout) as { file: string }[]).map((d) => d.file));
     assert.equal(files.size, 2);
   });
   it("colour only when asked, and never with NO_COLOR", async () => {
     const bad = `${root}/test/fixtures/manifests/invalid/typos.yaml`;
-    assert.match((await runCli(["--color", "always", "validate", "-f", bad])).stderr, /\u001b\[/);
-    assert.doesNotMatch((await runCli(["validate", "-f", bad])).stderr, /\u001b\[/);
-    assert.doesNotMatch((await runCli(["validate", "-f", bad], { env: { NO_COLOR: "1", FORCE_COLOR: "1" } })).stderr, /\u001b\[/);
+    assert.match((await runCli(["--color", "always", "validate", "-f", bad])).stderr, ansiEscape);
+    assert.doesNotMatch((await runCli(["validate", "-f", bad])).stderr, ansiEscape);
+    assert.doesNotMatch(
+      (await runCli(["validate", "-f", bad], { env: { NO_COLOR: "1", FORCE_COLOR: "1" } })).stderr,
+      ansiEscape,
+    );
   });
   it("render prints YAML by default and JSON with -o json", async () => {
     const y = await runCli(["render", "-f", `${root}/examples/dev.yaml`]);
@@ -90,12 +114,19 @@ describe("planton schema", () => {
     }
     const typo = parse(readFileSync(`${root}/test/fixtures/manifests/invalid/typos.yaml`, "utf8"));
     assert.equal(validate(typo), false);
-    const badProfile = { ...parse(readFileSync(`${root}/examples/dev.yaml`, "utf8")), spec: { profile: "huge" } };
+    const badProfile = {
+      ...parse(readFileSync(`${root}/examples/dev.yaml`, "utf8")),
+      spec: { profile: "huge" },
+    };
     assert.equal(validate(badProfile), false);
   });
   it("examples point editors at the committed schema", () => {
     for (const [name, file] of yamlFiles("examples")) {
-      assert.match(readFileSync(file, "utf8"), /^# yaml-language-server: \$schema=\.\.\/schema\/kubernetes-istio\.v1\.json\n/, name);
+      assert.match(
+        readFileSync(file, "utf8"),
+        /^# yaml-language-server: \$schema=\.\.\/schema\/kubernetes-istio\.v1\.json\n/,
+        name,
+      );
     }
   });
 });

@@ -14,18 +14,39 @@ import { validManifests } from "../../helpers/paths.js";
  */
 const seeds = validManifests().map(([, f]) => parse(readFileSync(f, "utf8")) as unknown);
 
-type Op = { kind: "delete" | "swap" | "rename" | "unicode" | "huge" | "null" | "list"; at: number; pick: number };
+type Op = {
+  kind: "delete" | "swap" | "rename" | "unicode" | "huge" | "null" | "list";
+  at: number;
+  pick: number;
+};
 const op = fc.record({
-  kind: fc.constantFrom("delete", "swap", "rename", "unicode", "huge", "null", "list") as fc.Arbitrary<Op["kind"]>,
+  kind: fc.constantFrom("delete", "swap", "rename", "unicode", "huge", "null", "list") as fc.Arbitrary<
+    Op["kind"]
+  >,
   at: fc.nat(),
   pick: fc.nat(),
 });
-const weird = ["", "💥", "ǅ", "\u202e", "a".repeat(300), "1e309", "-0", "0x1F", "~", "null", "2Gi", "1.5 cores", "istio-system"];
+const weird = [
+  "",
+  "💥",
+  "ǅ",
+  "\u202e",
+  "a".repeat(300),
+  "1e309",
+  "-0",
+  "0x1F",
+  "~",
+  "null",
+  "2Gi",
+  "1.5 cores",
+  "istio-system",
+];
 const numbers = [0, -1, 2 ** 31, 2 ** 53, 1e308, -1e308, 0.5, 101];
 
 function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   if (Array.isArray(v)) return [prefix, ...v.flatMap((x, i) => paths(x, [...prefix, i]))];
-  if (typeof v === "object" && v !== null) return [prefix, ...Object.entries(v).flatMap(([k, x]) => paths(x, [...prefix, k]))];
+  if (typeof v === "object" && v !== null)
+    return [prefix, ...Object.entries(v).flatMap(([k, x]) => paths(x, [...prefix, k]))];
   return [prefix];
 }
 
@@ -91,11 +112,15 @@ describe("fuzzed manifests never crash validation", () => {
 
   it("300 mutated manifests through the CLI: exit 0 or 2, no stack trace", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(seeds.length - 1), fc.array(op, { minLength: 1, maxLength: 4 }), async (seed, ops) => {
-        const r = await runCli(["validate", "-f", "-"], { stdin: stringify(mutate(seeds[seed], ops)) });
-        assert.ok(r.code === 0 || r.code === 2, `exit ${r.code}: ${r.stderr}`);
-        assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
-      }),
+      fc.asyncProperty(
+        fc.nat(seeds.length - 1),
+        fc.array(op, { minLength: 1, maxLength: 4 }),
+        async (seed, ops) => {
+          const r = await runCli(["validate", "-f", "-"], { stdin: stringify(mutate(seeds[seed], ops)) });
+          assert.ok(r.code === 0 || r.code === 2, `exit ${r.code}: ${r.stderr}`);
+          assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+        },
+      ),
       { numRuns: 300, seed: 42 },
     );
   });

@@ -21,14 +21,29 @@ describe("--set overrides", () => {
     assert.equal(spec.createNamespace, false);
   });
   it("reaches into list items and appends at the end", () => {
-    const spec = load(`${header}spec:\n  ingressGateways:\n    - name: a\n`, ["spec.ingressGateways[0].replicas=2", "spec.ingressGateways[1].name=b"]);
-    assert.deepEqual(spec.ingressGateways.map((g) => [g.name, g.replicas]), [["a", 2], ["b", undefined]]);
+    const spec = load(`${header}spec:\n  ingressGateways:\n    - name: a\n`, [
+      "spec.ingressGateways[0].replicas=2",
+      "spec.ingressGateways[1].name=b",
+    ]);
+    assert.deepEqual(
+      spec.ingressGateways.map((g) => [g.name, g.replicas]),
+      [
+        ["a", 2],
+        ["b", undefined],
+      ],
+    );
   });
   it("an empty value unsets the field", () => {
     const spec = load(`${header}spec:\n  profile: demo\n`, ["spec.profile="]);
     assert.equal(spec.profile, "default");
   });
-  for (const bad of ["spec.version", "=3", "spec..x=1", "spec.ingressGateways[5].name=x", "spec.x=[unclosed"]) {
+  for (const bad of [
+    "spec.version",
+    "=3",
+    "spec..x=1",
+    "spec.ingressGateways[5].name=x",
+    "spec.x=[unclosed",
+  ]) {
     it(`rejects ${JSON.stringify(bad)} as a usage error`, () => {
       assert.throws(() => loadMarked(`${header}spec:\n  ingressGateways: []\n`, [bad]), UsageError);
     });
