@@ -143,7 +143,7 @@ export function createProgram(io: Io): Command {
     .option("-y, --yes", "apply without asking (required without a terminal)")
     .option("--json", "print the result as JSON on standard output")
     .option("--refresh", "refresh the state from the cluster first")
-    .option("--timeout <seconds>", "how long each release may take to become ready", "600")
+    .option("--timeout <seconds>", "how long each release may take to become ready (default: 600, base 300)")
     .addHelpText(
       "after",
       examples([
@@ -168,10 +168,9 @@ export function createProgram(io: Io): Command {
     .action(async (o) => (await import("./commands/engine.js")).destroy(o, context()));
 
   clusterOptions(manifestOptions(program.command("refresh")))
-    .description("Reconcile the stack's state with the cluster and report drift.")
-    .option("-y, --yes", "accept the refreshed state without asking")
+    .description("Reconcile the stack's state with the cluster and report drift. Changes no cluster object.")
     .option("--json", "print the result as JSON on standard output")
-    .addHelpText("after", examples(["planton refresh -f istio.yaml --yes"]))
+    .addHelpText("after", examples(["planton refresh -f istio.yaml", "planton refresh -f istio.yaml --json"]))
     .action(async (o) => (await import("./commands/engine.js")).refresh(o, context()));
 
   clusterOptions(manifestOptions(program.command("outputs")))
@@ -187,6 +186,12 @@ export function createProgram(io: Io): Command {
       ]),
     )
     .action(async (o) => (await import("./commands/engine.js")).outputs(o, context()));
+
+  clusterOptions(manifestOptions(program.command("unlock")))
+    .description("Remove a stack lock left behind by a killed planton or pulumi process.")
+    .option("--force", "also remove a lock whose process still seems to run")
+    .addHelpText("after", examples(["planton unlock -f istio.yaml", "planton unlock -f istio.yaml --force"]))
+    .action(async (o) => (await import("./commands/engine.js")).unlock(o, context()));
 
   program
     .command("schema")

@@ -1,0 +1,113 @@
+import type { InstallPlan } from "./types.js";
+import { compareVersions, minorDistance } from "./versions.js";
+
+/** What the stack recorded at its last apply: release name → chart version. */
+export type RecordedVersions = Record<string, { chart: string; version: string }>;
+
+/** A release whose version would move further than Istio supports in one step. */
+export interface SkewProblem {
+  release: string;
+  from: string;
+  to: string;
+  message: string;
+  hint: string;
+}
+
+/**
+ * Istio supports in-place upgrades (and downgrades) of one minor version at a time. Finds every
+ * release of the plan whose chart version moves more than one minor version from the version
+ * recorded in the stack. A revision installed fresh (no recorded release) is a canary and is
+ * not an in-place change. Pure.
+ */
+export function checkVersionSkew(plan: InstallPlan, recorded: RecordedVersions): SkewProblem[] {
+  const problems: SkewProblem[] = [];
+  for (const r of plan.releases) {
+    const before = recorded[r.name];
+    if (before === undefined || before.version === r.version) continue;
+    const distance = minorDistance(before.version, r.version);
+    if (distance <= 1) continue;
+    const up = compareVersions(r.version, before.version) > 0;
+    problems.push({
+      release: r.name,
+      from: before.version,
+      to: r.version,
+      message: `${r.name} would move from ${before.version} to ${r.version}, ${Number.isFinite(distance) ? `${distance} minor versions` : "across major versions"} in one step`,
+      hint: up
+        ? `Istio upgrades in place one minor version at a time: apply an intermediate version first (e.g. ${intermediate(before.version)}), or install the new version as a canary with spec.revisions`
+        : "Istio downgrades in place one minor version at a time; go back through the intermediate version",
+    });
+  }
+  return problems;
+}
+
+function intermediate(from: string): string {
+  const [major, minor] = from.split(".");
+  return `${major}.${Number(minor) + 1}.x`;
+}
+
+/** One changed Helm value, by dotted path. */
+export interface ValueChange {
+  path: string;
+  kind: "added" | "removed" | "changed";
+  before?: unknown;
+  after?: unknown;
+}
+
+/** What would change in one release, between the recorded stack and the plan. */
+export interface ReleaseChange {
+  release: string;
+  kind: "create" | "update" | "delete" | "same";
+  versionBefore?: string;
+  versionAfter?: string;
+  values: ValueChange[];
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Leaf-level differences between two value trees (lists compare whole). */
+export function diffValues(before: unknown, after: unknown, path = ""): ValueChange[] {
+  if (isMap(before) && isMap(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => {
+      const p = path === "" ? k : `${path}.${k}`;
+      if (!(k in before)) return [{ path: p, kind: "added" as const, after: after[k] }];
+      if (!(k in after)) return [{ path: p, kind: "removed" as const, before: before[k] }];
+      return diffValues(before[k], after[k], p);
+    });
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path, kind: "changed", before, after }];
+}
+
+/** Per-release changes between the recorded stack outputs and a plan. Pure. */
+export function diffReleases(
+  plan: InstallPlan,
+  recorded: Record<string, { version: string; values: Record<string, unknown> }>,
+): ReleaseChange[] {
+  const changes: ReleaseChange[] = plan.releases.map((r) => {
+    const before = recorded[r.name];
+    if (before === undefined)
+      return { release: r.name, kind: "create", versionAfter: r.version, values: diffValues({}, r.values) };
+    const values = diffValues(before.values, r.values);
+    const same = values.length === 0 && before.version === r.version;
+    return {
+      release: r.name,
+      kind: same ? "same" : "update",
+      versionBefore: before.version,
+      versionAfter: r.version,
+      values,
+    };
+  });
+  for (const name of Object.keys(recorded).sort()) {
+    if (!plan.releases.some((r) => r.name === name)) {
+      changes.push({
+        release: name,
+        kind: "delete",
+        versionBefore: recorded[name]?.version,
+        values: [],
+      } as ReleaseChange);
+    }
+  }
+  return changes;
+}

@@ -1,0 +1,92 @@
+import type { ReleaseChange, SkewProblem } from "../istio/upgrade.js";
+import type { StackOutputs } from "../pulumi/program.js";
+import type { Style } from "./style.js";
+
+const short = (v: unknown) => {
+  const s = JSON.stringify(v);
+  return s === undefined ? "undefined" : s.length > 80 ? `${s.slice(0, 77)}…` : s;
+};
+
+/** Per-release changes, the way `preview` shows them before Pulumi's summary. */
+export function renderReleaseChanges(changes: ReleaseChange[], style: Style): string {
+  const out: string[] = [];
+  for (const c of changes) {
+    if (c.kind === "same") {
+      out.push(`  ${style.dim("=")} ${c.release} ${style.dim(`${c.versionAfter} (no change)`)}`);
+      continue;
+    }
+    const sign =
+      c.kind === "create" ? style.green("+") : c.kind === "delete" ? style.red("-") : style.yellow("~");
+    const version =
+      c.kind === "update" && c.versionBefore !== c.versionAfter
+        ? `${c.versionBefore} → ${c.versionAfter}`
+        : (c.versionAfter ?? c.versionBefore ?? "");
+    out.push(`  ${sign} ${style.bold(c.release)} ${version}`);
+    if (c.kind === "update") {
+      for (const v of c.values) {
+        const body =
+          v.kind === "added"
+            ? `${style.green("+")} ${v.path}: ${short(v.after)}`
+            : v.kind === "removed"
+              ? `${style.red("-")} ${v.path}: ${short(v.before)}`
+              : `${style.yellow("~")} ${v.path}: ${short(v.before)} → ${short(v.after)}`;
+        out.push(`      ${body}`);
+      }
+    }
+  }
+  return out.length > 0 ? `Helm releases:\n${out.join("\n")}\n` : "";
+}
+
+/** Pulumi's change summary as one line: `2 to create, 1 to update, 5 unchanged`. */
+export function renderChangeSummary(
+  summary: Record<string, number> | undefined,
+  tense: "plan" | "done",
+): string {
+  const words: Record<string, [string, string]> = {
+    create: ["to create", "created"],
+    update: ["to update", "updated"],
+    replace: ["to replace", "replaced"],
+    delete: ["to delete", "deleted"],
+    same: ["unchanged", "unchanged"],
+  };
+  const parts = Object.entries(summary ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([op, n]) => `${n} ${words[op]?.[tense === "plan" ? 0 : 1] ?? op}`);
+  return parts.length > 0 ? parts.join(", ") : "nothing";
+}
+
+/** True when a Pulumi change summary has anything but unchanged resources. */
+export function hasChanges(summary: Record<string, number> | undefined): boolean {
+  return Object.entries(summary ?? {}).some(([op, n]) => op !== "same" && n > 0);
+}
+
+/** Stack outputs for people. */
+export function renderOutputs(o: StackOutputs, style: Style): string {
+  const lines = [
+    `${style.bold("namespace")}        ${o.namespace}`,
+    `${style.bold("version")}          ${o.version}`,
+    `${style.bold("istiod")}           ${o.istiodService}`,
+  ];
+  if (o.revisions.length > 0) {
+    lines.push(
+      `${style.bold("revisions")}        ${o.revisions.map((r) => `${r.name} (${r.version}${r.name === o.defaultRevision ? ", default" : ""})`).join(", ")}`,
+    );
+  }
+  for (const g of o.gateways) {
+    const addr =
+      g.serviceType === "LoadBalancer"
+        ? g.addresses.length > 0
+          ? g.addresses.join(", ")
+          : "address pending"
+        : "";
+    lines.push(
+      `${style.bold(`${g.direction} gateway`.padEnd(16))} ${g.name} → ${g.service} (${g.serviceType}${addr ? `, ${addr}` : ""})`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Version skew problems as an error message body. */
+export function renderSkew(problems: SkewProblem[]): string {
+  return problems.map((p) => p.message).join("; ");
+}

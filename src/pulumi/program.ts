@@ -1,0 +1,126 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
+import type { InstallPlan, PlannedRelease } from "../istio/types.js";
+
+/** The cluster the program talks to. The kubeconfig's contents go into state only as a secret. */
+export interface ClusterTarget {
+  kubeconfig: string;
+  context: string;
+}
+
+/** Stack outputs, shaped as the proto's KubernetesIstioStackOutputs (JSON names), plus what
+ *  `preview` needs to diff values and `apply` needs to check version skew. */
+export interface StackOutputs {
+  namespace: string;
+  version: string;
+  revisions: { name: string; version: string; istiodService: string }[];
+  defaultRevision: string;
+  istiodService: string;
+  gateways: {
+    name: string;
+    namespace: string;
+    direction: string;
+    service: string;
+    serviceType: string;
+    addresses: string[];
+  }[];
+  /** Per release: chart version and the values it was installed with. */
+  releases: Record<
+    string,
+    { chart: string; version: string; namespace: string; values: Record<string, unknown> }
+  >;
+}
+
+/** Chart and repository inputs of a `helm.v3.Release` for a planned chart source. */
+export function chartArgs(r: PlannedRelease): { chart: string; repositoryOpts?: { repo: string } } {
+  switch (r.source.type) {
+    case "repository":
+      return { chart: r.chart, repositoryOpts: { repo: r.source.url } };
+    case "oci":
+      return { chart: r.source.ref };
+    case "archive":
+      return { chart: r.source.path };
+  }
+}
+
+/**
+ * The inline Pulumi program for a plan. It draws the plan and decides nothing: one Namespace per
+ * planned namespace, one `helm.v3.Release` per planned release with the plan's chart, version,
+ * namespace, values, wait and timeout, `dependsOn` edges exactly as planned (plus the release's
+ * own namespace), the plan's objects as custom resources after their releases, and a Kubernetes
+ * provider bound to the target cluster. `timeoutSeconds` overrides every release's timeout.
+ */
+export function createIstioProgram(
+  plan: InstallPlan,
+  target: ClusterTarget,
+  options: { timeoutSeconds?: number } = {},
+): PulumiFn {
+  return async () => {
+    const provider = new k8s.Provider("cluster", {
+      kubeconfig: pulumi.secret(target.kubeconfig),
+      context: target.context,
+    });
+    const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    for (const ns of plan.namespaces) {
+      namespaces.set(
+        ns.name,
+        new k8s.core.v1.Namespace(ns.name, { metadata: { name: ns.name, labels: ns.labels } }, { provider }),
+      );
+    }
+    const releases = new Map<string, k8s.helm.v3.Release>();
+    for (const r of plan.releases) {
+      const deps: pulumi.Resource[] = r.dependsOn.map((name) => {
+        const dep = releases.get(name);
+        if (dep === undefined) throw new Error(`plan lists ${r.name} before its dependency ${name}`);
+        return dep;
+      });
+      const ns = namespaces.get(r.namespace);
+      if (ns !== undefined) deps.push(ns);
+      releases.set(
+        r.name,
+        new k8s.helm.v3.Release(
+          r.name,
+          {
+            name: r.name,
+            ...chartArgs(r),
+            version: r.version,
+            namespace: r.namespace,
+            values: r.values,
+            allowNullValues: true,
+            skipAwait: !r.helmWait,
+            timeout: options.timeoutSeconds ?? r.timeoutSeconds,
+            cleanupOnFail: true,
+            maxHistory: 10,
+          },
+          { provider, dependsOn: deps },
+        ),
+      );
+    }
+    for (const o of plan.objects) {
+      const deps = o.dependsOn
+        .map((name) => releases.get(name))
+        .filter((x): x is k8s.helm.v3.Release => x !== undefined);
+      new k8s.apiextensions.CustomResource(o.id, { ...o.manifest }, { provider, dependsOn: deps });
+    }
+    const outputs: StackOutputs = {
+      namespace: plan.mesh.namespace,
+      version: plan.mesh.version,
+      revisions: plan.mesh.revisions.map((r) => ({
+        name: r.name,
+        version: r.version,
+        istiodService: r.istiodService,
+      })),
+      defaultRevision: plan.mesh.defaultRevision,
+      istiodService: plan.mesh.istiodService,
+      gateways: plan.mesh.gateways.map((g) => ({ ...g, addresses: [] })),
+      releases: Object.fromEntries(
+        plan.releases.map((r) => [
+          r.name,
+          { chart: r.chart, version: r.version, namespace: r.namespace, values: r.values },
+        ]),
+      ),
+    };
+    return outputs;
+  };
+}
