@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import {
   CommandError,
   ConcurrentUpdateError,
@@ -20,6 +20,8 @@ import { type EngineSettings, projectName } from "./settings.js";
 /** Everything an engine operation needs besides the plan. */
 export interface EngineContext {
   settings: EngineSettings;
+  /** The environment planton was started with (PATH finds the Pulumi CLI). */
+  env: NodeJS.ProcessEnv;
   /** Told about slow one-time work (installing the CLI). */
   notify: (message: string) => void;
   onEvent?: (event: EngineEvent) => void;
@@ -50,10 +52,10 @@ async function locatePulumiCommand(
 ): Promise<PulumiCommand> {
   const found = findPulumiCli(env);
   try {
-    if (found !== undefined)
-      return await PulumiCommand.get(
-        found.source === "PATH" ? { skipVersionCheck: false } : { root: found.root },
-      );
+    // an absolute root (…/bin/pulumi) keeps the CLI the one found here, whatever the child's PATH
+    if (found !== undefined) {
+      return await PulumiCommand.get(basename(dirname(found.binary)) === "bin" ? { root: found.root } : {});
+    }
   } catch (err) {
     throw new DeployError(
       `the Pulumi CLI at ${found?.binary} does not work: ${(err as Error).message.split("\n")[0]}`,
@@ -82,7 +84,7 @@ async function locatePulumiCommand(
 }
 
 async function workspaceOptions(ctx: EngineContext) {
-  const pulumiCommand = await getPulumiCommand(process.env, ctx.notify);
+  const pulumiCommand = await getPulumiCommand(ctx.env, ctx.notify);
   return {
     pulumiCommand,
     projectSettings: {

@@ -82,6 +82,7 @@ async function prepare(o: EngineFlags, ctx: CommandContext): Promise<Prepared> {
   process.on("SIGINT", onSigint);
   const engine: EngineContext = {
     settings,
+    env: ctx.io.env,
     notify: (m) => ctx.io.stderr(`${m}\n`),
     signal: abort.signal,
     ...(ctx.global.verbose ? { onOutput: (t: string) => ctx.io.stderr(redact(t, settings)) } : {}),
@@ -309,7 +310,7 @@ export async function outputs(o: EngineFlags, ctx: CommandContext): Promise<void
     { stack: o.stack, backend: o.backend, manifestName: loaded.manifest.metadata.name },
     ctx.io.env,
   );
-  const engine: EngineContext = { settings, notify: (m) => ctx.io.stderr(`${m}\n`) };
+  const engine: EngineContext = { settings, env: ctx.io.env, notify: (m) => ctx.io.stderr(`${m}\n`) };
   const recorded = await readRecordedOutputs(engine);
   if (recorded === undefined)
     throw new DeployError(
@@ -329,6 +330,9 @@ export async function unlock(o: EngineFlags, ctx: CommandContext): Promise<void>
     { stack: o.stack, backend: o.backend, manifestName: loaded.manifest.metadata.name },
     ctx.io.env,
   );
-  const done = await unlockStack({ settings, notify: (m) => ctx.io.stderr(`${m}\n`) }, o.force === true);
+  const done = await unlockStack(
+    { settings, env: ctx.io.env, notify: (m) => ctx.io.stderr(`${m}\n`) },
+    o.force === true,
+  );
   ctx.io.stdout(done.length > 0 ? `${done.join("\n")}\n` : `stack ${settings.stack} was not locked\n`);
 }
