@@ -341,7 +341,7 @@ describe("without a Pulumi CLI", () => {
     // the built CLI, as users run it (the in-process runner would add tsx's start-up)
     const start = Date.now();
     const r = spawnSync(process.execPath, [join(root, "bin", "planton.mjs"), "preview", "-f", dev], {
-      env: { ...env, PATH: dirname(process.execPath) + ":/usr/bin:/bin" },
+      env: { ...env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
       encoding: "utf8",
     });
     const ms = Date.now() - start;
