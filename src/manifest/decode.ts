@@ -1,6 +1,17 @@
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { closest, distance } from "fastest-levenshtein";
-import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, type Pair } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+} from "yaml";
 import type { Diagnostic } from "./diagnostic.js";
 
 /** A JSON value as protobuf's `fromJson` reads it. */
@@ -67,7 +78,13 @@ class Decoder {
     private readonly file: string,
   ) {}
 
-  report(offset: number | undefined, path: string, code: string, message: string, hint?: string): void {
+  report(
+    offset: number | undefined,
+    path: string,
+    code: string,
+    message: string,
+    hint?: string | undefined,
+  ): void {
     const pos = this.lines.linePos(offset ?? 0);
     const d: Diagnostic = {
       severity: "error",
@@ -254,19 +271,7 @@ class Decoder {
           return undefined;
         }
         const out: JsonObject = {};
-        for (const pair of node.items as Pair[]) {
-          const keyNode = this.deref(pair.key, display);
-          if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
-            this.report(
-              this.offset(pair.key),
-              display,
-              "key.invalid",
-              "map keys must be plain text",
-              undefined,
-            );
-            continue;
-          }
-          const key = String(keyNode.source ?? keyNode.value);
+        for (const { pair, keyNode, key } of this.textKeys(node, display)) {
           const itemCanon = `${canon}[${JSON.stringify(key)}]`;
           const itemDisplay = `${display}.${key}`;
           this.index.set(itemCanon, {
@@ -287,6 +292,18 @@ class Decoder {
         }
         return out;
       }
+    }
+  }
+
+  /** The pairs of a free-form map whose keys are plain text, reporting any other key. */
+  private *textKeys(node: YAMLMap, display: string): Generator<{ pair: Pair; keyNode: Scalar; key: string }> {
+    for (const pair of node.items as Pair[]) {
+      const keyNode = this.deref(pair.key, display);
+      if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
+        this.report(this.offset(pair.key), display, "key.invalid", "map keys must be plain text");
+        continue;
+      }
+      yield { pair, keyNode, key: String(keyNode.source ?? keyNode.value) };
     }
   }
 
@@ -358,19 +375,7 @@ class Decoder {
     }
     if (isMap(node)) {
       const out: JsonObject = {};
-      for (const pair of node.items as Pair[]) {
-        const keyNode = this.deref(pair.key, display);
-        if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
-          this.report(
-            this.offset(pair.key),
-            display,
-            "key.invalid",
-            "map keys must be plain text",
-            undefined,
-          );
-          continue;
-        }
-        const key = String(keyNode.source ?? keyNode.value);
+      for (const { pair, key } of this.textKeys(node, display)) {
         const v = this.any(pair.value, `${display}.${key}`, depth + 1);
         if (v !== undefined) out[key] = v;
       }

@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { root, validManifests } from "../helpers/paths.js";
-import { chartsDir, find, helmBinary, type K8sObject, serveFolder } from "./helm.js";
+import { find, type K8sObject, useChartRepository } from "./helm.js";
 import { type RenderedPlan, renderManifest } from "./render-plan.js";
 
-let helm = "";
-let repo = "";
-let close: () => Promise<void> = async () => {};
-before(async () => {
-  helm = helmBinary();
-  const served = process.env.PLANTON_CHARTS_REPO
-    ? { url: process.env.PLANTON_CHARTS_REPO, close: async () => {} }
-    : await serveFolder(chartsDir);
-  repo = served.url;
-  close = served.close;
-});
-after(() => close());
+const charts = useChartRepository();
 
 const example = (name: string) => `${root}/examples/${name}.yaml`;
 const fixture = (name: string) => `${root}/test/fixtures/manifests/valid/${name}.yaml`;
@@ -36,8 +25,8 @@ describe("every example and fixture renders through the real charts", () => {
       if (name === "revisions-canary" && version === "1.29.6") continue; // names its own versions
       it(`${name} at ${version}`, async () => {
         const r = await renderManifest(
-          helm,
-          repo,
+          charts.helm,
+          charts.repo,
           file,
           name === "revisions-canary" ? [] : [`spec.version=${version}`],
         );
@@ -68,7 +57,7 @@ describe("every example and fixture renders through the real charts", () => {
 describe("examples/production.yaml installs what the manifest says", () => {
   let r: RenderedPlan;
   before(async () => {
-    r = await renderManifest(helm, repo, example("production"));
+    r = await renderManifest(charts.helm, charts.repo, example("production"));
   });
   it("istiod: 3 replicas, no HPA, requests 1000m/2Gi, a PDB, spread across nodes", () => {
     const istiod = r.releases.get("istiod") ?? [];
@@ -123,7 +112,7 @@ describe("examples/production.yaml installs what the manifest says", () => {
 
 describe("examples/dev.yaml and staging.yaml", () => {
   it("dev: no gateway, istiod requests 100m/256Mi", async () => {
-    const r = await renderManifest(helm, repo, example("dev"));
+    const r = await renderManifest(charts.helm, charts.repo, example("dev"));
     assert.deepEqual(
       r.plan.releases.map((x) => x.name),
       ["istio-base", "istiod"],
@@ -134,7 +123,7 @@ describe("examples/dev.yaml and staging.yaml", () => {
     });
   });
   it("staging: one istiod replica and one gateway replica, neither with a PDB; access logs", async () => {
-    const r = await renderManifest(helm, repo, example("staging"));
+    const r = await renderManifest(charts.helm, charts.repo, example("staging"));
     assert.equal(find(r.all, "Deployment", "istiod").spec.replicas, 1);
     assert.equal(find(r.all, "Deployment", "istio-ingressgateway").spec.replicas, 1);
     assert.equal(r.all.filter((o) => o.kind === "PodDisruptionBudget").length, 0);
@@ -148,7 +137,7 @@ describe("examples/dev.yaml and staging.yaml", () => {
 
 describe("profiles, CNI, revisions, images, mesh settings", () => {
   it("ambient: ztunnel and CNI DaemonSets, istiod in ambient mode", async () => {
-    const r = await renderManifest(helm, repo, fixture("profile-ambient"));
+    const r = await renderManifest(charts.helm, charts.repo, fixture("profile-ambient"));
     assert.deepEqual(
       r.plan.releases.map((x) => x.name),
       ["istio-base", "istiod", "istio-cni", "ztunnel"],
@@ -160,19 +149,19 @@ describe("profiles, CNI, revisions, images, mesh settings", () => {
     assert.match(find(r.all, "ConfigMap", "istio-cni-config").data.AMBIENT_ENABLED, /true/);
   });
   it("demo: an ingress and an egress gateway", async () => {
-    const r = await renderManifest(helm, repo, fixture("profile-demo"));
+    const r = await renderManifest(charts.helm, charts.repo, fixture("profile-demo"));
     find(r.all, "Deployment", "istio-ingressgateway");
     find(r.all, "Deployment", "istio-egressgateway");
     assert.match(mesh(r.all), /accessLogFile: \/dev\/stdout/);
   });
   it("CNI in sidecar mode: the node agent, and injection without the privileged init container", async () => {
-    const r = await renderManifest(helm, repo, fixture("cni-sidecar"));
+    const r = await renderManifest(charts.helm, charts.repo, fixture("cni-sidecar"));
     find(r.all, "DaemonSet", "istio-cni-node");
     const values = JSON.parse(find(r.all, "ConfigMap", "istio-sidecar-injector").data.values);
     assert.equal(values.pilot.cni.enabled, true);
   });
   it("revisions: two istiods, the default tag on the default revision, validation pointed at it", async () => {
-    const r = await renderManifest(helm, repo, fixture("revisions-canary"));
+    const r = await renderManifest(charts.helm, charts.repo, fixture("revisions-canary"));
     const old = r.releases.get("istiod-1-29-6") ?? [];
     const next = r.releases.get("istiod-1-30-3") ?? [];
     assert.equal(
@@ -199,7 +188,7 @@ describe("profiles, CNI, revisions, images, mesh settings", () => {
     );
   });
   it("hub override reaches every image and the injector; pull secrets in each chart's form", async () => {
-    const r = await renderManifest(helm, repo, fixture("hub-override"));
+    const r = await renderManifest(charts.helm, charts.repo, fixture("hub-override"));
     const inj = JSON.parse(find(r.all, "ConfigMap", "istio-sidecar-injector").data.values);
     assert.equal(inj.global.hub, "registry.example.com/istio");
     assert.equal(inj.global.tag, "1.30.3-custom");
@@ -214,7 +203,7 @@ describe("profiles, CNI, revisions, images, mesh settings", () => {
     assert.equal(find(r.all, "Service", "istio-ingressgateway").spec.type, "NodePort");
   });
   it("autoscaling: HPAs with the manifest's bounds, PDBs from two replicas, service settings", async () => {
-    const r = await renderManifest(helm, repo, fixture("autoscaling"));
+    const r = await renderManifest(charts.helm, charts.repo, fixture("autoscaling"));
     const hpa = find(r.all, "HorizontalPodAutoscaler", "istiod");
     assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [2, 6]);
     assert.equal(hpa.spec.metrics[0].resource.target.averageUtilization, 70);
@@ -228,12 +217,12 @@ describe("profiles, CNI, revisions, images, mesh settings", () => {
     assert.equal(svc.metadata.annotations?.["service.beta.kubernetes.io/aws-load-balancer-type"], "nlb");
   });
   it("single replicas get no PDB", async () => {
-    const r = await renderManifest(helm, repo, fixture("fixed-replicas-single"));
+    const r = await renderManifest(charts.helm, charts.repo, fixture("fixed-replicas-single"));
     assert.equal(r.all.filter((o) => o.kind === "PodDisruptionBudget").length, 0);
     assert.equal(r.all.filter((o) => o.kind === "HorizontalPodAutoscaler").length, 0);
   });
   it("mesh settings, sampling 0, identity and a custom namespace", async () => {
-    const r = await renderManifest(helm, repo, fixture("mesh-settings"));
+    const r = await renderManifest(charts.helm, charts.repo, fixture("mesh-settings"));
     const m = mesh(r.all);
     assert.match(m, /accessLogEncoding: JSON/);
     assert.match(m, /mode: REGISTRY_ONLY/);

@@ -3,6 +3,7 @@ import { createReadStream, existsSync, mkdtempSync, statSync, writeFileSync } fr
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
+import { after, before } from "node:test";
 import { parseAllDocuments } from "yaml";
 import type { PlannedRelease } from "../../src/istio/types.js";
 import { root } from "../helpers/paths.js";
@@ -129,4 +130,23 @@ export function find(objects: K8sObject[], kind: string, name: string): K8sObjec
     );
   }
   return o;
+}
+
+/**
+ * Registers before/after hooks that find Helm and serve the chart repository (or use
+ * PLANTON_CHARTS_REPO); read `helm` and `repo` inside tests. @internal
+ */
+export function useChartRepository(): { helm: string; repo: string } {
+  const state = { helm: "", repo: "" };
+  let close: () => Promise<void> = async () => {};
+  before(async () => {
+    state.helm = helmBinary();
+    const served = process.env.PLANTON_CHARTS_REPO
+      ? { url: process.env.PLANTON_CHARTS_REPO, close: async () => {} }
+      : await serveFolder(chartsDir);
+    state.repo = served.url;
+    close = served.close;
+  });
+  after(() => close());
+  return state;
 }

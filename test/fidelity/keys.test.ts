@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { planIstio } from "../../src/istio/plan.js";
 import type { PlannedRelease } from "../../src/istio/types.js";
 import { loadManifest } from "../../src/manifest/load.js";
 import { validManifests } from "../helpers/paths.js";
-import { chartsDir, helmBinary, type K8sObject, renderRelease, serveFolder } from "./helm.js";
+import { type K8sObject, renderRelease, useChartRepository } from "./helm.js";
 
 /**
  * No values key planton sets is silently ignored: for every distinct (chart, key path) that any
@@ -42,16 +42,7 @@ function withValue(values: Record<string, unknown>, path: string[], value: unkno
 const meaningful = (objects: K8sObject[]) =>
   JSON.stringify(objects.filter((o) => !(o.kind === "ConfigMap" && /^values(-.+)?$/.test(o.metadata.name))));
 
-let helm = "";
-let repo = "";
-let close: () => Promise<void> = async () => {};
-before(async () => {
-  helm = helmBinary();
-  const served = await serveFolder(chartsDir);
-  repo = served.url;
-  close = served.close;
-});
-after(() => close());
+const charts = useChartRepository();
 
 // every distinct (chart, key) across all plans, with the first release that sets it
 const seen = new Map<string, { release: PlannedRelease; leaf: Leaf }>();
@@ -72,13 +63,15 @@ describe("no values key planton sets is silently ignored by the charts", () => {
       const target = {
         ...release,
         source:
-          release.source.type === "archive" ? release.source : { type: "repository" as const, url: repo },
+          release.source.type === "archive"
+            ? release.source
+            : { type: "repository" as const, url: charts.repo },
       };
-      const base = await renderRelease(helm, target, repo);
+      const base = await renderRelease(charts.helm, target, charts.repo);
       const mutated = withValue(release.values, leaf.path, changed(leaf.value, leaf.path.at(-1) ?? ""));
       let after: string;
       try {
-        after = meaningful((await renderRelease(helm, target, repo, mutated)).objects);
+        after = meaningful((await renderRelease(charts.helm, target, charts.repo, mutated)).objects);
       } catch {
         return; // the chart refused the changed value: it reads the key
       }

@@ -2,22 +2,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { InstallPlan } from "../../src/istio/types.js";
 import { runCli } from "../helpers/cli.js";
 import { yamlFiles } from "../helpers/paths.js";
-import { chartsDir, helmBinary, helmTemplate, renderRelease, serveFolder } from "./helm.js";
+import { helmTemplate, renderRelease, useChartRepository } from "./helm.js";
 
-let helm = "";
-let repo = "";
-let close: () => Promise<void> = async () => {};
-before(async () => {
-  helm = helmBinary();
-  const served = await serveFolder(chartsDir);
-  repo = served.url;
-  close = served.close;
-});
-after(() => close());
+const charts = useChartRepository();
 
 describe("`planton render --output-dir` files render with helm template unchanged", () => {
   for (const [name, file] of yamlFiles("examples")) {
@@ -28,7 +19,7 @@ describe("`planton render --output-dir` files render with helm template unchange
         "-f",
         file,
         "--set",
-        `spec.charts.repository=${repo}`,
+        `spec.charts.repository=${charts.repo}`,
         "-o",
         "json",
         "--output-dir",
@@ -38,9 +29,14 @@ describe("`planton render --output-dir` files render with helm template unchange
       const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8")) as InstallPlan;
       assert.deepEqual(JSON.parse(r.stdout), plan, "stdout and plan.json agree");
       for (const release of plan.releases) {
-        const fromFile = await helmTemplate(helm, release, join(out, `${release.name}.values.yaml`), repo);
+        const fromFile = await helmTemplate(
+          charts.helm,
+          release,
+          join(out, `${release.name}.values.yaml`),
+          charts.repo,
+        );
         assert.ok(fromFile.ok, fromFile.ok ? "" : fromFile.error);
-        const fromPlan = await renderRelease(helm, release, repo);
+        const fromPlan = await renderRelease(charts.helm, release, charts.repo);
         assert.equal(
           fromFile.ok && fromFile.text,
           fromPlan.text,

@@ -102,6 +102,17 @@ async function prepare(o: EngineFlags, ctx: CommandContext): Promise<Prepared> {
   return { plan, engine, cluster, release: () => process.off("SIGINT", onSigint) };
 }
 
+/** Live progress on a terminal, plain lines elsewhere, engine text redacted. */
+function progressFor(p: Prepared, ctx: CommandContext) {
+  return createProgress({
+    live: ctx.io.stderrIsTTY && !ctx.global.nonInteractive,
+    write: ctx.io.stderr,
+    style: ctx.err,
+    verbose: ctx.global.verbose,
+    redact: (s) => redact(s, p.engine.settings),
+  });
+}
+
 function refuseSkew(plan: InstallPlan, recorded: StackOutputs | undefined): void {
   const problems = checkVersionSkew(plan, recorded?.releases ?? {});
   if (problems.length > 0)
@@ -190,13 +201,7 @@ export async function apply(o: EngineFlags, ctx: CommandContext): Promise<void> 
         o,
         ctx,
       );
-      const progress = createProgress({
-        live: ctx.io.stderrIsTTY && !ctx.global.nonInteractive,
-        write: ctx.io.stderr,
-        style: ctx.err,
-        verbose: ctx.global.verbose,
-        redact: (s) => redact(s, p.engine.settings),
-      });
+      const progress = progressFor(p, ctx);
       try {
         await runEngine(p.engine, () =>
           stack.up({ ...engineOptions(p.engine), onEvent: progress.onEvent, refresh: o.refresh === true }),
@@ -247,13 +252,7 @@ export async function destroy(o: EngineFlags, ctx: CommandContext): Promise<void
     );
     await confirm(`Destroy stack ${p.engine.settings.stack} in context "${p.cluster.context}"?`, o, ctx);
     const stack = await openStack(p.engine, p.plan, p.cluster);
-    const progress = createProgress({
-      live: ctx.io.stderrIsTTY && !ctx.global.nonInteractive,
-      write: ctx.io.stderr,
-      style: ctx.err,
-      verbose: ctx.global.verbose,
-      redact: (s) => redact(s, p.engine.settings),
-    });
+    const progress = progressFor(p, ctx);
     let summary: Record<string, number> = {};
     try {
       const r = await runEngine(p.engine, () =>
