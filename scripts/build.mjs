@@ -5,7 +5,8 @@
 // only by the commands that need a cluster, into their own chunk.
 import { build } from "esbuild";
 
-import { rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 
 rmSync("dist", { recursive: true, force: true });
 await build({
@@ -25,3 +26,28 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
 });
+
+// The startup snapshot for the offline commands (see src/snapshot.ts). Optional: where it cannot
+// be built, bin/planton runs dist/planton.mjs as usual.
+try {
+  await build({
+    entryPoints: ["src/snapshot.ts"],
+    outfile: "dist/snapshot/entry.cjs",
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node22",
+    external: ["@pulumi/*", "@kubernetes/client-node", "log-update"],
+    logLevel: "warning",
+  });
+  execFileSync(
+    process.execPath,
+    ["--snapshot-blob", "dist/snapshot/planton.blob", "--build-snapshot", "dist/snapshot/entry.cjs"],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  writeFileSync("dist/snapshot/node-version", `${process.version}\n`);
+} catch (err) {
+  process.stderr.write(
+    `warning: no start-up snapshot (${err.message.split("\n")[0]}); planton still works, only slower to start\n`,
+  );
+}

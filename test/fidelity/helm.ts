@@ -140,6 +140,11 @@ export function useChartRepository(): { helm: string; repo: string } {
   const state = { helm: "", repo: "" };
   let close: () => Promise<void> = async () => {};
   before(async () => {
+    if (!process.env.PLANTON_CHARTS_REPO && !existsSync(join(chartsDir, "index.yaml"))) {
+      throw new Error(
+        `no chart repository at ${chartsDir}: set PLANTON_CHARTS_DIR to a folder of chart archives with an index.yaml, or PLANTON_CHARTS_REPO to a repository URL`,
+      );
+    }
     state.helm = helmBinary();
     const served = process.env.PLANTON_CHARTS_REPO
       ? { url: process.env.PLANTON_CHARTS_REPO, close: async () => {} }
