@@ -6,7 +6,8 @@
 import { build } from "esbuild";
 
 import { execFileSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 
 rmSync("dist", { recursive: true, force: true });
 await build({
@@ -45,7 +46,11 @@ try {
     ["--snapshot-blob", "dist/snapshot/planton.blob", "--build-snapshot", "dist/snapshot/entry.cjs"],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
-  writeFileSync("dist/snapshot/node-version", `${process.version}\n`);
+  // bin/planton uses the snapshot only with the node that built it: it compares the `node` it
+  // finds on PATH (a shell built-in) with this path, and skips the snapshot if that binary changed
+  // after this stamp was written. A failed check costs nothing but the snapshot's speed.
+  const onPath = (process.env.PATH ?? "").split(delimiter).map((d) => join(d, "node")).find((p) => existsSync(p) && realpathSync(p) === realpathSync(process.execPath));
+  writeFileSync("dist/snapshot/node-path", `${onPath ?? process.execPath}\n`);
 } catch (err) {
   process.stderr.write(
     `warning: no start-up snapshot (${err.message.split("\n")[0]}); planton still works, only slower to start\n`,

@@ -53,12 +53,12 @@ describe("bin/planton (start-up snapshot) behaves exactly like the bundled CLI",
       assert.deepEqual(a, b);
     });
   }
-  it("a snapshot stamped for another Node.js is not used", () => {
+  it("a snapshot stamped for another node binary is not used", () => {
     const copy = mkdtempSync(join(tmpdir(), "planton-bin-"));
     cpSync(join(root, "bin"), join(copy, "bin"), { recursive: true });
     cpSync(join(root, "dist"), join(copy, "dist"), { recursive: true });
     symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
-    writeFileSync(join(copy, "dist", "snapshot", "node-version"), "v0.0.0\n");
+    writeFileSync(join(copy, "dist", "snapshot", "node-path"), "/nonexistent/node\n");
     writeFileSync(join(copy, "dist", "snapshot", "planton.blob"), "not a snapshot");
     const r = run([join(copy, "bin", "planton"), "validate", "-f", join(root, "examples", "dev.yaml")]);
     assert.equal(r.status, 0, r.stderr);
