@@ -49,7 +49,10 @@ try {
   // bin/planton uses the snapshot only with the node that built it: it compares the `node` it
   // finds on PATH (a shell built-in) with this path, and skips the snapshot if that binary changed
   // after this stamp was written. A failed check costs nothing but the snapshot's speed.
-  const onPath = (process.env.PATH ?? "").split(delimiter).map((d) => join(d, "node")).find((p) => existsSync(p) && realpathSync(p) === realpathSync(process.execPath));
+  const onPath = (process.env.PATH ?? "")
+    .split(delimiter)
+    .map((d) => join(d, "node"))
+    .find((p) => existsSync(p) && realpathSync(p) === realpathSync(process.execPath));
   writeFileSync("dist/snapshot/node-path", `${onPath ?? process.execPath}\n`);
 } catch (err) {
   process.stderr.write(

@@ -1,0 +1,413 @@
+/**
+ * End to end: the real CLI (bin/planton, what `npx planton` runs) drives the real Pulumi engine
+ * and the real Kubernetes provider (both built from Go modules by scripts/e2e-build.sh) against a
+ * real kube-apiserver, etcd, controller manager and scheduler on 127.0.0.1, with the real Istio
+ * charts served from shared/fixtures. Simulated: the kubelets (kwok marks pods Running and
+ * Ready; no container runs) and admission webhooks (switched off, so gateway pods are not
+ * injected by istiod). See the README's Verification section.
+ *
+ * The scenarios share one cluster and one state folder and run in order.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { root } from "../helpers/paths.js";
+// @ts-expect-error: plain JavaScript harness, shared with the build investigation
+import { startCluster, stopCluster } from "./cluster/harness.mjs";
+
+interface Cluster {
+  kubeconfigPath: string;
+  // biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
+  request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+}
+
+const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
+const bin = join(cache, "bin");
+const planton = join(root, "bin", "planton");
+const work = mkdtempSync(join(tmpdir(), "planton-e2e-"));
+let cluster: Cluster;
+let charts = "";
+let closeCharts: () => Promise<void> = async () => {};
+const figures: Record<string, number> = {};
+
+before(async () => {
+  cluster = (await startCluster({ binDir: bin, nodes: 3 })) as Cluster;
+  const served = await serveFolder(chartsDir);
+  charts = served.url;
+  closeCharts = served.close;
+});
+after(async () => {
+  await closeCharts();
+  if (cluster) await stopCluster(cluster);
+  console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
+});
+
+function env(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    KUBECONFIG: cluster.kubeconfigPath,
+    PLANTON_HOME: join(work, "planton"),
+    PULUMI_HOME: join(work, "pulumi-home"),
+    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    CI: "true",
+    NO_COLOR: "1",
+  };
+}
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+/** Runs the real CLI. `onStart` sees the child (for signals). */
+function cli(
+  args: string[],
+  opts: { onStart?: (p: ChildProcess) => void; extraEnv?: NodeJS.ProcessEnv } = {},
+): Promise<Result> {
+  const start = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn(planton, args, { env: { ...env(), ...opts.extraEnv }, cwd: root, detached: true });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    p.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    opts.onStart?.(p);
+    p.on("close", (code, signal) =>
+      resolve({ code, signal, stdout, stderr, seconds: (Date.now() - start) / 1000 }),
+    );
+  });
+}
+
+const manifest = (name: string) => join(root, "examples", `${name}.yaml`);
+const repo = () => `spec.charts.repository=${charts}`;
+const show = (r: Result) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+async function helmReleases(namespace: string): Promise<Record<string, string>> {
+  const r = await cluster.request(
+    "GET",
+    `/api/v1/namespaces/${namespace}/secrets?labelSelector=owner%3Dhelm`,
+  );
+  const out: Record<string, string> = {};
+  for (const s of r.body.items ?? []) {
+    const l = s.metadata.labels;
+    if (l.status === "deployed") out[l.name] = l.version;
+  }
+  return out;
+}
+async function get(path: string) {
+  return cluster.request("GET", path);
+}
+
+describe("planton end to end", { concurrency: false }, () => {
+  it("apply --yes of examples/dev.yaml installs base and istiod", async () => {
+    const r = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    figures.firstApplyDev = r.seconds;
+    assert.equal(r.code, 0, show(r));
+    assert.deepEqual(Object.keys(await helmReleases("istio-system")).sort(), ["istio-base", "istiod"]);
+    const d = await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod");
+    assert.equal(d.status, 200);
+    const c = d.body.spec.template.spec.containers.find((x: { name: string }) => x.name === "discovery");
+    assert.deepEqual(c.resources.requests, { cpu: "100m", memory: "256Mi" });
+    assert.equal(
+      (
+        await get(
+          "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/peerauthentications.security.istio.io",
+        )
+      ).status,
+      200,
+    );
+  });
+
+  it("outputs prints the stack outputs", async () => {
+    const r = await cli(["outputs", "-f", manifest("dev"), "-o", "json"]);
+    assert.equal(r.code, 0, show(r));
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.namespace, "istio-system");
+    assert.equal(o.version, "1.30.3");
+    assert.equal(o.istiodService, "istiod.istio-system.svc:15012");
+  });
+
+  it("a second apply and preview --expect-no-changes report no changes", async () => {
+    const a = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    assert.equal(a.code, 0, show(a));
+    assert.match(a.stderr, /No changes/);
+    const p = await cli(["preview", "--expect-no-changes", "-f", manifest("dev"), "--set", repo()]);
+    figures.previewUnchanged = p.seconds;
+    assert.equal(p.code, 0, show(p));
+  });
+
+  it("a change shows in preview (exit 3 with --expect-no-changes) and lands on apply", async () => {
+    const change = [
+      "--set",
+      repo(),
+      "--set",
+      "spec.controlPlane.resources.requests.cpu=200m",
+      "--set",
+      "spec.meshConfig.accessLogFile=/dev/stdout",
+      "--set",
+      "spec.controlPlane.replicas=2",
+    ];
+    const p = await cli(["preview", "--expect-no-changes", "-f", manifest("dev"), ...change]);
+    assert.equal(p.code, 3, show(p));
+    assert.match(p.stdout, /~ istiod 1\.30\.3/);
+    assert.match(p.stdout, /pilot\.resources\.requests\.cpu: "100m" → "200m"/);
+    assert.match(p.stdout, /\+ meshConfig: \{"accessLogFile":"\/dev\/stdout"\}/);
+    const a = await cli(["apply", "--yes", "-f", manifest("dev"), ...change]);
+    assert.equal(a.code, 0, show(a));
+    const d = await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod");
+    assert.equal(d.body.spec.replicas, 2);
+    const c = d.body.spec.template.spec.containers.find((x: { name: string }) => x.name === "discovery");
+    assert.equal(c.resources.requests.cpu, "200m");
+    const cm = await get("/api/v1/namespaces/istio-system/configmaps/istio");
+    assert.match(cm.body.data.mesh, /accessLogFile: \/dev\/stdout/);
+    assert.equal(
+      (await get("/apis/policy/v1/namespaces/istio-system/poddisruptionbudgets/istiod")).status,
+      200,
+      "two replicas get a PDB",
+    );
+  });
+
+  it("destroy --yes leaves nothing planton installed but the CRDs", async () => {
+    const r = await cli(["destroy", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    figures.destroyDev = r.seconds;
+    assert.equal(r.code, 0, show(r));
+    assert.deepEqual(await helmReleases("istio-system"), {});
+    const ns = await get("/api/v1/namespaces/istio-system");
+    assert.ok(ns.status === 404 || ns.body.status?.phase === "Terminating", "namespace removed");
+    const hooks = await get("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations");
+    assert.deepEqual(
+      hooks.body.items
+        .map((h: { metadata: { name: string } }) => h.metadata.name)
+        .filter((n: string) => n.includes("istio")),
+      [],
+    );
+    assert.equal(
+      (
+        await get(
+          "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/peerauthentications.security.istio.io",
+        )
+      ).status,
+      200,
+      "CRDs stay",
+    );
+  });
+
+  it("version skew: 1.28.10 → 1.30.3 is refused before the engine runs; 1.29.6 → 1.30.3 upgrades in place", async () => {
+    await waitForNamespaceGone("istio-system");
+    const old = await cli([
+      "apply",
+      "--yes",
+      "-f",
+      manifest("dev"),
+      "--set",
+      repo(),
+      "--set",
+      "spec.version=1.28.10",
+    ]);
+    assert.equal(old.code, 0, show(old));
+    const jump = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    assert.equal(jump.code, 1, show(jump));
+    assert.match(jump.stderr, /refusing to change Istio in place: .*1\.28\.10 to 1\.30\.3/);
+    assert.equal((await helmReleases("istio-system")).istiod, "1", "nothing was upgraded");
+    const step1 = await cli([
+      "apply",
+      "--yes",
+      "-f",
+      manifest("dev"),
+      "--set",
+      repo(),
+      "--set",
+      "spec.version=1.29.6",
+    ]);
+    assert.equal(step1.code, 0, show(step1));
+    const step2 = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    assert.equal(step2.code, 0, show(step2));
+    const d = await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod");
+    assert.match(d.body.spec.template.spec.containers[0].image, /:1\.30\.3$/);
+  });
+
+  it("canary: two revisions install two istiods, and the default revision moves", async () => {
+    const revs = [
+      "--set",
+      repo(),
+      "--set",
+      "spec.version=",
+      "--set",
+      "spec.revisions[0].name=1-29-6",
+      "--set",
+      "spec.revisions[0].version=1.29.6",
+      "--set",
+      "spec.revisions[1].name=1-30-3",
+      "--set",
+      "spec.revisions[1].version=1.30.3",
+    ];
+    const a = await cli([
+      "apply",
+      "--yes",
+      "-f",
+      manifest("dev"),
+      ...revs,
+      "--set",
+      "spec.defaultRevision=1-29-6",
+    ]);
+    assert.equal(a.code, 0, show(a));
+    assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-29-6")).status, 200);
+    assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-30-3")).status, 200);
+    const tag = await get(
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default",
+    );
+    assert.equal(tag.body.metadata.labels["istio.io/rev"], "1-29-6");
+    const b = await cli([
+      "apply",
+      "--yes",
+      "-f",
+      manifest("dev"),
+      ...revs,
+      "--set",
+      "spec.defaultRevision=1-30-3",
+    ]);
+    assert.equal(b.code, 0, show(b));
+    const moved = await get(
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default",
+    );
+    assert.equal(moved.body.metadata.labels["istio.io/rev"], "1-30-3");
+    const d = await cli([
+      "destroy",
+      "--yes",
+      "-f",
+      manifest("dev"),
+      ...revs,
+      "--set",
+      "spec.defaultRevision=1-30-3",
+    ]);
+    assert.equal(d.code, 0, show(d));
+    await waitForNamespaceGone("istio-system");
+  });
+
+  it("production: gateways, egress and STRICT mTLS", async () => {
+    const a = await cli(["apply", "--yes", "-f", manifest("production"), "--set", repo()]);
+    assert.equal(a.code, 0, show(a));
+    assert.equal(
+      (await get("/apis/apps/v1/namespaces/istio-ingress/deployments/istio-ingressgateway")).body.spec
+        .replicas,
+      2,
+    );
+    assert.equal(
+      (await get("/api/v1/namespaces/istio-ingress/services/istio-ingressgateway")).body.spec.type,
+      "LoadBalancer",
+    );
+    assert.equal(
+      (await get("/api/v1/namespaces/istio-egress/services/istio-egressgateway")).body.spec.type,
+      "ClusterIP",
+    );
+    const pa = await get("/apis/security.istio.io/v1/namespaces/istio-system/peerauthentications/default");
+    assert.equal(pa.body.spec.mtls.mode, "STRICT");
+    assert.match(a.stdout, /ingress gateway\s+istio-ingressgateway .*LoadBalancer, address pending/);
+  });
+
+  it("destroy, then --purge-crds removes the CRDs too", async () => {
+    const d = await cli(["destroy", "--yes", "-f", manifest("production"), "--set", repo()]);
+    assert.equal(d.code, 0, show(d));
+    assert.deepEqual(await helmReleases("istio-ingress"), {});
+    const p = await cli(["destroy", "--yes", "--purge-crds", "-f", manifest("production"), "--set", repo()]);
+    assert.equal(p.code, 0, show(p));
+    const crds = await get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+    assert.deepEqual(
+      crds.body.items.filter((c: { spec: { group: string } }) => c.spec.group.endsWith("istio.io")).length,
+      0,
+    );
+    await waitForNamespaceGone("istio-system");
+  });
+
+  it("failures: an unreachable cluster, a missing chart version", async () => {
+    const kc = join(work, "unreachable.kubeconfig");
+    writeFileSync(
+      kc,
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {server: https://127.0.0.1:1}\nusers:\n- name: u\n  user: {token: x}\ncontexts:\n- name: gone-ctx\n  context: {cluster: gone, user: u}\ncurrent-context: gone-ctx\n",
+    );
+    const u = await cli(["preview", "-f", manifest("dev"), "--set", repo()], {
+      extraEnv: { KUBECONFIG: kc },
+    });
+    assert.equal(u.code, 1, show(u));
+    assert.match(u.stderr, /cannot reach the cluster of context "gone-ctx"/);
+    const m = await cli([
+      "apply",
+      "--yes",
+      "-f",
+      manifest("dev"),
+      "--set",
+      repo(),
+      "--set",
+      "spec.version=1.27.9",
+    ]);
+    assert.equal(m.code, 1, show(m));
+    assert.match(m.stderr, /1\.27\.9/);
+    const repair = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    assert.equal(repair.code, 0, `a later apply repairs: ${show(repair)}`);
+  });
+
+  it("Ctrl-C during apply cancels cleanly (exit 130), and a later apply repairs", async () => {
+    const change = ["--set", repo(), "--set", "spec.controlPlane.replicas=3"];
+    const r = await cli(["apply", "--yes", "-f", manifest("dev"), ...change], {
+      onStart: (p) => {
+        const timer = setInterval(() => {
+          // wait until the engine has started, then interrupt like a terminal does
+          if (p.pid !== undefined) {
+            try {
+              process.kill(p.pid, "SIGINT");
+            } catch {}
+          }
+          clearInterval(timer);
+        }, 6000);
+      },
+    });
+    assert.equal(r.code, 130, show(r));
+    assert.match(r.stderr, /cancelled/);
+    const repair = await cli(["apply", "--yes", "-f", manifest("dev"), ...change]);
+    assert.equal(repair.code, 0, show(repair));
+  });
+
+  it("a killed apply leaves a lock that is reported, removed with unlock, and a new apply repairs", async () => {
+    const change = ["--set", repo(), "--set", "spec.controlPlane.replicas=1"];
+    const killed = await cli(["apply", "--yes", "-f", manifest("dev"), ...change], {
+      onStart: (p) => {
+        setTimeout(() => {
+          if (p.pid !== undefined) process.kill(-p.pid, "SIGKILL"); // the whole group: planton and pulumi
+        }, 8000);
+      },
+    });
+    assert.equal(killed.signal, "SIGKILL");
+    let again = await cli(["apply", "--yes", "-f", manifest("dev"), ...change]);
+    if (again.code !== 0) {
+      assert.match(again.stderr, /locked/, show(again));
+      const u = await cli(["unlock", "-f", manifest("dev"), "--set", repo()]);
+      assert.equal(u.code, 0, show(u));
+      again = await cli(["apply", "--yes", "--refresh", "-f", manifest("dev"), ...change]);
+    }
+    assert.equal(again.code, 0, show(again));
+    const d = await cli(["destroy", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    assert.equal(d.code, 0, show(d));
+  });
+});
+
+async function waitForNamespaceGone(name: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if ((await get(`/api/v1/namespaces/${name}`)).status === 404) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`namespace ${name} still exists after 2 minutes`);
+}
