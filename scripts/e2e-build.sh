@@ -9,10 +9,11 @@
 #             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages), copied from the module cache
 #     stamps/ one file per tool; a tool is rebuilt only when its stamp is missing or different
 #
-# The pins live in test/e2e/cluster/<tool>/go.mod (one module per tool: their dependency
-# versions conflict). See test/e2e/cluster/README.md.
+# The pins live in test/e2e/cluster/{pulumi,provider,controlplane}/go.mod: pulumi and the
+# provider need different pulumi/pkg versions (v4.25.0's code does not compile against
+# pkg v3.274.1), the control plane shares one module. See test/e2e/cluster/README.md.
 #
-# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|kubernetes|etcd|kwok ...]
+# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|controlplane ...]
 #   no tool names: all of them. --force: rebuild even if the stamp matches.
 # Environment: PLANTON_E2E_CACHE (cache root), GOCACHE/GOMODCACHE (Go's own, respected).
 set -euo pipefail
@@ -28,7 +29,7 @@ STAMPS="$CACHE/stamps"
 # asks the engine for. The code is whatever test/e2e/cluster/provider/go.mod pins.
 K8S_PROVIDER_VERSION="4.34.2"
 
-ALL_TOOLS=(pulumi provider kubernetes etcd kwok)
+ALL_TOOLS=(pulumi provider controlplane)
 
 force=0
 tools=()
@@ -36,7 +37,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-    pulumi|provider|kubernetes|etcd|kwok) tools+=("$arg") ;;
+    pulumi|provider|controlplane) tools+=("$arg") ;;
     *) echo "e2e-build: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -122,62 +123,46 @@ build_provider() {
   log "pulumi-resource-kubernetes: built in $((SECONDS - t0)) s"
 }
 
-# --- kube-apiserver, kube-controller-manager, kube-scheduler -------------------------------
-build_kubernetes() {
-  local dir="$SRC/kubernetes" ver
+# --- kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd ------------------
+build_controlplane() {
+  local dir="$SRC/controlplane" ver etcdver kwokver
   ver="$(modver "$dir/go.mod" k8s.io/kubernetes)"
+  etcdver="$(modver "$dir/go.mod" go.etcd.io/etcd/server/v3)"
+  kwokver="$(modver "$dir/go.mod" sigs.k8s.io/kwok)"
   local major minor
   major="$(echo "$ver" | sed -E 's/^v([0-9]+)\..*/\1/')"
   minor="$(echo "$ver" | sed -E 's/^v[0-9]+\.([0-9]+)\..*/\1/')"
-  local stamp; stamp="$(stamp_of kubernetes "$ver")"
-  local bins=(kube-apiserver kube-controller-manager kube-scheduler)
-  if up_to_date kubernetes "$stamp" "${bins[@]/#/$BIN/}"; then log "kubernetes $ver: up to date"; return; fi
-  log "kubernetes $ver (${bins[*]}): building"
+  local tags="selinux,notest"  # upstream's tags for the control plane (hack/lib/golang.sh)
+  local stamp; stamp="$(stamp_of controlplane "$tags")"
+  local bins=(kube-apiserver kube-controller-manager kube-scheduler kwok etcd)
+  local stages="$SHARE/kwok/stages"
+  if up_to_date controlplane "$stamp" "${bins[@]/#/$BIN/}" "$stages/pod-ready.yaml"; then
+    log "kubernetes $ver, etcd $etcdver, kwok $kwokver: up to date"; return
+  fi
+  log "kubernetes $ver (kube-apiserver kube-controller-manager kube-scheduler), kwok $kwokver, etcd $etcdver: building"
   local t0=$SECONDS
   # buildDate = the release's time from the proxy, so the output does not depend on today.
   local date; date="$(cd "$dir" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)"
   # Same variables as upstream hack/lib/version.sh (gitCommit is not known from the proxy).
-  local ldflags="-s -w" pkg key val
+  # Without them /version says v0.0.0-master and major/minor are empty, which the Pulumi
+  # Kubernetes provider and kwok both trip over.
+  local ldflags="-s -w" pkg kv
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     for kv in "gitVersion=$ver" "gitMajor=$major" "gitMinor=$minor" "gitTreeState=clean" "buildDate=$date"; do
-      key="${kv%%=*}"; val="${kv#*=}"
-      ldflags+=" -X $pkg.$key=$val"
+      ldflags+=" -X $pkg.$kv"
     done
   done
-  # Upstream builds the control plane with CGO_ENABLED=0 and tags selinux,notest.
-  (cd "$dir" && go build -tags selinux,notest -ldflags "$ldflags" -o "$BIN/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
-  write_stamp kubernetes "$stamp" "$ver" $((SECONDS - t0))
-  log "kubernetes $ver: built in $((SECONDS - t0)) s ($("$BIN/kube-apiserver" --version))"
-}
-
-# --- etcd --------------------------------------------------------------------------------
-build_etcd() {
-  local dir="$SRC/etcd" ver
-  ver="$(modver "$dir/go.mod" go.etcd.io/etcd/server/v3)"
-  local ldflags="-s -w"
-  local stamp; stamp="$(stamp_of etcd "$ldflags")"
-  if up_to_date etcd "$stamp" "$BIN/etcd"; then log "etcd $ver: up to date"; return; fi
-  log "etcd $ver: building"
-  local t0=$SECONDS
-  (cd "$dir" && go build -ldflags "$ldflags" -o "$BIN/etcd" go.etcd.io/etcd/server/v3)
-  write_stamp etcd "$stamp" "$ver" $((SECONDS - t0))
-  log "etcd $ver: built in $((SECONDS - t0)) s ($("$BIN/etcd" --version | head -1))"
-}
-
-# --- kwok --------------------------------------------------------------------------------
-build_kwok() {
-  local dir="$SRC/kwok" mod=sigs.k8s.io/kwok ver
-  ver="$(modver "$dir/go.mod" "$mod")"
-  local ldflags="-s -w -X $mod/pkg/consts.Version=${ver#v}"
-  local stamp; stamp="$(stamp_of kwok "$ldflags")"
-  local stages="$SHARE/kwok/stages"
-  if up_to_date kwok "$stamp" "$BIN/kwok" "$stages/pod-ready.yaml"; then log "kwok $ver: up to date"; return; fi
-  log "kwok $ver: building"
-  local t0=$SECONDS
-  (cd "$dir" && go build -ldflags "$ldflags" -o "$BIN/kwok" "$mod/cmd/kwok")
-  # v0.8.0 has no built-in stages: take the ones kwokctl uses from the module.
-  local moddir; moddir="$(cd "$dir" && go list -m -f '{{.Dir}}' "$mod")"
+  ldflags+=" -X sigs.k8s.io/kwok/pkg/consts.Version=${kwokver#v}"
+  (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler sigs.k8s.io/kwok/cmd/kwok)
+  log "  kube-apiserver, kube-controller-manager, kube-scheduler, kwok: $((SECONDS - t0)) s"
+  local t1=$SECONDS
+  # separate call: `go build -o DIR/` would name this main package "server"
+  (cd "$dir" && go build -tags "$tags" -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3)
+  log "  etcd: $((SECONDS - t1)) s"
+  # kwok v0.8.0 has no built-in stages: take the ones kwokctl uses from the module.
+  local moddir; moddir="$(cd "$dir" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
   rm -rf "$stages"; mkdir -p "$stages"
   install -m 0644 "$moddir"/kustomize/stage/node/fast/node-initialize.yaml \
     "$moddir"/kustomize/stage/node/heartbeat/node-heartbeat.yaml \
@@ -185,8 +170,8 @@ build_kwok() {
     "$moddir"/kustomize/stage/pod/fast/pod-ready.yaml \
     "$moddir"/kustomize/stage/pod/fast/pod-complete.yaml \
     "$moddir"/kustomize/stage/pod/fast/pod-delete.yaml "$stages/"
-  write_stamp kwok "$stamp" "$ver" $((SECONDS - t0))
-  log "kwok $ver: built in $((SECONDS - t0)) s"
+  write_stamp controlplane "$stamp" "kubernetes $ver, etcd $etcdver, kwok $kwokver" $((SECONDS - t0))
+  log "control plane: built in $((SECONDS - t0)) s ($("$BIN/kube-apiserver" --version), etcd $("$BIN/etcd" --version | sed -n 's/^etcd Version: //p'), $("$BIN/kwok" --version | cut -d' ' -f1-3))"
 }
 
 total0=$SECONDS

@@ -278,3 +278,44 @@ export async function cleanupLeftovers(
   }
   return removed;
 }
+
+/** A Helm release that the engine was installing or upgrading when its process was killed. */
+export interface InterruptedRelease {
+  name: string;
+  namespace: string;
+  /** `creating`: Pulumi never recorded the release; `updating`: an upgrade was cut off. */
+  operation: string;
+}
+
+/**
+ * Repairs Helm releases left half-done by a killed engine, so the next apply can proceed:
+ * Helm refuses to install a release whose record exists ("cannot re-use a name") and to upgrade
+ * one stuck in a pending state. For an interrupted install every record of the release goes
+ * (Pulumi never recorded it; the new install adopts the objects, which carry this release's
+ * name); for an interrupted upgrade only the pending revision goes, so the last deployed one is
+ * current again. Objects are never deleted. Returns what was done.
+ */
+export async function repairInterruptedReleases(
+  cluster: ResolvedCluster,
+  releases: InterruptedRelease[],
+): Promise<string[]> {
+  const core = cluster.config.makeApiClient(k8s.CoreV1Api);
+  const done: string[] = [];
+  for (const r of releases) {
+    const records = await core.listNamespacedSecret({
+      namespace: r.namespace,
+      labelSelector: `owner=helm,name=${r.name}`,
+    });
+    for (const s of records.items) {
+      const status = s.metadata?.labels?.status ?? "";
+      const name = s.metadata?.name;
+      if (name === undefined) continue;
+      if (r.operation !== "creating" && !status.startsWith("pending-")) continue;
+      await core.deleteNamespacedSecret({ name, namespace: r.namespace }).catch(() => undefined);
+      done.push(
+        `removed the record ${r.namespace}/${name} (${status}) of the interrupted ${r.operation === "creating" ? "install" : "upgrade"} of ${r.name}`,
+      );
+    }
+  }
+  return done;
+}

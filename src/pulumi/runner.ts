@@ -149,6 +149,32 @@ export function outputsFromMap(map: OutputMap): StackOutputs | undefined {
   };
 }
 
+/** Helm releases that the last, killed operation left pending in the state. */
+export async function interruptedReleases(
+  stack: Stack,
+): Promise<{ name: string; namespace: string; operation: string }[]> {
+  const exported = (await stack.exportStack()) as {
+    deployment?: {
+      pending_operations?: {
+        type: string;
+        resource: { type: string; inputs?: { name?: string; namespace?: string } };
+      }[];
+    };
+  };
+  return (exported.deployment?.pending_operations ?? [])
+    .filter(
+      (op) =>
+        op.resource.type === "kubernetes:helm.sh/v3:Release" &&
+        op.resource.inputs?.name &&
+        op.resource.inputs.namespace,
+    )
+    .map((op) => ({
+      name: op.resource.inputs?.name as string,
+      namespace: op.resource.inputs?.namespace as string,
+      operation: op.type,
+    }));
+}
+
 /** Runs an engine operation, mapping its failures to planton errors with next steps. */
 export async function runEngine<T>(ctx: EngineContext, op: () => Promise<T>): Promise<T> {
   try {
@@ -185,7 +211,12 @@ function lockFiles(settings: EngineSettings): string[] {
     projectName,
     settings.stack,
   );
-  return existsSync(dir) ? readdirSync(dir).map((f) => join(dir, f)) : [];
+  // each lock is <id>.json, next to a <id>.json.attrs written by the blob storage layer
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => join(dir, f))
+    : [];
 }
 
 /** Who holds a lock, read from a file backend's lock file. */
@@ -234,7 +265,10 @@ export async function unlockStack(ctx: EngineContext, force: boolean): Promise<s
         "wait for it to finish; if you are sure it is gone, rerun with --force",
       );
     }
-    for (const l of locks) rmSync(l.file, { force: true });
+    for (const l of locks) {
+      rmSync(l.file, { force: true });
+      rmSync(`${l.file}.attrs`, { force: true });
+    }
     return locks.map((l) => `removed lock of pid ${l.pid} on ${l.host || "unknown host"}`);
   }
   try {

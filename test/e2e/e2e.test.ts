@@ -390,13 +390,15 @@ describe("planton end to end", { concurrency: false }, () => {
       },
     });
     assert.equal(killed.signal, "SIGKILL");
-    let again = await cli(["apply", "--yes", "-f", manifest("dev"), ...change]);
-    if (again.code !== 0) {
-      assert.match(again.stderr, /locked/, show(again));
-      const u = await cli(["unlock", "-f", manifest("dev"), "--set", repo()]);
-      assert.equal(u.code, 0, show(u));
-      again = await cli(["apply", "--yes", "--refresh", "-f", manifest("dev"), ...change]);
-    }
+    // planton and pulumi died with the stack locked: the next apply says so and names the way out
+    const locked = await cli(["apply", "--yes", "-f", manifest("dev"), ...change]);
+    assert.equal(locked.code, 1, show(locked));
+    assert.match(locked.stderr, /stack dev-mesh is locked/);
+    assert.match(locked.stderr, /no longer runs: remove it with `planton unlock/);
+    const u = await cli(["unlock", "-f", manifest("dev"), "--set", repo()]);
+    assert.equal(u.code, 0, show(u));
+    // the next apply repairs what the killed one left half-done
+    const again = await cli(["apply", "--yes", "-f", manifest("dev"), ...change]);
     assert.equal(again.code, 0, show(again));
     const d = await cli(["destroy", "--yes", "-f", manifest("dev"), "--set", repo()]);
     assert.equal(d.code, 0, show(d));

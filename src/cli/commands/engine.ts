@@ -15,6 +15,7 @@ import {
   cleanupLeftovers,
   gatewayAddresses,
   precheck,
+  repairInterruptedReleases,
   type ResolvedCluster,
   resolveCluster,
   waitForDeployments,
@@ -24,6 +25,7 @@ import {
   type EngineContext,
   engineOptions,
   getPulumiCommand,
+  interruptedReleases,
   openStack,
   readRecordedOutputs,
   redact,
@@ -201,6 +203,10 @@ export async function apply(o: EngineFlags, ctx: CommandContext): Promise<void> 
         o,
         ctx,
       );
+      // a killed earlier run may have left Helm releases half-installed or mid-upgrade
+      const interrupted = await runEngine(p.engine, () => interruptedReleases(stack));
+      for (const line of await repairInterruptedReleases(p.cluster, interrupted))
+        ctx.io.stderr(`repairing: ${line}\n`);
       const progress = progressFor(p, ctx);
       try {
         await runEngine(p.engine, () =>

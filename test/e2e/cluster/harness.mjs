@@ -403,6 +403,13 @@ export async function startCluster(opts = {}) {
         },
         // one /24 per node, so pod IPs do not repeat across nodes
         spec: { podCIDR: `10.244.${i + 1}.0/24`, podCIDRs: [`10.244.${i + 1}.0/24`] },
+        // kwok keeps an InternalIP it finds (hostNetwork pods get it). TEST-NET-1: never dialled.
+        status: {
+          addresses: [
+            { type: "InternalIP", address: `192.0.2.${i + 1}` },
+            { type: "Hostname", address: name },
+          ],
+        },
       });
       if (res.status !== 201)
         throw new Error(`create node ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);

@@ -5,7 +5,7 @@
  * the engine's behaviour (the end-to-end suite does that with the real CLI).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -306,11 +306,13 @@ describe("locks, cancellation and engine errors", () => {
     );
     mkdirSync(locks, { recursive: true });
     writeFileSync(join(locks, "live.json"), JSON.stringify({ pid: process.pid, hostname: hostname() }));
+    writeFileSync(join(locks, "live.json.attrs"), JSON.stringify({ user: { "gocloud-file-attrs": true } }));
     assert.equal((await runCli(["unlock", "-f", dev], { env })).code, 1);
     writeFileSync(join(locks, "live.json"), JSON.stringify({ pid: 2 ** 22 + 12345, hostname: hostname() }));
     const r = await runCli(["unlock", "-f", dev], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /removed lock of pid/);
+    assert.deepEqual(readdirSync(locks), []);
   });
   it("engine errors are summarised with secrets redacted", async () => {
     behave({ fail: "error" });
