@@ -181,6 +181,11 @@ export async function runEngine<T>(ctx: EngineContext, op: () => Promise<T>): Pr
     return await op();
   } catch (err) {
     if (ctx.signal?.aborted) {
+      // the CLI normally releases its lock when cancelled; if it died holding it, the lock is ours
+      for (const lock of readLocks(ctx.settings).filter((l) => l.stale)) {
+        rmSync(lock.file, { force: true });
+        rmSync(`${lock.file}.attrs`, { force: true });
+      }
       throw new InterruptedError(
         `cancelled: the engine stopped cleanly and released the lock on stack ${ctx.settings.stack}`,
         "run the same command again to finish; the state is consistent",

@@ -68,10 +68,10 @@ interface Result {
   seconds: number;
 }
 
-/** Runs the real CLI. `onStart` sees the child (for signals). */
+/** Runs the real CLI. `onStderr` sees its standard error so far, and the child (for signals). */
 function cli(
   args: string[],
-  opts: { onStart?: (p: ChildProcess) => void; extraEnv?: NodeJS.ProcessEnv } = {},
+  opts: { onStderr?: (text: string, p: ChildProcess) => void; extraEnv?: NodeJS.ProcessEnv } = {},
 ): Promise<Result> {
   const start = Date.now();
   return new Promise((resolve) => {
@@ -83,8 +83,8 @@ function cli(
     });
     p.stderr.on("data", (d) => {
       stderr += d;
+      opts.onStderr?.(stderr, p);
     });
-    opts.onStart?.(p);
     p.on("close", (code, signal) =>
       resolve({ code, signal, stdout, stderr, seconds: (Date.now() - start) / 1000 }),
     );
@@ -361,17 +361,14 @@ describe("planton end to end", { concurrency: false }, () => {
 
   it("Ctrl-C during apply cancels cleanly (exit 130), and a later apply repairs", async () => {
     const change = ["--set", repo(), "--set", "spec.controlPlane.replicas=3"];
+    let sent = false;
     const r = await cli(["apply", "--yes", "-f", manifest("dev"), ...change], {
-      onStart: (p) => {
-        const timer = setInterval(() => {
-          // wait until the engine has started, then interrupt like a terminal does
-          if (p.pid !== undefined) {
-            try {
-              process.kill(p.pid, "SIGINT");
-            } catch {}
-          }
-          clearInterval(timer);
-        }, 6000);
+      // interrupt like a terminal does, once the engine is updating a release
+      onStderr: (text, p) => {
+        if (!sent && /release istiod: update started/.test(text) && p.pid !== undefined) {
+          sent = true;
+          process.kill(p.pid, "SIGINT");
+        }
       },
     });
     assert.equal(r.code, 130, show(r));
@@ -382,11 +379,14 @@ describe("planton end to end", { concurrency: false }, () => {
 
   it("a killed apply leaves a lock that is reported, removed with unlock, and a new apply repairs", async () => {
     const change = ["--set", repo(), "--set", "spec.controlPlane.replicas=1"];
+    let sent = false;
     const killed = await cli(["apply", "--yes", "-f", manifest("dev"), ...change], {
-      onStart: (p) => {
-        setTimeout(() => {
-          if (p.pid !== undefined) process.kill(-p.pid, "SIGKILL"); // the whole group: planton and pulumi
-        }, 8000);
+      // kill -9 planton and pulumi (the whole process group) while a release is being updated
+      onStderr: (text, p) => {
+        if (!sent && /release istiod: update started/.test(text) && p.pid !== undefined) {
+          sent = true;
+          process.kill(-p.pid, "SIGKILL");
+        }
       },
     });
     assert.equal(killed.signal, "SIGKILL");

@@ -331,9 +331,23 @@ describe("locks, cancellation and engine errors", () => {
       Date.now() - start < 10000
     )
       await new Promise((r) => setTimeout(r, 50));
+    // as if the CLI died holding its lock: planton releases it on the way out
+    const locks = join(
+      work,
+      "home",
+      "state",
+      ".pulumi",
+      "locks",
+      "organization",
+      "planton-kubernetes-istio",
+      "dev-mesh",
+    );
+    mkdirSync(locks, { recursive: true });
+    writeFileSync(join(locks, "l.json"), JSON.stringify({ pid: 2 ** 22 + 4321, hostname: hostname() }));
     process.emit("SIGINT");
     const r = await pending;
     assert.equal(r.code, 130, r.stderr);
+    assert.deepEqual(readdirSync(locks), []);
     assert.match(r.stderr, /cancelled: the engine stopped cleanly and released the lock on stack dev-mesh/);
   });
 });

@@ -1,6 +1,6 @@
 // Builds the e2e cluster's processes: kube-apiserver, kube-controller-manager, kube-scheduler,
 // etcd and kwok (fake kubelets). One module, so that their common dependencies (client-go,
-// apiserver, grpc, otel, ...) are compiled once: ~40% less build time than one module each.
+// apiserver, grpc, otel, ...) are compiled once and versions are consistent.
 //
 // k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with local paths,
 // which are ignored in a dependency, so every one is replaced here with the matching tag.
