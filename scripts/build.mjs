@@ -39,6 +39,9 @@ try {
     platform: "node",
     target: "node22",
     external: ["@pulumi/*", "@kubernetes/client-node", "log-update"],
+    // smaller source text, smaller snapshot heap, faster start (~10 ms); names kept for errors
+    minify: true,
+    keepNames: true,
     logLevel: "warning",
   });
   execFileSync(

@@ -116,9 +116,9 @@ build_provider() {
   jq -c . "$moddir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" > "$data/terraform-mapping-embed.json"
   # go:embed only reads files inside the package folder: build from a temporary copy.
   local tmp; tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' RETURN
   cp "$dir/go.mod" "$dir/go.sum" "$dir/main.go" "$data/schema-embed.json" "$data/terraform-mapping-embed.json" "$tmp/"
-  (cd "$tmp" && go build -ldflags "$ldflags" -o "$BIN/pulumi-resource-kubernetes" .)
+  (cd "$tmp" && go build -ldflags "$ldflags" -o "$BIN/pulumi-resource-kubernetes" .) || { rm -rf "$tmp"; return 1; }
+  rm -rf "$tmp"
   write_stamp provider "$stamp" "$K8S_PROVIDER_VERSION (code: $mod@$ver)" $((SECONDS - t0))
   log "pulumi-resource-kubernetes: built in $((SECONDS - t0)) s"
 }
