@@ -93,6 +93,9 @@ function cli(
 
 const manifest = (name: string) => join(root, "examples", `${name}.yaml`);
 const repo = () => `spec.charts.repository=${charts}`;
+/** `planton apply --yes -f examples/dev.yaml` against the test charts, with more `--set`s. */
+const applyDev = (...sets: string[]) =>
+  cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo(), ...sets.flatMap((x) => ["--set", x])]);
 const show = (r: Result) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 async function helmReleases(namespace: string): Promise<Record<string, string>> {
@@ -113,7 +116,7 @@ async function get(path: string) {
 
 describe("planton end to end", { concurrency: false }, () => {
   it("apply --yes of examples/dev.yaml installs base and istiod", async () => {
-    const r = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    const r = await applyDev();
     figures.firstApplyDev = r.seconds;
     assert.equal(r.code, 0, show(r));
     assert.deepEqual(Object.keys(await helmReleases("istio-system")).sort(), ["istio-base", "istiod"]);
@@ -141,7 +144,7 @@ describe("planton end to end", { concurrency: false }, () => {
   });
 
   it("a second apply and preview --expect-no-changes report no changes", async () => {
-    const a = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    const a = await applyDev();
     assert.equal(a.code, 0, show(a));
     assert.match(a.stderr, /No changes/);
     const p = await cli(["preview", "--expect-no-changes", "-f", manifest("dev"), "--set", repo()]);
@@ -207,33 +210,15 @@ describe("planton end to end", { concurrency: false }, () => {
 
   it("version skew: 1.28.10 → 1.30.3 is refused before the engine runs; 1.29.6 → 1.30.3 upgrades in place", async () => {
     await waitForNamespaceGone("istio-system");
-    const old = await cli([
-      "apply",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      "--set",
-      repo(),
-      "--set",
-      "spec.version=1.28.10",
-    ]);
+    const old = await applyDev("spec.version=1.28.10");
     assert.equal(old.code, 0, show(old));
-    const jump = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    const jump = await applyDev();
     assert.equal(jump.code, 1, show(jump));
     assert.match(jump.stderr, /refusing to change Istio in place: .*1\.28\.10 to 1\.30\.3/);
     assert.equal((await helmReleases("istio-system")).istiod, "1", "nothing was upgraded");
-    const step1 = await cli([
-      "apply",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      "--set",
-      repo(),
-      "--set",
-      "spec.version=1.29.6",
-    ]);
+    const step1 = await applyDev("spec.version=1.29.6");
     assert.equal(step1.code, 0, show(step1));
-    const step2 = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    const step2 = await applyDev();
     assert.equal(step2.code, 0, show(step2));
     const d = await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod");
     assert.match(d.body.spec.template.spec.containers[0].image, /:1\.30\.3$/);
@@ -343,19 +328,10 @@ describe("planton end to end", { concurrency: false }, () => {
     });
     assert.equal(u.code, 1, show(u));
     assert.match(u.stderr, /cannot reach the cluster of context "gone-ctx"/);
-    const m = await cli([
-      "apply",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      "--set",
-      repo(),
-      "--set",
-      "spec.version=1.27.9",
-    ]);
+    const m = await applyDev("spec.version=1.27.9");
     assert.equal(m.code, 1, show(m));
     assert.match(m.stderr, /1\.27\.9/);
-    const repair = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()]);
+    const repair = await applyDev();
     assert.equal(repair.code, 0, `a later apply repairs: ${show(repair)}`);
   });
 
