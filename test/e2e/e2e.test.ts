@@ -9,7 +9,7 @@
  * The scenarios share one cluster and one state folder and run in order.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +43,8 @@ before(async () => {
 after(async () => {
   await closeCharts();
   if (cluster) await stopCluster(cluster);
+  // the kill -9 scenario orphans the provider plugin of the killed pulumi: end it with the suite
+  spawnSync("pkill", ["-f", join(bin, "pulumi-resource-kubernetes")]);
   console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
 });
 
