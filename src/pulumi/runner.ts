@@ -182,10 +182,7 @@ export async function runEngine<T>(ctx: EngineContext, op: () => Promise<T>): Pr
   } catch (err) {
     if (ctx.signal?.aborted) {
       // the CLI normally releases its lock when cancelled; if it died holding it, the lock is ours
-      for (const lock of readLocks(ctx.settings).filter((l) => l.stale)) {
-        rmSync(lock.file, { force: true });
-        rmSync(`${lock.file}.attrs`, { force: true });
-      }
+      for (const lock of readLocks(ctx.settings).filter((l) => l.stale)) removeLock(lock);
       throw new InterruptedError(
         `cancelled: the engine stopped cleanly and released the lock on stack ${ctx.settings.stack}`,
         "run the same command again to finish; the state is consistent",
@@ -233,6 +230,12 @@ export interface LockInfo {
   stale: boolean;
 }
 
+/** Deletes a lock file and the attributes file stored beside it. */
+function removeLock(lock: LockInfo): void {
+  rmSync(lock.file, { force: true });
+  rmSync(`${lock.file}.attrs`, { force: true });
+}
+
 export function readLocks(settings: EngineSettings): LockInfo[] {
   return lockFiles(settings).map((file) => {
     let pid = 0;
@@ -270,10 +273,7 @@ export async function unlockStack(ctx: EngineContext, force: boolean): Promise<s
         "wait for it to finish; if you are sure it is gone, rerun with --force",
       );
     }
-    for (const l of locks) {
-      rmSync(l.file, { force: true });
-      rmSync(`${l.file}.attrs`, { force: true });
-    }
+    for (const l of locks) removeLock(l);
     return locks.map((l) => `removed lock of pid ${l.pid} on ${l.host || "unknown host"}`);
   }
   try {

@@ -27,6 +27,9 @@ const calls = () =>
     .split("\n")
     .map((l) => JSON.parse(l) as { args: string[]; backend: string; passphrase: boolean });
 const commands = () => calls().map((c) => (c.args[0] === "stack" ? `stack ${c.args[1]}` : c.args[0]));
+/** Where the embedded file backend keeps the dev-mesh stack's locks. */
+const lockDir = () =>
+  join(work, "home", "state", ".pulumi", "locks", "organization", "planton-kubernetes-istio", "dev-mesh");
 const behave = (b: object) => writeFileSync(join(work, "fake", "behaviour.json"), JSON.stringify(b));
 
 const recordedOutputs = (istiodVersion: string) => ({
@@ -294,16 +297,7 @@ describe("locks, cancellation and engine errors", () => {
     assert.match(r.stderr, /planton unlock -f/);
   });
   it("unlock removes a lock left by a dead process, and refuses a live one without --force", async () => {
-    const locks = join(
-      work,
-      "home",
-      "state",
-      ".pulumi",
-      "locks",
-      "organization",
-      "planton-kubernetes-istio",
-      "dev-mesh",
-    );
+    const locks = lockDir();
     mkdirSync(locks, { recursive: true });
     writeFileSync(join(locks, "live.json"), JSON.stringify({ pid: process.pid, hostname: hostname() }));
     writeFileSync(join(locks, "live.json.attrs"), JSON.stringify({ user: { "gocloud-file-attrs": true } }));
@@ -332,16 +326,7 @@ describe("locks, cancellation and engine errors", () => {
     )
       await new Promise((r) => setTimeout(r, 50));
     // as if the CLI died holding its lock: planton releases it on the way out
-    const locks = join(
-      work,
-      "home",
-      "state",
-      ".pulumi",
-      "locks",
-      "organization",
-      "planton-kubernetes-istio",
-      "dev-mesh",
-    );
+    const locks = lockDir();
     mkdirSync(locks, { recursive: true });
     writeFileSync(join(locks, "l.json"), JSON.stringify({ pid: 2 ** 22 + 4321, hostname: hostname() }));
     process.emit("SIGINT");
