@@ -1,27 +1,36 @@
 import type { Diagnostic } from "../manifest/diagnostic.js";
+import { escapeControl } from "./redact.js";
 import type { Style } from "./style.js";
 
 /**
  * Renders diagnostics like a compiler does:
  * `istio.yaml:12:3: error: spec.namespace: must be a DNS-1123 label [string.pattern]`
- * followed by `  hint: …`. One block per diagnostic, newline-terminated.
+ * followed by `  hint: …`. One block per diagnostic, newline-terminated. File names, paths,
+ * messages and hints come from the user's file, so their control characters (ESC, `\r`, bidi
+ * overrides, …) are shown escaped (`\u001b`) rather than sent to the terminal.
  */
 export function renderDiagnostics(list: Diagnostic[], style: Style): string {
   return list
     .map((d) => {
       const sev =
         d.severity === "error" ? style.red(style.bold("error")) : style.yellow(style.bold("warning"));
-      const where = style.bold(`${d.file}:${d.line}:${d.column}:`);
-      const path = d.path === "" ? "" : `${d.path}: `;
-      const head = `${where} ${sev}: ${path}${d.message} ${style.dim(`[${d.code}]`)}`;
-      return d.hint === undefined ? `${head}\n` : `${head}\n  ${style.cyan("hint:")} ${d.hint}\n`;
+      const where = style.bold(`${escapeControl(d.file)}:${d.line}:${d.column}:`);
+      const path = d.path === "" ? "" : `${escapeControl(d.path)}: `;
+      const head = `${where} ${sev}: ${path}${escapeControl(d.message)} ${style.dim(`[${escapeControl(d.code)}]`)}`;
+      return d.hint === undefined
+        ? `${head}\n`
+        : `${head}\n  ${style.cyan("hint:")} ${escapeControl(d.hint)}\n`;
     })
     .join("");
 }
 
-/** The JSON form of `validate -o json`: stable field order, one array for all files. */
+/**
+ * The JSON form of `validate -o json`: stable field order, one array for all files. JSON already
+ * escapes C0 controls; C1 controls and bidi overrides are escaped too, so the document is safe to
+ * print and parses to the same values.
+ */
 export function diagnosticsToJson(list: Diagnostic[]): string {
-  return `${JSON.stringify(
+  const json = JSON.stringify(
     list.map((d) => ({
       severity: d.severity,
       code: d.code,
@@ -34,5 +43,6 @@ export function diagnosticsToJson(list: Diagnostic[]): string {
     })),
     null,
     2,
-  )}\n`;
+  );
+  return `${escapeControl(json, { keepNewlines: true })}\n`;
 }
