@@ -18,7 +18,12 @@ export function loadForCommand(
   input: ManifestInput,
   ctx: CommandContext,
 ): Extract<LoadResult, { kind: "ok" }> {
-  const result = loadManifest({ file: input.file, overrides: input.set ?? [], readStdin: ctx.io.readStdin });
+  const result = loadManifest({
+    file: input.file,
+    overrides: input.set ?? [],
+    readStdin: ctx.io.readStdin,
+    cwd: ctx.io.cwd,
+  });
   if (result.kind === "invalid") {
     ctx.io.stderr(renderDiagnostics(result.diagnostics, ctx.err));
     throw new ManifestError(summarize(result.diagnostics));

@@ -14,6 +14,27 @@ const builtInNamespaces = new Set(["default", "kube-system", "kube-public", "kub
 /** How long a release may take; base has no workloads. */
 const timeouts: Record<Component, number> = { base: 300, istiod: 600, cni: 600, ztunnel: 600, gateway: 600 };
 
+/** The Helm release names of planton's own components. */
+export const componentReleaseNames = {
+  base: "istio-base",
+  istiod: "istiod",
+  cni: "istio-cni",
+  ztunnel: "ztunnel",
+} as const;
+
+/** The Helm release of a revision's istiod. */
+export function istiodReleaseName(revision: string): string {
+  return `${componentReleaseNames.istiod}-${revision}`;
+}
+
+/**
+ * Every release name planton takes for itself in a mesh with these revisions (whether or not
+ * the component is enabled), which a gateway's release (its name) must not reuse.
+ */
+export function reservedReleaseNames(revisions: string[]): Set<string> {
+  return new Set([...Object.values(componentReleaseNames), ...revisions.map(istiodReleaseName)]);
+}
+
 /** Where a chart comes from, given `spec.charts.repository` (already resolved to an absolute directory when local). */
 export function chartSource(repository: string, chart: string, version: string): ChartSource {
   if (repository.startsWith("oci://"))
@@ -51,7 +72,7 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
   const revisions = spec.revisions.map((r) => ({
     name: r.name,
     version: r.version,
-    release: `istiod-${r.name}`,
+    release: istiodReleaseName(r.name),
   }));
   const defaultRev = revisions.find((r) => r.name === spec.defaultRevision) ?? revisions[0];
   const meshVersion = defaultRev?.version ?? spec.version;
@@ -61,7 +82,7 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
       .map((r) => r.version)
       .sort(compareVersions)
       .at(-1) ?? spec.version;
-  const defaultIstiod = defaultRev?.release ?? "istiod";
+  const defaultIstiod = defaultRev?.release ?? componentReleaseNames.istiod;
 
   const release = (
     name: string,
@@ -86,17 +107,25 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
   });
 
   const releases: PlannedRelease[] = [
-    release("istio-base", "base", "base", baseVersion, ns, [], baseValues(spec, defaultRev?.name ?? "")),
+    release(
+      componentReleaseNames.base,
+      "base",
+      "base",
+      baseVersion,
+      ns,
+      [],
+      baseValues(spec, defaultRev?.name ?? ""),
+    ),
   ];
   if (revisions.length === 0) {
     releases.push(
       release(
-        "istiod",
+        componentReleaseNames.istiod,
         "istiod",
         "istiod",
         spec.version,
         ns,
-        ["istio-base"],
+        [componentReleaseNames.base],
         istiodValues({ spec, version: spec.version, revision: "", defaultTag: false, cni }),
       ),
     );
@@ -110,7 +139,7 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
           "istiod",
           r.version,
           ns,
-          ["istio-base"],
+          [componentReleaseNames.base],
           istiodValues({ spec, version: r.version, revision: r.name, defaultTag: false, cni }),
         ),
       );
@@ -123,7 +152,7 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
           "istiod",
           defaultRev.version,
           ns,
-          ["istio-base", ...others.map((r) => r.release)],
+          [componentReleaseNames.base, ...others.map((r) => r.release)],
           istiodValues({
             spec,
             version: defaultRev.version,
@@ -138,12 +167,12 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
   if (cni) {
     releases.push(
       release(
-        "istio-cni",
+        componentReleaseNames.cni,
         "cni",
         "cni",
         meshVersion,
         ns,
-        ambient ? [defaultIstiod] : ["istio-base"],
+        ambient ? [defaultIstiod] : [componentReleaseNames.base],
         cniValues(spec, meshVersion, defaultRev?.name ?? ""),
       ),
     );
@@ -151,12 +180,12 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
   if (ambient) {
     releases.push(
       release(
-        "ztunnel",
+        componentReleaseNames.ztunnel,
         "ztunnel",
         "ztunnel",
         meshVersion,
         ns,
-        ["istio-cni"],
+        [componentReleaseNames.cni],
         ztunnelValues(spec, meshVersion, defaultRev?.name ?? ""),
       ),
     );

@@ -3,6 +3,9 @@
  * Moving a pin here shows up as a reviewable golden-file diff.
  */
 
+import compareSemver from "semver/functions/compare.js";
+import parseSemver from "semver/functions/parse.js";
+
 /** Installed when the manifest names no version: the newest version this release tests. */
 export const defaultIstioVersion = "1.30.3";
 
@@ -26,19 +29,20 @@ const minimumKubernetes: Record<string, string> = {
   "1.30": "1.32",
 };
 
-/** Parses `MAJOR.MINOR.PATCH`; undefined for anything else. */
+/**
+ * Parses a plain `MAJOR.MINOR.PATCH` (semver, so no leading zeros, no `v` prefix, no
+ * pre-release or build suffix); undefined for anything else.
+ */
 export function parseVersion(v: string): { major: number; minor: number; patch: number } | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(v);
-  if (m === null) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+  const parsed = parseSemver(v);
+  if (parsed === null || parsed.version !== v || parsed.prerelease.length > 0) return undefined;
+  return { major: parsed.major, minor: parsed.minor, patch: parsed.patch };
 }
 
-/** Compares two `MAJOR.MINOR.PATCH` versions: negative, zero or positive. */
+/** Compares two `MAJOR.MINOR.PATCH` versions: negative, zero or positive (text order for anything else). */
 export function compareVersions(a: string, b: string): number {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
-  if (x === undefined || y === undefined) return a.localeCompare(b);
-  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
+  if (parseVersion(a) === undefined || parseVersion(b) === undefined) return a.localeCompare(b);
+  return compareSemver(a, b);
 }
 
 /** How many minor versions separate two versions (0 for the same minor; major changes count big). */

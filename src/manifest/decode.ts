@@ -12,7 +12,7 @@ import {
   type Scalar,
   type YAMLMap,
 } from "yaml";
-import type { Diagnostic } from "./diagnostic.js";
+import { type Diagnostic, diagnostic, positionIn } from "./diagnostic.js";
 
 /** A JSON value as protobuf's `fromJson` reads it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -46,7 +46,25 @@ const valueOrRefFields = new Set(["planton.kubernetes.istio.v1.KubernetesIstioSp
 
 const int32Max = 2 ** 31 - 1;
 const maxDepth = 64;
-const maxNodes = 20000;
+/** How many values aliases may add to a document ("billion laughs" documents add billions). */
+const maxAliasExpansion = 20000;
+
+/** Keys that name a JavaScript object's own machinery: a value under one would be lost. */
+const reservedKeys = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Counts the nodes written in a document (keys and values), not following aliases. */
+function countNodes(root: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || node === undefined) continue;
+    n++;
+    if (isMap(node)) for (const pair of node.items as Pair[]) stack.push(pair.key, pair.value);
+    else if (isSeq(node)) for (const item of node.items) stack.push(item);
+  }
+  return n;
+}
 
 /** Joins a canonical child path. */
 export function childPath(parent: string, name: string): string {
@@ -71,44 +89,31 @@ class Decoder {
   readonly diagnostics: Diagnostic[] = [];
   private visited = 0;
   private budgetExceeded = false;
+  /** Visits allowed: each node written in the file (visited at most twice) plus what aliases add. */
+  private readonly budget: number;
 
   constructor(
     private readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
     private readonly file: string,
-  ) {}
+  ) {
+    this.budget = 2 * countNodes(doc.contents) + maxAliasExpansion;
+  }
 
-  report(
-    offset: number | undefined,
-    path: string,
-    code: string,
-    message: string,
-    hint?: string | undefined,
-  ): void {
-    const pos = this.lines.linePos(offset ?? 0);
-    const d: Diagnostic = {
-      severity: "error",
-      code,
-      message,
-      path,
-      file: this.file,
-      line: pos.line,
-      column: pos.col,
-    };
-    if (hint !== undefined) d.hint = hint;
-    this.diagnostics.push(d);
+  report(offset: number | undefined, path: string, code: string, message: string, hint: string): void {
+    this.diagnostics.push(diagnostic(positionIn(this.lines, this.file, offset), path, code, message, hint));
   }
 
   /** Follows aliases, with a budget so that "billion laughs" documents stop early. */
   private deref(node: unknown, path: string): unknown {
     this.visited++;
-    if (this.visited > maxNodes && !this.budgetExceeded) {
+    if (this.visited > this.budget && !this.budgetExceeded) {
       this.budgetExceeded = true;
       this.report(
         undefined,
         "",
         "yaml.too_large",
-        `the document expands to more than ${maxNodes} values`,
+        `aliases expand the document by more than ${maxAliasExpansion} values`,
         "remove anchors and aliases that repeat large parts of the file",
       );
     }
@@ -163,7 +168,7 @@ class Decoder {
           display,
           "key.invalid",
           "keys must be plain field names",
-          undefined,
+          "write the field's name as plain text, e.g. `replicas: 2`",
         );
         continue;
       }
@@ -300,10 +305,27 @@ class Decoder {
     for (const pair of node.items as Pair[]) {
       const keyNode = this.deref(pair.key, display);
       if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
-        this.report(this.offset(pair.key), display, "key.invalid", "map keys must be plain text");
+        this.report(
+          this.offset(pair.key),
+          display,
+          "key.invalid",
+          "map keys must be plain text",
+          'write the key as plain text, quoted if needed, e.g. `"app.kubernetes.io/name": x`',
+        );
         continue;
       }
-      yield { pair, keyNode, key: String(keyNode.source ?? keyNode.value) };
+      const key = String(keyNode.source ?? keyNode.value);
+      if (reservedKeys.has(key)) {
+        this.report(
+          this.offset(pair.key),
+          `${display}.${key}`,
+          "key.reserved",
+          `\`${key}\` cannot be used as a key`,
+          "no chart reads a value under this name; remove it (it would be dropped, not passed to Helm)",
+        );
+        continue;
+      }
+      yield { pair, keyNode, key };
     }
   }
 

@@ -14,6 +14,11 @@ const dnsLabel: Wording = {
   hint: "for example `istio-system` or `production-mesh`",
 };
 
+const versionPattern: Wording = {
+  message: "must be MAJOR.MINOR.PATCH, without leading zeros",
+  hint: 'quote it, e.g. version: "1.30.3"',
+};
+
 /** Field-specific wording: canonical path suffix (without list indices) → wording per rule id. */
 const byField: Record<string, Record<string, Wording>> = {
   "metadata.name": {
@@ -33,11 +38,9 @@ const byField: Record<string, Record<string, Wording>> = {
     "string.pattern": dnsLabel,
     "string.min_len": { message: "is required", hint: "name the gateway, e.g. `istio-ingressgateway`" },
   },
-  "spec.version": {
-    "string.pattern": { message: "must be MAJOR.MINOR.PATCH", hint: 'quote it, e.g. version: "1.30.3"' },
-  },
+  "spec.version": { "string.pattern": versionPattern },
   version: {
-    "string.pattern": { message: "must be MAJOR.MINOR.PATCH", hint: 'quote it, e.g. version: "1.30.3"' },
+    "string.pattern": versionPattern,
     "string.min_len": { message: "is required", hint: 'e.g. {name: 1-30-3, version: "1.30.3"}' },
   },
   "spec.revisions.name": {
@@ -105,7 +108,7 @@ const byRule: Record<string, Wording> = {
   "autoscaling.min_above_max": { hint: "lower minReplicas or raise maxReplicas (defaults: 1 and 5)" },
   "images.hub_scheme": { hint: "drop the scheme, e.g. registry.example.com/istio" },
   "charts.repository_scheme": {
-    hint: "use https://…, http://…, oci://… or a local directory of chart archives",
+    hint: "use https://…, oci://… or a local directory of chart archives (plain http:// is not accepted)",
   },
 };
 

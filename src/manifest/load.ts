@@ -7,18 +7,21 @@ import {
 } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import { resolveDefaults } from "../istio/defaults.js";
 import { decodeDocument } from "./decode.js";
-import { type Diagnostic, type Position, sortDiagnostics } from "./diagnostic.js";
-import { applyOverride, parseOverride } from "./overrides.js";
+import { type Diagnostic, diagnostic, positionIn, sortDiagnostics } from "./diagnostic.js";
+import { applyOverride, parseOverride, redactUserinfo } from "./overrides.js";
 import { parseManifestYaml } from "./parse.js";
 import { checkSemantics, resolveChartDirectory } from "./semantic.js";
-import { readManifestSource } from "./source.js";
+import { type ReadStdin, readManifestSource } from "./source.js";
 import { validateRules } from "./validate.js";
 
 /** What to load: a path (or `-` for standard input) and `--set` overrides. */
 export interface LoadOptions {
   file: string;
   overrides?: string[];
-  readStdin?: () => Buffer;
+  /** Standard input, read for the path `-` (default: this process's). */
+  readStdin?: ReadStdin;
+  /** The directory relative paths (the file, a local chart directory) are resolved against; default: the process's. */
+  cwd?: string;
 }
 
 /** A valid manifest with every default resolved, or every problem found in it. */
@@ -44,17 +47,16 @@ function under(path: string, prefix: string): boolean {
  */
 export function loadManifest(options: LoadOptions): LoadResult {
   const overrides = (options.overrides ?? []).map(parseOverride);
-  const source = readManifestSource(options.file, options.readStdin);
+  const cwd = options.cwd ?? process.cwd();
+  const source = readManifestSource(options.file, { cwd, readStdin: options.readStdin });
   if (source.kind === "invalid") return { kind: "invalid", diagnostics: [source.diagnostic] };
   const parsed = parseManifestYaml(source.text, source.file);
   if (parsed.kind === "invalid") return { kind: "invalid", diagnostics: sortDiagnostics(parsed.diagnostics) };
   const { doc, lines } = parsed;
   for (const o of overrides) applyOverride(doc, o);
 
-  const position = (offset: number | undefined): Position => {
-    const p = lines.linePos(offset ?? 0);
-    return { file: source.file, line: p.line, column: p.col };
-  };
+  const position = (offset: number | undefined) => positionIn(lines, source.file, offset);
+  const manifestDir = options.file === "-" ? cwd : dirname(resolve(cwd, options.file));
   const decoded = decodeDocument(doc, lines, source.file, KubernetesIstioSchema);
   const diagnostics = [...decoded.diagnostics];
   // a problem with the document as a whole (not a map, alias bomb) makes field checks noise
@@ -66,33 +68,31 @@ export function loadManifest(options: LoadOptions): LoadResult {
     message = fromJson(KubernetesIstioSchema, decoded.json);
   } catch (err) {
     // decodeDocument reports everything fromJson would reject; this is a safety net
-    diagnostics.push({
-      severity: "error",
-      code: "decode.error",
-      message: `cannot be read: ${(err as Error).message}`,
-      path: "",
-      ...position(0),
-      hint: "run `planton schema` for the expected shape",
-    });
+    diagnostics.push(
+      diagnostic(
+        position(0),
+        "",
+        "decode.error",
+        `cannot be read: ${(err as Error).message}`,
+        "run `planton schema` for the expected shape",
+      ),
+    );
   }
   if (message !== undefined) {
     const badPaths = decoded.diagnostics.map((d) => d.path);
     const later = [
       ...validateRules(message, decoded.index, position),
-      ...checkSemantics(
-        message,
-        decoded.index,
-        position,
-        options.file === "-" ? process.cwd() : dirname(resolve(options.file)),
-      ),
+      ...checkSemantics(message, decoded.index, position, manifestDir),
     ].filter((d) => !badPaths.some((p) => p !== "" && under(d.path, p)));
     diagnostics.push(...later);
   }
 
   for (const d of diagnostics) {
-    const o = overrides.find((x) => under(d.path, x.display));
+    // at a field an override set, or (no position: the node is new) at a parent it created
+    const created = d.line === 1 && d.column === 1 && d.path !== "";
+    const o = overrides.find((x) => under(d.path, x.display) || (created && under(x.display, d.path)));
     if (o !== undefined) {
-      d.file = `--set ${o.arg}`;
+      d.file = `--set ${redactUserinfo(o.arg)}`;
       d.line = 1;
       d.column = o.display.length + 2;
     }
@@ -105,7 +105,6 @@ export function loadManifest(options: LoadOptions): LoadResult {
     ingressGateways: decoded.index.has("spec.ingress_gateways"),
     egressGateways: decoded.index.has("spec.egress_gateways"),
   });
-  const manifestDir = options.file === "-" ? process.cwd() : dirname(resolve(options.file));
   const charts = valid.spec.charts;
   if (charts !== undefined && !charts.repository.includes("://")) {
     charts.repository = resolveChartDirectory(charts.repository, manifestDir);

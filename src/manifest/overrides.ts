@@ -1,5 +1,6 @@
-import { type Document, isMap, isScalar, isSeq, parseDocument, type Pair, YAMLMap, YAMLSeq } from "yaml";
+import { type Document, isAlias, isMap, isScalar, isSeq, type Pair, YAMLMap, YAMLSeq } from "yaml";
 import { UsageError } from "../errors.js";
+import { composeYaml, structuralProblems } from "./parse.js";
 
 /** One `--set path=value` from the command line. */
 export interface Override {
@@ -17,7 +18,7 @@ export function parseOverride(arg: string): Override {
   const eq = arg.indexOf("=");
   if (eq <= 0) {
     throw new UsageError(
-      `--set ${arg}: expected PATH=VALUE`,
+      `--set ${redactUserinfo(arg)}: expected PATH=VALUE`,
       "for example --set spec.controlPlane.replicas=3",
     );
   }
@@ -27,7 +28,7 @@ export function parseOverride(arg: string): Override {
     const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part);
     if (m === null || m[1] === undefined) {
       throw new UsageError(
-        `--set ${arg}: \`${part}\` is not a valid path segment`,
+        `--set ${redactUserinfo(arg)}: \`${part}\` is not a valid path segment`,
         "use dotted field names and [N] for list items, e.g. spec.ingressGateways[0].replicas=2",
       );
     }
@@ -35,14 +36,55 @@ export function parseOverride(arg: string): Override {
     for (const idx of (m[2] ?? "").matchAll(/\[(\d+)\]/g)) path.push(Number(idx[1]));
   }
   const raw = arg.slice(eq + 1);
-  const parsed = parseDocument(raw);
-  if (parsed.errors.length > 0) {
-    throw new UsageError(
-      `--set ${arg}: the value is not valid YAML (${parsed.errors[0]?.message.split("\n")[0]})`,
-      "quote the value, e.g. --set 'spec.version=\"1.30.3\"'",
-    );
+  return { arg, path, display, value: raw === "" ? null : parseValue(arg, raw) };
+}
+
+const quoteHint = "quote the value to pass it as text, e.g. --set 'spec.profile=\"*a\"'";
+
+/**
+ * Reads a `--set` value as YAML with the manifest's own limits (nesting, duplicate keys,
+ * JSON-compatible tags only) and no aliases; any problem is a `UsageError`, never an exception.
+ */
+function parseValue(arg: string, raw: string): unknown {
+  const bad = (why: string, hint = quoteHint) => new UsageError(`--set ${redactUserinfo(arg)}: ${why}`, hint);
+  const composed = composeYaml(raw);
+  if (composed.kind === "too_deep") throw bad("the value is nested too deeply");
+  const [doc, ...more] = composed.docs;
+  if (doc === undefined) return null;
+  const error = doc.errors[0];
+  if (error !== undefined) throw bad(`the value is not valid YAML (${error.message.split("\n")[0]})`);
+  if (more.length > 0) throw bad("the value holds more than one YAML document");
+  const problem = structuralProblems(doc.contents, raw, (offset) => composed.lines.linePos(offset).line)[0];
+  if (problem !== undefined) throw bad(problem.message, problem.hint);
+  const unsupported = unsupportedNode(doc.contents);
+  if (unsupported !== undefined) throw bad(`${unsupported} is not supported in --set values`);
+  try {
+    return doc.toJS();
+  } catch (err) {
+    throw bad(`the value cannot be read (${(err as Error).message})`);
   }
-  return { arg, path, display, value: raw === "" ? null : parsed.toJS() };
+}
+
+/** What a YAML tree uses that a `--set` value may not: an alias, or a key that is a list or map. */
+function unsupportedNode(root: unknown): string | undefined {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) return "a YAML alias (*name)";
+    if (isMap(node)) {
+      for (const pair of node.items as Pair[]) {
+        if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key))
+          return "a key that is a list or map";
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) for (const item of node.items) stack.push(item);
+  }
+  return undefined;
+}
+
+/** Hides the user name and password of a URL in a `--set` argument, e.g. `https://***@host/`. */
+export function redactUserinfo(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@");
 }
 
 const norm = (k: string) => k.replace(/_/g, "").toLowerCase();
@@ -54,7 +96,7 @@ const norm = (k: string) => k.replace(/_/g, "").toLowerCase();
  */
 export function applyOverride(doc: Document.Parsed, o: Override): void {
   if (!isMap(doc.contents)) {
-    throw new UsageError(`--set ${o.arg}: the manifest is not a map of fields`);
+    throw new UsageError(`--set ${redactUserinfo(o.arg)}: the manifest is not a map of fields`);
   }
   let node: unknown = doc.contents;
   for (let i = 0; i < o.path.length; i++) {
@@ -63,10 +105,11 @@ export function applyOverride(doc: Document.Parsed, o: Override): void {
     const nextIsIndex = typeof o.path[i + 1] === "number";
     const fresh = () => (nextIsIndex ? new YAMLSeq() : new YAMLMap());
     if (typeof seg === "number") {
-      if (!isSeq(node)) throw new UsageError(`--set ${o.arg}: ${o.path.slice(0, i).join(".")} is not a list`);
+      if (!isSeq(node))
+        throw new UsageError(`--set ${redactUserinfo(o.arg)}: ${o.path.slice(0, i).join(".")} is not a list`);
       if (seg > node.items.length) {
         throw new UsageError(
-          `--set ${o.arg}: index ${seg} is past the end of the list (${node.items.length} items)`,
+          `--set ${redactUserinfo(o.arg)}: index ${seg} is past the end of the list (${node.items.length} items)`,
           `use an index from 0 to ${node.items.length}`,
         );
       }
@@ -80,7 +123,9 @@ export function applyOverride(doc: Document.Parsed, o: Override): void {
       continue;
     }
     if (!isMap(node))
-      throw new UsageError(`--set ${o.arg}: ${o.path.slice(0, i).join(".") || "the manifest"} is not a map`);
+      throw new UsageError(
+        `--set ${redactUserinfo(o.arg)}: ${o.path.slice(0, i).join(".") || "the manifest"} is not a map`,
+      );
     const pair = (node.items as Pair[]).find(
       (p) => isScalar(p.key) && typeof p.key.value === "string" && norm(p.key.value) === norm(seg),
     );

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { KubernetesIstio } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import type { KubernetesIstioResources } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+import { componentReleaseNames, reservedReleaseNames } from "../istio/plan.js";
 import {
   compareVersions,
   minimumIstioVersion,
@@ -11,7 +12,7 @@ import {
   parseVersion,
 } from "../istio/versions.js";
 import type { NodeRef } from "./decode.js";
-import type { Diagnostic, Position } from "./diagnostic.js";
+import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { locatePath } from "./locate.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
 
@@ -37,8 +38,7 @@ function report(
   severity: "error" | "warning" = "error",
 ): void {
   const where = locatePath(ctx.index, path);
-  const pos = ctx.position(where.offset);
-  ctx.out.push({ severity, code, message, path: where.display, hint, ...pos });
+  ctx.out.push(diagnostic(ctx.position(where.offset), where.display, code, message, hint, severity));
 }
 
 function checkResources(
@@ -91,7 +91,13 @@ function checkResources(
 }
 
 function checkVersion(ctx: Ctx, version: string, path: string): void {
-  if (parseVersion(version) === undefined) return; // the pattern rule already reported it
+  if (parseVersion(version) === undefined) {
+    // the pattern rule reports anything but digits and dots; what is left has absurd numbers
+    if (/^\d+\.\d+\.\d+$/.test(version) && !/(^|\.)0\d/.test(version)) {
+      report(ctx, path, "version.invalid", "is not a version: a number is too large", 'e.g. "1.30.3"');
+    }
+    return;
+  }
   if (compareVersions(version, minimumIstioVersion) < 0) {
     report(
       ctx,
@@ -120,8 +126,9 @@ export function resolveChartDirectory(repository: string, manifestDir: string): 
 
 /**
  * Checks the rules CEL cannot express well: Kubernetes quantities and request ≤ limit (also
- * against the charts' default requests), version bounds and revision skew, and that a local
- * chart repository exists. Returns errors and warnings.
+ * against the charts' default requests), gateway names that are planton's own release names,
+ * version bounds and revision skew, and the chart repository (a URL without credentials or
+ * whitespace, or an existing local directory). Returns errors and warnings.
  */
 export function checkSemantics(
   m: KubernetesIstio,
@@ -140,12 +147,22 @@ export function checkSemantics(
     chartDefaultRequests.istiod,
   );
   checkResources(ctx, spec.proxy?.resources, "spec.proxy.resources", chartDefaultRequests.proxy);
+  // a gateway's name is its Helm release name: it must not take one of planton's own
+  const reserved = reservedReleaseNames(spec.revisions.map((r) => r.name));
   for (const [list, path] of [
     [spec.ingressGateways, "spec.ingress_gateways"],
     [spec.egressGateways, "spec.egress_gateways"],
   ] as const) {
     list.forEach((g, i) => {
       checkResources(ctx, g.resources, `${path}[${i}].resources`, chartDefaultRequests.gateway);
+      if (!reserved.has(g.name)) return;
+      report(
+        ctx,
+        `${path}[${i}].name`,
+        "gateway.name_reserved",
+        `\`${g.name}\` is the name of one of planton's own Helm releases`,
+        `rename the gateway (its name is its Helm release name); planton's releases are ${Object.values(componentReleaseNames).join(", ")} and istiod-<revision>`,
+      );
     });
   }
   if (spec.version !== "") checkVersion(ctx, spec.version, "spec.version");
@@ -166,17 +183,67 @@ export function checkSemantics(
     }
   }
   const repo = spec.charts?.repository ?? "";
-  if (repo !== "" && !repo.includes("://")) {
+  if (repo !== "") checkRepository(ctx, repo, manifestDir);
+  return ctx.out;
+}
+
+const repositoryPath = "spec.charts.repository";
+
+/**
+ * A chart repository is an https:// or oci:// URL without whitespace or credentials (the
+ * scheme itself is a proto rule), or an existing local directory. Messages never repeat the
+ * value: it may hold a password.
+ */
+function checkRepository(ctx: Ctx, repo: string, manifestDir: string): void {
+  if (!repo.includes("://")) {
+    if (repo !== repo.trim()) {
+      report(
+        ctx,
+        repositoryPath,
+        "charts.repository_whitespace",
+        "starts or ends with whitespace",
+        "remove the spaces around the directory name",
+      );
+      return;
+    }
     const dir = resolveChartDirectory(repo, manifestDir);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       report(
         ctx,
-        "spec.charts.repository",
+        repositoryPath,
         "charts.repository_missing",
         `${dir} is not a directory`,
-        "use an http(s):// or oci:// repository URL, or a directory holding the chart archives (base-<version>.tgz, …)",
+        "use an https:// or oci:// repository URL, or a directory holding the chart archives (base-<version>.tgz, …)",
       );
     }
+    return;
   }
-  return ctx.out;
+  const authority = /^[^:]*:\/\/([^/?#]*)/.exec(repo)?.[1] ?? "";
+  if (authority.includes("@")) {
+    report(
+      ctx,
+      repositoryPath,
+      "charts.repository_credentials",
+      "must not contain a user name or password",
+      "remove them from the URL and give them to Helm instead: `helm registry login` for oci://, `helm repo add --username` for https://",
+    );
+  }
+  if (!repo.startsWith("https://") && !repo.startsWith("oci://")) return; // the scheme rule reported it
+  if (/\s/.test(repo)) {
+    report(
+      ctx,
+      repositoryPath,
+      "charts.repository_whitespace",
+      "a repository URL must not contain whitespace",
+      "remove the spaces (write %20 for a space inside the path)",
+    );
+  } else if (!authority.includes("@") && (!URL.canParse(repo) || new URL(repo).hostname === "")) {
+    report(
+      ctx,
+      repositoryPath,
+      "charts.repository_url",
+      "is not a valid URL",
+      "e.g. https://charts.example.com/istio or oci://registry.example.com/istio",
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import { createValidator, type Validator } from "@bufbuild/protovalidate";
 import { type KubernetesIstio, KubernetesIstioSchema } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import { childPath, type NodeRef } from "./decode.js";
-import type { Diagnostic, Position } from "./diagnostic.js";
+import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { pointAtField, wordingFor } from "./hints.js";
 import { canonicalPath, locatePath } from "./locate.js";
 
@@ -56,15 +56,14 @@ export function validateRules(
   const result = validator.validate(KubernetesIstioSchema, message);
   if (result.kind === "valid") return [];
   if (result.kind === "error") {
-    const pos = position(0);
     return [
-      {
-        severity: "error",
-        code: "validation.error",
-        message: `could not be validated: ${result.error.message}`,
-        path: "",
-        ...pos,
-      },
+      diagnostic(
+        position(0),
+        "",
+        "validation.error",
+        `could not be validated: ${result.error.message}`,
+        "this is a bug in planton; please report it with the manifest",
+      ),
     ];
   }
   return result.violations.map((v) => {
@@ -74,14 +73,12 @@ export function validateRules(
     if (v.ruleId === "spec.gateway_names_unique") path = duplicateGatewayPath(message) ?? path;
     const where = locatePath(index, path);
     const wording = wordingFor(v.ruleId, path);
-    const d: Diagnostic = {
-      severity: "error",
-      code: v.ruleId,
-      message: wording.message ?? v.message,
-      path: where.display,
-      ...position(where.offset),
-      hint: wording.hint ?? "run `planton schema` to see what this field accepts",
-    };
-    return d;
+    return diagnostic(
+      position(where.offset),
+      where.display,
+      v.ruleId,
+      wording.message ?? v.message,
+      wording.hint ?? "run `planton schema` to see what this field accepts",
+    );
   });
 }

@@ -289,6 +289,68 @@ export const ruleCases: RuleCase[] = [
     path: "spec.images.pullSecrets[0]",
   },
   {
+    name: "a gateway may not take the name of planton's istiod release",
+    yaml: spec("  ingressGateways:\n    - ⟦name: istiod\n"),
+    code: "gateway.name_reserved",
+    path: "spec.ingressGateways[0].name",
+  },
+  {
+    name: "a gateway may not take the name of a revision's istiod release",
+    yaml: spec(
+      '  revisions: [{name: 1-30-3, version: "1.30.3"}]\n  egressGateways:\n    - ⟦name: istiod-1-30-3\n',
+    ),
+    code: "gateway.name_reserved",
+    path: "spec.egressGateways[0].name",
+  },
+  {
+    name: "charts.repository refuses plain http",
+    yaml: spec("  charts:\n    ⟦repository: http://charts.example.com/istio\n"),
+    code: "charts.repository_scheme",
+    path: "spec.charts.repository",
+  },
+  {
+    name: "charts.repository refuses credentials in the URL",
+    yaml: spec("  charts:\n    ⟦repository: https://me:hunter2@charts.example.com/istio\n"),
+    code: "charts.repository_credentials",
+    path: "spec.charts.repository",
+  },
+  {
+    name: "charts.repository URL has no whitespace",
+    yaml: spec("  charts:\n    ⟦repository: https://charts.example.com/my charts\n"),
+    code: "charts.repository_whitespace",
+    path: "spec.charts.repository",
+  },
+  {
+    name: "version has no leading zeros",
+    yaml: spec('  ⟦version: "1.029.06"\n'),
+    code: "string.pattern",
+    path: "spec.version",
+  },
+  {
+    name: "revision version has no leading zeros",
+    yaml: spec('  revisions:\n    - {name: a, ⟦version: "01.30.3"}\n'),
+    code: "string.pattern",
+    path: "spec.revisions[0].version",
+  },
+  {
+    name: "duplicate key points at the second occurrence",
+    yaml: spec("  controlPlane:\n    replicas: 2\n    ⟦replicas: 3\n"),
+    code: "yaml.duplicate_key",
+    path: "spec.controlPlane.replicas",
+  },
+  {
+    name: "a tag JSON has no value for is refused",
+    yaml: spec("  helmValues:\n    istiod:\n      since: ⟦!!timestamp 2001-12-14\n"),
+    code: "yaml.tag",
+    path: "spec.helmValues.istiod.since",
+  },
+  {
+    name: "__proto__ in Helm values is refused, not dropped",
+    yaml: spec("  helmValues:\n    istiod:\n      ⟦__proto__: {pilot: {}}\n"),
+    code: "key.reserved",
+    path: "spec.helmValues.istiod.__proto__",
+  },
+  {
     name: "--set values are validated and point at the flag",
     yaml: spec("  profile: minimal\n"),
     code: "int32.gte_lte",
