@@ -10,10 +10,7 @@ if (major < 22) {
   process.exit(1);
 }
 module.enableCompileCache?.();
-// the reader went away (e.g. `planton schema | head`): stop quietly, as other tools do
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (err) => process.exit(err.code === "EPIPE" ? 0 : 1));
-}
 const { run } = await import("../dist/planton.mjs");
-// exit explicitly: the engine's gRPC server and Kubernetes clients may keep handles open
+// run() maps every outcome to an exit code (stream errors included); exit explicitly, since the
+// engine's gRPC server and Kubernetes clients may keep handles open
 process.exit(await run(process.argv));

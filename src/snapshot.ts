@@ -5,13 +5,14 @@
  * scripts/build.mjs with `node --build-snapshot`; bin/planton uses it only for those commands
  * and only with the Node.js binary that built it.
  */
-import { readFileSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { startupSnapshot } from "node:v8";
 import type { Io } from "./cli/io.js";
 import { loadManifest } from "./manifest/load.js";
+import { readProcessStdin } from "./manifest/source.js";
 import { planIstio } from "./istio/plan.js";
-import { run } from "./main.js";
+import { noteStdoutError, run, stdoutFailed } from "./main.js";
 import "./cli/commands/validate.js";
 import "./cli/commands/render.js";
 import "./cli/commands/schema.js";
@@ -34,16 +35,20 @@ spec:
 const loaded = loadManifest({ file: "-", readStdin: () => Buffer.from(warm) });
 if (loaded.kind === "ok") planIstio(loaded.manifest);
 
-/** Writes all of `text` to a file descriptor, waiting out a full non-blocking pipe. */
+/**
+ * Writes all of `text` to a file descriptor, waiting out a full non-blocking pipe. A failure
+ * (closed, full, reader gone) ends writing to it; for standard output, run() reports it.
+ */
 function writeAll(fd: number, text: string): void {
+  if (fd === 1 && stdoutFailed()) return;
   let buf = Buffer.from(text);
   while (buf.length > 0) {
     try {
       buf = buf.subarray(writeSync(fd, buf));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EPIPE") process.exit(0); // the reader went away (e.g. `| head`): stop quietly
-      if (code !== "EAGAIN") throw err;
+      if ((err as NodeJS.ErrnoException).code === "EAGAIN") continue;
+      if (fd === 1) noteStdoutError(err as NodeJS.ErrnoException);
+      return;
     }
   }
 }
@@ -58,7 +63,7 @@ startupSnapshot.setDeserializeMainFunction(async () => {
     stderrIsTTY: isatty(2),
     env: process.env,
     cwd: process.cwd(),
-    readStdin: () => readFileSync(0),
+    readStdin: readProcessStdin,
   };
   // bin/planton passes a script name before the arguments, so argv is [node, script, ...arguments]
   const code = await run(process.argv, io);

@@ -1,3 +1,4 @@
+import type { ReadStdin } from "../manifest/source.js";
 import type { ColorMode, Style } from "../output/style.js";
 
 /** Everything a command may touch in the outside world, so tests can call commands directly. */
@@ -10,7 +11,15 @@ export interface Io {
   stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  readStdin: () => Buffer;
+  /** Reads standard input, at most `limit` bytes (a manifest larger than that is refused). */
+  readStdin: ReadStdin;
+  /**
+   * Asks a question on the terminal and resolves the answer; undefined when input ended
+   * (Ctrl-D). Ctrl-C rejects with `InterruptedError`. Absent where there is no terminal.
+   */
+  prompt?: (question: string) => Promise<string | undefined>;
+  /** Resolves once everything written to standard output was handed to the system. */
+  flush?: () => Promise<void>;
 }
 
 /** Options every command accepts. */
@@ -28,4 +37,8 @@ export interface CommandContext {
   err: Style;
   /** Styling for standard output. */
   out: Style;
+  /** Aborted by the first Ctrl-C: the running operation cancels cleanly. */
+  signal: AbortSignal;
+  /** Registers a value that must never be printed; main.ts redacts it from all output. */
+  secret: (value: string, what?: string) => void;
 }

@@ -1,7 +1,14 @@
 import { Command, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
+import { parseTimeout } from "./commands/timeout.js";
 import type { CommandContext, GlobalOptions, Io } from "./io.js";
+
+/** What main.ts gives every command besides the Io: cancellation and the secret registry. */
+export interface Runtime {
+  signal: AbortSignal;
+  secret: (value: string, what?: string) => void;
+}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -37,17 +44,17 @@ function examples(lines: string[]): string {
 const exitCodes = `
 Exit codes:
   0    success
-  1    the operation failed (cluster, engine, Helm)
-  2    the input is wrong: usage, unreadable or invalid manifest
+  1    the operation failed (cluster, engine, Helm), or "no" at the prompt
+  2    the input is wrong: usage, manifest, kubeconfig or context, state settings
   3    preview --expect-no-changes found changes
-  130  interrupted; the engine was cancelled and the state lock released
+  130  interrupted: nothing changed, or the engine was cancelled and the lock released
 `;
 
 /**
  * Declares every command, flag and example. Actions normalise options and lazily import their
  * command module, so `--help`, `validate` and `render` never load the Pulumi SDK.
  */
-export function createProgram(io: Io): Command {
+export function createProgram(io: Io, runtime: Runtime): Command {
   const program = new Command("planton");
   const context = (): CommandContext => {
     const o = program.opts<{ color: ColorMode; verbose?: boolean; nonInteractive?: boolean }>();
@@ -64,6 +71,8 @@ export function createProgram(io: Io): Command {
       global,
       err: createStyle(colorEnabled(global.color, io.stderrIsTTY, io.env)),
       out: createStyle(colorEnabled(global.color, false, io.env) && global.color === "always"),
+      signal: runtime.signal,
+      secret: runtime.secret,
     };
   };
 
@@ -136,14 +145,18 @@ export function createProgram(io: Io): Command {
         "planton preview -f istio.yaml --json",
       ]),
     )
-    .action(async (o) => (await import("./commands/engine.js")).preview(o, context()));
+    .action(async (o) => (await import("./commands/preview.js")).preview(o, context()));
 
   clusterOptions(manifestOptions(program.command("apply")))
     .description("Preview, confirm, then install or upgrade Istio; shows progress per release and a summary.")
     .option("-y, --yes", "apply without asking (required without a terminal)")
     .option("--json", "print the result as JSON on standard output")
     .option("--refresh", "refresh the state from the cluster first")
-    .option("--timeout <seconds>", "how long each release may take to become ready (default: 600, base 300)")
+    .option(
+      "--timeout <duration>",
+      "how long each release may take to become ready: seconds, or 90s, 10m, 1h (default: 600, base 300)",
+      parseTimeout,
+    )
     .addHelpText(
       "after",
       examples([
@@ -152,7 +165,7 @@ export function createProgram(io: Io): Command {
         "planton apply -f istio.yaml --set spec.version=1.30.3 --yes",
       ]),
     )
-    .action(async (o) => (await import("./commands/engine.js")).apply(o, context()));
+    .action(async (o) => (await import("./commands/apply.js")).apply(o, context()));
 
   clusterOptions(manifestOptions(program.command("destroy")))
     .description(
@@ -165,13 +178,13 @@ export function createProgram(io: Io): Command {
       "after",
       examples(["planton destroy -f istio.yaml", "planton destroy -f istio.yaml --yes --purge-crds"]),
     )
-    .action(async (o) => (await import("./commands/engine.js")).destroy(o, context()));
+    .action(async (o) => (await import("./commands/destroy.js")).destroy(o, context()));
 
   clusterOptions(manifestOptions(program.command("refresh")))
     .description("Reconcile the stack's state with the cluster and report drift. Changes no cluster object.")
     .option("--json", "print the result as JSON on standard output")
     .addHelpText("after", examples(["planton refresh -f istio.yaml", "planton refresh -f istio.yaml --json"]))
-    .action(async (o) => (await import("./commands/engine.js")).refresh(o, context()));
+    .action(async (o) => (await import("./commands/refresh.js")).refresh(o, context()));
 
   clusterOptions(manifestOptions(program.command("outputs")))
     .description(
@@ -185,13 +198,16 @@ export function createProgram(io: Io): Command {
         "planton outputs -f istio.yaml -o json | jq -r .istiodService",
       ]),
     )
-    .action(async (o) => (await import("./commands/engine.js")).outputs(o, context()));
+    .action(async (o) => (await import("./commands/outputs.js")).outputs(o, context()));
 
   clusterOptions(manifestOptions(program.command("unlock")))
     .description("Remove a stack lock left behind by a killed planton or pulumi process.")
-    .option("--force", "also remove a lock whose process still seems to run")
+    .option(
+      "--force",
+      "also remove a lock whose process still seems to run; for a remote backend, cancel the stack's running update",
+    )
     .addHelpText("after", examples(["planton unlock -f istio.yaml", "planton unlock -f istio.yaml --force"]))
-    .action(async (o) => (await import("./commands/engine.js")).unlock(o, context()));
+    .action(async (o) => (await import("./commands/unlock.js")).unlock(o, context()));
 
   program
     .command("schema")

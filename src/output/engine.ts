@@ -1,5 +1,6 @@
-import type { ReleaseChange, SkewProblem } from "../istio/upgrade.js";
-import type { StackOutputs } from "../pulumi/program.js";
+import type { KubernetesIstioStackOutputsJson } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
+import type { DestroyResult } from "../deploy/destroy.js";
+import type { ReleaseChange } from "../istio/upgrade.js";
 import type { Style } from "./style.js";
 
 const short = (v: unknown) => {
@@ -55,28 +56,25 @@ export function renderChangeSummary(
   return parts.length > 0 ? parts.join(", ") : "nothing";
 }
 
-/** True when a Pulumi change summary has anything but unchanged resources. */
-export function hasChanges(summary: Record<string, number> | undefined): boolean {
-  return Object.entries(summary ?? {}).some(([op, n]) => op !== "same" && n > 0);
-}
-
 /** Stack outputs for people. */
-export function renderOutputs(o: StackOutputs, style: Style): string {
+export function renderOutputs(o: KubernetesIstioStackOutputsJson, style: Style): string {
   const lines = [
-    `${style.bold("namespace")}        ${o.namespace}`,
-    `${style.bold("version")}          ${o.version}`,
-    `${style.bold("istiod")}           ${o.istiodService}`,
+    `${style.bold("namespace")}        ${o.namespace ?? ""}`,
+    `${style.bold("version")}          ${o.version ?? ""}`,
+    `${style.bold("istiod")}           ${o.istiodService ?? ""}`,
   ];
-  if (o.revisions.length > 0) {
+  const revisions = o.revisions ?? [];
+  if (revisions.length > 0) {
     lines.push(
-      `${style.bold("revisions")}        ${o.revisions.map((r) => `${r.name} (${r.version}${r.name === o.defaultRevision ? ", default" : ""})`).join(", ")}`,
+      `${style.bold("revisions")}        ${revisions.map((r) => `${r.name} (${r.version}${r.name === o.defaultRevision ? ", default" : ""})`).join(", ")}`,
     );
   }
-  for (const g of o.gateways) {
+  for (const g of o.gateways ?? []) {
+    const addresses = g.addresses ?? [];
     const addr =
       g.serviceType === "LoadBalancer"
-        ? g.addresses.length > 0
-          ? g.addresses.join(", ")
+        ? addresses.length > 0
+          ? addresses.join(", ")
           : "address pending"
         : "";
     lines.push(
@@ -86,7 +84,11 @@ export function renderOutputs(o: StackOutputs, style: Style): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Version skew problems as an error message body. */
-export function renderSkew(problems: SkewProblem[]): string {
-  return problems.map((p) => p.message).join("; ");
+/** What destroy did, for people. */
+export function renderDestroyed(r: DestroyResult, style: Style): string {
+  const lines = [
+    `${style.green("Destroyed")} in ${r.durationSeconds.toFixed(1)}s: ${renderChangeSummary(r.summary, "done")}; removed ${r.cleanup.removed.length} leftover ${r.cleanup.removed.length === 1 ? "object" : "objects"}.${r.crdsKept ? " Istio's CRDs were kept (--purge-crds removes them)." : ""}`,
+  ];
+  for (const k of r.cleanup.kept) lines.push(`  ${style.yellow("kept")} ${k.object}: ${k.reason}`);
+  return `${lines.join("\n")}\n`;
 }

@@ -1,35 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
+import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
+import { KubernetesIstioStackOutputsSchema } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
 
 /** The cluster the program talks to. The kubeconfig's contents go into state only as a secret. */
 export interface ClusterTarget {
   kubeconfig: string;
   context: string;
-}
-
-/** Stack outputs, shaped as the proto's KubernetesIstioStackOutputs (JSON names), plus what
- *  `preview` needs to diff values and `apply` needs to check version skew. */
-export interface StackOutputs {
-  namespace: string;
-  version: string;
-  revisions: { name: string; version: string; istiodService: string }[];
-  defaultRevision: string;
-  istiodService: string;
-  gateways: {
-    name: string;
-    namespace: string;
-    direction: string;
-    service: string;
-    serviceType: string;
-    addresses: string[];
-  }[];
-  /** Per release: chart version and the values it was installed with. */
-  releases: Record<
-    string,
-    { chart: string; version: string; namespace: string; values: Record<string, unknown> }
-  >;
 }
 
 /** Chart and repository inputs of a `helm.v3.Release` for a planned chart source. */
@@ -103,24 +82,30 @@ export function createIstioProgram(
         .filter((x): x is k8s.helm.v3.Release => x !== undefined);
       new k8s.apiextensions.CustomResource(o.id, { ...o.manifest }, { provider, dependsOn: deps });
     }
-    const outputs: StackOutputs = {
-      namespace: plan.mesh.namespace,
-      version: plan.mesh.version,
-      revisions: plan.mesh.revisions.map((r) => ({
-        name: r.name,
-        version: r.version,
-        istiodService: r.istiodService,
-      })),
-      defaultRevision: plan.mesh.defaultRevision,
-      istiodService: plan.mesh.istiodService,
-      gateways: plan.mesh.gateways.map((g) => ({ ...g, addresses: [] })),
-      releases: Object.fromEntries(
-        plan.releases.map((r) => [
-          r.name,
-          { chart: r.chart, version: r.version, namespace: r.namespace, values: r.values },
-        ]),
-      ),
-    };
-    return outputs;
+    return toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(plan), {
+      alwaysEmitImplicit: true,
+    }) as Record<string, unknown>;
   };
+}
+
+/** The stack outputs an apply of `plan` records (gateway addresses are read live, not stored). */
+export function stackOutputsOf(plan: InstallPlan) {
+  return create(KubernetesIstioStackOutputsSchema, {
+    namespace: plan.mesh.namespace,
+    version: plan.mesh.version,
+    revisions: plan.mesh.revisions.map((r) => ({
+      name: r.name,
+      version: r.version,
+      istiodService: r.istiodService,
+    })),
+    defaultRevision: plan.mesh.defaultRevision,
+    istiodService: plan.mesh.istiodService,
+    gateways: plan.mesh.gateways.map((g) => ({ ...g, addresses: [] })),
+    releases: Object.fromEntries(
+      plan.releases.map((r) => [
+        r.name,
+        { chart: r.chart, version: r.version, namespace: r.namespace, values: r.values as JsonObject },
+      ]),
+    ),
+  });
 }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
@@ -8,9 +8,9 @@ import { plantonHome } from "./cli-path.js";
 export const projectName = "planton-kubernetes-istio";
 
 /**
- * The passphrase that encrypts secrets in the embedded local backend when none is set. Local
- * state lives in an owner-only folder in the user's home; set PULUMI_CONFIG_PASSPHRASE (or
- * _FILE) to protect it with a real passphrase, and always for shared backends.
+ * The passphrase that encrypts secrets in the embedded local backend (~/.planton/state, an
+ * owner-only folder) when none is set. Any other backend, file:// ones included, needs a
+ * passphrase of the user's (PULUMI_CONFIG_PASSPHRASE or _FILE), or a Pulumi Cloud token.
  */
 export const defaultLocalPassphrase = "planton-local-state";
 
@@ -24,14 +24,50 @@ export interface EngineSettings {
   env: Record<string, string>;
 }
 
-/** Resolves stack, backend and passphrase from flags and environment. Creates the local state folder (0700). */
+/** Pulumi's stack-name rule, plus: a name is not `.` or `..` (the file backend makes paths of it). */
+const stackName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/** Where passphrases come from, for messages. */
+const passphraseHint =
+  "set PULUMI_CONFIG_PASSPHRASE, or PULUMI_CONFIG_PASSPHRASE_FILE naming a file that holds it; planton's built-in passphrase is used only for its own ~/.planton/state";
+
+function readPassphraseFile(file: string): string {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} does not exist`, passphraseHint);
+  }
+  if (!st.isFile())
+    throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} is not a regular file`, passphraseHint);
+  if (st.size > 64 * 1024)
+    throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} is larger than 64 KiB`, passphraseHint);
+  try {
+    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    throw new UsageError(
+      `PULUMI_CONFIG_PASSPHRASE_FILE ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+      "make the file readable by the current user",
+    );
+  }
+}
+
+/**
+ * Resolves stack, backend and passphrase from flags and environment, once per command. Creates
+ * the embedded state folder (0700). A backend other than the embedded one with no passphrase
+ * and no access token is refused (exit 2): its secrets would otherwise be encrypted with a
+ * passphrase everyone knows.
+ */
 export function resolveEngineSettings(
   options: { stack?: string | undefined; backend?: string | undefined; manifestName: string },
   env: NodeJS.ProcessEnv,
 ): EngineSettings {
   const stack = options.stack ?? options.manifestName;
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) {
-    throw new UsageError(`--stack ${stack}: a stack name is letters, digits, '-', '_' and '.'`);
+  if (!stackName.test(stack)) {
+    throw new UsageError(
+      `--stack ${JSON.stringify(stack)}: a stack name starts with a letter or digit and has only letters, digits, '-', '_' and '.' (at most 100)`,
+      "pass another --stack, or leave it out to use metadata.name",
+    );
   }
   const explicit = options.backend ?? env.PULUMI_BACKEND_URL;
   let backendUrl = explicit ?? "";
@@ -48,12 +84,27 @@ export function resolveEngineSettings(
   if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
     out.PULUMI_CONFIG_PASSPHRASE = env.PULUMI_CONFIG_PASSPHRASE;
   } else if (env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined) {
-    const file = env.PULUMI_CONFIG_PASSPHRASE_FILE;
-    if (!existsSync(file)) throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} does not exist`);
-    out.PULUMI_CONFIG_PASSPHRASE = readFileSync(file, "utf8").replace(/\r?\n$/, "");
-  } else if (embeddedBackend || backendUrl.startsWith("file://")) {
+    out.PULUMI_CONFIG_PASSPHRASE = readPassphraseFile(env.PULUMI_CONFIG_PASSPHRASE_FILE);
+  } else if (embeddedBackend) {
     out.PULUMI_CONFIG_PASSPHRASE = defaultLocalPassphrase;
+  } else if (!/^https?:\/\//.test(backendUrl)) {
+    // file://, s3://, gs://, azblob://: secrets are encrypted with a passphrase
+    throw new UsageError(
+      `the state backend ${backendUrl.split("?")[0]} needs a passphrase to encrypt the stack's secrets`,
+      passphraseHint,
+    );
   }
   if (env.PULUMI_ACCESS_TOKEN !== undefined) out.PULUMI_ACCESS_TOKEN = env.PULUMI_ACCESS_TOKEN;
   return { stack, backendUrl, embeddedBackend, env: out };
+}
+
+/** The secrets in the settings with what each is, for redaction (planton's own default is public). */
+export function settingsSecrets(settings: EngineSettings): { value: string; what: string }[] {
+  const out: { value: string; what: string }[] = [];
+  const passphrase = settings.env.PULUMI_CONFIG_PASSPHRASE;
+  if (passphrase && passphrase !== defaultLocalPassphrase)
+    out.push({ value: passphrase, what: "the state passphrase" });
+  const token = settings.env.PULUMI_ACCESS_TOKEN;
+  if (token) out.push({ value: token, what: "PULUMI_ACCESS_TOKEN" });
+  return out;
 }

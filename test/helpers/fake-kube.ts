@@ -2,47 +2,122 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 
+/** A Kubernetes object as the stand-in API stores it. @internal */
+export interface FakeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/** `resource` as a path names it → where it lives in the store. */
+const resources: Record<string, { kind: string; namespaced: boolean }> = {
+  configmaps: { kind: "ConfigMap", namespaced: true },
+  secrets: { kind: "Secret", namespaced: true },
+  services: { kind: "Service", namespaced: true },
+  namespaces: { kind: "Namespace", namespaced: false },
+  deployments: { kind: "Deployment", namespaced: true },
+  mutatingwebhookconfigurations: { kind: "MutatingWebhookConfiguration", namespaced: false },
+  validatingwebhookconfigurations: { kind: "ValidatingWebhookConfiguration", namespaced: false },
+  customresourcedefinitions: { kind: "CustomResourceDefinition", namespaced: false },
+};
+
+/** Parses `/api/v1/namespaces/ns/configmaps/name` and `/apis/g/v/configmaps` alike. */
+function parsePath(path: string): { resource: string; namespace?: string; name?: string } | undefined {
+  const parts = path.split("/").filter((p) => p !== "");
+  const rest = parts[0] === "api" ? parts.slice(2) : parts.slice(3);
+  let namespace: string | undefined;
+  if (rest[0] === "namespaces" && rest.length >= 3) {
+    namespace = rest[1];
+    rest.splice(0, 2);
+  }
+  const [resource, name] = rest;
+  if (resource === undefined || resources[resource] === undefined) return undefined;
+  return {
+    resource,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(name === undefined ? {} : { name }),
+  };
+}
+
+/** `a=b,c` label selectors (equality and existence), as planton sends them. */
+function matchesLabels(o: FakeObject, selector: string | null): boolean {
+  if (!selector) return true;
+  const labels = o.metadata.labels ?? {};
+  return selector.split(",").every((term) => {
+    const [k, v] = term.split("=");
+    return v === undefined ? k !== undefined && k in labels : labels[k ?? ""] === v;
+  });
+}
+
 /**
- * A stand-in Kubernetes API for wiring tests: answers /version, returns empty lists for every
- * other GET and 404 for deletes. It proves what planton asks, not how a cluster behaves.
+ * A stand-in Kubernetes API for wiring tests: answers /version, lists, reads and deletes the
+ * objects it is given (label and `metadata.name` field selectors), returns empty lists for
+ * everything else, and answers 403 for paths matching `forbid`. It proves what planton asks and
+ * deletes, not how a cluster behaves.
  * @internal
  */
-export async function startFakeKubeApi(options: { minor?: string; deployments?: unknown[] } = {}) {
+export async function startFakeKubeApi(
+  options: { minor?: string; deployments?: unknown[]; objects?: FakeObject[]; forbid?: RegExp } = {},
+) {
   const requests: string[] = [];
+  const store = new Map<string, FakeObject>();
+  const key = (resource: string, namespace: string | undefined, name: string) =>
+    `${resource}/${namespace ?? ""}/${name}`;
+  const add = (resource: string, o: FakeObject) =>
+    store.set(key(resource, o.metadata.namespace, o.metadata.name), o);
+  for (const d of (options.deployments ?? []) as FakeObject[]) add("deployments", d);
+  for (const o of options.objects ?? []) {
+    const resource = Object.entries(resources).find(([, r]) => r.kind === o.kind)?.[0];
+    if (resource === undefined) throw new Error(`fake API: unknown kind ${o.kind}`);
+    add(resource, o);
+  }
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     res.setHeader("content-type", "application/json");
-    if (req.url?.startsWith("/version")) {
-      res.end(
-        JSON.stringify({
-          major: "1",
-          minor: options.minor ?? "34",
-          gitVersion: `v1.${options.minor ?? "34"}.1`,
-        }),
-      );
-    } else if (req.method === "GET" && req.url?.includes("/deployments")) {
-      res.end(
-        JSON.stringify({
-          kind: "DeploymentList",
-          apiVersion: "apps/v1",
-          metadata: {},
-          items: options.deployments ?? [],
-        }),
-      );
-    } else if (req.method === "GET") {
-      res.end(JSON.stringify({ kind: "List", apiVersion: "v1", metadata: {}, items: [] }));
-    } else {
-      res.statusCode = 404;
-      res.end(
-        JSON.stringify({
-          kind: "Status",
-          apiVersion: "v1",
-          status: "Failure",
-          reason: "NotFound",
-          code: 404,
-        }),
-      );
+    const url = new URL(req.url ?? "/", "http://x");
+    const send = (status: number, body: unknown) => {
+      res.statusCode = status;
+      res.end(JSON.stringify(body));
+    };
+    const status = (code: number, reason: string, message: string) =>
+      send(code, { kind: "Status", apiVersion: "v1", status: "Failure", reason, message, code });
+    if (options.forbid?.test(url.pathname))
+      return status(403, "Forbidden", `forbidden: User "test" cannot access ${url.pathname}`);
+    if (url.pathname.startsWith("/version")) {
+      const minor = options.minor ?? "34";
+      return send(200, { major: "1", minor, gitVersion: `v1.${minor}.1` });
     }
+    const p = parsePath(url.pathname);
+    if (p === undefined) {
+      if (req.method === "GET") return send(200, { kind: "List", apiVersion: "v1", metadata: {}, items: [] });
+      return status(404, "NotFound", "not found");
+    }
+    if (p.name !== undefined) {
+      const k = key(p.resource, p.namespace, p.name);
+      const o = store.get(k);
+      if (o === undefined) return status(404, "NotFound", `${p.resource} "${p.name}" not found`);
+      if (req.method === "DELETE") {
+        store.delete(k);
+        return send(200, { kind: "Status", apiVersion: "v1", status: "Success" });
+      }
+      return send(200, o);
+    }
+    const fieldName = url.searchParams.get("fieldSelector")?.match(/^metadata\.name=(.+)$/)?.[1];
+    const items = [...store.entries()]
+      .filter(([k]) => k.startsWith(`${p.resource}/`))
+      .map(([, o]) => o)
+      .filter((o) => p.namespace === undefined || o.metadata.namespace === p.namespace)
+      .filter((o) => fieldName === undefined || o.metadata.name === fieldName)
+      .filter((o) => matchesLabels(o, url.searchParams.get("labelSelector")));
+    return send(200, { kind: "List", apiVersion: "v1", metadata: {}, items });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const address = server.address();
@@ -50,16 +125,18 @@ export async function startFakeKubeApi(options: { minor?: string; deployments?: 
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    /** Names (`resource/namespace/name`) of the objects still stored. */
+    stored: () => [...store.keys()].sort(),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
 
 /** Writes a kubeconfig with one context `test-ctx` pointing at `server`. @internal */
-export function writeKubeconfig(dir: string, server: string): string {
+export function writeKubeconfig(dir: string, server: string, token = "not-a-real-token"): string {
   const path = join(dir, "kubeconfig");
   writeFileSync(
     path,
-    `apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster: {server: "${server}", insecure-skip-tls-verify: true}\nusers:\n- name: test\n  user: {token: not-a-real-token}\ncontexts:\n- name: test-ctx\n  context: {cluster: test, user: test}\n- name: other-ctx\n  context: {cluster: test, user: test}\ncurrent-context: test-ctx\n`,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster: {server: "${server}", insecure-skip-tls-verify: true}\nusers:\n- name: test\n  user: {token: ${token}}\ncontexts:\n- name: test-ctx\n  context: {cluster: test, user: test}\n- name: other-ctx\n  context: {cluster: test, user: test}\ncurrent-context: test-ctx\n`,
   );
   return path;
 }

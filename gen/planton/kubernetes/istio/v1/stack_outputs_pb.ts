@@ -4,16 +4,20 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Message } from "@bufbuild/protobuf";
+import type { StructJson } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file planton/kubernetes/istio/v1/stack_outputs.proto.
  */
 export const file_planton_kubernetes_istio_v1_stack_outputs: GenFile = /*@__PURE__*/
-  fileDesc("Ci9wbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3RhY2tfb3V0cHV0cy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxIo8CChtLdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMSEQoJbmFtZXNwYWNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSTQoJcmV2aXNpb25zGAMgAygLMjoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1JldmlzaW9uT3V0cHV0EhgKEGRlZmF1bHRfcmV2aXNpb24YBCABKAkSFgoOaXN0aW9kX3NlcnZpY2UYBSABKAkSSwoIZ2F0ZXdheXMYBiADKAsyOS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheU91dHB1dCJWCh1LdWJlcm5ldGVzSXN0aW9SZXZpc2lvbk91dHB1dBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFgoOaXN0aW9kX3NlcnZpY2UYAyABKAkijAEKHEt1YmVybmV0ZXNJc3Rpb0dhdGV3YXlPdXRwdXQSDAoEbmFtZRgBIAEoCRIRCgluYW1lc3BhY2UYAiABKAkSEQoJZGlyZWN0aW9uGAMgASgJEg8KB3NlcnZpY2UYBCABKAkSFAoMc2VydmljZV90eXBlGAUgASgJEhEKCWFkZHJlc3NlcxgGIAMoCWIGcHJvdG8z");
+  fileDesc("Ci9wbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3RhY2tfb3V0cHV0cy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxItUDChtLdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMSEQoJbmFtZXNwYWNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSTQoJcmV2aXNpb25zGAMgAygLMjoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1JldmlzaW9uT3V0cHV0EhgKEGRlZmF1bHRfcmV2aXNpb24YBCABKAkSFgoOaXN0aW9kX3NlcnZpY2UYBSABKAkSSwoIZ2F0ZXdheXMYBiADKAsyOS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheU91dHB1dBJYCghyZWxlYXNlcxgHIAMoCzJGLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMuUmVsZWFzZXNFbnRyeRpqCg1SZWxlYXNlc0VudHJ5EgsKA2tleRgBIAEoCRJICgV2YWx1ZRgCIAEoCzI5LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZWxlYXNlT3V0cHV0OgI4ASJ6ChxLdWJlcm5ldGVzSXN0aW9SZWxlYXNlT3V0cHV0Eg0KBWNoYXJ0GAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiVgodS3ViZXJuZXRlc0lzdGlvUmV2aXNpb25PdXRwdXQSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhYKDmlzdGlvZF9zZXJ2aWNlGAMgASgJIowBChxLdWJlcm5ldGVzSXN0aW9HYXRld2F5T3V0cHV0EgwKBG5hbWUYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEhEKCWRpcmVjdGlvbhgDIAEoCRIPCgdzZXJ2aWNlGAQgASgJEhQKDHNlcnZpY2VfdHlwZRgFIAEoCRIRCglhZGRyZXNzZXMYBiADKAliBnByb3RvMw", [file_google_protobuf_struct]);
 
 /**
- * What an apply leaves behind, as `planton outputs` prints it.
+ * What an apply records in the stack. `planton outputs` prints every field but `releases`;
+ * planton itself reads `namespace` and `releases` back to diff values in `preview`, to refuse
+ * version skew and namespace moves, and to prove which objects `destroy` may remove.
  *
  * @generated from message planton.kubernetes.istio.v1.KubernetesIstioStackOutputs
  */
@@ -60,10 +64,20 @@ export type KubernetesIstioStackOutputs = Message<"planton.kubernetes.istio.v1.K
    * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioGatewayOutput gateways = 6;
    */
   gateways: KubernetesIstioGatewayOutput[];
+
+  /**
+   * Helm releases installed, by release name, with the chart, version, namespace and values
+   * each was last applied with. Not printed by `planton outputs`.
+   *
+   * @generated from field: map<string, planton.kubernetes.istio.v1.KubernetesIstioReleaseOutput> releases = 7;
+   */
+  releases: { [key: string]: KubernetesIstioReleaseOutput };
 };
 
 /**
- * What an apply leaves behind, as `planton outputs` prints it.
+ * What an apply records in the stack. `planton outputs` prints every field but `releases`;
+ * planton itself reads `namespace` and `releases` back to diff values in `preview`, to refuse
+ * version skew and namespace moves, and to prove which objects `destroy` may remove.
  *
  * @generated from message planton.kubernetes.istio.v1.KubernetesIstioStackOutputs
  */
@@ -110,6 +124,14 @@ export type KubernetesIstioStackOutputsJson = {
    * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioGatewayOutput gateways = 6;
    */
   gateways?: KubernetesIstioGatewayOutputJson[];
+
+  /**
+   * Helm releases installed, by release name, with the chart, version, namespace and values
+   * each was last applied with. Not printed by `planton outputs`.
+   *
+   * @generated from field: map<string, planton.kubernetes.istio.v1.KubernetesIstioReleaseOutput> releases = 7;
+   */
+  releases?: { [key: string]: KubernetesIstioReleaseOutputJson };
 };
 
 export type KubernetesIstioStackOutputsValid = KubernetesIstioStackOutputs;
@@ -120,6 +142,85 @@ export type KubernetesIstioStackOutputsValid = KubernetesIstioStackOutputs;
  */
 export const KubernetesIstioStackOutputsSchema: GenMessage<KubernetesIstioStackOutputs, {jsonType: KubernetesIstioStackOutputsJson, validType: KubernetesIstioStackOutputsValid}> = /*@__PURE__*/
   messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 0);
+
+/**
+ * One installed Helm release, as the last apply sent it.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioReleaseOutput
+ */
+export type KubernetesIstioReleaseOutput = Message<"planton.kubernetes.istio.v1.KubernetesIstioReleaseOutput"> & {
+  /**
+   * Chart name, for example `istiod`.
+   *
+   * @generated from field: string chart = 1;
+   */
+  chart: string;
+
+  /**
+   * Chart version, which is also the Istio version.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * Namespace of the release.
+   *
+   * @generated from field: string namespace = 3;
+   */
+  namespace: string;
+
+  /**
+   * Helm values the release was applied with.
+   *
+   * @generated from field: google.protobuf.Struct values = 4;
+   */
+  values?: JsonObject | undefined;
+};
+
+/**
+ * One installed Helm release, as the last apply sent it.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioReleaseOutput
+ */
+export type KubernetesIstioReleaseOutputJson = {
+  /**
+   * Chart name, for example `istiod`.
+   *
+   * @generated from field: string chart = 1;
+   */
+  chart?: string;
+
+  /**
+   * Chart version, which is also the Istio version.
+   *
+   * @generated from field: string version = 2;
+   */
+  version?: string;
+
+  /**
+   * Namespace of the release.
+   *
+   * @generated from field: string namespace = 3;
+   */
+  namespace?: string;
+
+  /**
+   * Helm values the release was applied with.
+   *
+   * @generated from field: google.protobuf.Struct values = 4;
+   */
+  values?: StructJson;
+};
+
+export type KubernetesIstioReleaseOutputValid = KubernetesIstioReleaseOutput;
+
+/**
+ * Describes the message planton.kubernetes.istio.v1.KubernetesIstioReleaseOutput.
+ * Use `create(KubernetesIstioReleaseOutputSchema)` to create a new message.
+ */
+export const KubernetesIstioReleaseOutputSchema: GenMessage<KubernetesIstioReleaseOutput, {jsonType: KubernetesIstioReleaseOutputJson, validType: KubernetesIstioReleaseOutputValid}> = /*@__PURE__*/
+  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 1);
 
 /**
  * One installed revision.
@@ -184,7 +285,7 @@ export type KubernetesIstioRevisionOutputValid = KubernetesIstioRevisionOutput;
  * Use `create(KubernetesIstioRevisionOutputSchema)` to create a new message.
  */
 export const KubernetesIstioRevisionOutputSchema: GenMessage<KubernetesIstioRevisionOutput, {jsonType: KubernetesIstioRevisionOutputJson, validType: KubernetesIstioRevisionOutputValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 1);
+  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 2);
 
 /**
  * One installed gateway.
@@ -228,7 +329,8 @@ export type KubernetesIstioGatewayOutput = Message<"planton.kubernetes.istio.v1.
   serviceType: string;
 
   /**
-   * External addresses (IPs or host names) the cluster assigned, when known.
+   * External addresses (IPs or host names) the cluster assigned. The state records none: `apply`
+   * and `outputs` read them from the cluster when it answers, and leave this empty otherwise.
    *
    * @generated from field: repeated string addresses = 6;
    */
@@ -277,7 +379,8 @@ export type KubernetesIstioGatewayOutputJson = {
   serviceType?: string;
 
   /**
-   * External addresses (IPs or host names) the cluster assigned, when known.
+   * External addresses (IPs or host names) the cluster assigned. The state records none: `apply`
+   * and `outputs` read them from the cluster when it answers, and leave this empty otherwise.
    *
    * @generated from field: repeated string addresses = 6;
    */
@@ -291,5 +394,5 @@ export type KubernetesIstioGatewayOutputValid = KubernetesIstioGatewayOutput;
  * Use `create(KubernetesIstioGatewayOutputSchema)` to create a new message.
  */
 export const KubernetesIstioGatewayOutputSchema: GenMessage<KubernetesIstioGatewayOutput, {jsonType: KubernetesIstioGatewayOutputJson, validType: KubernetesIstioGatewayOutputValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 2);
+  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 3);
 

@@ -1,0 +1,44 @@
+import { apply as applyStack } from "../../deploy/apply.js";
+import { renderChangeSummary, renderOutputs, renderReleaseChanges } from "../../output/engine.js";
+import { jsonResult } from "../../output/json.js";
+import type { CommandContext } from "../io.js";
+import { type ClusterFlags, requestFor } from "./cluster-command.js";
+
+export interface ApplyFlags extends ClusterFlags {
+  refresh?: boolean;
+  /** Seconds, already validated by the option's parser. */
+  timeout?: number;
+}
+
+/** `planton apply`: preview, confirm, apply with progress, wait for gateways, then a summary. */
+export async function apply(flags: ApplyFlags, ctx: CommandContext): Promise<void> {
+  const { req, done } = requestFor(flags, ctx);
+  const r = await applyStack(req, {
+    refresh: flags.refresh === true,
+    ...(flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout }),
+    // the changes are shown before the question, as soon as the preview has them
+    onPreview: (p) => {
+      ctx.io.stderr(renderReleaseChanges(p.changes, ctx.err));
+      if (p.hasChanges) ctx.io.stderr(`Resources: ${renderChangeSummary(p.summary, "plan")}\n`);
+    },
+  }).finally(done);
+  if (flags.json) {
+    ctx.io.stdout(
+      jsonResult("apply", {
+        stack: r.stack,
+        context: r.context,
+        changes: r.changes,
+        summary: r.summary,
+        changed: r.changed,
+        durationSeconds: r.durationSeconds,
+        outputs: r.outputs,
+      }),
+    );
+  } else {
+    if (r.changed)
+      ctx.io.stderr(
+        `${ctx.err.green("Applied")} in ${r.durationSeconds.toFixed(1)}s: ${renderChangeSummary(r.summary, "done")}.\n`,
+      );
+    ctx.io.stdout(renderOutputs(r.outputs, ctx.out));
+  }
+}

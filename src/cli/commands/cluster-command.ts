@@ -1,0 +1,63 @@
+import { InterruptedError, UsageError } from "../../errors.js";
+import type { DeployIo, DeployRequest, Target } from "../../deploy/request.js";
+import { createRequest } from "../../deploy/request.js";
+import { createProgress } from "../../output/progress.js";
+import type { CommandContext } from "../io.js";
+import { loadForCommand, type ManifestInput } from "../load-input.js";
+
+/** Flags of the commands that work on a stack and its cluster. */
+export interface ClusterFlags extends ManifestInput, Target {
+  json?: boolean;
+  yes?: boolean;
+}
+
+/**
+ * How a command's deploy verb reports: lines and warnings on standard error, live progress per
+ * release (plain lines without a terminal), the engine's output with -v, confirmation through
+ * `Io.prompt` (refused without a terminal unless --yes), secrets registered for redaction.
+ */
+export function deployIo(ctx: CommandContext, flags: { yes?: boolean | undefined }) {
+  const progress = createProgress({
+    live: ctx.io.stderrIsTTY && !ctx.global.nonInteractive,
+    write: ctx.io.stderr,
+    style: ctx.err,
+    verbose: ctx.global.verbose,
+    redact: (s) => s, // everything written to standard error is redacted by main.ts
+  });
+  const io: DeployIo = {
+    info: (line) => ctx.io.stderr(`${line}\n`),
+    warn: (line) => ctx.io.stderr(`${ctx.err.yellow("warning:")} ${line}\n`),
+    onEvent: progress.onEvent,
+    ...(ctx.global.verbose ? { onEngineOutput: (t: string) => ctx.io.stderr(t) } : {}),
+    confirm: async (question) => {
+      progress.stop();
+      if (flags.yes) return true;
+      if (ctx.global.nonInteractive || ctx.io.prompt === undefined)
+        throw new UsageError(
+          "refusing to change the cluster without confirmation: there is no terminal to ask on",
+          "rerun with --yes once the preview looks right",
+        );
+      const answer = await ctx.io.prompt(`${question} [y/N] `);
+      if (answer === undefined) throw new InterruptedError("cancelled at the prompt: nothing was changed");
+      return ["y", "yes"].includes(answer.trim().toLowerCase());
+    },
+    secret: ctx.secret,
+  };
+  return { io, stopProgress: () => progress.stop() };
+}
+
+/** Loads the manifest and resolves stack settings and cluster once, for a deploy verb. */
+export function requestFor(
+  flags: ClusterFlags,
+  ctx: CommandContext,
+): { req: DeployRequest; done: () => void } {
+  const loaded = loadForCommand(flags, ctx);
+  const { io, stopProgress } = deployIo(ctx, flags);
+  const req = createRequest(loaded.manifest, flags, {
+    env: ctx.io.env,
+    cwd: ctx.io.cwd,
+    io,
+    signal: ctx.signal,
+  });
+  return { req, done: stopProgress };
+}

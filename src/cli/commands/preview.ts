@@ -1,0 +1,33 @@
+import { preview as previewStack } from "../../deploy/preview.js";
+import { ChangesFoundError } from "../../errors.js";
+import { renderChangeSummary, renderReleaseChanges } from "../../output/engine.js";
+import { jsonResult } from "../../output/json.js";
+import type { CommandContext } from "../io.js";
+import { type ClusterFlags, requestFor } from "./cluster-command.js";
+
+export interface PreviewFlags extends ClusterFlags {
+  refresh?: boolean;
+  expectNoChanges?: boolean;
+}
+
+/** `planton preview`: what apply would change, per release and in Pulumi's summary. Never prompts. */
+export async function preview(flags: PreviewFlags, ctx: CommandContext): Promise<void> {
+  const { req, done } = requestFor(flags, ctx);
+  const r = await previewStack(req, { refresh: flags.refresh === true }).finally(done);
+  if (flags.json) {
+    ctx.io.stdout(
+      jsonResult("preview", {
+        stack: r.stack,
+        context: r.context,
+        changes: r.changes,
+        summary: r.summary,
+        hasChanges: r.hasChanges,
+      }),
+    );
+  } else {
+    ctx.io.stdout(renderReleaseChanges(r.changes, ctx.out));
+    ctx.io.stdout(`Resources: ${renderChangeSummary(r.summary, "plan")}\n`);
+  }
+  if (flags.expectNoChanges && r.hasChanges)
+    throw new ChangesFoundError(`stack ${r.stack} would change: ${renderChangeSummary(r.summary, "plan")}`);
+}

@@ -1,0 +1,109 @@
+import { toJson } from "@bufbuild/protobuf";
+import {
+  type KubernetesIstioStackOutputsJson,
+  KubernetesIstioStackOutputsSchema,
+} from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
+import { repairInterruptedReleases } from "../cluster/helm-records.js";
+import { serviceAddresses, waitForDeployments } from "../cluster/workloads.js";
+import { DeployError, InterruptedError } from "../errors.js";
+import type { ReleaseChange } from "../istio/upgrade.js";
+import { stackOutputsOf } from "../pulumi/program.js";
+import { refuseForeign } from "./checks.js";
+import {
+  type ChangeSummary,
+  enginePreview,
+  hasChanges,
+  type PreviewOptions,
+  readAndCheck,
+} from "./preview.js";
+import { type DeployRequest, withSession } from "./request.js";
+
+/** What `apply` did. */
+export interface ApplyResult {
+  stack: string;
+  context: string;
+  changes: ReleaseChange[];
+  summary: ChangeSummary;
+  /** False when the stack already matched the manifest and no update ran. */
+  changed: boolean;
+  /** The stack outputs, with the gateways' addresses read from the cluster. */
+  outputs: KubernetesIstioStackOutputsJson;
+  durationSeconds: number;
+}
+
+export interface ApplyOptions extends PreviewOptions {
+  /** Told what the engine's preview found, before the confirmation. */
+  onPreview?: (p: { changes: ReleaseChange[]; summary: ChangeSummary; hasChanges: boolean }) => void;
+}
+
+/** How long gateways without Helm's wait may take to become ready. */
+const gatewayWaitMs = 600_000;
+
+/**
+ * `apply`: state and in-place checks, cluster checks (reachable, Kubernetes version, no foreign
+ * control plane), the engine's preview, confirmation, repair of what a killed run left, the
+ * update with progress, the wait for gateways Helm does not wait for, then the outputs.
+ */
+export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const started = Date.now();
+  return withSession(req, async (session) => {
+    const { state, facts } = await readAndCheck(req, session);
+    refuseForeign(facts);
+    const { stack, summary, changes } = await enginePreview(req, session, state, options);
+    const changed = hasChanges(summary);
+    options.onPreview?.({ changes, summary, hasChanges: changed });
+    let applied = summary;
+    if (changed) {
+      const yes = await req.io.confirm(
+        `Apply these changes to context "${req.cluster.context}" (Kubernetes ${facts.kubernetesVersion})?`,
+      );
+      if (!yes) throw new DeployError("cancelled at the prompt: nothing was changed");
+      if (req.signal.aborted) throw new InterruptedError("cancelled: nothing was changed");
+      for (const line of await repairInterruptedReleases(req.cluster, state?.pending ?? []))
+        req.io.info(`repairing: ${line}`);
+      const up = await session.run(() =>
+        stack.up({
+          ...session.options(req.io.onEvent?.bind(req.io)),
+          refresh: options.refresh === true,
+        }),
+      );
+      applied = (up.summary.resourceChanges ?? summary) as ChangeSummary;
+    } else {
+      req.io.info(`No changes: stack ${req.settings.stack} matches the manifest.`);
+    }
+    const gateways = req.plan.releases
+      .filter((r) => r.component === "gateway" && !r.helmWait)
+      .map((r) => ({ name: r.name, namespace: r.namespace }));
+    const notReady = await waitForDeployments(req.cluster, gateways, {
+      timeoutMs: gatewayWaitMs,
+      signal: req.signal,
+      onWait: (t) => req.io.info(`waiting for gateway ${t.namespace}/${t.name} to become ready…`),
+    });
+    if (req.signal.aborted)
+      throw new InterruptedError(
+        "cancelled while waiting for gateways: the releases were applied",
+        "run apply again to check them",
+      );
+    if (notReady.length > 0)
+      throw new DeployError(
+        `gateways not ready after ${gatewayWaitMs / 60_000} minutes: ${notReady.join(", ")}`,
+        "check the pods with kubectl describe; rerun apply once fixed",
+      );
+    // the outputs are the plan's (the update just recorded them); addresses are read live
+    const outputs = toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(req.plan), {
+      alwaysEmitImplicit: true,
+    }) as KubernetesIstioStackOutputsJson;
+    delete outputs.releases;
+    const addresses = await serviceAddresses(req.cluster, req.plan.mesh.gateways);
+    for (const g of outputs.gateways ?? []) g.addresses = addresses[g.name ?? ""] ?? [];
+    return {
+      stack: req.settings.stack,
+      context: req.cluster.context,
+      changes,
+      summary: applied,
+      changed,
+      outputs,
+      durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    };
+  });
+}

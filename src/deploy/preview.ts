@@ -1,0 +1,88 @@
+import type { Stack } from "@pulumi/pulumi/automation/index.js";
+import { describeControlPlane } from "../cluster/precheck.js";
+import type { ReleaseChange } from "../istio/upgrade.js";
+import { diffReleases } from "../istio/upgrade.js";
+import { createIstioProgram } from "../pulumi/program.js";
+import { recordedReleases, type StackState } from "../pulumi/state.js";
+import type { EngineSession } from "../pulumi/workspace.js";
+import { checkCluster, type ClusterFacts, refuseInPlaceChanges } from "./checks.js";
+import { type DeployRequest, withSession } from "./request.js";
+
+/** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
+export type ChangeSummary = Record<string, number>;
+
+/** What `preview` found. */
+export interface PreviewResult {
+  stack: string;
+  context: string;
+  /** Per release: created, updated (with the values that change), deleted or unchanged. */
+  changes: ReleaseChange[];
+  summary: ChangeSummary;
+  hasChanges: boolean;
+  /** Control planes the stack does not manage (apply would refuse). */
+  foreign: string[];
+}
+
+export interface PreviewOptions {
+  refresh?: boolean;
+  timeoutSeconds?: number;
+}
+
+/** True when a change summary has anything but unchanged resources. */
+export function hasChanges(summary: ChangeSummary | undefined): boolean {
+  return Object.entries(summary ?? {}).some(([op, n]) => op !== "same" && n > 0);
+}
+
+/** The stack with the request's program, and the engine's preview of it. */
+export async function enginePreview(
+  req: DeployRequest,
+  session: EngineSession,
+  state: StackState | undefined,
+  options: PreviewOptions,
+): Promise<{ stack: Stack; summary: ChangeSummary; changes: ReleaseChange[] }> {
+  const program = createIstioProgram(
+    req.plan,
+    req.cluster,
+    options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
+  );
+  const stack = await session.withProgram(program);
+  const result = await session.run(() =>
+    stack.preview({ ...session.options(), refresh: options.refresh === true }),
+  );
+  const changes = diffReleases(req.plan, state === undefined ? {} : recordedReleases(state));
+  return { stack, summary: (result.changeSummary ?? {}) as ChangeSummary, changes };
+}
+
+/** The checks every changing verb runs, in order: state, in-place limits, cluster. */
+export async function readAndCheck(
+  req: DeployRequest,
+  session: EngineSession,
+): Promise<{ state: StackState | undefined; facts: ClusterFacts }> {
+  const state = await session.readState();
+  refuseInPlaceChanges(req.plan, state);
+  const facts = await checkCluster(req, state, "install");
+  return { state, facts };
+}
+
+/** `preview`: what apply would change. Changes nothing; never prompts. */
+export function preview(req: DeployRequest, options: PreviewOptions = {}): Promise<PreviewResult> {
+  return withSession(req, async (session) => {
+    const { state, facts } = await readAndCheck(req, session);
+    const foreign = facts.foreign.map(describeControlPlane);
+    for (const f of foreign)
+      req.io.warn(
+        `an Istio control plane this stack does not manage is installed: ${f}; apply will refuse to run`,
+      );
+    const { summary, changes } = await enginePreview(req, session, state, options);
+    // a preview of a manifest never applied leaves no empty stack behind
+    if (state === undefined) await session.removeStack();
+    return {
+      stack: req.settings.stack,
+      context: req.cluster.context,
+      changes,
+      summary,
+      hasChanges: hasChanges(summary),
+      foreign,
+    };
+  });
+}

@@ -1,0 +1,118 @@
+import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
+import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
+import { kubeconfigSecrets, type ResolvedCluster, resolveCluster } from "../cluster/kubeconfig.js";
+import { planIstio } from "../istio/plan.js";
+import type { InstallPlan } from "../istio/types.js";
+import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
+import { EngineSession } from "../pulumi/workspace.js";
+
+/** How a deploy verb talks to the person or script running it; the CLI provides it. */
+export interface DeployIo {
+  /** One line of progress or information (standard error). */
+  info(line: string): void;
+  /** One warning line. */
+  warn(line: string): void;
+  /** Engine events, for live progress. */
+  onEvent?(event: EngineEvent): void;
+  /** The engine's raw output (shown with -v). */
+  onEngineOutput?(text: string): void;
+  /** Asks before a change; resolves false when the person says no. */
+  confirm(question: string): Promise<boolean>;
+  /** A value that must never be printed (passphrase, token, key), and what it is. */
+  secret(value: string, what?: string): void;
+}
+
+/** What every cluster verb needs, resolved once per command. */
+export interface DeployRequest {
+  manifest: KubernetesIstioValid;
+  plan: InstallPlan;
+  settings: EngineSettings;
+  cluster: ResolvedCluster;
+  env: NodeJS.ProcessEnv;
+  io: DeployIo;
+  signal: AbortSignal;
+}
+
+/** Flags that pick the stack and the cluster. */
+export interface Target {
+  stack?: string | undefined;
+  backend?: string | undefined;
+  context?: string | undefined;
+  kubeconfig?: string | undefined;
+}
+
+/** The stack settings of a manifest and flags; their secrets are registered with `secret`. */
+export function settingsFor(
+  manifest: KubernetesIstioValid,
+  target: Target,
+  env: NodeJS.ProcessEnv,
+  secret: (value: string, what?: string) => void,
+): EngineSettings {
+  const settings = resolveEngineSettings(
+    { stack: target.stack, backend: target.backend, manifestName: manifest.metadata.name },
+    env,
+  );
+  for (const s of settingsSecrets(settings)) secret(s.value, s.what);
+  return settings;
+}
+
+/** The cluster of a manifest and flags; the kubeconfig's credentials are registered with `secret`. */
+export function clusterFor(
+  manifest: KubernetesIstioValid,
+  target: Target,
+  ctx: { env: NodeJS.ProcessEnv; cwd: string },
+  secret: (value: string) => void,
+): ResolvedCluster {
+  const tc = manifest.spec.targetCluster;
+  const cluster = resolveCluster(
+    {
+      kubeconfigFlag: target.kubeconfig,
+      contextFlag: target.context,
+      manifestKubeconfig: tc?.kubeconfig ?? "",
+      manifestContext: tc?.context ?? "",
+      manifestClusterName: tc?.clusterName ?? "",
+      cwd: ctx.cwd,
+    },
+    ctx.env,
+  );
+  for (const s of kubeconfigSecrets(cluster)) secret(s);
+  return cluster;
+}
+
+/** Resolves the stack settings and the cluster once, and plans the manifest. */
+export function createRequest(
+  manifest: KubernetesIstioValid,
+  target: Target,
+  ctx: { env: NodeJS.ProcessEnv; cwd: string; io: DeployIo; signal: AbortSignal },
+): DeployRequest {
+  const settings = settingsFor(manifest, target, ctx.env, ctx.io.secret);
+  const cluster = clusterFor(manifest, target, ctx, ctx.io.secret);
+  return {
+    manifest,
+    plan: planIstio(manifest),
+    settings,
+    cluster,
+    env: ctx.env,
+    io: ctx.io,
+    signal: ctx.signal,
+  };
+}
+
+/** Opens the engine session of a request; `use` runs with it and the folder is always removed. */
+export async function withSession<T>(
+  req: Pick<DeployRequest, "settings" | "env" | "io" | "signal">,
+  use: (s: EngineSession) => Promise<T>,
+): Promise<T> {
+  const session = await EngineSession.open({
+    settings: req.settings,
+    env: req.env,
+    notify: req.io.info,
+    signal: req.signal,
+    ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
+  });
+  try {
+    return await use(session);
+  } finally {
+    session.close();
+  }
+}

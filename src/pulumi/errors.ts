@@ -1,0 +1,79 @@
+import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation/index.js";
+import { DeployError, InterruptedError, type PlantonError, UsageError } from "../errors.js";
+import { readLocks } from "./locks.js";
+import type { EngineSettings } from "./settings.js";
+
+/** True when the engine says the state's secrets do not decrypt (wrong passphrase, damaged salt). */
+export function isDecryptFailure(message: string): boolean {
+  return /incorrect passphrase|failed to decrypt|could not decrypt|decrypting|passphrase must be set|invalid passphrase|constructing secrets manager/i.test(
+    message,
+  );
+}
+
+/** True when the engine says the stack does not exist. */
+export function isStackMissing(err: unknown): boolean {
+  const name = (err as { name?: unknown }).name;
+  return (
+    name === "StackNotFoundError" || /no stack named|stack .* not found/i.test(String((err as Error).message))
+  );
+}
+
+/**
+ * Maps Automation API failures to errors that say what happened and what to do. The message
+ * keeps the engine's own `error:` lines (at most six); main.ts redacts whatever is printed.
+ */
+export function mapEngineError(err: unknown, settings: EngineSettings): PlantonError {
+  if (err instanceof DeployError || err instanceof InterruptedError || err instanceof UsageError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (
+    err instanceof ConcurrentUpdateError ||
+    /currently locked|another update is currently in progress/i.test(message)
+  ) {
+    const stale = readLocks(settings).filter((l) => l.stale);
+    return new DeployError(
+      `stack ${settings.stack} is locked: another planton or pulumi operation is running on it`,
+      stale.length > 0
+        ? `the lock was left by pid ${stale.map((l) => l.pid).join(", ")}, which no longer runs: remove it with \`planton unlock -f <manifest>\``
+        : "wait for the other operation to finish; if it was killed, remove its lock with `planton unlock -f <manifest>`",
+    );
+  }
+  if (isDecryptFailure(message)) {
+    return new DeployError(
+      `the state of stack ${settings.stack} cannot be decrypted with this passphrase; nothing was changed`,
+      "set PULUMI_CONFIG_PASSPHRASE (or _FILE) to the passphrase this stack was created with",
+    );
+  }
+  if (
+    /could not (read|unmarshal|deserialize)|invalid character|unexpected end of JSON|checkpoint/i.test(
+      message,
+    )
+  ) {
+    return new DeployError(
+      `the state of stack ${settings.stack} cannot be read (${firstErrorLine(message)}); nothing was changed`,
+      "restore the state file from a backup, or inspect it with `pulumi stack export`",
+    );
+  }
+  // the Automation API's message repeats the command line and its streams: keep the engine's words
+  const lines = [
+    ...new Set(
+      message
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "" && !/^(stderr|stdout|code|err\?):/.test(l)),
+    ),
+  ];
+  const errorLines = lines.filter((l) => /error:/i.test(l));
+  const other = lines;
+  const summary = (errorLines.length > 0 ? errorLines : other).slice(0, 6).join("\n  ");
+  const kind = err instanceof CommandError ? "the engine failed" : "the operation failed";
+  return new DeployError(`${kind}: ${summary || "no details"}`, "rerun with -v for the engine's full output");
+}
+
+function firstErrorLine(message: string): string {
+  return (
+    message
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => /error/i.test(l)) ?? "unreadable"
+  ).slice(0, 200);
+}

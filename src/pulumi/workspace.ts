@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type EngineEvent, LocalWorkspace, type PulumiFn, Stack } from "@pulumi/pulumi/automation/index.js";
+import { InterruptedError, type PlantonError } from "../errors.js";
+import { isStackMissing, mapEngineError } from "./errors.js";
+import { getPulumiCommand } from "./install.js";
+import { readLocks, releaseStaleLocks } from "./locks.js";
+import type { EngineSettings } from "./settings.js";
+import { projectName } from "./settings.js";
+import { parseState, type StackState } from "./state.js";
+
+/** Everything an engine session needs besides the program. */
+export interface EngineContext {
+  settings: EngineSettings;
+  /** The environment planton was started with (PATH finds the Pulumi CLI). */
+  env: NodeJS.ProcessEnv;
+  /** Told about slow one-time work (installing the CLI). */
+  notify: (message: string) => void;
+  /** The engine's raw output (shown with -v). */
+  onOutput?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * One command's use of the Automation API: one workspace in a private temporary folder (removed
+ * by `close`), the stack selected once, and every engine call mapped to planton's errors. A
+ * failed or cancelled call releases a lock that the CLI died holding.
+ */
+export class EngineSession {
+  private stack?: Stack;
+
+  private constructor(
+    readonly ctx: EngineContext,
+    private readonly workspace: LocalWorkspace,
+    private readonly workDir: string,
+  ) {}
+
+  /** Finds the CLI (failing fast when there is none) and opens a workspace. */
+  static async open(ctx: EngineContext): Promise<EngineSession> {
+    const pulumiCommand = await getPulumiCommand(ctx.env, ctx.notify);
+    const workDir = mkdtempSync(join(ctx.env.TMPDIR || tmpdir(), "planton-"));
+    try {
+      const workspace = await LocalWorkspace.create({
+        workDir,
+        pulumiCommand,
+        projectSettings: { name: projectName, runtime: "nodejs", backend: { url: ctx.settings.backendUrl } },
+        envVars: ctx.settings.env,
+      });
+      return new EngineSession(ctx, workspace, workDir);
+    } catch (err) {
+      rmSync(workDir, { recursive: true, force: true });
+      throw mapEngineError(err, ctx.settings);
+    }
+  }
+
+  /** Removes the workspace's temporary folder. */
+  close(): void {
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Reads the stack's state once: undefined when the stack does not exist. Exporting decrypts
+   * every secret, so a wrong passphrase or a damaged state stops the command here, before
+   * anything in the cluster changes.
+   */
+  async readState(): Promise<StackState | undefined> {
+    try {
+      this.stack ??= await Stack.select(this.ctx.settings.stack, this.workspace);
+    } catch (err) {
+      if (isStackMissing(err)) return undefined;
+      throw this.fail(err);
+    }
+    return parseState(await this.run(() => this.workspace.exportStack(this.ctx.settings.stack)));
+  }
+
+  /** The stack with `program` as its inline program, created when it does not exist. */
+  async withProgram(program: PulumiFn): Promise<Stack> {
+    this.workspace.program = program;
+    this.stack ??= await this.run(() => Stack.createOrSelect(this.ctx.settings.stack, this.workspace));
+    return this.stack;
+  }
+
+  /** Removes the stack and its history from the backend. */
+  async removeStack(): Promise<void> {
+    await this.run(() => this.workspace.removeStack(this.ctx.settings.stack));
+  }
+
+  /** Cancels the stack's running update (remote backends). */
+  async cancel(): Promise<void> {
+    const stack = await this.run(() => Stack.select(this.ctx.settings.stack, this.workspace));
+    await this.run(() => stack.cancel());
+  }
+
+  /** Options every engine operation gets: events, output, cancellation, no colour. */
+  options(onEvent?: (e: EngineEvent) => void) {
+    return {
+      ...(onEvent ? { onEvent } : {}),
+      ...(this.ctx.onOutput ? { onOutput: this.ctx.onOutput } : {}),
+      ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+      color: "never" as const,
+    };
+  }
+
+  /** Runs one engine call, mapping its failure. */
+  async run<T>(op: () => Promise<T>): Promise<T> {
+    const before = new Set(readLocks(this.ctx.settings).map((l) => l.file));
+    try {
+      return await op();
+    } catch (err) {
+      throw this.fail(err, before);
+    }
+  }
+
+  private fail(err: unknown, locksBefore = new Set<string>()): PlantonError {
+    // the CLI normally releases its lock on failure or cancellation; if it died holding it, that
+    // lock (one that appeared during this call, held by a process that has ended) is ours to
+    // release. Older locks are someone else's: `planton unlock` is for those.
+    releaseStaleLocks(this.ctx.settings, (l) => !locksBefore.has(l.file));
+    if (this.ctx.signal?.aborted)
+      return new InterruptedError(
+        `cancelled: the engine stopped cleanly and released the lock on stack ${this.ctx.settings.stack}`,
+        "run the same command again to finish; the state is consistent",
+      );
+    return mapEngineError(err, this.ctx.settings);
+  }
+}

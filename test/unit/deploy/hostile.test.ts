@@ -1,0 +1,246 @@
+/**
+ * Hostile input and environment for the cluster commands (issue 8's list): each gets the exit
+ * code of cli.md and one line saying what to do, never an internal error, never a secret, and
+ * no change to the cluster. Wiring tests: the stand-in CLI and API of test/helpers.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { InterruptedError } from "../../../src/errors.js";
+import { runCli } from "../../helpers/cli.js";
+import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
+import { startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { root } from "../../helpers/paths.js";
+
+const dev = join(root, "examples", "dev.yaml");
+let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
+let fx: ReturnType<typeof engineFixture>;
+before(async () => {
+  api = await startFakeKubeApi();
+});
+after(() => api.close());
+beforeEach(() => {
+  fx = engineFixture(api.url);
+});
+const noChange = () =>
+  assert.ok(!fx.commands().some((c) => ["up", "destroy"].includes(c)), fx.commands().join(" "));
+
+describe("state settings", () => {
+  it("a file:// backend other than planton's own needs a passphrase (exit 2)", async () => {
+    const dir = join(fx.work, "shared-state");
+    mkdirSync(dir);
+    const r = await runCli(["preview", "-f", dev, "--backend", `file://${dir}`], { env: fx.env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /needs a passphrase to encrypt the stack's secrets\n {2}hint: set PULUMI_CONFIG_PASSPHRASE/,
+    );
+    assert.deepEqual(fx.calls(), []);
+  });
+  it("PULUMI_CONFIG_PASSPHRASE_FILE naming a directory is wrong input (exit 2)", async () => {
+    const r = await runCli(["preview", "-f", dev], {
+      env: { ...fx.env, PULUMI_CONFIG_PASSPHRASE_FILE: fx.work },
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /PULUMI_CONFIG_PASSPHRASE_FILE .* is not a regular file/);
+  });
+  for (const stack of [".", "..", "-x", "a/b", ""]) {
+    it(`--stack ${JSON.stringify(stack)} is refused (exit 2)`, async () => {
+      const r = await runCli(["preview", "-f", dev, "--stack", stack], { env: fx.env });
+      assert.equal(r.code, 2, r.stderr);
+      assert.deepEqual(fx.calls(), []);
+    });
+  }
+  it("unlock of a remote backend without --force refuses instead of cancelling (exit 2)", async () => {
+    const r = await runCli(["unlock", "-f", dev, "--backend", "s3://bucket/state"], {
+      env: { ...fx.env, PULUMI_CONFIG_PASSPHRASE: "a-long-test-passphrase" },
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /unlocking it cancels whatever update is running there/);
+    assert.ok(!fx.commands().includes("cancel"));
+  });
+});
+
+describe("flags", () => {
+  for (const t of ["abc", "-5", "0", "1e400", "90x", "100000"]) {
+    it(`--timeout ${t} is refused (exit 2)`, async () => {
+      const r = await runCli(["apply", "-f", dev, "--yes", `--timeout=${t}`], { env: fx.env });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--timeout/);
+      assert.deepEqual(fx.calls(), []);
+    });
+  }
+  it("--timeout 10m is 600 seconds", async () => {
+    fx.behave({ changes: { same: 2 } });
+    const r = await runCli(["apply", "-f", dev, "--yes", "--timeout", "10m"], { env: fx.env });
+    assert.equal(r.code, 0, r.stderr);
+  });
+  it("--color always and --color=always are the same", async () => {
+    const a = await runCli(["--color", "always", "validate", "-f", join(root, "no-such.yaml")]);
+    const b = await runCli(["--color=always", "validate", "-f", join(root, "no-such.yaml")]);
+    assert.equal(a.stderr, b.stderr);
+    assert.ok(a.stderr.includes("\u001b["), "coloured");
+  });
+});
+
+describe("the confirmation prompt", () => {
+  for (const [name, answer] of [
+    ["Ctrl-D", async () => undefined],
+    [
+      "Ctrl-C",
+      async () => {
+        throw new InterruptedError("cancelled at the prompt: nothing was changed");
+      },
+    ],
+  ] as const) {
+    it(`${name} at [y/N] exits 130 and changes nothing`, async () => {
+      fx.behave({ changes: { create: 3 } });
+      const r = await runCli(["apply", "-f", dev], { env: fx.env, prompt: answer });
+      assert.equal(r.code, 130, r.stderr);
+      assert.match(r.stderr, /nothing was changed/);
+      noChange();
+    });
+  }
+  it("an answer other than y is a refusal: nothing changes", async () => {
+    fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["apply", "-f", dev], { env: fx.env, prompt: async () => "n" });
+    assert.equal(r.code, 1, r.stderr);
+    noChange();
+  });
+  it("y applies", async () => {
+    fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["apply", "-f", dev], { env: fx.env, prompt: async () => "y" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fx.commands().includes("up"));
+  });
+});
+
+describe("the cluster", () => {
+  it("HTTP 403 is one clear line (exit 1): no headers, no body, no internal error", async () => {
+    const locked = await startFakeKubeApi({ forbid: /deployments/ });
+    try {
+      const f = engineFixture(locked.url);
+      const r = await runCli(["preview", "-f", dev], { env: f.env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /forbids listing istiod Deployments: HTTP 403: forbidden: User "test" cannot access/,
+      );
+      assert.doesNotMatch(r.stderr, /internal error|content-type|headers|"kind":"Status"/i);
+    } finally {
+      await locked.close();
+    }
+  });
+  it("the stack's own istiod is not foreign after --set spec.namespace; the move itself is refused", async () => {
+    const own = await startFakeKubeApi({
+      deployments: [
+        {
+          metadata: {
+            name: "istiod",
+            namespace: "istio-system",
+            labels: { app: "istiod" },
+            annotations: { "meta.helm.sh/release-name": "istiod" },
+          },
+        },
+      ],
+    });
+    try {
+      const f = engineFixture(own.url);
+      f.seedStack("dev-mesh", recordedOutputs("1.30.3"));
+      const r = await runCli(["preview", "-f", dev, "--set", "spec.namespace=mesh2"], { env: f.env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /does not manage/);
+      assert.match(
+        r.stderr,
+        /refusing to move the control plane from namespace istio-system to mesh2 in place/,
+      );
+      assert.ok(!f.commands().includes("preview"));
+    } finally {
+      await own.close();
+    }
+  });
+  it("apply with nothing to change on a stack that recorded no outputs succeeds", async () => {
+    fx.behave({ changes: { same: 3 } });
+    const r = await runCli(["apply", "-f", dev, "--yes", "--json"], { env: fx.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).outputs.namespace, "istio-system");
+  });
+});
+
+describe("secrets never printed", () => {
+  it("a malformed kubeconfig's token and key stay hidden, even with -v", async () => {
+    const path = join(fx.work, "bad-kubeconfig");
+    writeFileSync(
+      path,
+      "apiVersion: v1\nusers:\n- name: u\n  user:\n    token: sup3r-s3cret-t0ken-value\n    client-key-data: TUlJRXBBSUJBQUtDQVFFQTNzZWNyZXQ=\n  : : [\n",
+    );
+    const r = await runCli(["-v", "preview", "-f", dev, "--kubeconfig", path], { env: fx.env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /is not a valid kubeconfig/);
+    assert.doesNotMatch(r.stderr, /sup3r-s3cret|TUlJRXBB/);
+  });
+  it("a short passphrase is warned about and does not mangle other words", async () => {
+    fx.behave({
+      fail: "message",
+      message: "error: bad affinity preferredDuringSchedulingIgnoredDuringExecution x",
+    });
+    const r = await runCli(["preview", "-f", dev], { env: { ...fx.env, PULUMI_CONFIG_PASSPHRASE: "x" } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /shorter than 8 characters/);
+    assert.match(r.stderr, /preferredDuringSchedulingIgnoredDuringExecution/);
+    assert.match(r.stderr, /Execution \[secret\]/);
+  });
+  it("URL userinfo, tokens and bearer headers in engine errors are redacted", async () => {
+    fx.behave({
+      fail: "message",
+      message:
+        'error: GET https://admin:hunter2hunter2@charts.example.com/index.yaml failed; Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def; "token": "t0k3n-v4lue-xyz"; url?token=abcdef123456',
+    });
+    const r = await runCli(["preview", "-f", dev], { env: fx.env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /hunter2|eyJhbGci|t0k3n-v4lue|abcdef123456/);
+  });
+});
+
+describe("nothing left behind", () => {
+  it("no temporary folder stays after preview, apply and destroy", async () => {
+    fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
+    fx.behave({ changes: { update: 1 } });
+    for (const cmd of [["preview"], ["apply", "--yes"], ["destroy", "--yes"]]) {
+      const r = await runCli([...cmd, "-f", dev], { env: fx.env });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.deepEqual(readdirSync(join(fx.work, "tmp")), []);
+  });
+  it("a preview of a manifest never applied leaves no empty stack", async () => {
+    fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["preview", "-f", dev], { env: fx.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fx.commands().includes("stack rm"), fx.commands().join(" "));
+  });
+});
+
+describe("standard output", () => {
+  const bin = join(root, "bin", "planton.mjs");
+  it("full: exit 1 with one line saying so", () => {
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" version > /dev/full`], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /cannot write to standard output \(ENOSPC\)/);
+  });
+  it("closed: no crash, no stack trace (Node reopens a closed descriptor on /dev/null)", () => {
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" version >&-`], { encoding: "utf8" });
+    assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+    assert.ok(r.status === 0 || r.status === 1, String(r.status));
+  });
+  it("a reader that goes away (| head) is not an error", () => {
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" schema | head -c 10 >/dev/null`], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, "");
+  });
+});
