@@ -43,6 +43,10 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
     const state = await session.readState();
     if (state === undefined) {
       req.io.info(`Stack ${req.settings.stack} does not exist: nothing to destroy.`);
+      if (options.purgeCrds)
+        req.io.info(
+          "Istio's CRDs are removed only together with the stack whose base release installed them; if no mesh uses them any more, delete them with kubectl.",
+        );
       return {
         ...base,
         existed: false,

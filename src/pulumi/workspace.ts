@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EngineEvent, LocalWorkspace, type PulumiFn, Stack } from "@pulumi/pulumi/automation/index.js";
@@ -9,6 +9,31 @@ import { readLocks, releaseStaleLocks } from "./locks.js";
 import type { EngineSettings } from "./settings.js";
 import { projectName } from "./settings.js";
 import { parseState, type StackState } from "./state.js";
+
+/**
+ * Removes the session folders of planton processes that were killed before they could remove
+ * their own (`planton-<pid>-*` whose pid no longer runs). A folder whose pid runs is left alone,
+ * whoever runs it.
+ */
+function sweepAbandoned(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^planton-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // still running (or not ours to signal): leave it
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") continue;
+    }
+    rmSync(join(base, name), { recursive: true, force: true });
+  }
+}
 
 /** Everything an engine session needs besides the program. */
 export interface EngineContext {
@@ -39,13 +64,19 @@ export class EngineSession {
   /** Finds the CLI (failing fast when there is none) and opens a workspace. */
   static async open(ctx: EngineContext): Promise<EngineSession> {
     const pulumiCommand = await getPulumiCommand(ctx.env, ctx.notify);
-    const workDir = mkdtempSync(join(ctx.env.TMPDIR || tmpdir(), "planton-"));
+    const base = ctx.env.TMPDIR || tmpdir();
+    sweepAbandoned(base);
+    const workDir = mkdtempSync(join(base, `planton-${process.pid}-`));
+    // the engine and its plugins write temporary files too (the Kubernetes provider leaves a
+    // copy of the kubeconfig per Helm operation): give them a folder that goes with the session
+    const engineTmp = join(workDir, "tmp");
+    mkdirSync(engineTmp, { mode: 0o700 });
     try {
       const workspace = await LocalWorkspace.create({
         workDir,
         pulumiCommand,
         projectSettings: { name: projectName, runtime: "nodejs", backend: { url: ctx.settings.backendUrl } },
-        envVars: ctx.settings.env,
+        envVars: { ...ctx.settings.env, TMPDIR: engineTmp },
       });
       return new EngineSession(ctx, workspace, workDir);
     } catch (err) {

@@ -9,8 +9,8 @@
  * The scenarios share one cluster and one state folder and run in order.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -29,10 +29,47 @@ const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planto
 const bin = join(cache, "bin");
 const planton = join(root, "bin", "planton");
 const work = mkdtempSync(join(tmpdir(), "planton-e2e-"));
+/** The commands' temporary folder: planton and the Pulumi SDK must leave nothing in it. */
+const tmp = join(work, "tmp");
+mkdirSync(tmp);
 let cluster: Cluster;
 let charts = "";
 let closeCharts: () => Promise<void> = async () => {};
 const figures: Record<string, number> = {};
+/** Processes the suite started that a kill -9 left behind (pid and start time, so a reused pid is never hit). */
+const orphans: { pid: number; start: string }[] = [];
+
+/** Pid → [parent pid, start time] of every process, from /proc. */
+function processTable(): Map<number, [number, string]> {
+  const table = new Map<number, [number, string]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // fields after the command name (which may hold spaces): state ppid … starttime (22nd)
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      table.set(Number(name), [Number(fields[1]), fields[19] ?? ""]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return table;
+}
+
+/** Every descendant of `pid`, with its start time. */
+function descendants(pid: number): { pid: number; start: string }[] {
+  const table = processTable();
+  const out: { pid: number; start: string }[] = [];
+  const walk = (parent: number) => {
+    for (const [child, [ppid, start]] of table)
+      if (ppid === parent) {
+        out.push({ pid: child, start });
+        walk(child);
+      }
+  };
+  walk(pid);
+  return out;
+}
 
 before(async () => {
   cluster = (await startCluster({ binDir: bin, nodes: 3 })) as Cluster;
@@ -43,8 +80,16 @@ before(async () => {
 after(async () => {
   await closeCharts();
   if (cluster) await stopCluster(cluster);
-  // the kill -9 scenario orphans the provider plugin of the killed pulumi: end it with the suite
-  spawnSync("pkill", ["-f", join(bin, "pulumi-resource-kubernetes")]);
+  // the kill -9 scenario orphans the provider plugin of the killed pulumi: end exactly the
+  // processes it started (by pid, checking the start time), never another run's
+  const table = processTable();
+  for (const o of orphans)
+    if (table.get(o.pid)?.[1] === o.start)
+      try {
+        process.kill(o.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
   console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
 });
 
@@ -59,6 +104,7 @@ function env(): NodeJS.ProcessEnv {
     PULUMI_SKIP_UPDATE_CHECK: "true",
     CI: "true",
     NO_COLOR: "1",
+    TMPDIR: tmp,
   };
 }
 
@@ -185,6 +231,25 @@ describe("planton end to end", { concurrency: false }, () => {
     );
   });
 
+  it("destroy of a stack never applied, beside a live install, deletes nothing", async () => {
+    const before = await helmReleases("istio-system");
+    const r = await cli([
+      "destroy",
+      "--yes",
+      "-f",
+      manifest("dev"),
+      "--set",
+      repo(),
+      "--stack",
+      "never-applied",
+    ]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stderr, /Stack never-applied does not exist: nothing to destroy/);
+    assert.deepEqual(await helmReleases("istio-system"), before);
+    assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod")).status, 200);
+    assert.deepEqual(readdirSync(tmp), [], "no temporary folder left by any command so far");
+  });
+
   it("destroy --yes leaves nothing planton installed but the CRDs", async () => {
     const r = await cli(["destroy", "--yes", "-f", manifest("dev"), "--set", repo()]);
     figures.destroyDev = r.seconds;
@@ -305,12 +370,21 @@ describe("planton end to end", { concurrency: false }, () => {
     assert.match(a.stdout, /ingress gateway\s+istio-ingressgateway .*LoadBalancer, address pending/);
   });
 
-  it("destroy, then --purge-crds removes the CRDs too", async () => {
-    const d = await cli(["destroy", "--yes", "-f", manifest("production"), "--set", repo()]);
-    assert.equal(d.code, 0, show(d));
-    assert.deepEqual(await helmReleases("istio-ingress"), {});
+  it("destroy --purge-crds removes the CRDs its base release installed; a second destroy changes nothing", async () => {
     const p = await cli(["destroy", "--yes", "--purge-crds", "-f", manifest("production"), "--set", repo()]);
     assert.equal(p.code, 0, show(p));
+    assert.deepEqual(await helmReleases("istio-ingress"), {});
+    const again = await cli([
+      "destroy",
+      "--yes",
+      "--purge-crds",
+      "-f",
+      manifest("production"),
+      "--set",
+      repo(),
+    ]);
+    assert.equal(again.code, 0, show(again));
+    assert.match(again.stderr, /does not exist: nothing to destroy/);
     const crds = await get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
     assert.deepEqual(
       crds.body.items.filter((c: { spec: { group: string } }) => c.spec.group.endsWith("istio.io")).length,
@@ -363,6 +437,7 @@ describe("planton end to end", { concurrency: false }, () => {
       onStderr: (text, p) => {
         if (!sent && /release istiod: update started/.test(text) && p.pid !== undefined) {
           sent = true;
+          orphans.push(...descendants(p.pid));
           process.kill(-p.pid, "SIGKILL");
         }
       },
@@ -380,6 +455,8 @@ describe("planton end to end", { concurrency: false }, () => {
     assert.equal(again.code, 0, show(again));
     const d = await cli(["destroy", "--yes", "-f", manifest("dev"), "--set", repo()]);
     assert.equal(d.code, 0, show(d));
+    // the killed planton could not remove its session folder; the next commands swept it
+    assert.deepEqual(readdirSync(tmp), [], "no temporary folder left by any command");
   });
 });
 

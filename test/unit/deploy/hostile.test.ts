@@ -214,6 +214,16 @@ describe("nothing left behind", () => {
     }
     assert.deepEqual(readdirSync(join(fx.work, "tmp")), []);
   });
+  it("session folders of killed planton processes are swept; a running one's stays", async () => {
+    const dead = join(fx.work, "tmp", `planton-${2 ** 22 + 12345}-abcDEF`);
+    const running = join(fx.work, "tmp", "planton-1-abcDEF");
+    mkdirSync(dead);
+    mkdirSync(running);
+    fx.behave({ changes: { same: 1 } });
+    const r = await runCli(["preview", "-f", dev], { env: fx.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(join(fx.work, "tmp")), ["planton-1-abcDEF"]);
+  });
   it("a preview of a manifest never applied leaves no empty stack", async () => {
     fx.behave({ changes: { create: 3 } });
     const r = await runCli(["preview", "-f", dev], { env: fx.env });
