@@ -4,6 +4,7 @@ export const ExitCode = {
   failed: 1,
   badInput: 2,
   changesFound: 3,
+  unhealthy: 4,
   interrupted: 130,
 } as const;
 
@@ -48,6 +49,14 @@ export class ChangesFoundError extends PlantonError {
   override name = "ChangesFoundError";
   constructor(message: string) {
     super(message, { exitCode: ExitCode.changesFound });
+  }
+}
+
+/** `status` found the mesh unhealthy (at least one check is an error). Exit 4. */
+export class UnhealthyError extends PlantonError {
+  override name = "UnhealthyError";
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.unhealthy, hint });
   }
 }
 

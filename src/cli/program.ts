@@ -47,6 +47,7 @@ Exit codes:
   1    the operation failed (cluster, engine, Helm), or "no" at the prompt
   2    the input is wrong: usage, manifest, kubeconfig or context, state settings
   3    preview --expect-no-changes found changes
+  4    status found the mesh unhealthy (a check is an error)
   130  interrupted: nothing changed, or the engine was cancelled and the lock released
 `;
 
@@ -199,6 +200,25 @@ export function createProgram(io: Io, runtime: Runtime): Command {
       ]),
     )
     .action(async (o) => (await import("./commands/outputs.js")).outputs(o, context()));
+
+  clusterOptions(manifestOptions(program.command("status")))
+    .description(
+      "Check the mesh's health: Helm releases, istiod per revision, CRDs, webhooks and tags, gateways, mTLS, and the pods of every injected namespace. Changes nothing.",
+    )
+    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+    .option(
+      "--wait <duration>",
+      "re-check every 2s until healthy or this much time passed: seconds, or 90s, 10m, 1h",
+    )
+    .addHelpText(
+      "after",
+      examples([
+        "planton status -f istio.yaml",
+        "planton status -f istio.yaml --wait 5m",
+        "planton status -f istio.yaml -o json | jq -r '.checks[] | select(.state != \"ok\") | .message'",
+      ]),
+    )
+    .action(async (o) => (await import("./commands/status.js")).status(o, context()));
 
   clusterOptions(manifestOptions(program.command("unlock")))
     .description("Remove a stack lock left behind by a killed planton or pulumi process.")

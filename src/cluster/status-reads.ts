@@ -1,0 +1,180 @@
+import { gunzipSync } from "node:zlib";
+import * as k8s from "@kubernetes/client-node";
+import type { InstallPlan } from "../istio/types.js";
+import { isNotFound, kubeCall } from "./api.js";
+import type { ResolvedCluster } from "./kubeconfig.js";
+
+/** The newest Helm record (`sh.helm.release.v1.<name>.v<n>` Secret) of one release. */
+export interface HelmReleaseRecord {
+  name: string;
+  namespace: string;
+  /** Helm's revision number of the record. */
+  revision: number;
+  /** `deployed`, `failed`, `pending-install`, `pending-upgrade`, `pending-rollback`, `superseded`… */
+  status: string;
+  /** Chart name and version, from the record's payload; empty when it could not be read. */
+  chart: string;
+  chartVersion: string;
+}
+
+/** A PeerAuthentication as the API returns it (only the fields status reads). */
+export interface PeerAuthentication {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { selector?: unknown; mtls?: { mode?: string } };
+}
+
+/**
+ * Everything `planton status` reads from the cluster, once per check round. Every kind is read
+ * with one list call (Deployments, Services and PodDisruptionBudgets with one per namespace the
+ * stack installs into, which the manifest bounds), never one call per object or per pod.
+ */
+export interface StatusReads {
+  /** The newest Helm record of every release in the stack's namespaces. */
+  helmReleases: HelmReleaseRecord[];
+  /** istiod Deployments (label `app=istiod`) and the planned gateways' Deployments. */
+  deployments: k8s.V1Deployment[];
+  /** PodDisruptionBudgets in the stack's namespaces. */
+  podDisruptionBudgets: k8s.V1PodDisruptionBudget[];
+  /** Istio's CRDs (group `istio.io` or `*.istio.io`). */
+  crds: k8s.V1CustomResourceDefinition[];
+  mutatingWebhooks: k8s.V1MutatingWebhookConfiguration[];
+  validatingWebhooks: k8s.V1ValidatingWebhookConfiguration[];
+  /** Services in the stack's namespaces. */
+  services: k8s.V1Service[];
+  /** PeerAuthentications of the control-plane namespace; undefined when the kind is not installed. */
+  peerAuthentications: PeerAuthentication[] | undefined;
+  namespaces: k8s.V1Namespace[];
+  /** Pods of all namespaces that are not finished. */
+  pods: k8s.V1Pod[];
+}
+
+/** True for a CRD of one of Istio's API groups. */
+export const isIstioCrd = (crd: k8s.V1CustomResourceDefinition): boolean => {
+  const group = crd.spec?.group ?? "";
+  return group === "istio.io" || group.endsWith(".istio.io");
+};
+
+/**
+ * Reads the chart and status of a Helm storage Secret. The payload is the release as gzipped
+ * JSON, base64-encoded by Helm and again by the Secret; only the chart's name and version are
+ * kept (the payload also holds the values, which are never copied out).
+ */
+export function helmRecordOf(secret: k8s.V1Secret): HelmReleaseRecord | undefined {
+  const labels = secret.metadata?.labels ?? {};
+  const name = labels.name;
+  const namespace = secret.metadata?.namespace;
+  if (labels.owner !== "helm" || name === undefined || namespace === undefined) return undefined;
+  let chart = "";
+  let chartVersion = "";
+  const payload = secret.data?.release;
+  if (payload !== undefined) {
+    try {
+      let raw = Buffer.from(Buffer.from(payload, "base64").toString("latin1"), "base64");
+      if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
+      const release = JSON.parse(raw.toString("utf8")) as {
+        chart?: { metadata?: { name?: unknown; version?: unknown } };
+      };
+      const meta = release.chart?.metadata;
+      chart = typeof meta?.name === "string" ? meta.name : "";
+      chartVersion = typeof meta?.version === "string" ? meta.version : "";
+    } catch {
+      // an unreadable payload leaves the version unknown; the status label still counts
+    }
+  }
+  return {
+    name,
+    namespace,
+    revision: Number(labels.version ?? 0) || 0,
+    status: labels.status ?? "",
+    chart,
+    chartVersion,
+  };
+}
+
+/** The newest record per release (by Helm revision), decoding only those. */
+export function newestHelmRecords(secrets: k8s.V1Secret[]): HelmReleaseRecord[] {
+  const newest = new Map<string, { revision: number; secret: k8s.V1Secret }>();
+  for (const s of secrets) {
+    const labels = s.metadata?.labels ?? {};
+    if (labels.owner !== "helm" || labels.name === undefined) continue;
+    const key = `${s.metadata?.namespace ?? ""}/${labels.name}`;
+    const revision = Number(labels.version ?? 0) || 0;
+    const seen = newest.get(key);
+    if (seen === undefined || revision > seen.revision) newest.set(key, { revision, secret: s });
+  }
+  return [...newest.values()]
+    .map((n) => helmRecordOf(n.secret))
+    .filter((r): r is HelmReleaseRecord => r !== undefined);
+}
+
+/** The namespaces the plan installs into: the control plane's and the releases'. */
+export function stackNamespaces(plan: InstallPlan): string[] {
+  return [...new Set([plan.mesh.namespace, ...plan.releases.map((r) => r.namespace)])].sort();
+}
+
+/** Reads everything `status` checks, all calls in parallel. Any failed call is a `DeployError`. */
+export async function readStatus(cluster: ResolvedCluster, plan: InstallPlan): Promise<StatusReads> {
+  const { config, context } = cluster;
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  const apps = config.makeApiClient(k8s.AppsV1Api);
+  const policy = config.makeApiClient(k8s.PolicyV1Api);
+  const ext = config.makeApiClient(k8s.ApiextensionsV1Api);
+  const admission = config.makeApiClient(k8s.AdmissionregistrationV1Api);
+  const custom = config.makeApiClient(k8s.CustomObjectsApi);
+  const call = <T>(what: string, fn: () => Promise<T>) => kubeCall(what, fn, { context });
+  const namespaces = stackNamespaces(plan);
+  const perNamespace = async <T>(what: string, fn: (namespace: string) => Promise<{ items: T[] }>) =>
+    (
+      await Promise.all(namespaces.map((namespace) => call(`${what} in ${namespace}`, () => fn(namespace))))
+    ).flatMap((l) => l.items);
+  const gatewayNames = new Set(plan.mesh.gateways.map((g) => `${g.namespace}/${g.name}`));
+
+  const [secrets, deployments, pdbs, crds, mutating, validating, services, peer, nsList, pods] =
+    await Promise.all([
+      perNamespace("listing Helm release records", (namespace) =>
+        core.listNamespacedSecret({ namespace, labelSelector: "owner=helm" }),
+      ),
+      perNamespace("listing Deployments", (namespace) => apps.listNamespacedDeployment({ namespace })),
+      perNamespace("listing PodDisruptionBudgets", (namespace) =>
+        policy.listNamespacedPodDisruptionBudget({ namespace }),
+      ),
+      call("listing CustomResourceDefinitions", () => ext.listCustomResourceDefinition()),
+      call("listing MutatingWebhookConfigurations", () => admission.listMutatingWebhookConfiguration()),
+      call("listing ValidatingWebhookConfigurations", () => admission.listValidatingWebhookConfiguration()),
+      perNamespace("listing Services", (namespace) => core.listNamespacedService({ namespace })),
+      call("listing PeerAuthentications", () =>
+        custom.listNamespacedCustomObject({
+          group: "security.istio.io",
+          version: "v1",
+          namespace: plan.mesh.namespace,
+          plural: "peerauthentications",
+        }),
+      ).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined; // the kind is not installed: the CRD check says so
+        throw err;
+      }),
+      call("listing Namespaces", () => core.listNamespace()),
+      call("listing Pods", () =>
+        core.listPodForAllNamespaces({ fieldSelector: "status.phase!=Succeeded,status.phase!=Failed" }),
+      ),
+    ]);
+  return {
+    helmReleases: newestHelmRecords(secrets),
+    deployments: deployments.filter(
+      (d) =>
+        d.metadata?.labels?.app === "istiod" ||
+        gatewayNames.has(`${d.metadata?.namespace ?? ""}/${d.metadata?.name ?? ""}`),
+    ),
+    podDisruptionBudgets: pdbs,
+    crds: crds.items.filter(isIstioCrd),
+    mutatingWebhooks: mutating.items,
+    validatingWebhooks: validating.items,
+    services,
+    peerAuthentications:
+      peer === undefined
+        ? undefined
+        : (((peer as { items?: unknown[] }).items ?? []) as PeerAuthentication[]),
+    namespaces: nsList.items,
+    pods: pods.items,
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * `planton status` wired end to end, short of the command line: the command function reads the
+ * stack through the recording stand-in pulumi and the cluster through the stand-in API, and
+ * its error carries the exit code (0 healthy, 4 unhealthy, 1 could not tell).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { afterEach, describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
+import { status } from "../../../src/cli/commands/status.js";
+import type { CommandContext } from "../../../src/cli/io.js";
+import { isPlantonError } from "../../../src/errors.js";
+import { planIstio } from "../../../src/istio/plan.js";
+import { loadManifest } from "../../../src/manifest/load.js";
+import { createStyle } from "../../../src/output/style.js";
+import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
+import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { root } from "../../helpers/paths.js";
+
+const dev = join(root, "examples", "dev.yaml");
+const loaded = loadManifest({ file: dev });
+if (loaded.kind !== "ok") throw new Error("examples/dev.yaml does not load");
+const version = planIstio(loaded.manifest).mesh.version;
+
+const helmSecret = (name: string, chart: string): FakeObject => ({
+  kind: "Secret",
+  metadata: {
+    name: `sh.helm.release.v1.${name}.v1`,
+    namespace: "istio-system",
+    labels: { owner: "helm", name, status: "deployed", version: "1" },
+  },
+  data: {
+    release: Buffer.from(
+      gzipSync(Buffer.from(JSON.stringify({ chart: { metadata: { name: chart, version } } }))).toString(
+        "base64",
+      ),
+    ).toString("base64"),
+  },
+});
+const ca = Buffer.from("ca").toString("base64");
+const hook = (path: string) => ({
+  name: `rev${path.replace("/", ".")}.istio.io`,
+  admissionReviewVersions: ["v1"],
+  sideEffects: "None",
+  clientConfig: { service: { name: "istiod", namespace: "istio-system", path }, caBundle: ca },
+});
+
+/** What a healthy dev mesh (istio-base + an unrevisioned istiod) shows the API. */
+function devMesh(istiodReady: number): FakeObject[] {
+  return [
+    helmSecret("istio-base", "base"),
+    helmSecret("istiod", "istiod"),
+    {
+      kind: "Deployment",
+      metadata: {
+        name: "istiod",
+        namespace: "istio-system",
+        labels: { app: "istiod", "istio.io/rev": "default" },
+      },
+      spec: {
+        replicas: istiodReady === 0 ? 0 : 1,
+        template: {
+          spec: { containers: [{ name: "discovery", image: `docker.io/istio/pilot:${version}` }] },
+        },
+      },
+      status: { replicas: istiodReady, readyReplicas: istiodReady },
+    },
+    {
+      kind: "CustomResourceDefinition",
+      metadata: { name: "virtualservices.networking.istio.io" },
+      spec: { group: "networking.istio.io" },
+      status: { conditions: [{ type: "Established", status: "True" }] },
+    },
+    {
+      kind: "MutatingWebhookConfiguration",
+      metadata: { name: "istio-sidecar-injector", labels: { app: "sidecar-injector" } },
+      webhooks: [hook("/inject")],
+    },
+    {
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: "istiod-default-validator", labels: { app: "istiod" } },
+      webhooks: [hook("/validate")],
+    },
+  ];
+}
+
+function context(env: NodeJS.ProcessEnv) {
+  const out = { stdout: "", stderr: "" };
+  const ctx: CommandContext = {
+    io: {
+      stdout: (s) => {
+        out.stdout += s;
+      },
+      stderr: (s) => {
+        out.stderr += s;
+      },
+      stdinIsTTY: false,
+      stderrIsTTY: false,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      cwd: root,
+      readStdin: () => Buffer.alloc(0),
+    },
+    global: { color: "never", verbose: false, nonInteractive: true },
+    err: createStyle(false),
+    out: createStyle(false),
+    signal: new AbortController().signal,
+    secret: () => {},
+  };
+  return { ctx, out };
+}
+
+/** Runs the command; returns its exit code as main.ts would, and what it printed. */
+async function runStatus(env: NodeJS.ProcessEnv, flags: Record<string, string> = {}) {
+  const { ctx, out } = context(env);
+  try {
+    await status({ file: dev, ...flags }, ctx);
+    return { code: 0, message: "", ...out };
+  } catch (err) {
+    if (!isPlantonError(err)) throw err;
+    return { code: err.exitCode, message: `${err.message}\n${err.hint ?? ""}`, ...out };
+  }
+}
+
+let api: Awaited<ReturnType<typeof startFakeKubeApi>> | undefined;
+afterEach(() => api?.close());
+
+describe("planton status against the stand-in API and engine", () => {
+  it("a healthy mesh exits 0 with the table, reading each kind with one call and changing nothing", async () => {
+    api = await startFakeKubeApi({ objects: devMesh(1) });
+    const fx = engineFixture(api.url);
+    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const r = await runStatus(fx.env);
+    assert.equal(r.code, 0, `${r.message}\n${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /^ok {4}control-plane +istiod istio-system\/istiod ready \(1\/1\)/m);
+    assert.match(r.stdout, /Mesh of stack dev-mesh \(context test-ctx\): healthy\./);
+    const gets = api.requests.filter((q) => !q.startsWith("GET /version"));
+    assert.ok(
+      gets.every((q) => q.startsWith("GET ")),
+      gets.join("\n"),
+    );
+    assert.equal(gets.filter((q) => q.includes("/pods")).length, 1, "pods: one call for all namespaces");
+    assert.ok(
+      !fx.commands().some((c) => ["up", "preview", "destroy", "refresh"].includes(c)),
+      fx.commands().join(" "),
+    );
+  });
+
+  it("istiod scaled to 0 exits 4 naming istiod; -o json says so too", async () => {
+    api = await startFakeKubeApi({ objects: devMesh(0) });
+    const fx = engineFixture(api.url);
+    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const r = await runStatus(fx.env, { output: "json" });
+    assert.equal(r.code, 4, r.message);
+    assert.match(r.message, /the mesh of stack dev-mesh is unhealthy: istiod\/default/);
+    assert.match(r.message, /kubectl -n istio-system scale deployment istiod --replicas=1/);
+    const doc = JSON.parse(r.stdout) as {
+      state: string;
+      checks: { name: string; state: string; message: string }[];
+    };
+    assert.equal(doc.state, "error");
+    assert.deepEqual(
+      doc.checks.filter((c) => c.state === "error").map((c) => c.name),
+      ["istiod/default"],
+    );
+  });
+
+  it("--wait re-checks until the time is up, reporting what it waits for on standard error", async () => {
+    api = await startFakeKubeApi({ objects: devMesh(0) });
+    const fx = engineFixture(api.url);
+    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const r = await runStatus(fx.env, { wait: "1s" });
+    assert.equal(r.code, 4, r.message);
+    assert.match(r.stderr, /waiting up to 1s for: istiod istio-system\/istiod is scaled to 0 replicas/);
+    assert.match(r.message, /still after waiting 1s/);
+  });
+
+  it("no stack: exit 1, could not tell", async () => {
+    api = await startFakeKubeApi({ objects: devMesh(1) });
+    const fx = engineFixture(api.url);
+    const r = await runStatus(fx.env);
+    assert.equal(r.code, 1, r.message);
+    assert.match(r.message, /stack dev-mesh does not exist: there is no mesh to check/);
+  });
+
+  it("an unreachable cluster: exit 1", async () => {
+    api = await startFakeKubeApi();
+    const fx = engineFixture("http://127.0.0.1:1");
+    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const r = await runStatus(fx.env);
+    assert.equal(r.code, 1, r.message);
+    assert.match(r.message, /cannot reach the cluster of context "test-ctx"/);
+  });
+});
