@@ -158,12 +158,17 @@ export function createProgram(io: Io, runtime: Runtime): Command {
       "how long each release may take to become ready: seconds, or 90s, 10m, 1h (default: 600, base 300)",
       parseTimeout,
     )
+    .option(
+      "--restart-workloads",
+      "once the revision a namespace now points at is ready, rollout-restart its Deployments, StatefulSets and DaemonSets (only namespaces in spec.namespaces whose revision changed)",
+    )
     .addHelpText(
       "after",
       examples([
         "planton apply -f istio.yaml",
         "planton apply -f istio.yaml --yes",
         "planton apply -f istio.yaml --set spec.version=1.30.3 --yes",
+        "planton apply -f examples/canary/3-move-stable.yaml --restart-workloads",
       ]),
     )
     .action(async (o) => (await import("./commands/apply.js")).apply(o, context()));

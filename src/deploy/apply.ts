@@ -6,13 +6,16 @@ import {
 import { repairInterruptedReleases } from "../cluster/helm-records.js";
 import { serviceAddresses, waitForDeployments } from "../cluster/workloads.js";
 import { DeployError, InterruptedError } from "../errors.js";
+import { type NamespaceChange, namespacesToRestart, type TagChange } from "../istio/membership.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
+import { restartWorkloads } from "../cluster/namespaces.js";
 import { stackOutputsOf } from "../pulumi/program.js";
 import { refuseForeign } from "./checks.js";
 import {
   type ChangeSummary,
   enginePreview,
   hasChanges,
+  type PlannedChanges,
   type PreviewOptions,
   readAndCheck,
 } from "./preview.js";
@@ -23,6 +26,12 @@ export interface ApplyResult {
   stack: string;
   context: string;
   changes: ReleaseChange[];
+  tags: TagChange[];
+  namespaces: NamespaceChange[];
+  /** Namespaces whose pods still run the proxy of another revision (none with --restart-workloads). */
+  toRestart: string[];
+  /** Workloads rolled by --restart-workloads (`kind namespace/name`). */
+  restarted: string[];
   summary: ChangeSummary;
   /** False when the stack already matched the manifest and no update ran. */
   changed: boolean;
@@ -33,7 +42,9 @@ export interface ApplyResult {
 
 export interface ApplyOptions extends PreviewOptions {
   /** Told what the engine's preview found, before the confirmation. */
-  onPreview?: (p: { changes: ReleaseChange[]; summary: ChangeSummary; hasChanges: boolean }) => void;
+  onPreview?: (p: PlannedChanges & { hasChanges: boolean }) => void;
+  /** Roll the workloads of namespaces whose injecting revision changed, once it is ready. */
+  restartWorkloads?: boolean;
 }
 
 /** How long gateways without Helm's wait may take to become ready. */
@@ -49,9 +60,10 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
   return withSession(req, async (session) => {
     const { state, facts } = await readAndCheck(req, session);
     refuseForeign(facts);
-    const { stack, summary, changes } = await enginePreview(req, session, state, options);
+    const planned = await enginePreview(req, session, state, options);
+    const { stack, summary, changes } = planned;
     const changed = hasChanges(summary);
-    options.onPreview?.({ changes, summary, hasChanges: changed });
+    options.onPreview?.({ ...planned, hasChanges: changed });
     let applied = summary;
     if (changed) {
       const yes = await req.io.confirm(
@@ -89,6 +101,14 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
         `gateways not ready after ${gatewayWaitMs / 60_000} minutes: ${notReady.join(", ")}`,
         "check the pods with kubectl describe; rerun apply once fixed",
       );
+    // the revision a namespace now points at is ready (its labels were set after it): roll the
+    // namespace's workloads onto it, or say which namespaces still run the old proxy
+    const toRestart = namespacesToRestart(planned.namespaces);
+    let restarted: string[] = [];
+    if (options.restartWorkloads && toRestart.length > 0)
+      restarted = await restartWorkloads(req.cluster, toRestart, new Date(), (w) =>
+        req.io.info(`restarting ${w}`),
+      );
     // the outputs are the plan's (the update just recorded them); addresses are read live
     const outputs = toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(req.plan), {
       alwaysEmitImplicit: true,
@@ -100,6 +120,10 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
       stack: req.settings.stack,
       context: req.cluster.context,
       changes,
+      tags: planned.tags,
+      namespaces: planned.namespaces,
+      toRestart: options.restartWorkloads ? [] : toRestart,
+      restarted,
       summary: applied,
       changed,
       outputs,

@@ -7,6 +7,7 @@ import {
   requireKubernetes,
   serverVersion,
 } from "../cluster/precheck.js";
+import { namespaceLabels } from "../cluster/namespaces.js";
 import { DeployError } from "../errors.js";
 import type { InstallPlan } from "../istio/types.js";
 import { checkVersionSkew } from "../istio/upgrade.js";
@@ -49,6 +50,43 @@ export interface ClusterFacts {
   kubernetesVersion: string;
   controlPlanes: ControlPlane[];
   foreign: ControlPlane[];
+  /** Things that will not stop the operation but deserve a look. */
+  warnings: string[];
+}
+
+/**
+ * Workload namespaces against the cluster: an adopted one must exist (planton will not create it
+ * silently), and an injection label planton does not own that contradicts planton's is named
+ * (server-side apply removes only the labels planton set itself).
+ */
+async function checkWorkloadNamespaces(req: DeployRequest, state: StackState | undefined): Promise<string[]> {
+  const planned = new Set(req.plan.namespaces.map((n) => n.name));
+  const adopted = req.plan.workloadNamespaces.filter((n) => !n.create && !planned.has(n.name));
+  if (adopted.length === 0) return [];
+  const live = await namespaceLabels(req.cluster);
+  const missing = adopted.filter((n) => !live.has(n.name)).map((n) => n.name);
+  if (missing.length > 0)
+    throw new DeployError(
+      `namespace${missing.length > 1 ? "s" : ""} ${missing.join(", ")} do${missing.length > 1 ? "" : "es"} not exist in context "${req.cluster.context}"`,
+      "create them first (kubectl create namespace …), or set create: true in spec.namespaces to let planton create and own them",
+    );
+  const warnings: string[] = [];
+  for (const n of adopted) {
+    const ours = state?.outputs?.namespaces.find((o) => o.name === n.name)?.labels ?? {};
+    const labels = live.get(n.name) ?? {};
+    for (const key of ["istio-injection", "istio.io/rev", "istio.io/dataplane-mode"]) {
+      if (labels[key] === undefined || key in n.labels || key in ours) continue;
+      warnings.push(
+        `namespace ${n.name} has the label ${key}=${labels[key]} that planton did not set; it competes with planton's ${Object.entries(
+          n.labels,
+        )
+          .filter(([k]) => k.startsWith("istio"))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}: remove it with \`kubectl label namespace ${n.name} ${key}-\``,
+      );
+    }
+  }
+  return warnings;
 }
 
 /**
@@ -64,10 +102,12 @@ export async function checkCluster(
   if (purpose === "install")
     requireKubernetes(server, minimumKubernetesFor(req.plan.mesh.version), req.plan.mesh.version);
   const controlPlanes = await listControlPlanes(req.cluster);
+  const warnings = purpose === "install" ? await checkWorkloadNamespaces(req, state) : [];
   return {
     kubernetesVersion: `${server.version.major}.${server.version.minor}`,
     controlPlanes,
     foreign: foreignControlPlanes(controlPlanes, ownershipOf(state, req.plan)),
+    warnings,
   };
 }
 

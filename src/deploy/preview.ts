@@ -1,7 +1,8 @@
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import { describeControlPlane } from "../cluster/precheck.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
-import { diffReleases } from "../istio/upgrade.js";
+import { diffMembership, type NamespaceChange, type TagChange } from "../istio/membership.js";
+import { diffReleases, inPlaceMinorUpgrades } from "../istio/upgrade.js";
 import { createIstioProgram } from "../pulumi/program.js";
 import { recordedReleases, type StackState } from "../pulumi/state.js";
 import type { EngineSession } from "../pulumi/workspace.js";
@@ -19,8 +20,20 @@ export interface PreviewResult {
   changes: ReleaseChange[];
   summary: ChangeSummary;
   hasChanges: boolean;
+  /** Revision tags that appear, move or go. */
+  tags: TagChange[];
+  /** Workload namespaces whose labels or injecting revision change. */
+  namespaces: NamespaceChange[];
   /** Control planes the stack does not manage (apply would refuse). */
   foreign: string[];
+}
+
+/** What the engine's preview and planton's own diff found. */
+export interface PlannedChanges {
+  changes: ReleaseChange[];
+  tags: TagChange[];
+  namespaces: NamespaceChange[];
+  summary: ChangeSummary;
 }
 
 export interface PreviewOptions {
@@ -39,7 +52,7 @@ export async function enginePreview(
   session: EngineSession,
   state: StackState | undefined,
   options: PreviewOptions,
-): Promise<{ stack: Stack; summary: ChangeSummary; changes: ReleaseChange[] }> {
+): Promise<PlannedChanges & { stack: Stack }> {
   const program = createIstioProgram(
     req.plan,
     req.cluster,
@@ -50,7 +63,11 @@ export async function enginePreview(
     stack.preview({ ...session.options(), refresh: options.refresh === true }),
   );
   const changes = diffReleases(req.plan, state === undefined ? {} : recordedReleases(state));
-  return { stack, summary: (result.changeSummary ?? {}) as ChangeSummary, changes };
+  const membership = diffMembership(req.plan, {
+    revisionTags: state?.outputs?.revisionTags ?? {},
+    namespaces: state?.outputs?.namespaces ?? [],
+  });
+  return { stack, summary: (result.changeSummary ?? {}) as ChangeSummary, changes, ...membership };
 }
 
 /** The checks every changing verb runs, in order: state, in-place limits, cluster. */
@@ -61,6 +78,11 @@ export async function readAndCheck(
   const state = await session.readState();
   refuseInPlaceChanges(req.plan, state);
   const facts = await checkCluster(req, state, "install");
+  for (const w of [
+    ...inPlaceMinorUpgrades(req.plan, state === undefined ? {} : recordedReleases(state)),
+    ...facts.warnings,
+  ])
+    req.io.warn(w);
   return { state, facts };
 }
 
@@ -73,7 +95,7 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
       req.io.warn(
         `an Istio control plane this stack does not manage is installed: ${f}; apply will refuse to run`,
       );
-    const { summary, changes } = await enginePreview(req, session, state, options);
+    const { summary, changes, tags, namespaces } = await enginePreview(req, session, state, options);
     // a preview of a manifest never applied leaves no empty stack behind
     if (state === undefined) await session.removeStack();
     return {
@@ -82,6 +104,8 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
       changes,
       summary,
       hasChanges: hasChanges(summary),
+      tags,
+      namespaces,
       foreign,
     };
   });

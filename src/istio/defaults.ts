@@ -57,6 +57,10 @@ export function resolveDefaults(manifest: KubernetesIstioValid, present: ListPre
     spec.cni ??= create(KubernetesIstioCniSchema, {});
     spec.cni.enabled = true;
   }
+  for (const n of spec.namespaces) {
+    if (n.injection === "") n.injection = "SIDECAR";
+    if (n.create === undefined) n.create = false;
+  }
   spec.charts ??= create(KubernetesIstioChartsSchema, {});
   if (spec.charts.repository === "") spec.charts.repository = officialChartRepository;
   return manifest;

@@ -4,6 +4,7 @@ import type {
   KubernetesIstioSpec,
 } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import { mergeValues, type Values } from "./merge.js";
+import { planTags, planWorkloadNamespaces } from "./membership.js";
 import { compareVersions } from "./versions.js";
 import type { ChartSource, Component, InstallPlan, PlannedGatewayInfo, PlannedRelease } from "./types.js";
 import { baseValues, cniValues, gatewayValues, istiodValues, ztunnelValues } from "./values.js";
@@ -239,6 +240,12 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
     });
   }
 
+  // revision name ("" for the revision-less istiod) → its istiod release
+  const istiods = new Map<string, PlannedRelease>();
+  for (const r of releases.filter((x) => x.component === "istiod"))
+    istiods.set(revisions.find((v) => v.release === r.name)?.name ?? "", r);
+  const tags = planTags(spec, istiods);
+  const workloadNamespaces = planWorkloadNamespaces(spec, defaultRev?.name ?? "", defaultIstiod, istiods);
   const istiodService = (rev: string) => `istiod${rev ? `-${rev}` : ""}.${ns}.svc:15012`;
   return {
     version: 1,
@@ -255,6 +262,7 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
       })),
       defaultRevision: defaultRev?.name ?? "",
       istiodService: istiodService(defaultRev?.name ?? ""),
+      revisionTags: Object.fromEntries(tags.map((t) => [t.name, t.revision])),
       gateways,
     },
     namespaces: namespaceNames.map((name) => ({
@@ -263,6 +271,8 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
     })),
     releases,
     objects,
+    tags,
+    workloadNamespaces,
     cleanup: {
       webhookSelectors: ["app=sidecar-injector", "app=istiod", "istio.io/tag"],
       configMapsInAllNamespaces: ["istio-ca-root-cert"],

@@ -13,6 +13,10 @@ export interface InstallPlan {
   releases: PlannedRelease[];
   /** Kubernetes objects to apply after the releases they depend on. */
   objects: PlannedObject[];
+  /** Revision tags, each rendered from its target revision's istiod chart and owned apart from it. */
+  tags: PlannedTag[];
+  /** Workload namespaces planton labels for injection (and creates when asked). */
+  workloadNamespaces: PlannedWorkloadNamespace[];
   /** What istiod leaves behind at run time, removed by `destroy` after the releases. */
   cleanup: PlannedCleanup;
 }
@@ -29,7 +33,42 @@ export interface PlannedMesh {
   defaultRevision: string;
   /** In-cluster address of the default istiod. */
   istiodService: string;
+  /** Revision tags: tag → revision. */
+  revisionTags: Record<string, string>;
   gateways: PlannedGatewayInfo[];
+}
+
+/**
+ * A revision tag: the `istio-revision-tag-<name>` MutatingWebhookConfiguration and the
+ * `istiod-revision-tag-<name>` Service, exactly as the istiod chart renders them for the target
+ * revision with `revisionTags: [name]`; the program keeps only those two objects.
+ */
+export interface PlannedTag {
+  name: string;
+  /** The revision it points at, and that revision's istiod release (which must be ready first). */
+  revision: string;
+  release: string;
+  chart: string;
+  source: ChartSource;
+  version: string;
+  namespace: string;
+  /** The target istiod release's values, with `revisionTags: [name]`. */
+  values: Record<string, unknown>;
+}
+
+/** A workload namespace and the labels planton owns on it. */
+export interface PlannedWorkloadNamespace {
+  name: string;
+  /** planton creates (and on destroy deletes) it; otherwise it only sets and removes its labels. */
+  create: boolean;
+  injection: "SIDECAR" | "AMBIENT" | "DISABLED";
+  /** The revision or tag the manifest names (empty: the default revision). */
+  target: string;
+  /** The revision that injects its pods, tags resolved (`default` for the revision-less istiod); empty when no sidecar is injected. */
+  revision: string;
+  labels: Record<string, string>;
+  /** Plan releases and tags that must be ready before the labels are set. */
+  dependsOn: string[];
 }
 
 export interface PlannedGatewayInfo {

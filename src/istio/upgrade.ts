@@ -111,3 +111,21 @@ export function diffReleases(
   }
   return changes;
 }
+
+/**
+ * Warnings for an in-place minor upgrade of a revision-less istiod: it works, but every proxy
+ * talks to the new istiod at once and there is no way back without another upgrade; a canary
+ * revision lets workloads move namespace by namespace. Pure.
+ */
+export function inPlaceMinorUpgrades(plan: InstallPlan, recorded: RecordedVersions): string[] {
+  const out: string[] = [];
+  for (const r of plan.releases) {
+    const before = recorded[r.name];
+    if (r.component !== "istiod" || r.name !== "istiod" || before === undefined) continue;
+    if (minorDistance(before.version, r.version) !== 1) continue;
+    out.push(
+      `istiod moves in place from ${before.version} to ${r.version}: every proxy switches to the new control plane at once. The canary way: add spec.revisions with both versions, move namespaces (or a revision tag) to the new one, then remove the old`,
+    );
+  }
+  return out;
+}

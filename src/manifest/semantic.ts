@@ -14,6 +14,7 @@ import {
 import type { NodeRef } from "./decode.js";
 import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { locatePath } from "./locate.js";
+import { checkMembership } from "./mesh-membership.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
 
 /** Requests the charts apply when the manifest sets none (istio-charts.md §4.2, §5.2, §4.3). */
@@ -182,6 +183,7 @@ export function checkSemantics(
       );
     }
   }
+  for (const p of checkMembership(spec)) report(ctx, p.path, p.code, p.message, p.hint);
   const repo = spec.charts?.repository ?? "";
   if (repo !== "") checkRepository(ctx, repo, manifestDir);
   return ctx.out;

@@ -1,5 +1,6 @@
 import type { KubernetesIstioStackOutputsJson } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import type { DestroyResult } from "../deploy/destroy.js";
+import type { NamespaceChange, TagChange } from "../istio/membership.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
 import type { Style } from "./style.js";
 
@@ -91,4 +92,52 @@ export function renderDestroyed(r: DestroyResult, style: Style): string {
   ];
   for (const k of r.cleanup.kept) lines.push(`  ${style.yellow("kept")} ${k.object}: ${k.reason}`);
   return `${lines.join("\n")}\n`;
+}
+
+const labelText = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ") || "(none)";
+
+/** Tag moves and namespace label changes, the way preview and apply show them. */
+export function renderMembershipChanges(
+  tags: TagChange[],
+  namespaces: NamespaceChange[],
+  style: Style,
+): string {
+  const out: string[] = [];
+  if (tags.length > 0) {
+    out.push("Revision tags:");
+    for (const t of tags)
+      out.push(
+        t.kind === "move"
+          ? `  ${style.yellow("~")} tag ${style.bold(t.tag)}: ${t.from} → ${t.to}`
+          : t.kind === "create"
+            ? `  ${style.green("+")} tag ${style.bold(t.tag)} → ${t.to}`
+            : `  ${style.red("-")} tag ${style.bold(t.tag)} (was → ${t.from})`,
+      );
+  }
+  if (namespaces.length > 0) {
+    out.push("Namespaces:");
+    for (const n of namespaces) {
+      const served = (r: string) => (r === "" ? "no sidecar" : `revision ${r}`);
+      if (n.kind === "create")
+        out.push(
+          `  ${style.green("+")} ${style.bold(n.name)}: ${labelText(n.labelsAfter)} (${served(n.revisionAfter)})`,
+        );
+      else if (n.kind === "delete")
+        out.push(`  ${style.red("-")} ${style.bold(n.name)}: remove ${labelText(n.labelsBefore)}`);
+      else
+        out.push(
+          `  ${style.yellow("~")} ${style.bold(n.name)}: ${labelText(n.labelsBefore)} → ${labelText(n.labelsAfter)}${n.revisionBefore !== n.revisionAfter ? ` (${served(n.revisionBefore)} → ${served(n.revisionAfter)})` : ""}`,
+        );
+    }
+  }
+  return out.length > 0 ? `${out.join("\n")}\n` : "";
+}
+
+/** After apply without --restart-workloads: where pods still run the old proxy, and how to move them. */
+export function renderRestartAdvice(namespaces: string[], restartCommand: string, style: Style): string {
+  if (namespaces.length === 0) return "";
+  return `${style.yellow("note:")} pods in ${namespaces.join(", ")} still run the proxy of the revision that injected them; move them with\n  ${restartCommand}\n  or per namespace: ${namespaces.map((n) => `kubectl rollout restart deployment,statefulset,daemonset -n ${n}`).join("; ")}\n`;
 }

@@ -4,6 +4,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { KubernetesIstioStackOutputsSchema } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
+import { drawTags, drawWorkloadNamespaces, plannedNamespaceLabels } from "./membership.js";
 
 /** The cluster the program talks to. The kubeconfig's contents go into state only as a secret. */
 export interface ClusterTarget {
@@ -44,7 +45,11 @@ export function createIstioProgram(
     for (const ns of plan.namespaces) {
       namespaces.set(
         ns.name,
-        new k8s.core.v1.Namespace(ns.name, { metadata: { name: ns.name, labels: ns.labels } }, { provider }),
+        new k8s.core.v1.Namespace(
+          ns.name,
+          { metadata: { name: ns.name, labels: plannedNamespaceLabels(plan, ns.name, ns.labels) } },
+          { provider },
+        ),
       );
     }
     const releases = new Map<string, k8s.helm.v3.Release>();
@@ -82,6 +87,8 @@ export function createIstioProgram(
         .filter((x): x is k8s.helm.v3.Release => x !== undefined);
       new k8s.apiextensions.CustomResource(o.id, { ...o.manifest }, { provider, dependsOn: deps });
     }
+    const tags = drawTags(plan, provider, releases);
+    drawWorkloadNamespaces(plan, provider, new Map<string, pulumi.Resource>([...releases, ...tags]));
     return toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(plan), {
       alwaysEmitImplicit: true,
     }) as Record<string, unknown>;
@@ -101,6 +108,13 @@ export function stackOutputsOf(plan: InstallPlan) {
     defaultRevision: plan.mesh.defaultRevision,
     istiodService: plan.mesh.istiodService,
     gateways: plan.mesh.gateways.map((g) => ({ ...g, addresses: [] })),
+    revisionTags: plan.mesh.revisionTags,
+    namespaces: plan.workloadNamespaces.map((n) => ({
+      name: n.name,
+      created: n.create || plan.namespaces.some((p) => p.name === n.name),
+      revision: n.revision,
+      labels: n.labels,
+    })),
     releases: Object.fromEntries(
       plan.releases.map((r) => [
         r.name,

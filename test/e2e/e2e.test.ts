@@ -287,6 +287,11 @@ describe("planton end to end", { concurrency: false }, () => {
     assert.equal(step1.code, 0, show(step1));
     const step2 = await applyDev();
     assert.equal(step2.code, 0, show(step2));
+    assert.match(
+      step2.stderr,
+      /istiod moves in place from 1\.29\.6 to 1\.30\.3.*canary/s,
+      "the canary way is named",
+    );
     const d = await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod");
     assert.match(d.body.spec.template.spec.containers[0].image, /:1\.30\.3$/);
   });
@@ -346,6 +351,132 @@ describe("planton end to end", { concurrency: false }, () => {
       "spec.defaultRevision=1-30-3",
     ]);
     assert.equal(d.code, 0, show(d));
+    await waitForNamespaceGone("istio-system");
+  });
+
+  it("the canary flow of examples/canary: tags, namespaces, restarts, a swap, and destroy keeps an adopted namespace", async () => {
+    const step = (n: string) => join(root, "examples", "canary", `${n}.yaml`);
+    const applyStep = (n: string, ...more: string[]) =>
+      cli(["apply", "--yes", "-f", step(n), "--set", repo(), ...more]);
+    /** The istiod Services a tag's webhook calls (it has one hook per selector, all to the same istiod). */
+    const tagService = async (tag: string) => [
+      ...new Set<string>(
+        (
+          await get(
+            `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-${tag}`,
+          )
+        ).body?.webhooks?.map(
+          (w: { clientConfig: { service: { name: string } } }) => w.clientConfig.service.name,
+        ),
+      ),
+    ];
+    const nsLabels = async (ns: string) =>
+      (await get(`/api/v1/namespaces/${ns}`)).body.metadata?.labels ?? {};
+    const restartedAt = async (ns: string, name: string) =>
+      (await get(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`)).body.spec.template.metadata
+        ?.annotations?.["kubectl.kubernetes.io/restartedAt"];
+    // the team's namespace exists before the mesh, with a label of its own and a workload
+    await cluster.request("POST", "/api/v1/namespaces", {
+      metadata: { name: "shop", labels: { team: "shop" } },
+    });
+    const web = {
+      metadata: { name: "web" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "web", image: "example/web:1" }] },
+        },
+      },
+    };
+    assert.equal(
+      (await cluster.request("POST", "/apis/apps/v1/namespaces/shop/deployments", web)).status,
+      201,
+    );
+
+    const s1 = await applyStep("1-stable");
+    assert.equal(s1.code, 0, show(s1));
+    assert.deepEqual(await nsLabels("shop"), {
+      team: "shop",
+      "istio.io/rev": "prod-stable",
+      "kubernetes.io/metadata.name": "shop",
+    });
+    assert.deepEqual(await tagService("prod-stable"), ["istiod-1-29-6"]);
+    assert.equal(
+      (await get("/api/v1/namespaces/istio-system/services/istiod-revision-tag-prod-stable")).body.spec
+        .selector["istio.io/rev"],
+      "1-29-6",
+    );
+    assert.match(s1.stderr, /pods in shop still run the proxy/);
+
+    const s2 = await applyStep("2-canary");
+    assert.equal(s2.code, 0, show(s2));
+    assert.deepEqual(await tagService("prod-canary"), ["istiod-1-30-3"]);
+    assert.deepEqual(await tagService("prod-stable"), ["istiod-1-29-6"]);
+    assert.equal((await nsLabels("shop-canary"))["istio.io/rev"], "prod-canary");
+    for (const rev of ["1-29-6", "1-30-3"])
+      assert.equal(
+        (await get(`/apis/apps/v1/namespaces/istio-system/deployments/istiod-${rev}`)).status,
+        200,
+      );
+
+    // two tags swap in one apply, and back
+    const swap = [
+      "--set",
+      "spec.revisionTags[0].revision=1-30-3",
+      "--set",
+      "spec.revisionTags[1].revision=1-29-6",
+    ];
+    const sw = await applyStep("2-canary", ...swap);
+    assert.equal(sw.code, 0, show(sw));
+    assert.deepEqual(
+      [await tagService("prod-stable"), await tagService("prod-canary")],
+      [["istiod-1-30-3"], ["istiod-1-29-6"]],
+    );
+    const back = await applyStep("2-canary");
+    assert.equal(back.code, 0, show(back));
+    assert.deepEqual(
+      [await tagService("prod-stable"), await tagService("prod-canary")],
+      [["istiod-1-29-6"], ["istiod-1-30-3"]],
+    );
+
+    // preview names the move; apply --restart-workloads rolls shop's workloads onto 1-30-3
+    const p3 = await cli(["preview", "-f", step("3-move-stable"), "--set", repo()]);
+    assert.equal(p3.code, 0, show(p3));
+    assert.match(p3.stdout, /tag prod-stable: 1-29-6 → 1-30-3/);
+    const p3json = JSON.parse(
+      (await cli(["preview", "--json", "-f", step("3-move-stable"), "--set", repo()])).stdout,
+    );
+    assert.deepEqual(p3json.tags, [{ tag: "prod-stable", kind: "move", from: "1-29-6", to: "1-30-3" }]);
+    assert.equal(await restartedAt("shop", "web"), undefined);
+    const s3 = await applyStep("3-move-stable", "--restart-workloads");
+    assert.equal(s3.code, 0, show(s3));
+    assert.deepEqual(await tagService("prod-stable"), ["istiod-1-30-3"]);
+    assert.match(s3.stderr, /restarting Deployment shop\/web/);
+    assert.ok(await restartedAt("shop", "web"), "web was rolled");
+
+    const s4 = await applyStep("4-remove-old");
+    assert.equal(s4.code, 0, show(s4));
+    assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-29-6")).status, 404);
+    assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-30-3")).status, 200);
+    assert.deepEqual(await tagService("prod-stable"), ["istiod-1-30-3"]);
+
+    // destroy: the adopted namespace stays with its own label; the created one goes
+    const d = await cli(["destroy", "--yes", "-f", step("4-remove-old"), "--set", repo()]);
+    assert.equal(d.code, 0, show(d));
+    assert.deepEqual(await nsLabels("shop"), { team: "shop", "kubernetes.io/metadata.name": "shop" });
+    assert.equal((await get("/apis/apps/v1/namespaces/shop/deployments/web")).status, 200);
+    const canaryNs = await get("/api/v1/namespaces/shop-canary");
+    assert.ok(canaryNs.status === 404 || canaryNs.body.status?.phase === "Terminating");
+    assert.equal(
+      (
+        await get(
+          "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-prod-stable",
+        )
+      ).status,
+      404,
+    );
     await waitForNamespaceGone("istio-system");
   });
 

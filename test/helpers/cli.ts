@@ -33,10 +33,10 @@ export async function runCli(
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     cwd: options.cwd ?? process.cwd(),
     readStdin: (limit) =>
-      (typeof options.stdin === "string" ? Buffer.from(options.stdin) : (options.stdin ?? Buffer.alloc(0))).subarray(
-        0,
-        limit,
-      ),
+      (typeof options.stdin === "string"
+        ? Buffer.from(options.stdin)
+        : (options.stdin ?? Buffer.alloc(0))
+      ).subarray(0, limit),
     ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
   };
   const code = await run(["node", "planton", ...args], io);

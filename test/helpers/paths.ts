@@ -16,5 +16,9 @@ export function yamlFiles(folder: string, prefix = ""): [string, string][] {
 
 /** Every valid manifest the tests know: the examples and the targeted fixtures. @internal */
 export function validManifests(): [string, string][] {
-  return [...yamlFiles("examples", "example-"), ...yamlFiles("test/fixtures/manifests/valid")];
+  return [
+    ...yamlFiles("examples", "example-"),
+    ...yamlFiles("examples/canary", "canary-"),
+    ...yamlFiles("test/fixtures/manifests/valid"),
+  ];
 }

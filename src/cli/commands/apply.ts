@@ -1,5 +1,11 @@
 import { apply as applyStack } from "../../deploy/apply.js";
-import { renderChangeSummary, renderOutputs, renderReleaseChanges } from "../../output/engine.js";
+import {
+  renderChangeSummary,
+  renderMembershipChanges,
+  renderOutputs,
+  renderReleaseChanges,
+  renderRestartAdvice,
+} from "../../output/engine.js";
 import { jsonResult } from "../../output/json.js";
 import type { CommandContext } from "../io.js";
 import { type ClusterFlags, requestFor } from "./cluster-command.js";
@@ -8,6 +14,7 @@ export interface ApplyFlags extends ClusterFlags {
   refresh?: boolean;
   /** Seconds, already validated by the option's parser. */
   timeout?: number;
+  restartWorkloads?: boolean;
 }
 
 /** `planton apply`: preview, confirm, apply with progress, wait for gateways, then a summary. */
@@ -16,9 +23,11 @@ export async function apply(flags: ApplyFlags, ctx: CommandContext): Promise<voi
   const r = await applyStack(req, {
     refresh: flags.refresh === true,
     ...(flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout }),
+    restartWorkloads: flags.restartWorkloads === true,
     // the changes are shown before the question, as soon as the preview has them
     onPreview: (p) => {
       ctx.io.stderr(renderReleaseChanges(p.changes, ctx.err));
+      ctx.io.stderr(renderMembershipChanges(p.tags, p.namespaces, ctx.err));
       if (p.hasChanges) ctx.io.stderr(`Resources: ${renderChangeSummary(p.summary, "plan")}\n`);
     },
   }).finally(done);
@@ -28,6 +37,10 @@ export async function apply(flags: ApplyFlags, ctx: CommandContext): Promise<voi
         stack: r.stack,
         context: r.context,
         changes: r.changes,
+        tags: r.tags,
+        namespaces: r.namespaces,
+        restarted: r.restarted,
+        stillOnOldProxy: r.toRestart,
         summary: r.summary,
         changed: r.changed,
         durationSeconds: r.durationSeconds,
@@ -40,5 +53,8 @@ export async function apply(flags: ApplyFlags, ctx: CommandContext): Promise<voi
         `${ctx.err.green("Applied")} in ${r.durationSeconds.toFixed(1)}s: ${renderChangeSummary(r.summary, "done")}.\n`,
       );
     ctx.io.stdout(renderOutputs(r.outputs, ctx.out));
+    ctx.io.stderr(
+      renderRestartAdvice(r.toRestart, `planton apply -f ${flags.file} --restart-workloads`, ctx.err),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { preview as previewStack } from "../../deploy/preview.js";
 import { ChangesFoundError } from "../../errors.js";
-import { renderChangeSummary, renderReleaseChanges } from "../../output/engine.js";
+import { renderChangeSummary, renderMembershipChanges, renderReleaseChanges } from "../../output/engine.js";
 import { jsonResult } from "../../output/json.js";
 import type { CommandContext } from "../io.js";
 import { type ClusterFlags, requestFor } from "./cluster-command.js";
@@ -20,12 +20,15 @@ export async function preview(flags: PreviewFlags, ctx: CommandContext): Promise
         stack: r.stack,
         context: r.context,
         changes: r.changes,
+        tags: r.tags,
+        namespaces: r.namespaces,
         summary: r.summary,
         hasChanges: r.hasChanges,
       }),
     );
   } else {
     ctx.io.stdout(renderReleaseChanges(r.changes, ctx.out));
+    ctx.io.stdout(renderMembershipChanges(r.tags, r.namespaces, ctx.out));
     ctx.io.stdout(`Resources: ${renderChangeSummary(r.summary, "plan")}\n`);
   }
   if (flags.expectNoChanges && r.hasChanges)

@@ -289,6 +289,104 @@ export const ruleCases: RuleCase[] = [
     path: "spec.images.pullSecrets[0]",
   },
   {
+    name: "a revision tag is a DNS-1123 label",
+    yaml: spec(
+      "  revisions: [{name: 1-29-6, version: 1.29.6}, {name: 1-30-3, version: 1.30.3}]\n  defaultRevision: 1-30-3\n  revisionTags:\n    - ⟦name: Prod_Stable\n      revision: 1-30-3\n",
+    ),
+    code: "string.pattern",
+    path: "spec.revisionTags[0].name",
+  },
+  {
+    name: "the default tag is defaultRevision, not a revision tag",
+    yaml: spec(
+      "  revisions: [{name: 1-29-6, version: 1.29.6}, {name: 1-30-3, version: 1.30.3}]\n  defaultRevision: 1-30-3\n  revisionTags:\n    - ⟦name: default\n      revision: 1-30-3\n",
+    ),
+    code: "string.not_in",
+    path: "spec.revisionTags[0].name",
+  },
+  {
+    name: "revision tags are unique",
+    yaml: spec(
+      "  revisions: [{name: 1-29-6, version: 1.29.6}, {name: 1-30-3, version: 1.30.3}]\n  defaultRevision: 1-30-3\n  revisionTags:\n    - {name: stable, revision: 1-30-3}\n    - {⟦name: stable, revision: 1-29-6}\n",
+    ),
+    code: "revision_tags.duplicate",
+    path: "spec.revisionTags[1].name",
+  },
+  {
+    name: "a revision tag points at a declared revision",
+    yaml: spec(
+      "  revisions: [{name: 1-29-6, version: 1.29.6}, {name: 1-30-3, version: 1.30.3}]\n  defaultRevision: 1-30-3\n  revisionTags:\n    - name: stable\n      ⟦revision: 1-31-0\n",
+    ),
+    code: "revision_tags.unknown_revision",
+    path: "spec.revisionTags[0].revision",
+  },
+  {
+    name: "a revision tag may not take a revision's name",
+    yaml: spec(
+      "  revisions: [{name: 1-29-6, version: 1.29.6}, {name: 1-30-3, version: 1.30.3}]\n  defaultRevision: 1-30-3\n  revisionTags:\n    - ⟦name: 1-29-6\n      revision: 1-30-3\n",
+    ),
+    code: "revision_tags.shadows_revision",
+    path: "spec.revisionTags[0].name",
+  },
+  {
+    name: "a workload namespace is a DNS-1123 label",
+    yaml: spec("  namespaces:\n    - ⟦name: Shop\n"),
+    code: "string.pattern",
+    path: "spec.namespaces[0].name",
+  },
+  {
+    name: "kube-system never joins the mesh",
+    yaml: spec("  namespaces:\n    - ⟦name: kube-system\n"),
+    code: "namespaces.reserved",
+    path: "spec.namespaces[0].name",
+  },
+  {
+    name: "the control plane's namespace is not a workload namespace",
+    yaml: spec("  namespace: mesh\n  namespaces:\n    - ⟦name: mesh\n"),
+    code: "namespaces.reserved",
+    path: "spec.namespaces[0].name",
+  },
+  {
+    name: "workload namespaces are unique",
+    yaml: spec("  namespaces:\n    - name: shop\n    - ⟦name: shop\n"),
+    code: "namespaces.duplicate",
+    path: "spec.namespaces[1].name",
+  },
+  {
+    name: "injection is SIDECAR, AMBIENT or DISABLED",
+    yaml: spec("  namespaces:\n    - name: shop\n      ⟦injection: ON\n"),
+    code: "string.in",
+    path: "spec.namespaces[0].injection",
+  },
+  {
+    name: "AMBIENT needs the ambient profile",
+    yaml: spec("  namespaces:\n    - name: shop\n      ⟦injection: AMBIENT\n"),
+    code: "namespaces.ambient_profile",
+    path: "spec.namespaces[0].injection",
+  },
+  {
+    name: "a namespace's revision is a declared revision or tag",
+    yaml: spec(
+      "  revisions: [{name: 1-29-6, version: 1.29.6}, {name: 1-30-3, version: 1.30.3}]\n  defaultRevision: 1-30-3\n  namespaces:\n    - name: shop\n      ⟦revision: prod-stable\n",
+    ),
+    code: "namespaces.unknown_revision",
+    path: "spec.namespaces[0].revision",
+  },
+  {
+    name: "a revision only with SIDECAR injection",
+    yaml: spec(
+      "  revisions: [{name: 1-29-6, version: 1.29.6}, {name: 1-30-3, version: 1.30.3}]\n  defaultRevision: 1-30-3\n  namespaces:\n    - name: shop\n      injection: DISABLED\n      ⟦revision: 1-30-3\n",
+    ),
+    code: "namespaces.revision_without_sidecar",
+    path: "spec.namespaces[0].revision",
+  },
+  {
+    name: "injection labels come from injection, not labels",
+    yaml: spec("  namespaces:\n    - name: shop\n      labels:\n        ⟦istio-injection: enabled\n"),
+    code: "namespaces.label_injection",
+    path: "spec.namespaces[0].labels.istio-injection",
+  },
+  {
     name: "a gateway may not take the name of planton's istiod release",
     yaml: spec("  ingressGateways:\n    - ⟦name: istiod\n"),
     code: "gateway.name_reserved",

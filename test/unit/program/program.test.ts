@@ -80,7 +80,11 @@ describe("the program draws the plan and decides nothing", () => {
       const namespaces = registered
         .filter((r) => r.type === "kubernetes:core/v1:Namespace")
         .map((r) => r.name);
-      assert.deepEqual(namespaces.sort(), plan.namespaces.map((n) => n.name).sort());
+      // the planned namespaces, plus the workload namespaces planton creates (tested in membership.test.ts)
+      const created = plan.workloadNamespaces
+        .filter((n) => n.create && !plan.namespaces.some((p) => p.name === n.name))
+        .map((n) => `workload-${n.name}`);
+      assert.deepEqual(namespaces.sort(), [...plan.namespaces.map((n) => n.name), ...created].sort());
 
       const releases = registered.filter((r) => r.type === releaseType);
       // registration is asynchronous, so compare as sets: the install order is in the edges below

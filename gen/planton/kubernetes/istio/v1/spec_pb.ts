@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file planton/kubernetes/istio/v1/spec.proto.
  */
 export const file_planton_kubernetes_istio_v1_spec: GenFile = /*@__PURE__*/
-  fileDesc("CiZwbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3BlYy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxItkTChNLdWJlcm5ldGVzSXN0aW9TcGVjElEKDnRhcmdldF9jbHVzdGVyGAEgASgLMjkucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1RhcmdldENsdXN0ZXISTgoHdmVyc2lvbhgCIAEoCUI9ukg6cjgyNl4oKDB8WzEtOV1bMC05XSopXC4oMHxbMS05XVswLTldKilcLigwfFsxLTldWzAtOV0qKSk/JBI5Cgdwcm9maWxlGAMgASgJQii6SCVyI1IAUgdtaW5pbWFsUgdkZWZhdWx0UgRkZW1vUgdhbWJpZW50Ej4KCW5hbWVzcGFjZRgEIAEoCUIrukgociYYPzIiXihbYS16MC05XShbLWEtejAtOV0qW2EtejAtOV0pPyk/JBIdChBjcmVhdGVfbmFtZXNwYWNlGAUgASgISACIAQESSAoJY29udGFpbmVyGAYgASgLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NvbnRhaW5lchJPCg1jb250cm9sX3BsYW5lGAcgASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NvbnRyb2xQbGFuZRJNChBpbmdyZXNzX2dhdGV3YXlzGAggAygLMjMucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSTAoPZWdyZXNzX2dhdGV3YXlzGAkgAygLMjMucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSPAoDY25pGAogASgLMi8ucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NuaRI+CgRtdGxzGAsgASgLMjAucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb010bHMSSwoLbWVzaF9jb25maWcYDCABKAsyNi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvTWVzaENvbmZpZxJACgVwcm94eRgNIAEoCzIxLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9Qcm94eRJPCg1tdWx0aV9jbHVzdGVyGA4gASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb011bHRpQ2x1c3RlchJCCgZpbWFnZXMYDyABKAsyMi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvSW1hZ2VzEkIKBmNoYXJ0cxgQIAEoCzIyLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9DaGFydHMSpAEKCXJldmlzaW9ucxgRIAMoCzI0LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXZpc2lvbkJbukhYugFVChZyZXZpc2lvbnMudW5pcXVlX25hbWVzEh1yZXZpc2lvbiBuYW1lcyBtdXN0IGJlIHVuaXF1ZRocdGhpcy5tYXAociwgci5uYW1lKS51bmlxdWUoKRIYChBkZWZhdWx0X3JldmlzaW9uGBIgASgJEksKC2hlbG1fdmFsdWVzGBMgASgLMjYucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0hlbG1WYWx1ZXM6wwi6SL8IGnsKG3NwZWMudmVyc2lvbl93aXRoX3JldmlzaW9ucxIpc2V0IGVpdGhlciB2ZXJzaW9uIG9yIHJldmlzaW9ucywgbm90IGJvdGgaMSEodGhpcy52ZXJzaW9uICE9ICcnICYmIHNpemUodGhpcy5yZXZpc2lvbnMpID4gMCka7AEKF3NwZWMucmVzb3VyY2VzX2NvbmZsaWN0Elhjb250YWluZXIucmVzb3VyY2VzIGFuZCBjb250cm9sUGxhbmUucmVzb3VyY2VzIGJvdGggc2V0IGlzdGlvZCdzIHJlc291cmNlczsgc2V0IG9ubHkgb25lGnchKGhhcyh0aGlzLmNvbnRhaW5lcikgJiYgaGFzKHRoaXMuY29udGFpbmVyLnJlc291cmNlcykgJiYgaGFzKHRoaXMuY29udHJvbF9wbGFuZSkgJiYgaGFzKHRoaXMuY29udHJvbF9wbGFuZS5yZXNvdXJjZXMpKRrJAQoZc3BlYy5hbWJpZW50X3JlcXVpcmVzX2NuaRJPdGhlIGFtYmllbnQgcHJvZmlsZSBuZWVkcyB0aGUgSXN0aW8gQ05JIG5vZGUgYWdlbnQ7IGNuaS5lbmFibGVkIGNhbm5vdCBiZSBmYWxzZRpbISh0aGlzLnByb2ZpbGUgPT0gJ2FtYmllbnQnICYmIGhhcyh0aGlzLmNuaSkgJiYgaGFzKHRoaXMuY25pLmVuYWJsZWQpICYmICF0aGlzLmNuaS5lbmFibGVkKRqpAQodc3BlYy5kZWZhdWx0X3JldmlzaW9uX3Vua25vd24SLmRlZmF1bHRSZXZpc2lvbiBtdXN0IG5hbWUgb25lIG9mIHRoZSByZXZpc2lvbnMaWHRoaXMuZGVmYXVsdF9yZXZpc2lvbiA9PSAnJyB8fCB0aGlzLnJldmlzaW9ucy5leGlzdHMociwgci5uYW1lID09IHRoaXMuZGVmYXVsdF9yZXZpc2lvbikamwEKHnNwZWMuZGVmYXVsdF9yZXZpc2lvbl9yZXF1aXJlZBJAZGVmYXVsdFJldmlzaW9uIGlzIHJlcXVpcmVkIHdoZW4gdGhlcmUgYXJlIHR3byBvciBtb3JlIHJldmlzaW9ucxo3c2l6ZSh0aGlzLnJldmlzaW9ucykgPCAyIHx8IHRoaXMuZGVmYXVsdF9yZXZpc2lvbiAhPSAnJxq6AQoZc3BlYy5nYXRld2F5X25hbWVzX3VuaXF1ZRJGZ2F0ZXdheSBuYW1lcyBtdXN0IGJlIHVuaXF1ZSBhY3Jvc3MgaW5ncmVzc0dhdGV3YXlzIGFuZCBlZ3Jlc3NHYXRld2F5cxpVKHRoaXMuaW5ncmVzc19nYXRld2F5cy5tYXAoZywgZy5uYW1lKSArIHRoaXMuZWdyZXNzX2dhdGV3YXlzLm1hcChnLCBnLm5hbWUpKS51bmlxdWUoKUITChFfY3JlYXRlX25hbWVzcGFjZSKRBQocS3ViZXJuZXRlc0lzdGlvVGFyZ2V0Q2x1c3RlchISCgprdWJlY29uZmlnGAEgASgJEg8KB2NvbnRleHQYAiABKAkSFAoMY2x1c3Rlcl9uYW1lGAMgASgJEiAKGGt1YmVybmV0ZXNfY3JlZGVudGlhbF9pZBgEIAEoCRIUCgxjbHVzdGVyX2tpbmQYBSABKAk6/QO6SPkDGrMBCih0YXJnZXRfY2x1c3Rlci5jcmVkZW50aWFsX2lkX3Vuc3VwcG9ydGVkEmJrdWJlcm5ldGVzQ3JlZGVudGlhbElkIG5lZWRzIFByb2plY3QgUGxhbnRvbidzIGhvc3RlZCBjcmVkZW50aWFsIHN0b3JlLCB3aGljaCBwbGFudG9uIGRvZXMgbm90IHVzZRojdGhpcy5rdWJlcm5ldGVzX2NyZWRlbnRpYWxfaWQgPT0gJycamwEKJ3RhcmdldF9jbHVzdGVyLmNsdXN0ZXJfa2luZF91bnN1cHBvcnRlZBJXY2x1c3RlcktpbmQgbmVlZHMgUHJvamVjdCBQbGFudG9uJ3MgaG9zdGVkIGNyZWRlbnRpYWwgc3RvcmUsIHdoaWNoIHBsYW50b24gZG9lcyBub3QgdXNlGhd0aGlzLmNsdXN0ZXJfa2luZCA9PSAnJxqiAQondGFyZ2V0X2NsdXN0ZXIuY29udGV4dF9hbmRfY2x1c3Rlcl9uYW1lEkhjb250ZXh0IGFuZCBjbHVzdGVyTmFtZSBib3RoIG5hbWUgYSBrdWJlY29uZmlnIGNvbnRleHQ7IHNldCBvbmx5IGNvbnRleHQaLXRoaXMuY29udGV4dCA9PSAnJyB8fCB0aGlzLmNsdXN0ZXJfbmFtZSA9PSAnJyJkChhLdWJlcm5ldGVzSXN0aW9Db250YWluZXISSAoJcmVzb3VyY2VzGAEgASgLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1Jlc291cmNlcyL0AgobS3ViZXJuZXRlc0lzdGlvQ29udHJvbFBsYW5lEiAKCHJlcGxpY2FzGAEgASgFQgm6SAYaBBhkKAFIAIgBARJMCgthdXRvc2NhbGluZxgCIAEoCzI3LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9BdXRvc2NhbGluZxJICglyZXNvdXJjZXMYAyABKAsyNS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VzOo0BukiJARqGAQomY29udHJvbF9wbGFuZS5yZXBsaWNhc19hbmRfYXV0b3NjYWxpbmcSLHNldCBlaXRoZXIgcmVwbGljYXMgb3IgYXV0b3NjYWxpbmcsIG5vdCBib3RoGi4hKGhhcyh0aGlzLnJlcGxpY2FzKSAmJiBoYXModGhpcy5hdXRvc2NhbGluZykpQgsKCV9yZXBsaWNhcyKoAwoaS3ViZXJuZXRlc0lzdGlvQXV0b3NjYWxpbmcSJAoMbWluX3JlcGxpY2FzGAEgASgFQgm6SAYaBBhkKAFIAIgBARIkCgxtYXhfcmVwbGljYXMYAiABKAVCCbpIBhoEGGQoAUgBiAEBEjkKIXRhcmdldF9jcHVfdXRpbGl6YXRpb25fcGVyY2VudGFnZRgDIAEoBUIJukgGGgQYZCgBSAKIAQE6ugG6SLYBGrMBChlhdXRvc2NhbGluZy5taW5fYWJvdmVfbWF4EjBtaW5SZXBsaWNhcyBtdXN0IG5vdCBiZSBncmVhdGVyIHRoYW4gbWF4UmVwbGljYXMaZChoYXModGhpcy5taW5fcmVwbGljYXMpID8gdGhpcy5taW5fcmVwbGljYXMgOiAxKSA8PSAoaGFzKHRoaXMubWF4X3JlcGxpY2FzKSA/IHRoaXMubWF4X3JlcGxpY2FzIDogNSlCDwoNX21pbl9yZXBsaWNhc0IPCg1fbWF4X3JlcGxpY2FzQiQKIl90YXJnZXRfY3B1X3V0aWxpemF0aW9uX3BlcmNlbnRhZ2UisAEKGEt1YmVybmV0ZXNJc3Rpb1Jlc291cmNlcxJKCghyZXF1ZXN0cxgBIAEoCzI4LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXNvdXJjZUxpc3QSSAoGbGltaXRzGAIgASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1Jlc291cmNlTGlzdCI6ChtLdWJlcm5ldGVzSXN0aW9SZXNvdXJjZUxpc3QSCwoDY3B1GAEgASgJEg4KBm1lbW9yeRgCIAEoCSLSBAoWS3ViZXJuZXRlc0lzdGlvR2F0ZXdheRI4CgRuYW1lGAEgASgJQiq6SCdyJRABGDUyH15bYS16MC05XShbLWEtejAtOV0qW2EtejAtOV0pPyQSPgoJbmFtZXNwYWNlGAIgASgJQiu6SChyJhg/MiJeKFthLXowLTldKFstYS16MC05XSpbYS16MC05XSk/KT8kEhQKB2VuYWJsZWQYAyABKAhIAIgBARIgCghyZXBsaWNhcxgEIAEoBUIJukgGGgQYZCgBSAGIAQESTAoLYXV0b3NjYWxpbmcYBSABKAsyNy5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvQXV0b3NjYWxpbmcSSAoJcmVzb3VyY2VzGAYgASgLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1Jlc291cmNlcxJLCgdzZXJ2aWNlGAcgASgLMjoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXlTZXJ2aWNlOocBukiDARqAAQogZ2F0ZXdheS5yZXBsaWNhc19hbmRfYXV0b3NjYWxpbmcSLHNldCBlaXRoZXIgcmVwbGljYXMgb3IgYXV0b3NjYWxpbmcsIG5vdCBib3RoGi4hKGhhcyh0aGlzLnJlcGxpY2FzKSAmJiBoYXModGhpcy5hdXRvc2NhbGluZykpQgoKCF9lbmFibGVkQgsKCV9yZXBsaWNhcyLDAgodS3ViZXJuZXRlc0lzdGlvR2F0ZXdheVNlcnZpY2USOAoEdHlwZRgBIAEoCUIqukgnciVSAFIMTG9hZEJhbGFuY2VyUghOb2RlUG9ydFIJQ2x1c3RlcklQEmAKC2Fubm90YXRpb25zGAIgAygLMksucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXlTZXJ2aWNlLkFubm90YXRpb25zRW50cnkSGAoQbG9hZF9iYWxhbmNlcl9pcBgDIAEoCRI4ChdleHRlcm5hbF90cmFmZmljX3BvbGljeRgEIAEoCUIXukgUchJSAFIHQ2x1c3RlclIFTG9jYWwaMgoQQW5ub3RhdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjYKEkt1YmVybmV0ZXNJc3Rpb0NuaRIUCgdlbmFibGVkGAEgASgISACIAQFCCgoIX2VuYWJsZWQiQAoTS3ViZXJuZXRlc0lzdGlvTXRscxIpCgRtb2RlGAEgASgJQhu6SBhyFlIAUgpQRVJNSVNTSVZFUgZTVFJJQ1Qi0gIKGUt1YmVybmV0ZXNJc3Rpb01lc2hDb25maWcSFwoPYWNjZXNzX2xvZ19maWxlGAEgASgJEjAKE2FjY2Vzc19sb2dfZW5jb2RpbmcYAiABKAlCE7pIEHIOUgBSBFRFWFRSBEpTT04SQgoXb3V0Ym91bmRfdHJhZmZpY19wb2xpY3kYAyABKAlCIbpIHnIcUgBSCUFMTE9XX0FOWVINUkVHSVNUUllfT05MWRI+Chh0cmFjaW5nX3NhbXBsaW5nX3BlcmNlbnQYBCABKAFCF7pIFBISGQAAAAAAAFlAKQAAAAAAAAAASACIAQESSQoMdHJ1c3RfZG9tYWluGAUgASgJQjO6SDByLjIsXihbYS16QS1aMC05XShbLWEtekEtWjAtOS5dKlthLXpBLVowLTldKT8pPyRCGwoZX3RyYWNpbmdfc2FtcGxpbmdfcGVyY2VudCJgChRLdWJlcm5ldGVzSXN0aW9Qcm94eRJICglyZXNvdXJjZXMYASABKAsyNS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VzIvcBChtLdWJlcm5ldGVzSXN0aW9NdWx0aUNsdXN0ZXISRQoHbWVzaF9pZBgBIAEoCUI0ukgxci8yLV4oW2EtekEtWjAtOV0oWy1hLXpBLVowLTkuX10qW2EtekEtWjAtOV0pPyk/JBJKCgxjbHVzdGVyX25hbWUYAiABKAlCNLpIMXIvMi1eKFthLXpBLVowLTldKFstYS16QS1aMC05Ll9dKlthLXpBLVowLTldKT8pPyQSRQoHbmV0d29yaxgDIAEoCUI0ukgxci8yLV4oW2EtekEtWjAtOV0oWy1hLXpBLVowLTkuX10qW2EtekEtWjAtOV0pPyk/JCKRAgoVS3ViZXJuZXRlc0lzdGlvSW1hZ2VzEnMKA2h1YhgBIAEoCUJmukhjugFUChFpbWFnZXMuaHViX3NjaGVtZRIobXVzdCBiZSBhIHJlZ2lzdHJ5IHBhdGggd2l0aG91dCBhIHNjaGVtZRoVIXRoaXMuY29udGFpbnMoJzovLycpcgoyCF5bXlxzXSokEjoKA3RhZxgCIAEoCUItukgqcigyJl4oW2EtekEtWjAtOV9dW2EtekEtWjAtOV8uLV17MCwxMjd9KT8kEkcKDHB1bGxfc2VjcmV0cxgDIAMoCUIxukgukgErIilyJxABGP0BMiBeW2EtejAtOV0oWy1hLXowLTkuXSpbYS16MC05XSk/JCKtAgoVS3ViZXJuZXRlc0lzdGlvQ2hhcnRzEpMCCgpyZXBvc2l0b3J5GAEgASgJQv4Bukj6AboB9gEKGGNoYXJ0cy5yZXBvc2l0b3J5X3NjaGVtZRIwbXVzdCBiZSBhbiBodHRwczovLyBvciBvY2k6Ly8gVVJMIG9yIGEgZGlyZWN0b3J5GqcBIXRoaXMuY29udGFpbnMoJzovLycpIHx8IHRoaXMuc3RhcnRzV2l0aCgnaHR0cHM6Ly8nKSB8fCB0aGlzLnN0YXJ0c1dpdGgoJ29jaTovLycpIHx8IHRoaXMubWF0Y2hlcygnXmh0dHA6Ly8oMTI3XFwuMFxcLjBcXC4xfGxvY2FsaG9zdHxcXFs6OjFcXF0pKDpbMC05XSspPyhbLz8jXS4qKT8kJykiqwEKF0t1YmVybmV0ZXNJc3Rpb1JldmlzaW9uEkEKBG5hbWUYASABKAlCM7pIMHIuEAEYLjIfXlthLXowLTldKFstYS16MC05XSpbYS16MC05XSk/JFoHZGVmYXVsdBJNCgd2ZXJzaW9uGAIgASgJQjy6SDlyNxABMjNeKDB8WzEtOV1bMC05XSopXC4oMHxbMS05XVswLTldKilcLigwfFsxLTldWzAtOV0qKSQi5QEKGUt1YmVybmV0ZXNJc3Rpb0hlbG1WYWx1ZXMSJQoEYmFzZRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoGaXN0aW9kGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIkCgNjbmkYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB3p0dW5uZWwYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2dhdGV3YXkYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0YgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_struct]);
+  fileDesc("CiZwbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3BlYy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxIvQUChNLdWJlcm5ldGVzSXN0aW9TcGVjElEKDnRhcmdldF9jbHVzdGVyGAEgASgLMjkucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1RhcmdldENsdXN0ZXISTgoHdmVyc2lvbhgCIAEoCUI9ukg6cjgyNl4oKDB8WzEtOV1bMC05XSopXC4oMHxbMS05XVswLTldKilcLigwfFsxLTldWzAtOV0qKSk/JBI5Cgdwcm9maWxlGAMgASgJQii6SCVyI1IAUgdtaW5pbWFsUgdkZWZhdWx0UgRkZW1vUgdhbWJpZW50Ej4KCW5hbWVzcGFjZRgEIAEoCUIrukgociYYPzIiXihbYS16MC05XShbLWEtejAtOV0qW2EtejAtOV0pPyk/JBIdChBjcmVhdGVfbmFtZXNwYWNlGAUgASgISACIAQESSAoJY29udGFpbmVyGAYgASgLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NvbnRhaW5lchJPCg1jb250cm9sX3BsYW5lGAcgASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NvbnRyb2xQbGFuZRJNChBpbmdyZXNzX2dhdGV3YXlzGAggAygLMjMucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSTAoPZWdyZXNzX2dhdGV3YXlzGAkgAygLMjMucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSPAoDY25pGAogASgLMi8ucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NuaRI+CgRtdGxzGAsgASgLMjAucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb010bHMSSwoLbWVzaF9jb25maWcYDCABKAsyNi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvTWVzaENvbmZpZxJACgVwcm94eRgNIAEoCzIxLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9Qcm94eRJPCg1tdWx0aV9jbHVzdGVyGA4gASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb011bHRpQ2x1c3RlchJCCgZpbWFnZXMYDyABKAsyMi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvSW1hZ2VzEkIKBmNoYXJ0cxgQIAEoCzIyLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9DaGFydHMSpAEKCXJldmlzaW9ucxgRIAMoCzI0LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXZpc2lvbkJbukhYugFVChZyZXZpc2lvbnMudW5pcXVlX25hbWVzEh1yZXZpc2lvbiBuYW1lcyBtdXN0IGJlIHVuaXF1ZRocdGhpcy5tYXAociwgci5uYW1lKS51bmlxdWUoKRIYChBkZWZhdWx0X3JldmlzaW9uGBIgASgJEksKC2hlbG1fdmFsdWVzGBMgASgLMjYucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0hlbG1WYWx1ZXMSTgoNcmV2aXNpb25fdGFncxgUIAMoCzI3LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXZpc2lvblRhZxJJCgpuYW1lc3BhY2VzGBUgAygLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZTrDCLpIvwgaewobc3BlYy52ZXJzaW9uX3dpdGhfcmV2aXNpb25zEilzZXQgZWl0aGVyIHZlcnNpb24gb3IgcmV2aXNpb25zLCBub3QgYm90aBoxISh0aGlzLnZlcnNpb24gIT0gJycgJiYgc2l6ZSh0aGlzLnJldmlzaW9ucykgPiAwKRrsAQoXc3BlYy5yZXNvdXJjZXNfY29uZmxpY3QSWGNvbnRhaW5lci5yZXNvdXJjZXMgYW5kIGNvbnRyb2xQbGFuZS5yZXNvdXJjZXMgYm90aCBzZXQgaXN0aW9kJ3MgcmVzb3VyY2VzOyBzZXQgb25seSBvbmUadyEoaGFzKHRoaXMuY29udGFpbmVyKSAmJiBoYXModGhpcy5jb250YWluZXIucmVzb3VyY2VzKSAmJiBoYXModGhpcy5jb250cm9sX3BsYW5lKSAmJiBoYXModGhpcy5jb250cm9sX3BsYW5lLnJlc291cmNlcykpGskBChlzcGVjLmFtYmllbnRfcmVxdWlyZXNfY25pEk90aGUgYW1iaWVudCBwcm9maWxlIG5lZWRzIHRoZSBJc3RpbyBDTkkgbm9kZSBhZ2VudDsgY25pLmVuYWJsZWQgY2Fubm90IGJlIGZhbHNlGlshKHRoaXMucHJvZmlsZSA9PSAnYW1iaWVudCcgJiYgaGFzKHRoaXMuY25pKSAmJiBoYXModGhpcy5jbmkuZW5hYmxlZCkgJiYgIXRoaXMuY25pLmVuYWJsZWQpGqkBCh1zcGVjLmRlZmF1bHRfcmV2aXNpb25fdW5rbm93bhIuZGVmYXVsdFJldmlzaW9uIG11c3QgbmFtZSBvbmUgb2YgdGhlIHJldmlzaW9ucxpYdGhpcy5kZWZhdWx0X3JldmlzaW9uID09ICcnIHx8IHRoaXMucmV2aXNpb25zLmV4aXN0cyhyLCByLm5hbWUgPT0gdGhpcy5kZWZhdWx0X3JldmlzaW9uKRqbAQoec3BlYy5kZWZhdWx0X3JldmlzaW9uX3JlcXVpcmVkEkBkZWZhdWx0UmV2aXNpb24gaXMgcmVxdWlyZWQgd2hlbiB0aGVyZSBhcmUgdHdvIG9yIG1vcmUgcmV2aXNpb25zGjdzaXplKHRoaXMucmV2aXNpb25zKSA8IDIgfHwgdGhpcy5kZWZhdWx0X3JldmlzaW9uICE9ICcnGroBChlzcGVjLmdhdGV3YXlfbmFtZXNfdW5pcXVlEkZnYXRld2F5IG5hbWVzIG11c3QgYmUgdW5pcXVlIGFjcm9zcyBpbmdyZXNzR2F0ZXdheXMgYW5kIGVncmVzc0dhdGV3YXlzGlUodGhpcy5pbmdyZXNzX2dhdGV3YXlzLm1hcChnLCBnLm5hbWUpICsgdGhpcy5lZ3Jlc3NfZ2F0ZXdheXMubWFwKGcsIGcubmFtZSkpLnVuaXF1ZSgpQhMKEV9jcmVhdGVfbmFtZXNwYWNlInoKGkt1YmVybmV0ZXNJc3Rpb1JldmlzaW9uVGFnEkEKBG5hbWUYASABKAlCM7pIMHIuEAEYMjIfXlthLXowLTldKFstYS16MC05XSpbYS16MC05XSk/JFoHZGVmYXVsdBIZCghyZXZpc2lvbhgCIAEoCUIHukgEcgIQASLAAgoYS3ViZXJuZXRlc0lzdGlvTmFtZXNwYWNlEjgKBG5hbWUYASABKAlCKrpIJ3IlEAEYPzIfXlthLXowLTldKFstYS16MC05XSpbYS16MC05XSk/JBI2CglpbmplY3Rpb24YAiABKAlCI7pIIHIeUgBSB1NJREVDQVJSB0FNQklFTlRSCERJU0FCTEVEEhAKCHJldmlzaW9uGAMgASgJEhMKBmNyZWF0ZRgEIAEoCEgAiAEBElEKBmxhYmVscxgFIAMoCzJBLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9OYW1lc3BhY2UuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIJCgdfY3JlYXRlIpEFChxLdWJlcm5ldGVzSXN0aW9UYXJnZXRDbHVzdGVyEhIKCmt1YmVjb25maWcYASABKAkSDwoHY29udGV4dBgCIAEoCRIUCgxjbHVzdGVyX25hbWUYAyABKAkSIAoYa3ViZXJuZXRlc19jcmVkZW50aWFsX2lkGAQgASgJEhQKDGNsdXN0ZXJfa2luZBgFIAEoCTr9A7pI+QMaswEKKHRhcmdldF9jbHVzdGVyLmNyZWRlbnRpYWxfaWRfdW5zdXBwb3J0ZWQSYmt1YmVybmV0ZXNDcmVkZW50aWFsSWQgbmVlZHMgUHJvamVjdCBQbGFudG9uJ3MgaG9zdGVkIGNyZWRlbnRpYWwgc3RvcmUsIHdoaWNoIHBsYW50b24gZG9lcyBub3QgdXNlGiN0aGlzLmt1YmVybmV0ZXNfY3JlZGVudGlhbF9pZCA9PSAnJxqbAQondGFyZ2V0X2NsdXN0ZXIuY2x1c3Rlcl9raW5kX3Vuc3VwcG9ydGVkEldjbHVzdGVyS2luZCBuZWVkcyBQcm9qZWN0IFBsYW50b24ncyBob3N0ZWQgY3JlZGVudGlhbCBzdG9yZSwgd2hpY2ggcGxhbnRvbiBkb2VzIG5vdCB1c2UaF3RoaXMuY2x1c3Rlcl9raW5kID09ICcnGqIBCid0YXJnZXRfY2x1c3Rlci5jb250ZXh0X2FuZF9jbHVzdGVyX25hbWUSSGNvbnRleHQgYW5kIGNsdXN0ZXJOYW1lIGJvdGggbmFtZSBhIGt1YmVjb25maWcgY29udGV4dDsgc2V0IG9ubHkgY29udGV4dBotdGhpcy5jb250ZXh0ID09ICcnIHx8IHRoaXMuY2x1c3Rlcl9uYW1lID09ICcnImQKGEt1YmVybmV0ZXNJc3Rpb0NvbnRhaW5lchJICglyZXNvdXJjZXMYASABKAsyNS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VzIvQCChtLdWJlcm5ldGVzSXN0aW9Db250cm9sUGxhbmUSIAoIcmVwbGljYXMYASABKAVCCbpIBhoEGGQoAUgAiAEBEkwKC2F1dG9zY2FsaW5nGAIgASgLMjcucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0F1dG9zY2FsaW5nEkgKCXJlc291cmNlcxgDIAEoCzI1LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXNvdXJjZXM6jQG6SIkBGoYBCiZjb250cm9sX3BsYW5lLnJlcGxpY2FzX2FuZF9hdXRvc2NhbGluZxIsc2V0IGVpdGhlciByZXBsaWNhcyBvciBhdXRvc2NhbGluZywgbm90IGJvdGgaLiEoaGFzKHRoaXMucmVwbGljYXMpICYmIGhhcyh0aGlzLmF1dG9zY2FsaW5nKSlCCwoJX3JlcGxpY2FzIqgDChpLdWJlcm5ldGVzSXN0aW9BdXRvc2NhbGluZxIkCgxtaW5fcmVwbGljYXMYASABKAVCCbpIBhoEGGQoAUgAiAEBEiQKDG1heF9yZXBsaWNhcxgCIAEoBUIJukgGGgQYZCgBSAGIAQESOQohdGFyZ2V0X2NwdV91dGlsaXphdGlvbl9wZXJjZW50YWdlGAMgASgFQgm6SAYaBBhkKAFIAogBATq6AbpItgEaswEKGWF1dG9zY2FsaW5nLm1pbl9hYm92ZV9tYXgSMG1pblJlcGxpY2FzIG11c3Qgbm90IGJlIGdyZWF0ZXIgdGhhbiBtYXhSZXBsaWNhcxpkKGhhcyh0aGlzLm1pbl9yZXBsaWNhcykgPyB0aGlzLm1pbl9yZXBsaWNhcyA6IDEpIDw9IChoYXModGhpcy5tYXhfcmVwbGljYXMpID8gdGhpcy5tYXhfcmVwbGljYXMgOiA1KUIPCg1fbWluX3JlcGxpY2FzQg8KDV9tYXhfcmVwbGljYXNCJAoiX3RhcmdldF9jcHVfdXRpbGl6YXRpb25fcGVyY2VudGFnZSKwAQoYS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VzEkoKCHJlcXVlc3RzGAEgASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1Jlc291cmNlTGlzdBJICgZsaW1pdHMYAiABKAsyOC5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VMaXN0IjoKG0t1YmVybmV0ZXNJc3Rpb1Jlc291cmNlTGlzdBILCgNjcHUYASABKAkSDgoGbWVtb3J5GAIgASgJItIEChZLdWJlcm5ldGVzSXN0aW9HYXRld2F5EjgKBG5hbWUYASABKAlCKrpIJ3IlEAEYNTIfXlthLXowLTldKFstYS16MC05XSpbYS16MC05XSk/JBI+CgluYW1lc3BhY2UYAiABKAlCK7pIKHImGD8yIl4oW2EtejAtOV0oWy1hLXowLTldKlthLXowLTldKT8pPyQSFAoHZW5hYmxlZBgDIAEoCEgAiAEBEiAKCHJlcGxpY2FzGAQgASgFQgm6SAYaBBhkKAFIAYgBARJMCgthdXRvc2NhbGluZxgFIAEoCzI3LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9BdXRvc2NhbGluZxJICglyZXNvdXJjZXMYBiABKAsyNS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VzEksKB3NlcnZpY2UYByABKAsyOi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheVNlcnZpY2U6hwG6SIMBGoABCiBnYXRld2F5LnJlcGxpY2FzX2FuZF9hdXRvc2NhbGluZxIsc2V0IGVpdGhlciByZXBsaWNhcyBvciBhdXRvc2NhbGluZywgbm90IGJvdGgaLiEoaGFzKHRoaXMucmVwbGljYXMpICYmIGhhcyh0aGlzLmF1dG9zY2FsaW5nKSlCCgoIX2VuYWJsZWRCCwoJX3JlcGxpY2FzIsMCCh1LdWJlcm5ldGVzSXN0aW9HYXRld2F5U2VydmljZRI4CgR0eXBlGAEgASgJQiq6SCdyJVIAUgxMb2FkQmFsYW5jZXJSCE5vZGVQb3J0UglDbHVzdGVySVASYAoLYW5ub3RhdGlvbnMYAiADKAsySy5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheVNlcnZpY2UuQW5ub3RhdGlvbnNFbnRyeRIYChBsb2FkX2JhbGFuY2VyX2lwGAMgASgJEjgKF2V4dGVybmFsX3RyYWZmaWNfcG9saWN5GAQgASgJQhe6SBRyElIAUgdDbHVzdGVyUgVMb2NhbBoyChBBbm5vdGF0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoSS3ViZXJuZXRlc0lzdGlvQ25pEhQKB2VuYWJsZWQYASABKAhIAIgBAUIKCghfZW5hYmxlZCJAChNLdWJlcm5ldGVzSXN0aW9NdGxzEikKBG1vZGUYASABKAlCG7pIGHIWUgBSClBFUk1JU1NJVkVSBlNUUklDVCLSAgoZS3ViZXJuZXRlc0lzdGlvTWVzaENvbmZpZxIXCg9hY2Nlc3NfbG9nX2ZpbGUYASABKAkSMAoTYWNjZXNzX2xvZ19lbmNvZGluZxgCIAEoCUITukgQcg5SAFIEVEVYVFIESlNPThJCChdvdXRib3VuZF90cmFmZmljX3BvbGljeRgDIAEoCUIhukgechxSAFIJQUxMT1dfQU5ZUg1SRUdJU1RSWV9PTkxZEj4KGHRyYWNpbmdfc2FtcGxpbmdfcGVyY2VudBgEIAEoAUIXukgUEhIZAAAAAAAAWUApAAAAAAAAAABIAIgBARJJCgx0cnVzdF9kb21haW4YBSABKAlCM7pIMHIuMixeKFthLXpBLVowLTldKFstYS16QS1aMC05Ll0qW2EtekEtWjAtOV0pPyk/JEIbChlfdHJhY2luZ19zYW1wbGluZ19wZXJjZW50ImAKFEt1YmVybmV0ZXNJc3Rpb1Byb3h5EkgKCXJlc291cmNlcxgBIAEoCzI1LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXNvdXJjZXMi9wEKG0t1YmVybmV0ZXNJc3Rpb011bHRpQ2x1c3RlchJFCgdtZXNoX2lkGAEgASgJQjS6SDFyLzItXihbYS16QS1aMC05XShbLWEtekEtWjAtOS5fXSpbYS16QS1aMC05XSk/KT8kEkoKDGNsdXN0ZXJfbmFtZRgCIAEoCUI0ukgxci8yLV4oW2EtekEtWjAtOV0oWy1hLXpBLVowLTkuX10qW2EtekEtWjAtOV0pPyk/JBJFCgduZXR3b3JrGAMgASgJQjS6SDFyLzItXihbYS16QS1aMC05XShbLWEtekEtWjAtOS5fXSpbYS16QS1aMC05XSk/KT8kIpECChVLdWJlcm5ldGVzSXN0aW9JbWFnZXMScwoDaHViGAEgASgJQma6SGO6AVQKEWltYWdlcy5odWJfc2NoZW1lEihtdXN0IGJlIGEgcmVnaXN0cnkgcGF0aCB3aXRob3V0IGEgc2NoZW1lGhUhdGhpcy5jb250YWlucygnOi8vJylyCjIIXlteXHNdKiQSOgoDdGFnGAIgASgJQi26SCpyKDImXihbYS16QS1aMC05X11bYS16QS1aMC05Xy4tXXswLDEyN30pPyQSRwoMcHVsbF9zZWNyZXRzGAMgAygJQjG6SC6SASsiKXInEAEY/QEyIF5bYS16MC05XShbLWEtejAtOS5dKlthLXowLTldKT8kIq0CChVLdWJlcm5ldGVzSXN0aW9DaGFydHMSkwIKCnJlcG9zaXRvcnkYASABKAlC/gG6SPoBugH2AQoYY2hhcnRzLnJlcG9zaXRvcnlfc2NoZW1lEjBtdXN0IGJlIGFuIGh0dHBzOi8vIG9yIG9jaTovLyBVUkwgb3IgYSBkaXJlY3RvcnkapwEhdGhpcy5jb250YWlucygnOi8vJykgfHwgdGhpcy5zdGFydHNXaXRoKCdodHRwczovLycpIHx8IHRoaXMuc3RhcnRzV2l0aCgnb2NpOi8vJykgfHwgdGhpcy5tYXRjaGVzKCdeaHR0cDovLygxMjdcXC4wXFwuMFxcLjF8bG9jYWxob3N0fFxcWzo6MVxcXSkoOlswLTldKyk/KFsvPyNdLiopPyQnKSKrAQoXS3ViZXJuZXRlc0lzdGlvUmV2aXNpb24SQQoEbmFtZRgBIAEoCUIzukgwci4QARguMh9eW2EtejAtOV0oWy1hLXowLTldKlthLXowLTldKT8kWgdkZWZhdWx0Ek0KB3ZlcnNpb24YAiABKAlCPLpIOXI3EAEyM14oMHxbMS05XVswLTldKilcLigwfFsxLTldWzAtOV0qKVwuKDB8WzEtOV1bMC05XSopJCLlAQoZS3ViZXJuZXRlc0lzdGlvSGVsbVZhbHVlcxIlCgRiYXNlGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgZpc3Rpb2QYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiQKA2NuaRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHenR1bm5lbBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHZ2F0ZXdheRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct]);
 
 /**
  * What to install. Every field is optional: an empty spec installs Istio's pinned, tested
@@ -167,6 +167,24 @@ export type KubernetesIstioSpec = Message<"planton.kubernetes.istio.v1.Kubernete
    * @generated from field: planton.kubernetes.istio.v1.KubernetesIstioHelmValues helm_values = 19;
    */
   helmValues?: KubernetesIstioHelmValues | undefined;
+
+  /**
+   * Revision tags, for example `prod-stable` → `1-30-3`: a stable name that namespaces use
+   * (`istio.io/rev=prod-stable`) while the revision behind it moves. planton owns each tag's
+   * webhook and Service apart from the istiod releases, so one apply can move a tag, move it
+   * back, or swap two tags. Needs `revisions`; the `default` tag stays `defaultRevision`.
+   *
+   * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioRevisionTag revision_tags = 20;
+   */
+  revisionTags: KubernetesIstioRevisionTag[];
+
+  /**
+   * Workload namespaces that join the mesh: planton sets the labels Istio reads for injection
+   * (and `labels`), and with `create: true` creates the namespace itself.
+   *
+   * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioNamespace namespaces = 21;
+   */
+  namespaces: KubernetesIstioNamespace[];
 };
 
 /**
@@ -321,6 +339,24 @@ export type KubernetesIstioSpecJson = {
    * @generated from field: planton.kubernetes.istio.v1.KubernetesIstioHelmValues helm_values = 19;
    */
   helmValues?: KubernetesIstioHelmValuesJson;
+
+  /**
+   * Revision tags, for example `prod-stable` → `1-30-3`: a stable name that namespaces use
+   * (`istio.io/rev=prod-stable`) while the revision behind it moves. planton owns each tag's
+   * webhook and Service apart from the istiod releases, so one apply can move a tag, move it
+   * back, or swap two tags. Needs `revisions`; the `default` tag stays `defaultRevision`.
+   *
+   * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioRevisionTag revision_tags = 20;
+   */
+  revisionTags?: KubernetesIstioRevisionTagJson[];
+
+  /**
+   * Workload namespaces that join the mesh: planton sets the labels Istio reads for injection
+   * (and `labels`), and with `create: true` creates the namespace itself.
+   *
+   * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioNamespace namespaces = 21;
+   */
+  namespaces?: KubernetesIstioNamespaceJson[];
 };
 
 export type KubernetesIstioSpecValid = KubernetesIstioSpec;
@@ -331,6 +367,166 @@ export type KubernetesIstioSpecValid = KubernetesIstioSpec;
  */
 export const KubernetesIstioSpecSchema: GenMessage<KubernetesIstioSpec, {jsonType: KubernetesIstioSpecJson, validType: KubernetesIstioSpecValid}> = /*@__PURE__*/
   messageDesc(file_planton_kubernetes_istio_v1_spec, 0);
+
+/**
+ * A revision tag: a name that points at one revision.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioRevisionTag
+ */
+export type KubernetesIstioRevisionTag = Message<"planton.kubernetes.istio.v1.KubernetesIstioRevisionTag"> & {
+  /**
+   * Tag name, a DNS-1123 label of at most 50 characters, not `default` (that is
+   * `defaultRevision`) and not the name of a revision. Unique.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The revision the tag points at: the name of one of `spec.revisions`.
+   *
+   * @generated from field: string revision = 2;
+   */
+  revision: string;
+};
+
+/**
+ * A revision tag: a name that points at one revision.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioRevisionTag
+ */
+export type KubernetesIstioRevisionTagJson = {
+  /**
+   * Tag name, a DNS-1123 label of at most 50 characters, not `default` (that is
+   * `defaultRevision`) and not the name of a revision. Unique.
+   *
+   * @generated from field: string name = 1;
+   */
+  name?: string;
+
+  /**
+   * The revision the tag points at: the name of one of `spec.revisions`.
+   *
+   * @generated from field: string revision = 2;
+   */
+  revision?: string;
+};
+
+export type KubernetesIstioRevisionTagValid = KubernetesIstioRevisionTag;
+
+/**
+ * Describes the message planton.kubernetes.istio.v1.KubernetesIstioRevisionTag.
+ * Use `create(KubernetesIstioRevisionTagSchema)` to create a new message.
+ */
+export const KubernetesIstioRevisionTagSchema: GenMessage<KubernetesIstioRevisionTag, {jsonType: KubernetesIstioRevisionTagJson, validType: KubernetesIstioRevisionTagValid}> = /*@__PURE__*/
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 1);
+
+/**
+ * A workload namespace and how its pods join the mesh.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioNamespace
+ */
+export type KubernetesIstioNamespace = Message<"planton.kubernetes.istio.v1.KubernetesIstioNamespace"> & {
+  /**
+   * Namespace name, a DNS-1123 label. Not `kube-system`, `kube-public`, `kube-node-lease` or
+   * the control plane's namespace. Unique.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * `SIDECAR` (default): pods get a sidecar proxy (`istio-injection=enabled` for the default
+   * revision, `istio.io/rev=<revision or tag>` otherwise). `AMBIENT`: pods join the ambient
+   * mesh (`istio.io/dataplane-mode=ambient`; needs the `ambient` profile). `DISABLED`: never
+   * inject (`istio-injection=disabled`).
+   *
+   * @generated from field: string injection = 2;
+   */
+  injection: string;
+
+  /**
+   * The revision or revision tag whose istiod injects this namespace's pods. Empty: the
+   * default revision. Only with `SIDECAR`.
+   *
+   * @generated from field: string revision = 3;
+   */
+  revision: string;
+
+  /**
+   * true: planton creates the namespace, and deletes it (with everything in it) on destroy.
+   * false (default): the namespace must exist; planton sets only its own labels and removes
+   * only those on destroy.
+   *
+   * @generated from field: optional bool create = 4;
+   */
+  create?: boolean | undefined;
+
+  /**
+   * More labels for the namespace (not Istio's injection labels, which planton sets).
+   *
+   * @generated from field: map<string, string> labels = 5;
+   */
+  labels: { [key: string]: string };
+};
+
+/**
+ * A workload namespace and how its pods join the mesh.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioNamespace
+ */
+export type KubernetesIstioNamespaceJson = {
+  /**
+   * Namespace name, a DNS-1123 label. Not `kube-system`, `kube-public`, `kube-node-lease` or
+   * the control plane's namespace. Unique.
+   *
+   * @generated from field: string name = 1;
+   */
+  name?: string;
+
+  /**
+   * `SIDECAR` (default): pods get a sidecar proxy (`istio-injection=enabled` for the default
+   * revision, `istio.io/rev=<revision or tag>` otherwise). `AMBIENT`: pods join the ambient
+   * mesh (`istio.io/dataplane-mode=ambient`; needs the `ambient` profile). `DISABLED`: never
+   * inject (`istio-injection=disabled`).
+   *
+   * @generated from field: string injection = 2;
+   */
+  injection?: string;
+
+  /**
+   * The revision or revision tag whose istiod injects this namespace's pods. Empty: the
+   * default revision. Only with `SIDECAR`.
+   *
+   * @generated from field: string revision = 3;
+   */
+  revision?: string;
+
+  /**
+   * true: planton creates the namespace, and deletes it (with everything in it) on destroy.
+   * false (default): the namespace must exist; planton sets only its own labels and removes
+   * only those on destroy.
+   *
+   * @generated from field: optional bool create = 4;
+   */
+  create?: boolean;
+
+  /**
+   * More labels for the namespace (not Istio's injection labels, which planton sets).
+   *
+   * @generated from field: map<string, string> labels = 5;
+   */
+  labels?: { [key: string]: string };
+};
+
+export type KubernetesIstioNamespaceValid = KubernetesIstioNamespace;
+
+/**
+ * Describes the message planton.kubernetes.istio.v1.KubernetesIstioNamespace.
+ * Use `create(KubernetesIstioNamespaceSchema)` to create a new message.
+ */
+export const KubernetesIstioNamespaceSchema: GenMessage<KubernetesIstioNamespace, {jsonType: KubernetesIstioNamespaceJson, validType: KubernetesIstioNamespaceValid}> = /*@__PURE__*/
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 2);
 
 /**
  * The cluster to install into.
@@ -423,7 +619,7 @@ export type KubernetesIstioTargetClusterValid = KubernetesIstioTargetCluster;
  * Use `create(KubernetesIstioTargetClusterSchema)` to create a new message.
  */
 export const KubernetesIstioTargetClusterSchema: GenMessage<KubernetesIstioTargetCluster, {jsonType: KubernetesIstioTargetClusterJson, validType: KubernetesIstioTargetClusterValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 1);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 3);
 
 /**
  * Project Planton's container block: istiod's resources.
@@ -460,7 +656,7 @@ export type KubernetesIstioContainerValid = KubernetesIstioContainer;
  * Use `create(KubernetesIstioContainerSchema)` to create a new message.
  */
 export const KubernetesIstioContainerSchema: GenMessage<KubernetesIstioContainer, {jsonType: KubernetesIstioContainerJson, validType: KubernetesIstioContainerValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 2);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 4);
 
 /**
  * The Istio control plane (istiod).
@@ -527,7 +723,7 @@ export type KubernetesIstioControlPlaneValid = KubernetesIstioControlPlane;
  * Use `create(KubernetesIstioControlPlaneSchema)` to create a new message.
  */
 export const KubernetesIstioControlPlaneSchema: GenMessage<KubernetesIstioControlPlane, {jsonType: KubernetesIstioControlPlaneJson, validType: KubernetesIstioControlPlaneValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 3);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 5);
 
 /**
  * Horizontal pod autoscaling.
@@ -592,7 +788,7 @@ export type KubernetesIstioAutoscalingValid = KubernetesIstioAutoscaling;
  * Use `create(KubernetesIstioAutoscalingSchema)` to create a new message.
  */
 export const KubernetesIstioAutoscalingSchema: GenMessage<KubernetesIstioAutoscaling, {jsonType: KubernetesIstioAutoscalingJson, validType: KubernetesIstioAutoscalingValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 4);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 6);
 
 /**
  * Container resources in Kubernetes quantity notation.
@@ -643,7 +839,7 @@ export type KubernetesIstioResourcesValid = KubernetesIstioResources;
  * Use `create(KubernetesIstioResourcesSchema)` to create a new message.
  */
 export const KubernetesIstioResourcesSchema: GenMessage<KubernetesIstioResources, {jsonType: KubernetesIstioResourcesJson, validType: KubernetesIstioResourcesValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 5);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 7);
 
 /**
  * CPU and memory quantities.
@@ -694,7 +890,7 @@ export type KubernetesIstioResourceListValid = KubernetesIstioResourceList;
  * Use `create(KubernetesIstioResourceListSchema)` to create a new message.
  */
 export const KubernetesIstioResourceListSchema: GenMessage<KubernetesIstioResourceList, {jsonType: KubernetesIstioResourceListJson, validType: KubernetesIstioResourceListValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 6);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 8);
 
 /**
  * One gateway: a release of Istio's `gateway` chart.
@@ -817,7 +1013,7 @@ export type KubernetesIstioGatewayValid = KubernetesIstioGateway;
  * Use `create(KubernetesIstioGatewaySchema)` to create a new message.
  */
 export const KubernetesIstioGatewaySchema: GenMessage<KubernetesIstioGateway, {jsonType: KubernetesIstioGatewayJson, validType: KubernetesIstioGatewayValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 7);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 9);
 
 /**
  * A gateway's Service.
@@ -898,7 +1094,7 @@ export type KubernetesIstioGatewayServiceValid = KubernetesIstioGatewayService;
  * Use `create(KubernetesIstioGatewayServiceSchema)` to create a new message.
  */
 export const KubernetesIstioGatewayServiceSchema: GenMessage<KubernetesIstioGatewayService, {jsonType: KubernetesIstioGatewayServiceJson, validType: KubernetesIstioGatewayServiceValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 8);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 10);
 
 /**
  * The Istio CNI node agent.
@@ -935,7 +1131,7 @@ export type KubernetesIstioCniValid = KubernetesIstioCni;
  * Use `create(KubernetesIstioCniSchema)` to create a new message.
  */
 export const KubernetesIstioCniSchema: GenMessage<KubernetesIstioCni, {jsonType: KubernetesIstioCniJson, validType: KubernetesIstioCniValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 9);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 11);
 
 /**
  * Mesh-wide mutual TLS.
@@ -974,7 +1170,7 @@ export type KubernetesIstioMtlsValid = KubernetesIstioMtls;
  * Use `create(KubernetesIstioMtlsSchema)` to create a new message.
  */
 export const KubernetesIstioMtlsSchema: GenMessage<KubernetesIstioMtls, {jsonType: KubernetesIstioMtlsJson, validType: KubernetesIstioMtlsValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 10);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 12);
 
 /**
  * Mesh-wide settings (istiod's mesh config).
@@ -1069,7 +1265,7 @@ export type KubernetesIstioMeshConfigValid = KubernetesIstioMeshConfig;
  * Use `create(KubernetesIstioMeshConfigSchema)` to create a new message.
  */
 export const KubernetesIstioMeshConfigSchema: GenMessage<KubernetesIstioMeshConfig, {jsonType: KubernetesIstioMeshConfigJson, validType: KubernetesIstioMeshConfigValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 11);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 13);
 
 /**
  * Defaults for injected sidecar proxies.
@@ -1108,7 +1304,7 @@ export type KubernetesIstioProxyValid = KubernetesIstioProxy;
  * Use `create(KubernetesIstioProxySchema)` to create a new message.
  */
 export const KubernetesIstioProxySchema: GenMessage<KubernetesIstioProxy, {jsonType: KubernetesIstioProxyJson, validType: KubernetesIstioProxyValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 12);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 14);
 
 /**
  * Identity of this cluster in a multi-cluster mesh.
@@ -1173,7 +1369,7 @@ export type KubernetesIstioMultiClusterValid = KubernetesIstioMultiCluster;
  * Use `create(KubernetesIstioMultiClusterSchema)` to create a new message.
  */
 export const KubernetesIstioMultiClusterSchema: GenMessage<KubernetesIstioMultiCluster, {jsonType: KubernetesIstioMultiClusterJson, validType: KubernetesIstioMultiClusterValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 13);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 15);
 
 /**
  * Images for every component.
@@ -1240,7 +1436,7 @@ export type KubernetesIstioImagesValid = KubernetesIstioImages;
  * Use `create(KubernetesIstioImagesSchema)` to create a new message.
  */
 export const KubernetesIstioImagesSchema: GenMessage<KubernetesIstioImages, {jsonType: KubernetesIstioImagesJson, validType: KubernetesIstioImagesValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 14);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 16);
 
 /**
  * Where the charts come from.
@@ -1285,7 +1481,7 @@ export type KubernetesIstioChartsValid = KubernetesIstioCharts;
  * Use `create(KubernetesIstioChartsSchema)` to create a new message.
  */
 export const KubernetesIstioChartsSchema: GenMessage<KubernetesIstioCharts, {jsonType: KubernetesIstioChartsJson, validType: KubernetesIstioChartsValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 15);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 17);
 
 /**
  * One revision of the control plane.
@@ -1338,7 +1534,7 @@ export type KubernetesIstioRevisionValid = KubernetesIstioRevision;
  * Use `create(KubernetesIstioRevisionSchema)` to create a new message.
  */
 export const KubernetesIstioRevisionSchema: GenMessage<KubernetesIstioRevision, {jsonType: KubernetesIstioRevisionJson, validType: KubernetesIstioRevisionValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 16);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 18);
 
 /**
  * Extra Helm values per chart, deep-merged over what planton computes.
@@ -1431,5 +1627,5 @@ export type KubernetesIstioHelmValuesValid = KubernetesIstioHelmValues;
  * Use `create(KubernetesIstioHelmValuesSchema)` to create a new message.
  */
 export const KubernetesIstioHelmValuesSchema: GenMessage<KubernetesIstioHelmValues, {jsonType: KubernetesIstioHelmValuesJson, validType: KubernetesIstioHelmValuesValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 17);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 19);
 

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file planton/kubernetes/istio/v1/stack_outputs.proto.
  */
 export const file_planton_kubernetes_istio_v1_stack_outputs: GenFile = /*@__PURE__*/
-  fileDesc("Ci9wbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3RhY2tfb3V0cHV0cy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxItUDChtLdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMSEQoJbmFtZXNwYWNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSTQoJcmV2aXNpb25zGAMgAygLMjoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1JldmlzaW9uT3V0cHV0EhgKEGRlZmF1bHRfcmV2aXNpb24YBCABKAkSFgoOaXN0aW9kX3NlcnZpY2UYBSABKAkSSwoIZ2F0ZXdheXMYBiADKAsyOS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheU91dHB1dBJYCghyZWxlYXNlcxgHIAMoCzJGLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMuUmVsZWFzZXNFbnRyeRpqCg1SZWxlYXNlc0VudHJ5EgsKA2tleRgBIAEoCRJICgV2YWx1ZRgCIAEoCzI5LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZWxlYXNlT3V0cHV0OgI4ASJ6ChxLdWJlcm5ldGVzSXN0aW9SZWxlYXNlT3V0cHV0Eg0KBWNoYXJ0GAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiVgodS3ViZXJuZXRlc0lzdGlvUmV2aXNpb25PdXRwdXQSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhYKDmlzdGlvZF9zZXJ2aWNlGAMgASgJIowBChxLdWJlcm5ldGVzSXN0aW9HYXRld2F5T3V0cHV0EgwKBG5hbWUYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEhEKCWRpcmVjdGlvbhgDIAEoCRIPCgdzZXJ2aWNlGAQgASgJEhQKDHNlcnZpY2VfdHlwZRgFIAEoCRIRCglhZGRyZXNzZXMYBiADKAliBnByb3RvMw", [file_google_protobuf_struct]);
+  fileDesc("Ci9wbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3RhY2tfb3V0cHV0cy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxIr4FChtLdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMSEQoJbmFtZXNwYWNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSTQoJcmV2aXNpb25zGAMgAygLMjoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1JldmlzaW9uT3V0cHV0EhgKEGRlZmF1bHRfcmV2aXNpb24YBCABKAkSFgoOaXN0aW9kX3NlcnZpY2UYBSABKAkSSwoIZ2F0ZXdheXMYBiADKAsyOS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheU91dHB1dBJYCghyZWxlYXNlcxgHIAMoCzJGLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMuUmVsZWFzZXNFbnRyeRJhCg1yZXZpc2lvbl90YWdzGAggAygLMkoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1N0YWNrT3V0cHV0cy5SZXZpc2lvblRhZ3NFbnRyeRJPCgpuYW1lc3BhY2VzGAkgAygLMjsucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZU91dHB1dBpqCg1SZWxlYXNlc0VudHJ5EgsKA2tleRgBIAEoCRJICgV2YWx1ZRgCIAEoCzI5LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZWxlYXNlT3V0cHV0OgI4ARozChFSZXZpc2lvblRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItkBCh5LdWJlcm5ldGVzSXN0aW9OYW1lc3BhY2VPdXRwdXQSDAoEbmFtZRgBIAEoCRIPCgdjcmVhdGVkGAIgASgIEhAKCHJldmlzaW9uGAMgASgJElcKBmxhYmVscxgEIAMoCzJHLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9OYW1lc3BhY2VPdXRwdXQuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ6ChxLdWJlcm5ldGVzSXN0aW9SZWxlYXNlT3V0cHV0Eg0KBWNoYXJ0GAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiVgodS3ViZXJuZXRlc0lzdGlvUmV2aXNpb25PdXRwdXQSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhYKDmlzdGlvZF9zZXJ2aWNlGAMgASgJIowBChxLdWJlcm5ldGVzSXN0aW9HYXRld2F5T3V0cHV0EgwKBG5hbWUYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEhEKCWRpcmVjdGlvbhgDIAEoCRIPCgdzZXJ2aWNlGAQgASgJEhQKDHNlcnZpY2VfdHlwZRgFIAEoCRIRCglhZGRyZXNzZXMYBiADKAliBnByb3RvMw", [file_google_protobuf_struct]);
 
 /**
  * What an apply records in the stack. `planton outputs` prints every field but `releases`;
@@ -72,6 +72,20 @@ export type KubernetesIstioStackOutputs = Message<"planton.kubernetes.istio.v1.K
    * @generated from field: map<string, planton.kubernetes.istio.v1.KubernetesIstioReleaseOutput> releases = 7;
    */
   releases: { [key: string]: KubernetesIstioReleaseOutput };
+
+  /**
+   * Revision tags, tag name → the revision it points at.
+   *
+   * @generated from field: map<string, string> revision_tags = 8;
+   */
+  revisionTags: { [key: string]: string };
+
+  /**
+   * Workload namespaces planton labels, with the labels it set.
+   *
+   * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioNamespaceOutput namespaces = 9;
+   */
+  namespaces: KubernetesIstioNamespaceOutput[];
 };
 
 /**
@@ -132,6 +146,20 @@ export type KubernetesIstioStackOutputsJson = {
    * @generated from field: map<string, planton.kubernetes.istio.v1.KubernetesIstioReleaseOutput> releases = 7;
    */
   releases?: { [key: string]: KubernetesIstioReleaseOutputJson };
+
+  /**
+   * Revision tags, tag name → the revision it points at.
+   *
+   * @generated from field: map<string, string> revision_tags = 8;
+   */
+  revisionTags?: { [key: string]: string };
+
+  /**
+   * Workload namespaces planton labels, with the labels it set.
+   *
+   * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioNamespaceOutput namespaces = 9;
+   */
+  namespaces?: KubernetesIstioNamespaceOutputJson[];
 };
 
 export type KubernetesIstioStackOutputsValid = KubernetesIstioStackOutputs;
@@ -142,6 +170,85 @@ export type KubernetesIstioStackOutputsValid = KubernetesIstioStackOutputs;
  */
 export const KubernetesIstioStackOutputsSchema: GenMessage<KubernetesIstioStackOutputs, {jsonType: KubernetesIstioStackOutputsJson, validType: KubernetesIstioStackOutputsValid}> = /*@__PURE__*/
   messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 0);
+
+/**
+ * One workload namespace as the last apply left it.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioNamespaceOutput
+ */
+export type KubernetesIstioNamespaceOutput = Message<"planton.kubernetes.istio.v1.KubernetesIstioNamespaceOutput"> & {
+  /**
+   * Namespace name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Whether planton created it (`true`) or only labels it.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+
+  /**
+   * The revision whose istiod injects its pods (tags resolved); empty when nothing injects.
+   *
+   * @generated from field: string revision = 3;
+   */
+  revision: string;
+
+  /**
+   * The labels planton set on it.
+   *
+   * @generated from field: map<string, string> labels = 4;
+   */
+  labels: { [key: string]: string };
+};
+
+/**
+ * One workload namespace as the last apply left it.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioNamespaceOutput
+ */
+export type KubernetesIstioNamespaceOutputJson = {
+  /**
+   * Namespace name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name?: string;
+
+  /**
+   * Whether planton created it (`true`) or only labels it.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created?: boolean;
+
+  /**
+   * The revision whose istiod injects its pods (tags resolved); empty when nothing injects.
+   *
+   * @generated from field: string revision = 3;
+   */
+  revision?: string;
+
+  /**
+   * The labels planton set on it.
+   *
+   * @generated from field: map<string, string> labels = 4;
+   */
+  labels?: { [key: string]: string };
+};
+
+export type KubernetesIstioNamespaceOutputValid = KubernetesIstioNamespaceOutput;
+
+/**
+ * Describes the message planton.kubernetes.istio.v1.KubernetesIstioNamespaceOutput.
+ * Use `create(KubernetesIstioNamespaceOutputSchema)` to create a new message.
+ */
+export const KubernetesIstioNamespaceOutputSchema: GenMessage<KubernetesIstioNamespaceOutput, {jsonType: KubernetesIstioNamespaceOutputJson, validType: KubernetesIstioNamespaceOutputValid}> = /*@__PURE__*/
+  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 1);
 
 /**
  * One installed Helm release, as the last apply sent it.
@@ -220,7 +327,7 @@ export type KubernetesIstioReleaseOutputValid = KubernetesIstioReleaseOutput;
  * Use `create(KubernetesIstioReleaseOutputSchema)` to create a new message.
  */
 export const KubernetesIstioReleaseOutputSchema: GenMessage<KubernetesIstioReleaseOutput, {jsonType: KubernetesIstioReleaseOutputJson, validType: KubernetesIstioReleaseOutputValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 1);
+  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 2);
 
 /**
  * One installed revision.
@@ -285,7 +392,7 @@ export type KubernetesIstioRevisionOutputValid = KubernetesIstioRevisionOutput;
  * Use `create(KubernetesIstioRevisionOutputSchema)` to create a new message.
  */
 export const KubernetesIstioRevisionOutputSchema: GenMessage<KubernetesIstioRevisionOutput, {jsonType: KubernetesIstioRevisionOutputJson, validType: KubernetesIstioRevisionOutputValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 2);
+  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 3);
 
 /**
  * One installed gateway.
@@ -394,5 +501,5 @@ export type KubernetesIstioGatewayOutputValid = KubernetesIstioGatewayOutput;
  * Use `create(KubernetesIstioGatewayOutputSchema)` to create a new message.
  */
 export const KubernetesIstioGatewayOutputSchema: GenMessage<KubernetesIstioGatewayOutput, {jsonType: KubernetesIstioGatewayOutputJson, validType: KubernetesIstioGatewayOutputValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 3);
+  messageDesc(file_planton_kubernetes_istio_v1_stack_outputs, 4);
 

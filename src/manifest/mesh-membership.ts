@@ -1,0 +1,120 @@
+import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+
+/** One problem with `spec.revisionTags` or `spec.namespaces`, at a field path. */
+export interface MembershipProblem {
+  path: string;
+  code: string;
+  message: string;
+  hint: string;
+}
+
+/** Namespaces no mesh may label or own. */
+const systemNamespaces = new Set(["kube-system", "kube-public", "kube-node-lease"]);
+
+/** Kubernetes label keys: an optional DNS prefix and a name of at most 63 characters. */
+const labelKey =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** The labels Istio reads for injection: planton sets them from `injection` and `revision`. */
+export const injectionLabelKeys = ["istio-injection", "istio.io/rev", "istio.io/dataplane-mode"];
+
+/**
+ * Cross-field rules of revision tags and workload namespaces (the per-field ones are proto
+ * rules): tags unique, not named like a revision, pointing at a declared revision; namespaces
+ * unique, not a system or the control plane's namespace, their revision a declared revision or
+ * tag, AMBIENT only with the ambient profile, a revision only with SIDECAR, labels valid and not
+ * Istio's injection labels. Pure.
+ */
+export function checkMembership(spec: KubernetesIstioSpec): MembershipProblem[] {
+  const out: MembershipProblem[] = [];
+  const revisions = spec.revisions.map((r) => r.name);
+  const tags = new Map<string, number>();
+  spec.revisionTags.forEach((t, i) => {
+    const path = `spec.revision_tags[${i}]`;
+    if (tags.has(t.name))
+      out.push({
+        path: `${path}.name`,
+        code: "revision_tags.duplicate",
+        message: `tag \`${t.name}\` is declared twice`,
+        hint: "give each tag one entry",
+      });
+    tags.set(t.name, i);
+    if (revisions.includes(t.name))
+      out.push({
+        path: `${path}.name`,
+        code: "revision_tags.shadows_revision",
+        message: `tag \`${t.name}\` has the name of a revision`,
+        hint: "tags and revisions share the istio.io/rev label: choose a name no revision uses",
+      });
+    if (t.revision !== "" && !revisions.includes(t.revision))
+      out.push({
+        path: `${path}.revision`,
+        code: "revision_tags.unknown_revision",
+        message:
+          revisions.length === 0
+            ? "revision tags need spec.revisions"
+            : `\`${t.revision}\` is not one of spec.revisions (${revisions.join(", ")})`,
+        hint:
+          revisions.length === 0
+            ? "install istiod as a revision (spec.revisions) to point tags at it"
+            : "point the tag at a declared revision",
+      });
+  });
+  const seen = new Set<string>();
+  spec.namespaces.forEach((n, i) => {
+    const path = `spec.namespaces[${i}]`;
+    if (seen.has(n.name))
+      out.push({
+        path: `${path}.name`,
+        code: "namespaces.duplicate",
+        message: `namespace \`${n.name}\` is listed twice`,
+        hint: "give each namespace one entry",
+      });
+    seen.add(n.name);
+    if (systemNamespaces.has(n.name) || n.name === (spec.namespace || "istio-system"))
+      out.push({
+        path: `${path}.name`,
+        code: "namespaces.reserved",
+        message: `\`${n.name}\` is ${systemNamespaces.has(n.name) ? "a Kubernetes system namespace" : "the control plane's namespace"}: its pods must not be injected`,
+        hint: "list only the namespaces of your workloads",
+      });
+    const injection = n.injection || "SIDECAR";
+    if (injection === "AMBIENT" && spec.profile !== "ambient")
+      out.push({
+        path: `${path}.injection`,
+        code: "namespaces.ambient_profile",
+        message: "AMBIENT needs the ambient profile (ztunnel and the CNI node agent)",
+        hint: "set spec.profile: ambient, or use injection: SIDECAR",
+      });
+    if (n.revision !== "" && injection !== "SIDECAR")
+      out.push({
+        path: `${path}.revision`,
+        code: "namespaces.revision_without_sidecar",
+        message: `a revision applies only to SIDECAR injection, not ${injection}`,
+        hint: "remove revision, or set injection: SIDECAR",
+      });
+    if (n.revision !== "" && !revisions.includes(n.revision) && !tags.has(n.revision))
+      out.push({
+        path: `${path}.revision`,
+        code: "namespaces.unknown_revision",
+        message: `\`${n.revision}\` is neither a revision nor a revision tag of this manifest`,
+        hint: `use one of: ${[...revisions, ...tags.keys()].join(", ") || "(none declared: leave it empty for the default revision)"}`,
+      });
+    for (const [k, v] of Object.entries(n.labels)) {
+      const bad = !labelKey.test(k) || k.length > 316 || !labelValue.test(v);
+      if (bad || injectionLabelKeys.includes(k))
+        out.push({
+          path: `${path}.labels[${JSON.stringify(k)}]`,
+          code: bad ? "namespaces.label_invalid" : "namespaces.label_injection",
+          message: bad
+            ? `\`${k}: ${v}\` is not a valid Kubernetes label`
+            : `\`${k}\` is an injection label, which planton sets from injection and revision`,
+          hint: bad
+            ? "label keys are [prefix/]name with letters, digits, '-', '_', '.'; values at most 63 such characters"
+            : "set injection (and revision) instead",
+        });
+    }
+  });
+  return out;
+}

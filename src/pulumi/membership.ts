@@ -1,0 +1,122 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { tagId } from "../istio/membership.js";
+import type { InstallPlan, PlannedTag } from "../istio/types.js";
+
+/** A Kubernetes object as `helm template` renders it. */
+export interface RenderedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  webhooks?: { clientConfig?: { caBundle?: unknown } }[];
+  [key: string]: unknown;
+}
+
+/** The two objects of a tag among everything the istiod chart renders. */
+export function isTagObject(o: RenderedObject, tag: string): boolean {
+  const name = o.metadata?.name ?? "";
+  if (o.kind === "MutatingWebhookConfiguration")
+    return name === `istio-revision-tag-${tag}` || name.startsWith(`istio-revision-tag-${tag}-`);
+  return o.kind === "Service" && name === `istiod-revision-tag-${tag}`;
+}
+
+/**
+ * Keeps a tag's webhook and Service as the chart rendered them, with two changes: the webhooks'
+ * `caBundle` is left out (istiod writes it at run time; owning it would blank it on every
+ * update), and `app.kubernetes.io/managed-by` says planton (no Helm release owns them). Every
+ * other object of the chart becomes an empty List, which registers nothing. In place, as
+ * `helm.v3.Chart` transformations work.
+ */
+export function keepTagObjects(tag: string): (o: RenderedObject) => void {
+  return (o) => {
+    if (!isTagObject(o, tag)) {
+      // metadata stays: later transformations (skipAwait) read it
+      for (const k of Object.keys(o)) if (k !== "metadata") delete o[k];
+      Object.assign(o, { apiVersion: "v1", kind: "List", items: [] });
+      o.metadata = { ...(o.metadata ?? {}) };
+      return;
+    }
+    const labels = o.metadata?.labels;
+    if (labels !== undefined) labels["app.kubernetes.io/managed-by"] = "planton";
+    for (const w of o.webhooks ?? []) if (w.clientConfig) delete w.clientConfig.caBundle;
+  };
+}
+
+/** `helm.v3.Chart` inputs of a tag, for its chart source. */
+function tagChartArgs(t: PlannedTag) {
+  switch (t.source.type) {
+    case "repository":
+      return { chart: t.chart, fetchOpts: { repo: t.source.url } };
+    case "oci":
+      return { chart: t.source.ref };
+    case "archive":
+      return { chart: t.source.path };
+  }
+}
+
+/**
+ * One `helm.v3.Chart` per revision tag: the target revision's istiod chart rendered with
+ * `revisionTags: [tag]`, reduced to the tag's webhook and Service, after that istiod is ready.
+ * The resources are the stack's own, named by tag, so moving or swapping tags updates them in
+ * place in one apply.
+ */
+export function drawTags(
+  plan: InstallPlan,
+  provider: k8s.Provider,
+  releases: Map<string, pulumi.Resource>,
+): Map<string, pulumi.Resource> {
+  const out = new Map<string, pulumi.Resource>();
+  for (const t of plan.tags) {
+    const after = releases.get(t.release);
+    out.set(
+      tagId(t.name),
+      new k8s.helm.v3.Chart(
+        `tag-${t.name}`,
+        {
+          ...tagChartArgs(t),
+          version: t.version,
+          namespace: t.namespace,
+          values: t.values,
+          skipAwait: true,
+          transformations: [keepTagObjects(t.name) as (o: unknown) => void],
+        },
+        { provider, ...(after === undefined ? {} : { dependsOn: [after] }) },
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * The workload namespaces: created ones as Namespaces (deleted on destroy), adopted ones as
+ * NamespacePatches, which server-side apply only planton's labels under their own field manager
+ * and remove only those on destroy. Labelled after the tag or istiod their label names is ready.
+ * A namespace the plan creates anyway (a gateway's) gets the labels on its Namespace.
+ */
+export function drawWorkloadNamespaces(
+  plan: InstallPlan,
+  provider: k8s.Provider,
+  ready: Map<string, pulumi.Resource>,
+): void {
+  const planned = new Set(plan.namespaces.map((n) => n.name));
+  for (const n of plan.workloadNamespaces) {
+    if (planned.has(n.name)) continue;
+    const dependsOn = n.dependsOn
+      .map((d) => ready.get(d))
+      .filter((r): r is pulumi.Resource => r !== undefined);
+    const metadata = { name: n.name, labels: n.labels };
+    if (n.create)
+      new k8s.core.v1.Namespace(
+        `workload-${n.name}`,
+        { metadata: { ...metadata, labels: { ...n.labels, "app.kubernetes.io/managed-by": "planton" } } },
+        { provider, dependsOn },
+      );
+    else new k8s.core.v1.NamespacePatch(`workload-${n.name}`, { metadata }, { provider, dependsOn });
+  }
+}
+
+/** Labels of the namespaces the plan creates, with the injection labels of those that are also workload namespaces. */
+export function plannedNamespaceLabels(plan: InstallPlan, name: string, labels: Record<string, string>) {
+  const w = plan.workloadNamespaces.find((n) => n.name === name);
+  return w === undefined ? labels : { ...w.labels, ...labels };
+}

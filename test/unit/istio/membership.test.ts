@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { diffMembership, injectionLabels, namespacesToRestart } from "../../../src/istio/membership.js";
+import { planIstio } from "../../../src/istio/plan.js";
+import type { InstallPlan } from "../../../src/istio/types.js";
+import { loadManifest } from "../../../src/manifest/load.js";
+import { root } from "../../helpers/paths.js";
+
+const step = (n: string, overrides: string[] = []): InstallPlan => {
+  const r = loadManifest({ file: join(root, "examples", "canary", `${n}.yaml`), overrides });
+  if (r.kind !== "ok") throw new Error(JSON.stringify(r.diagnostics));
+  return planIstio(r.manifest);
+};
+/** What apply records for a plan (as stackOutputsOf does). */
+const recorded = (p: InstallPlan) => ({
+  revisionTags: p.mesh.revisionTags,
+  namespaces: p.workloadNamespaces.map((n) => ({ name: n.name, revision: n.revision, labels: n.labels })),
+});
+
+describe("injection labels", () => {
+  it("are the ones Istio reads, never istio-injection together with istio.io/rev", () => {
+    assert.deepEqual(injectionLabels("SIDECAR", ""), { "istio-injection": "enabled" });
+    assert.deepEqual(injectionLabels("SIDECAR", "prod-stable"), { "istio.io/rev": "prod-stable" });
+    assert.deepEqual(injectionLabels("AMBIENT", ""), { "istio.io/dataplane-mode": "ambient" });
+    assert.deepEqual(injectionLabels("DISABLED", ""), { "istio-injection": "disabled" });
+  });
+});
+
+describe("the plan of the canary flow", () => {
+  it("step 1: one tag on 1-29-6, shop adopted and labelled after the tag", () => {
+    const p = step("1-stable");
+    assert.deepEqual(
+      p.tags.map((t) => [t.name, t.revision, t.release, t.values.revision, t.values.revisionTags]),
+      [["prod-stable", "1-29-6", "istiod-1-29-6", "1-29-6", ["prod-stable"]]],
+    );
+    assert.deepEqual(p.workloadNamespaces, [
+      {
+        name: "shop",
+        create: false,
+        injection: "SIDECAR",
+        target: "prod-stable",
+        revision: "1-29-6",
+        labels: { "istio.io/rev": "prod-stable" },
+        dependsOn: ["tag/prod-stable"],
+      },
+    ]);
+    // the default revision's release still renders only the default tag
+    const istiod = p.releases.find((r) => r.name === "istiod-1-29-6");
+    assert.deepEqual(istiod?.values.revisionTags, ["default"]);
+  });
+  it("a namespace on the default revision of a revision-less install is served by 'default'", () => {
+    const r = loadManifest({
+      file: join(root, "examples", "dev.yaml"),
+      overrides: ["spec.namespaces[0].name=web"],
+    });
+    assert.equal(r.kind, "ok");
+    if (r.kind !== "ok") return;
+    const [ns] = planIstio(r.manifest).workloadNamespaces;
+    assert.equal(ns?.revision, "default");
+    assert.deepEqual(ns?.labels, { "istio-injection": "enabled" });
+    assert.deepEqual(ns?.dependsOn, ["istiod"]);
+  });
+  it("step 2 → 3 moves prod-stable; shop must restart, shop-canary (already on 1-30-3) not", () => {
+    const d = diffMembership(step("3-move-stable"), recorded(step("2-canary")));
+    assert.deepEqual(d.tags, [{ tag: "prod-stable", kind: "move", from: "1-29-6", to: "1-30-3" }]);
+    assert.deepEqual(
+      d.namespaces.map((n) => [n.name, n.kind, n.revisionBefore, n.revisionAfter]),
+      [["shop", "update", "1-29-6", "1-30-3"]],
+    );
+    assert.deepEqual(namespacesToRestart(d.namespaces), ["shop"]);
+  });
+  it("step 1 → 2: a new tag, a namespace planton creates (nothing to restart in it)", () => {
+    const d = diffMembership(step("2-canary"), recorded(step("1-stable")));
+    assert.deepEqual(d.tags, [{ tag: "prod-canary", kind: "create", to: "1-30-3" }]);
+    assert.deepEqual(
+      d.namespaces.map((n) => [n.name, n.kind, n.created]),
+      [["shop-canary", "create", true]],
+    );
+    assert.deepEqual(namespacesToRestart(d.namespaces), []);
+  });
+  it("a first apply that adopts a namespace with pods: they need a restart to get a proxy", () => {
+    const d = diffMembership(step("1-stable"), { revisionTags: {}, namespaces: [] });
+    assert.deepEqual(namespacesToRestart(d.namespaces), ["shop"]);
+  });
+  it("a swap of two tags is two moves", () => {
+    const swapped = step("2-canary", [
+      "spec.revisionTags[0].revision=1-30-3",
+      "spec.revisionTags[1].revision=1-29-6",
+    ]);
+    const d = diffMembership(swapped, recorded(step("2-canary")));
+    assert.deepEqual(d.tags, [
+      { tag: "prod-stable", kind: "move", from: "1-29-6", to: "1-30-3" },
+      { tag: "prod-canary", kind: "move", from: "1-30-3", to: "1-29-6" },
+    ]);
+    assert.deepEqual(namespacesToRestart(d.namespaces).sort(), ["shop", "shop-canary"]);
+  });
+  it("removing a namespace from the manifest removes planton's labels, and restarts nothing", () => {
+    const d = diffMembership(step("4-remove-old", ["spec.namespaces=[]"]), recorded(step("4-remove-old")));
+    assert.deepEqual(
+      d.namespaces.map((n) => [n.name, n.kind]),
+      [
+        ["shop", "delete"],
+        ["shop-canary", "delete"],
+      ],
+    );
+    assert.deepEqual(namespacesToRestart(d.namespaces), []);
+  });
+});

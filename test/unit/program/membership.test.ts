@@ -1,0 +1,182 @@
+/**
+ * Revision tags and workload namespaces in the Pulumi program, under Pulumi's mocks: each tag is
+ * a helm.v3.Chart of its target revision's istiod chart reduced to the tag's webhook and Service
+ * (the stand-in template renders the chart's other objects too, which must be dropped), after
+ * that istiod; adopted namespaces are NamespacePatches, created ones Namespaces, after the tag or
+ * istiod their label names. The real chart's rendering is checked in test/fidelity.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { planIstio } from "../../../src/istio/plan.js";
+import { loadManifest } from "../../../src/manifest/load.js";
+import { createIstioProgram } from "../../../src/pulumi/program.js";
+import { root } from "../../helpers/paths.js";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+let registered: Registered[] = [];
+const edges = new Map<string, string[]>();
+const templates: { values: { revision?: string; revisionTags?: string[] } }[] = [];
+
+/** What the istiod chart renders for `revision` and `revisionTags` (the parts that matter here). */
+function fakeTemplate(jsonOpts: string): unknown[] {
+  const opts = JSON.parse(jsonOpts) as {
+    values: { revision?: string; revisionTags?: string[] };
+    namespace: string;
+  };
+  templates.push(opts);
+  const rev = opts.values.revision ?? "";
+  const svc = rev ? `istiod-${rev}` : "istiod";
+  return [
+    { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: svc, namespace: opts.namespace } },
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "MutatingWebhookConfiguration",
+      metadata: { name: `istio-sidecar-injector-${rev}` },
+      webhooks: [],
+    },
+    ...(opts.values.revisionTags ?? []).flatMap((t) => [
+      {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "MutatingWebhookConfiguration",
+        metadata: {
+          name: `istio-revision-tag-${t}`,
+          labels: { "istio.io/tag": t, "istio.io/rev": rev, "app.kubernetes.io/managed-by": "Helm" },
+        },
+        webhooks: [
+          {
+            name: "rev.namespace.sidecar-injector.istio.io",
+            clientConfig: {
+              service: { name: svc, namespace: opts.namespace, path: "/inject", port: 443 },
+              caBundle: "",
+            },
+          },
+        ],
+      },
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+          name: `istiod-revision-tag-${t}`,
+          namespace: opts.namespace,
+          labels: { "istio.io/rev": rev },
+        },
+        spec: { selector: { app: "istiod", "istio.io/rev": rev } },
+      },
+    ]),
+  ];
+}
+
+before(() => {
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) =>
+        args.token === "kubernetes:helm:template"
+          ? { result: fakeTemplate(args.inputs.jsonOpts as string) }
+          : {},
+    },
+    "planton-kubernetes-istio",
+    "test",
+    false,
+  );
+});
+
+async function run(file: string) {
+  registered = [];
+  edges.clear();
+  templates.length = 0;
+  const loaded = loadManifest({ file });
+  assert.equal(loaded.kind, "ok", JSON.stringify(loaded));
+  if (loaded.kind !== "ok") throw new Error("invalid");
+  const plan = planIstio(loaded.manifest);
+  const program = createIstioProgram(plan, { kubeconfig: "apiVersion: v1\n", context: "c" });
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
+      edges.set(
+        `${args.type}::${args.name}`,
+        (Array.isArray(deps) ? deps : [deps]).map((d) => (d as unknown as { __name?: string }).__name ?? "?"),
+      );
+      return undefined;
+    });
+    return program();
+  });
+  // the charts render (the template invoke) and register their children asynchronously
+  for (let i = 0; i < 100 && templates.length < plan.tags.length; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  return plan;
+}
+
+describe("revision tags and workload namespaces in the program", () => {
+  it("step 2 of the canary flow: two tags, an adopted and a created namespace", async () => {
+    await run(join(root, "examples", "canary", "2-canary.yaml"));
+    // each tag renders its target revision's chart with revisionTags: [tag]
+    assert.deepEqual(
+      templates.map((t) => [t.values.revision, t.values.revisionTags]),
+      [
+        ["1-29-6", ["prod-stable"]],
+        ["1-30-3", ["prod-canary"]],
+      ],
+    );
+    const webhooks = registered.filter(
+      (r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
+    );
+    assert.deepEqual(webhooks.map((w) => w.name).sort(), [
+      "istio-revision-tag-prod-canary",
+      "istio-revision-tag-prod-stable",
+    ]);
+    const stable = webhooks.find((w) => w.name === "istio-revision-tag-prod-stable");
+    const hooks = stable?.inputs.webhooks as { clientConfig: Record<string, unknown> }[];
+    assert.deepEqual(hooks[0]?.clientConfig.service, {
+      name: "istiod-1-29-6",
+      namespace: "istio-system",
+      path: "/inject",
+      port: 443,
+    });
+    assert.ok(!("caBundle" in (hooks[0]?.clientConfig ?? {})), "caBundle is istiod's to write");
+    const labels = (stable?.inputs.metadata as { labels: Record<string, string> } | undefined)?.labels ?? {};
+    assert.equal(labels["app.kubernetes.io/managed-by"], "planton");
+    const services = registered
+      .filter((r) => r.type === "kubernetes:core/v1:Service")
+      .map((r) => r.name)
+      .sort();
+    assert.deepEqual(services, [
+      "istio-system/istiod-revision-tag-prod-canary",
+      "istio-system/istiod-revision-tag-prod-stable",
+    ]);
+    assert.equal(
+      registered.filter((r) => r.type === "kubernetes:apps/v1:Deployment").length,
+      0,
+      "nothing else of the chart",
+    );
+    assert.deepEqual(edges.get("kubernetes:helm.sh/v3:Chart::tag-prod-stable"), ["istiod-1-29-6"]);
+    assert.deepEqual(edges.get("kubernetes:helm.sh/v3:Chart::tag-prod-canary"), ["istiod-1-30-3"]);
+    // shop is adopted: a patch of its labels only; shop-canary is created by planton
+    const patch = registered.find((r) => r.type === "kubernetes:core/v1:NamespacePatch");
+    assert.equal(patch?.name, "workload-shop");
+    assert.deepEqual(patch?.inputs.metadata, { name: "shop", labels: { "istio.io/rev": "prod-stable" } });
+    assert.deepEqual(edges.get("kubernetes:core/v1:NamespacePatch::workload-shop"), ["tag-prod-stable"]);
+    const created = registered.find(
+      (r) => r.type === "kubernetes:core/v1:Namespace" && r.name === "workload-shop-canary",
+    );
+    assert.deepEqual((created?.inputs.metadata as { labels: unknown } | undefined)?.labels, {
+      "istio.io/rev": "prod-canary",
+      "app.kubernetes.io/managed-by": "planton",
+    });
+  });
+  it("a manifest without tags or namespaces draws neither", async () => {
+    await run(join(root, "examples", "dev.yaml"));
+    assert.equal(templates.length, 0);
+    assert.ok(!registered.some((r) => r.type === "kubernetes:core/v1:NamespacePatch"));
+  });
+});
