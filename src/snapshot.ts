@@ -16,6 +16,7 @@ import { noteStdoutError, run, stdoutFailed } from "./main.js";
 import "./cli/commands/validate.js";
 import "./cli/commands/render.js";
 import "./cli/commands/schema.js";
+import "./cli/commands/convert.js";
 
 // warm the validator (it compiles its CEL and pattern rules on first use) and the planner
 const warm = `apiVersion: kubernetes.project-planton.org/v1

@@ -235,6 +235,29 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     .action(async (o) => (await import("./commands/unlock.js")).unlock(o, context()));
 
   program
+    .command("convert")
+    .description(
+      "Convert an IstioOperator (istioctl's install format, or its bare spec) into a KubernetesIstio manifest; what did not map is listed in its header.",
+    )
+    .addOption(
+      new Option("-f, --file <path>", "IstioOperator file; - reads standard input").makeOptionMandatory(),
+    )
+    .option("--name <name>", "metadata.name of the manifest (default: the IstioOperator's metadata.name)")
+    .option("--strict", "exit 2, printing no manifest, when anything did not map")
+    .addOption(
+      new Option("-o, --output <format>", "manifest format").choices(["yaml", "json"]).default("yaml"),
+    )
+    .addHelpText(
+      "after",
+      examples([
+        "planton convert -f istio-operator.yaml > istio.yaml",
+        "planton convert -f istio-operator.yaml --name prod-mesh --strict",
+        "cat istio-operator.yaml | planton convert -f - -o json",
+      ]),
+    )
+    .action(async (o) => (await import("./commands/convert.js")).convert(o, context()));
+
+  program
     .command("schema")
     .description("Print the manifest's JSON Schema, for editors (yaml-language-server).")
     .addHelpText(

@@ -1,0 +1,90 @@
+import compareSemver from "semver/functions/compare.js";
+import { minimumIstioVersion } from "../istio/versions.js";
+import { type Json, type JsonObject, Notes, type Source, setIn } from "./source.js";
+
+/** The charts `spec.helmValues` has a section for. */
+export type Chart = "base" | "istiod" | "cni" | "ztunnel" | "gateway";
+
+/** What the mappers build: the manifest's spec, field by field, in its JSON spelling. */
+export interface SpecDraft {
+  version?: string;
+  profile?: string;
+  namespace?: string;
+  controlPlane?: JsonObject;
+  ingressGateways?: JsonObject[];
+  egressGateways?: JsonObject[];
+  cni?: JsonObject;
+  mtls?: JsonObject;
+  meshConfig?: JsonObject;
+  proxy?: JsonObject;
+  multiCluster?: JsonObject;
+  images?: JsonObject;
+  revisions?: JsonObject[];
+  defaultRevision?: string;
+}
+
+/** Shared state of one conversion. */
+export class Context {
+  readonly notes = new Notes();
+  readonly spec: SpecDraft = {};
+  readonly helm: Record<Chart, JsonObject> = { base: {}, istiod: {}, cni: {}, ztunnel: {}, gateway: {} };
+  /** Every source read, so that what none of them used is reported at the end. */
+  readonly sources: Source[] = [];
+  /** Control-plane namespace, as the IstioOperator set it (istio-system when it did not). */
+  namespace = "istio-system";
+  /** planton profile: minimal | default | demo | ambient. */
+  profile = "default";
+
+  constructor(
+    /** `spec` for a full IstioOperator, `` for a bare spec fragment. */
+    readonly prefix: string,
+  ) {}
+
+  /** An image tag was read already (`spec.tag` wins over `values.global.tag`). */
+  tagSeen = false;
+
+  /**
+   * An IstioOperator image tag: a plain Istio version becomes `spec.version` (images follow
+   * it, as they did); any other tag is `spec.images.tag`.
+   */
+  applyTag(tag: string, path: string): void {
+    this.tagSeen = true;
+    if (!/^\d+\.\d+\.\d+$/.test(tag)) {
+      this.section("images").tag = tag;
+      return;
+    }
+    if (compareSemver(tag, minimumIstioVersion) < 0) {
+      this.notes.dropped(
+        path,
+        `Istio ${tag} is older than planton installs (${minimumIstioVersion} or newer); the manifest uses planton's default version`,
+      );
+      return;
+    }
+    this.spec.version = tag;
+    this.notes.changed(path, `tag ${tag} written as spec.version (charts and images of Istio ${tag})`);
+  }
+
+  track<T extends Source>(s: T): T {
+    this.sources.push(s);
+    return s;
+  }
+
+  /** Sets a Helm value of one chart (maps merge with what is already there). */
+  helmValue(chart: Chart, keys: string[], value: Json | undefined): void {
+    setIn(this.helm[chart], keys, value);
+  }
+
+  /** The spec section `key`, created empty when absent. */
+  section(
+    key: "controlPlane" | "cni" | "mtls" | "meshConfig" | "proxy" | "multiCluster" | "images",
+  ): JsonObject {
+    const cur = this.spec[key];
+    if (cur !== undefined) return cur;
+    const created: JsonObject = {};
+    this.spec[key] = created;
+    return created;
+  }
+}
+
+/** `version` wording for keys whose removal the reference material does not date. */
+export const removedBefore124 = "removed in a release before 1.24";

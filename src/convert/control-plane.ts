@@ -1,0 +1,103 @@
+import type { Context } from "./context.js";
+import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
+import { isObject, type JsonObject, type Source } from "./source.js";
+
+/**
+ * istiod: `components.pilot` and the sizing part of `values.pilot`. Replicas, autoscaling and
+ * resources become `spec.controlPlane`; scheduling and env become istiod chart values under
+ * `pilot.` (the chart copies `pilot.*` over its top-level keys, so these win over profiles and
+ * sit next to the keys planton itself sets there).
+ */
+export function convertControlPlane(ctx: Context, src: Source): void {
+  const pilot = ["components", "pilot"];
+  const k8s = [...pilot, "k8s"];
+  const values = ["values", "pilot"];
+
+  const enabled = src.takeBool(...pilot, "enabled");
+  if (enabled === false)
+    ctx.notes.dropped(
+      src.at(...pilot, "enabled"),
+      "istiod disabled: planton always installs istiod (a remote or external control plane is not supported yet)",
+    );
+  src.take(...values, "enabled");
+  const hub = src.takeString(...pilot, "hub");
+  const tag = src.takeString(...pilot, "tag");
+  if (hub !== undefined) ctx.helmValue("istiod", ["pilot", "hub"], hub);
+  if (tag !== undefined) ctx.helmValue("istiod", ["pilot", "tag"], tag);
+  const ns = src.takeString(...pilot, "namespace");
+  if (ns !== undefined && ns !== ctx.namespace)
+    ctx.notes.dropped(
+      src.at(...pilot, "namespace"),
+      `istiod namespace ${ns}: planton installs istiod in spec.namespace (${ctx.namespace})`,
+    );
+
+  // sizing
+  const replicaCount = src.takeInt(...k8s, "replicaCount") ?? src.takeInt(...values, "replicaCount");
+  const hpa: Hpa = takeHpa(ctx, src, ...k8s, "hpaSpec") ?? {};
+  const vmin = src.takeInt(...values, "autoscaleMin");
+  const vmax = src.takeInt(...values, "autoscaleMax");
+  const vcpu = src.takeInt(...values, "cpu", "targetAverageUtilization");
+  hpa.minReplicas ??= vmin;
+  hpa.maxReplicas ??= vmax;
+  hpa.targetCpu ??= vcpu;
+  const autoscale = src.takeBool(...values, "autoscaleEnabled");
+  const hasHpa = Object.values(hpa).some((v) => v !== undefined);
+  const cp: JsonObject = {};
+  // the demo profile turns istiod's autoscaler off too
+  if (autoscale === false || (autoscale === undefined && ctx.profile === "demo")) {
+    const n = replicaCount ?? (autoscale === false ? 1 : undefined);
+    if (n !== undefined) cp.replicas = n;
+    if (hasHpa)
+      ctx.notes.dropped(src.at(...k8s, "hpaSpec"), "autoscaling settings unused: the autoscaler is disabled");
+  } else if (hasHpa) {
+    cp.autoscaling = autoscalingOf(hpa);
+    if (replicaCount !== undefined)
+      ctx.notes.changed(
+        src.at(...k8s, "replicaCount"),
+        `replicaCount ${replicaCount} left out: the autoscaler sets istiod's replica count`,
+      );
+  } else if (replicaCount !== undefined) {
+    cp.replicas = replicaCount;
+    ctx.notes.changed(
+      src.at(...k8s, "replicaCount"),
+      `istiod's autoscaler (1 to 5 replicas) ran next to replicaCount; controlPlane.replicas: ${replicaCount} turns it off (use controlPlane.autoscaling to keep one)`,
+    );
+  }
+  const resources = takeResources(src, ...k8s, "resources") ?? takeResources(src, ...values, "resources");
+  if (resources !== undefined) cp.resources = resources;
+  if (Object.keys(cp).length > 0) Object.assign(ctx.section("controlPlane"), cp);
+
+  // scheduling and environment → istiod chart keys (§4.2 of the chart reference)
+  const { env, envVarFrom } = takeEnv(src, ...k8s, "env");
+  if (env !== undefined) ctx.helmValue("istiod", ["pilot", "env"], env);
+  if (envVarFrom !== undefined) ctx.helmValue("istiod", ["pilot", "envVarFrom"], envVarFrom);
+  for (const key of ["nodeSelector", "tolerations", "affinity", "podAnnotations"]) {
+    const v = src.take(...k8s, key);
+    if (v !== undefined) ctx.helmValue("istiod", ["pilot", key], v);
+  }
+  const serviceAnnotations = stringMap(src.take(...k8s, "serviceAnnotations"));
+  if (serviceAnnotations !== undefined)
+    ctx.helmValue("istiod", ["pilot", "serviceAnnotations"], serviceAnnotations);
+  const surge = src.peek(...k8s, "strategy", "rollingUpdate", "maxSurge");
+  const unavailable = src.peek(...k8s, "strategy", "rollingUpdate", "maxUnavailable");
+  if (typeof surge === "string" || typeof surge === "number") {
+    src.take(...k8s, "strategy", "rollingUpdate", "maxSurge");
+    ctx.helmValue("istiod", ["pilot", "rollingMaxSurge"], surge);
+  }
+  if (typeof unavailable === "string" || typeof unavailable === "number") {
+    src.take(...k8s, "strategy", "rollingUpdate", "maxUnavailable");
+    ctx.helmValue("istiod", ["pilot", "rollingMaxUnavailable"], unavailable);
+  }
+  if (src.peek(...k8s, "strategy", "type") === "RollingUpdate") src.take(...k8s, "strategy", "type");
+  const pdb = src.peek(...k8s, "podDisruptionBudget");
+  if (isObject(pdb)) {
+    for (const key of ["minAvailable", "maxUnavailable"]) {
+      const v = src.take(...k8s, "podDisruptionBudget", key);
+      if (v !== undefined) ctx.helmValue("istiod", ["pilot", "pdb", key], v);
+    }
+    src.take(...k8s, "podDisruptionBudget", "selector");
+  }
+  const priority = src.takeString(...k8s, "priorityClassName");
+  if (priority !== undefined) ctx.helmValue("istiod", ["global", "priorityClassName"], priority);
+  dropOverlays(ctx, src, ...k8s);
+}

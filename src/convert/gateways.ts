@@ -1,0 +1,241 @@
+import type { Context } from "./context.js";
+import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
+import { isObject, type Json, type JsonObject, Source } from "./source.js";
+
+type Direction = "ingress" | "egress";
+
+/** A gateway chart value one gateway needs, and the IstioOperator path it came from. */
+interface Extra {
+  keys: string[];
+  value: Json;
+  from: string;
+}
+
+interface Converted {
+  gateway: JsonObject;
+  extras: Extra[];
+  direction: Direction;
+}
+
+const listKey = (d: Direction) => (d === "ingress" ? "ingressGateways" : "egressGateways");
+
+/** The gateways a built-in IstioOperator profile turns on without listing them. */
+function implicitGateways(profile: string, d: Direction): string[] {
+  if (d === "ingress") return profile === "default" || profile === "demo" ? ["istio-ingressgateway"] : [];
+  return profile === "demo" ? ["istio-egressgateway"] : [];
+}
+
+/**
+ * `components.ingressGateways[]` / `egressGateways[]` (with the legacy `values.gateways.<name>`):
+ * each enabled gateway becomes a `spec.ingressGateways` / `egressGateways` entry in the same
+ * namespace (IstioOperator's default: the control plane's), with replicas or autoscaling,
+ * resources and its Service. Chart values only one gateway needs (ports, labels, scheduling) go to
+ * `helmValues.gateway` when that gateway is the only one, since those values reach every gateway.
+ */
+export function convertGateways(ctx: Context, src: Source): void {
+  const all: Converted[] = [];
+  for (const d of ["ingress", "egress"] as const) {
+    const key = listKey(d);
+    const listed = src.peek("components", key);
+    if (listed !== undefined) src.take("components", key);
+    const entries: { source: Source | undefined; name: string }[] = [];
+    if (Array.isArray(listed)) {
+      listed.forEach((g, i) => {
+        const path = src.at("components", `${key}[${i}]`);
+        if (!isObject(g) || typeof g.name !== "string" || g.name === "") {
+          ctx.notes.dropped(path, "a gateway without a name");
+          return;
+        }
+        entries.push({ source: ctx.track(new Source(g, path)), name: g.name });
+      });
+    } else if (listed !== undefined) {
+      ctx.notes.dropped(src.at("components", key), "not a list");
+    }
+    const implicit = implicitGateways(ctx.profile, d).filter((n) => !entries.some((e) => e.name === n));
+    for (const name of implicit) {
+      entries.unshift({ source: undefined, name });
+      ctx.notes.changed(
+        src.at("profile"),
+        `the ${ctx.profile} profile's ${name} made explicit, in ${ctx.namespace} as IstioOperator installs it`,
+      );
+    }
+    let enabledCount = 0;
+    for (const e of entries) {
+      const c = convertGateway(ctx, src, e.source, e.name, d);
+      if (c !== undefined) {
+        all.push(c);
+        enabledCount++;
+      }
+    }
+    // `[]` only where planton's profile would add its own default gateway
+    if (enabledCount === 0 && implicitGateways(ctx.profile, d).length > 0) ctx.spec[key] = [];
+  }
+  for (const c of all) {
+    const key = listKey(c.direction);
+    ctx.spec[key] = [...(ctx.spec[key] ?? []), c.gateway];
+  }
+  placeExtras(ctx, all);
+}
+
+/** One gateway; undefined when it is disabled (noted). */
+function convertGateway(
+  ctx: Context,
+  root: Source,
+  g: Source | undefined,
+  name: string,
+  d: Direction,
+): Converted | undefined {
+  const src = g ?? new Source({}, root.at("components", listKey(d)));
+  src.take("name");
+  // the legacy chart values of this gateway: `values.gateways.<name>`
+  const legacyValues = root.peek("values", "gateways", name);
+  const legacy = isObject(legacyValues)
+    ? ctx.track(new Source(legacyValues, root.at("values", "gateways", name)))
+    : new Source({}, "");
+  if (isObject(legacyValues)) root.take("values", "gateways", name);
+  legacy.take("name");
+  legacy.take("injectionTemplate"); // the gateway chart always uses the `gateway` injection template
+
+  const enabled = src.takeBool("enabled") ?? legacy.takeBool("enabled");
+  if (enabled === false) {
+    // a built-in gateway the profile does not install anyway needs no note
+    const builtIn = name === "istio-ingressgateway" || name === "istio-egressgateway";
+    if (!builtIn || implicitGateways(ctx.profile, d).includes(name))
+      ctx.notes.changed(
+        g === undefined ? root.at("components", listKey(d)) : src.at("enabled"),
+        `${d} gateway ${name} is disabled; left out`,
+      );
+    src.drain();
+    legacy.drain();
+    return undefined;
+  }
+  const gateway: JsonObject = { name, namespace: src.takeString("namespace") || ctx.namespace };
+  const extras: Extra[] = [];
+  const extra = (keys: string[], value: Json | undefined, from: string) => {
+    if (value !== undefined) extras.push({ keys, value, from });
+  };
+
+  for (const k of ["hub", "tag"]) {
+    if (src.take(k) !== undefined)
+      ctx.notes.dropped(src.at(k), `gateway ${k}: a gateway's proxy image follows istiod's (spec.images)`);
+  }
+  // labels: the gateway chart derives `app: <name>` and `istio: <name without istio->`
+  const chartLabels: Record<string, string> = { app: name, istio: name.replace(/^istio-/, "") };
+  const label = stringMap(src.take("label") ?? legacy.take("labels"));
+  if (label !== undefined) {
+    const differing = Object.fromEntries(Object.entries(label).filter(([k, v]) => chartLabels[k] !== v));
+    if (Object.keys(differing).length > 0) extra(["labels"], differing, src.at("label"));
+  }
+
+  // sizing
+  const replicaCount = src.takeInt("k8s", "replicaCount") ?? legacy.takeInt("replicaCount");
+  const hpa: Hpa = takeHpa(ctx, src, "k8s", "hpaSpec") ?? {};
+  hpa.minReplicas ??= legacy.takeInt("autoscaleMin");
+  hpa.maxReplicas ??= legacy.takeInt("autoscaleMax");
+  hpa.targetCpu ??= legacy.takeInt("cpu", "targetAverageUtilization");
+  const autoscale = legacy.takeBool("autoscaleEnabled");
+  const hasHpa = Object.values(hpa).some((v) => v !== undefined);
+  if (autoscale === false) {
+    gateway.replicas = replicaCount ?? 1;
+    if (hasHpa)
+      ctx.notes.dropped(src.at("k8s", "hpaSpec"), "autoscaling settings unused: the autoscaler is disabled");
+  } else if (hasHpa) {
+    gateway.autoscaling = autoscalingOf(hpa);
+    if (replicaCount !== undefined)
+      ctx.notes.changed(
+        src.at("k8s", "replicaCount"),
+        `replicaCount ${replicaCount} left out: the autoscaler sets ${name}'s replica count`,
+      );
+  } else if (replicaCount !== undefined) {
+    gateway.replicas = replicaCount;
+    ctx.notes.changed(
+      src.at("k8s", "replicaCount"),
+      `${name}'s autoscaler (1 to 5 replicas) ran next to replicaCount; replicas: ${replicaCount} turns it off (use autoscaling to keep one)`,
+    );
+  }
+  const resources = takeResources(src, "k8s", "resources") ?? takeResources(legacy, "resources");
+  if (resources !== undefined) gateway.resources = resources;
+
+  // the Service
+  const service: JsonObject = {};
+  const type = src.peek("k8s", "service", "type") ?? legacy.peek("type");
+  if (type === "LoadBalancer" || type === "NodePort" || type === "ClusterIP") {
+    src.take("k8s", "service", "type");
+    legacy.take("type");
+    if (!(type === "ClusterIP" && d === "egress") && !(type === "LoadBalancer" && d === "ingress"))
+      service.type = type;
+  }
+  const annotations = stringMap(src.take("k8s", "serviceAnnotations") ?? legacy.take("serviceAnnotations"));
+  if (annotations !== undefined) service.annotations = annotations;
+  const lbIp = src.takeString("k8s", "service", "loadBalancerIP") ?? legacy.takeString("loadBalancerIP");
+  if (lbIp) service.loadBalancerIp = lbIp;
+  const etp = src.peek("k8s", "service", "externalTrafficPolicy") ?? legacy.peek("externalTrafficPolicy");
+  if (etp === "Cluster" || etp === "Local") {
+    src.take("k8s", "service", "externalTrafficPolicy");
+    legacy.take("externalTrafficPolicy");
+    service.externalTrafficPolicy = etp;
+  }
+  if (Object.keys(service).length > 0) gateway.service = service;
+  const ports = src.peek("k8s", "service", "ports") !== undefined ? src : legacy;
+  const portsPath = ports === src ? ["k8s", "service", "ports"] : ["ports"];
+  const portList = ports.take(...portsPath);
+  extra(["service", "ports"], portList, ports.at(...portsPath));
+  if (portList === undefined && d === "ingress")
+    ctx.notes.changed(
+      g === undefined ? root.at("profile") : src.path,
+      `${name}: the gateway chart's Service sends ports 80 and 443 to target ports 80 and 443, where istioctl's sent them to 8080 and 8443; update AuthorizationPolicies that name target ports`,
+    );
+  for (const k of ["loadBalancerSourceRanges", "externalIPs", "ipFamilyPolicy", "ipFamilies"])
+    extra(["service", k], src.take("k8s", "service", k), src.at("k8s", "service", k));
+  const lbRanges = legacy.take("loadBalancerSourceRanges");
+  extra(["service", "loadBalancerSourceRanges"], lbRanges, legacy.at("loadBalancerSourceRanges"));
+
+  // scheduling and environment → gateway chart keys
+  const { env, envVarFrom } = takeEnv(src, "k8s", "env");
+  extra(["env"], env, src.at("k8s", "env"));
+  extra(["envVarFrom"], envVarFrom, src.at("k8s", "env"));
+  const legacyEnv = legacy.takeObject("env");
+  extra(["env"], legacyEnv, legacy.at("env"));
+  for (const k of [
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "podAnnotations",
+    "strategy",
+    "securityContext",
+    "priorityClassName",
+    "readinessProbe",
+    "imagePullPolicy",
+    "podDisruptionBudget",
+  ]) {
+    extra([k], src.take("k8s", k), src.at("k8s", k));
+    if (["nodeSelector", "tolerations", "podAnnotations"].includes(k))
+      extra([k], legacy.take(k), legacy.at(k));
+  }
+  dropOverlays(ctx, src, "k8s");
+  return { gateway, extras, direction: d };
+}
+
+/**
+ * Chart values only some gateways need: `helmValues.gateway` reaches every gateway, so they are
+ * placed there only when one gateway is installed, or when every gateway asks for the same.
+ */
+function placeExtras(ctx: Context, all: Converted[]): void {
+  const withExtras = all.filter((c) => c.extras.length > 0);
+  if (withExtras.length === 0) return;
+  const flat = (c: Converted) =>
+    JSON.stringify(
+      c.extras.map((e) => [e.keys, e.value]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+  const same = all.every((c) => flat(c) === flat(all[0] as Converted));
+  if (all.length === 1 || same) {
+    for (const e of (all[0] as Converted).extras) ctx.helmValue("gateway", e.keys, e.value);
+    return;
+  }
+  for (const c of withExtras)
+    for (const e of c.extras)
+      ctx.notes.dropped(
+        e.from,
+        `gateway ${String(c.gateway.name)} only: helmValues.gateway.${e.keys.join(".")} would apply to all ${all.length} gateways; per-gateway chart values are not supported yet`,
+      );
+}
