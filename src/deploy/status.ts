@@ -417,10 +417,35 @@ export const checkWebhooks: CheckFunction = (reads, plan) => {
     else issues.push(...caBundleIssue("tag webhook", hook, ns, `istiod-${wantDefault}`));
     checks.push(combine("webhooks", "tag/default", `default tag → ${wantDefault}`, issues));
   }
+  // the manifest's revision tags: present, and pointing where spec.revisionTags says
+  for (const [tag, want] of Object.entries(plan.mesh.revisionTags ?? {})) {
+    const hook = tags.find((w) => tagOf(w) === tag);
+    const points = hook === undefined ? undefined : revisionCalled(hook, ns);
+    const issues: Issue[] =
+      hook === undefined
+        ? [
+            {
+              state: "error",
+              message: `tag ${tag} is missing: namespaces labelled istio.io/rev=${tag} get no proxy`,
+              hint: "`planton apply` recreates it (spec.revisionTags)",
+            },
+          ]
+        : points !== want
+          ? [
+              {
+                state: "error",
+                message: `tag ${tag} points at revision ${points ?? "(none)"}; the manifest says ${want} (spec.revisionTags)`,
+                hint: "`planton apply` moves it back to the manifest's revision",
+              },
+            ]
+          : caBundleIssue("tag webhook", hook, ns, `istiod-${want}`);
+    checks.push(combine("webhooks", `tag/${tag}`, `tag ${tag} → ${want}`, issues));
+  }
   const installed = new Set(revisions.map((r) => r.revision));
   for (const hook of tags) {
     const tag = tagOf(hook) ?? "";
     if (tag === "default" && wantDefault !== "") continue;
+    if (tag in (plan.mesh.revisionTags ?? {})) continue;
     const points = revisionCalled(hook, ns);
     checks.push(
       combine(

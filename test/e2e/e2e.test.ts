@@ -162,6 +162,42 @@ async function get(path: string) {
   return cluster.request("GET", path);
 }
 
+/**
+ * What istiod does at start-up and kwok cannot: write a CA bundle into the webhooks that call
+ * an istiod (Helm upgrades reset it). Simulated, so that status's webhook checks can pass.
+ */
+async function simulateIstiodCaBundles(): Promise<void> {
+  for (const kind of ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]) {
+    const list = await get(`/apis/admissionregistration.k8s.io/v1/${kind}`);
+    for (const w of list.body.items ?? []) {
+      const hooks = (w.webhooks ?? []) as {
+        clientConfig: { service?: { name: string }; caBundle?: string };
+      }[];
+      if (!hooks.some((h) => h.clientConfig.service?.name.startsWith("istiod"))) continue;
+      for (const h of hooks) h.clientConfig.caBundle = Buffer.from("simulated istiod CA").toString("base64");
+      const r = await cluster.request(
+        "PUT",
+        `/apis/admissionregistration.k8s.io/v1/${kind}/${w.metadata.name}`,
+        w,
+      );
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    }
+  }
+}
+
+/** Sets a Deployment's replicas directly (as `kubectl scale` would). */
+async function scale(namespace: string, name: string, replicas: number): Promise<void> {
+  const path = `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`;
+  const d = (await get(path)).body;
+  d.spec.replicas = replicas;
+  assert.equal((await cluster.request("PUT", path, d)).status, 200);
+}
+
+/** The status report's namespace entry. */
+// biome-ignore lint/suspicious/noExplicitAny: the report is JSON
+const nsStatus = (report: any, name: string) =>
+  report.namespaces.find((n: { name: string }) => n.name === name);
+
 describe("planton end to end", { concurrency: false }, () => {
   it("apply --yes of examples/dev.yaml installs base and istiod", async () => {
     const r = await applyDev();
@@ -410,6 +446,31 @@ describe("planton end to end", { concurrency: false }, () => {
     );
     assert.match(s1.stderr, /pods in shop still run the proxy/);
 
+    // status: a pod as injection leaves it counts as up to date; web (no webhook ran) as missing
+    const injected = {
+      metadata: {
+        name: "injected",
+        labels: { app: "injected", "istio.io/rev": "1-29-6", "security.istio.io/tlsMode": "istio" },
+        annotations: {
+          "sidecar.istio.io/status": JSON.stringify({ containers: ["istio-proxy"], revision: "1-29-6" }),
+        },
+      },
+      spec: {
+        containers: [
+          { name: "app", image: "example/app:1" },
+          { name: "istio-proxy", image: "proxyv2:1.29.6" },
+        ],
+      },
+    };
+    assert.equal((await cluster.request("POST", "/api/v1/namespaces/shop/pods", injected)).status, 201);
+    await simulateIstiodCaBundles();
+    const st1 = await cli(["status", "-o", "json", "-f", step("1-stable"), "--set", repo()]);
+    figures.statusCanary = st1.seconds;
+    assert.equal(st1.code, 0, show(st1));
+    const r1 = JSON.parse(st1.stdout);
+    assert.equal(nsStatus(r1, "shop").upToDate, 1, st1.stdout);
+    assert.ok(nsStatus(r1, "shop").missing >= 1, "web's pod has no proxy: admission webhooks are off here");
+
     const s2 = await applyStep("2-canary");
     assert.equal(s2.code, 0, show(s2));
     assert.deepEqual(await tagService("prod-canary"), ["istiod-1-30-3"]);
@@ -455,12 +516,29 @@ describe("planton end to end", { concurrency: false }, () => {
     assert.deepEqual(await tagService("prod-stable"), ["istiod-1-30-3"]);
     assert.match(s3.stderr, /restarting Deployment shop\/web/);
     assert.ok(await restartedAt("shop", "web"), "web was rolled");
+    // the bare pod injected by 1-29-6 is now outdated: its namespace's tag points at 1-30-3
+    await simulateIstiodCaBundles();
+    const st3 = await cli(["status", "-o", "json", "-f", step("3-move-stable"), "--set", repo()]);
+    assert.equal(st3.code, 0, show(st3));
+    assert.equal(nsStatus(JSON.parse(st3.stdout), "shop").outdated, 1, st3.stdout);
 
     const s4 = await applyStep("4-remove-old");
     assert.equal(s4.code, 0, show(s4));
     assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-29-6")).status, 404);
     assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-30-3")).status, 200);
     assert.deepEqual(await tagService("prod-stable"), ["istiod-1-30-3"]);
+
+    // status: istiod scaled to 0 is unhealthy (exit 4, naming it); --wait returns 0 once it is back
+    await simulateIstiodCaBundles();
+    await scale("istio-system", "istiod-1-30-3", 0);
+    const down = await cli(["status", "-f", step("4-remove-old"), "--set", repo()]);
+    assert.equal(down.code, 4, show(down));
+    assert.match(down.stdout + down.stderr, /istiod-1-30-3/);
+    const waiting = cli(["status", "--wait", "120s", "-f", step("4-remove-old"), "--set", repo()]);
+    await new Promise((r) => setTimeout(r, 3000));
+    await scale("istio-system", "istiod-1-30-3", 1);
+    const up = await waiting;
+    assert.equal(up.code, 0, show(up));
 
     // destroy: the adopted namespace stays with its own label; the created one goes
     const d = await cli(["destroy", "--yes", "-f", step("4-remove-old"), "--set", repo()]);

@@ -648,6 +648,25 @@ describe("status: webhooks and tags", () => {
     assert.match(old.hint, /istioctl tag set old --revision REVISION/);
   });
 
+  it("a tag of spec.revisionTags: ok where the manifest points it, an error elsewhere or missing", () => {
+    const tagged = { ...canary, mesh: { ...canary.mesh, revisionTags: { "prod-stable": "1-29-6" } } };
+    const reads = healthy();
+    reads.mutatingWebhooks.push(tag("prod-stable", "1-29-6"));
+    assert.equal(byName(checkWebhooks(reads, tagged, state), "tag/prod-stable").state, "ok");
+    reads.mutatingWebhooks[reads.mutatingWebhooks.length - 1] = tag("prod-stable", "1-30-3");
+    const moved = byName(checkWebhooks(reads, tagged, state), "tag/prod-stable");
+    assert.equal(moved.state, "error");
+    assert.match(
+      moved.message,
+      /tag prod-stable points at revision 1-30-3; the manifest says 1-29-6 \(spec\.revisionTags\)/,
+    );
+    reads.mutatingWebhooks.pop();
+    assert.match(
+      byName(checkWebhooks(reads, tagged, state), "tag/prod-stable").message,
+      /tag prod-stable is missing/,
+    );
+  });
+
   it("a validating webhook without a CA bundle is an error naming the istiod to restart", () => {
     const reads = healthy();
     const v = validating("istiod-default-validator", "istiod-1-30-3", "1-30-3");
