@@ -6,6 +6,7 @@ import { readProcessStdin } from "./manifest/source.js";
 import { ExitCode, InterruptedError, isPlantonError, ManifestError } from "./errors.js";
 import { createRedactor, escapeControl, secretTooShort, shortSecretWarning } from "./output/redact.js";
 import { type ColorMode, colorEnabled, createStyle } from "./output/style.js";
+import { recordSpan, takeSpans } from "./timings.js";
 
 /** A failed write to standard output (closed, full), remembered so the run can end with it. */
 let stdoutError: NodeJS.ErrnoException | undefined;
@@ -65,6 +66,8 @@ export function processIo(): Io {
  * passes through the redactor, which knows every secret the command registered.
  */
 export async function run(argv: string[], rawIo: Io = processIo()): Promise<number> {
+  // performance.now() counts from the process's start: what came before run() is start-up
+  recordSpan("start-up", performance.now());
   const secrets: string[] = [];
   let redact = createRedactor(secrets);
   const io: Io = { ...rawIo, stderr: (s) => rawIo.stderr(redact(s)) };
@@ -103,6 +106,9 @@ export async function run(argv: string[], rawIo: Io = processIo()): Promise<numb
     return endWith(code, io);
   } finally {
     process.off("SIGINT", onSigint);
+    const spans = takeSpans();
+    if (rawIo.env.PLANTON_TIMINGS === "1")
+      rawIo.stderr(`timings: ${JSON.stringify({ ...spans, total: Math.round(performance.now()) })}\n`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
+import { timed } from "../timings.js";
 import { parseTimeout } from "./commands/timeout.js";
 import type { CommandContext, GlobalOptions, Io } from "./io.js";
 
@@ -146,7 +147,9 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton preview -f istio.yaml --json",
       ]),
     )
-    .action(async (o) => (await import("./commands/preview.js")).preview(o, context()));
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/preview.js"))).preview(o, context()),
+    );
 
   clusterOptions(manifestOptions(program.command("apply")))
     .description("Preview, confirm, then install or upgrade Istio; shows progress per release and a summary.")
@@ -171,7 +174,9 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton apply -f examples/canary/3-move-stable.yaml --restart-workloads",
       ]),
     )
-    .action(async (o) => (await import("./commands/apply.js")).apply(o, context()));
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/apply.js"))).apply(o, context()),
+    );
 
   clusterOptions(manifestOptions(program.command("destroy")))
     .description(
@@ -184,13 +189,17 @@ export function createProgram(io: Io, runtime: Runtime): Command {
       "after",
       examples(["planton destroy -f istio.yaml", "planton destroy -f istio.yaml --yes --purge-crds"]),
     )
-    .action(async (o) => (await import("./commands/destroy.js")).destroy(o, context()));
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/destroy.js"))).destroy(o, context()),
+    );
 
   clusterOptions(manifestOptions(program.command("refresh")))
     .description("Reconcile the stack's state with the cluster and report drift. Changes no cluster object.")
     .option("--json", "print the result as JSON on standard output")
     .addHelpText("after", examples(["planton refresh -f istio.yaml", "planton refresh -f istio.yaml --json"]))
-    .action(async (o) => (await import("./commands/refresh.js")).refresh(o, context()));
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/refresh.js"))).refresh(o, context()),
+    );
 
   clusterOptions(manifestOptions(program.command("outputs")))
     .description(
@@ -204,7 +213,9 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton outputs -f istio.yaml -o json | jq -r .istiodService",
       ]),
     )
-    .action(async (o) => (await import("./commands/outputs.js")).outputs(o, context()));
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/outputs.js"))).outputs(o, context()),
+    );
 
   clusterOptions(manifestOptions(program.command("status")))
     .description(
@@ -223,7 +234,9 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton status -f istio.yaml -o json | jq -r '.checks[] | select(.state != \"ok\") | .message'",
       ]),
     )
-    .action(async (o) => (await import("./commands/status.js")).status(o, context()));
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/status.js"))).status(o, context()),
+    );
 
   clusterOptions(manifestOptions(program.command("unlock")))
     .description("Remove a stack lock left behind by a killed planton or pulumi process.")
@@ -232,7 +245,9 @@ export function createProgram(io: Io, runtime: Runtime): Command {
       "also remove a lock whose process still seems to run; for a remote backend, cancel the stack's running update",
     )
     .addHelpText("after", examples(["planton unlock -f istio.yaml", "planton unlock -f istio.yaml --force"]))
-    .action(async (o) => (await import("./commands/unlock.js")).unlock(o, context()));
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/unlock.js"))).unlock(o, context()),
+    );
 
   program
     .command("convert")

@@ -1,5 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
-import { kubeCall } from "./api.js";
+import { isNotFound, kubeCall } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** Every namespace's labels, by name (one list call). */
@@ -9,6 +9,36 @@ export async function namespaceLabels(
   const core = cluster.config.makeApiClient(k8s.CoreV1Api);
   const list = await kubeCall("listing namespaces", () => core.listNamespace(), { context: cluster.context });
   return new Map(list.items.map((n) => [n.metadata?.name ?? "", n.metadata?.labels ?? {}]));
+}
+
+/**
+ * Waits until each namespace is gone (its deletion finished), polling every `intervalMs`, until
+ * `timeoutMs` passes or `signal` aborts. Returns those still there.
+ */
+export async function waitForNamespacesGone(
+  cluster: ResolvedCluster,
+  names: string[],
+  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+): Promise<string[]> {
+  const core = cluster.config.makeApiClient(k8s.CoreV1Api);
+  const deadline = Date.now() + options.timeoutMs;
+  let left = [...names];
+  while (left.length > 0 && Date.now() < deadline && !options.signal?.aborted) {
+    const still = await Promise.all(
+      left.map((name) =>
+        kubeCall(`reading namespace ${name}`, () => core.readNamespace({ name }), { timeoutMs: 10_000 }).then(
+          () => name,
+          (err: unknown) => {
+            if (isNotFound(err)) return undefined;
+            throw err;
+          },
+        ),
+      ),
+    );
+    left = still.filter((n): n is string => n !== undefined);
+    if (left.length > 0) await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+  }
+  return left;
 }
 
 /** What `kubectl rollout restart` writes into a pod template to roll it. */

@@ -17,8 +17,11 @@ import {
   hasChanges,
   type PlannedChanges,
   type PreviewOptions,
+  plannedDiff,
+  programFor,
   readAndCheck,
 } from "./preview.js";
+import { engineSpans, timed } from "../timings.js";
 import { type DeployRequest, withSession } from "./request.js";
 
 /** What `apply` did. */
@@ -45,6 +48,12 @@ export interface ApplyOptions extends PreviewOptions {
   onPreview?: (p: PlannedChanges & { hasChanges: boolean }) => void;
   /** Roll the workloads of namespaces whose injecting revision changed, once it is ready. */
   restartWorkloads?: boolean;
+  /**
+   * Nobody will be asked (--yes): skip the engine's separate preview and run the update at once,
+   * one engine run instead of two. The release, tag and namespace changes are still shown first
+   * (planton computes them from the plan and the state); the resource counts come from the update.
+   */
+  skipPreview?: boolean;
 }
 
 /** How long gateways without Helm's wait may take to become ready. */
@@ -60,37 +69,53 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
   return withSession(req, async (session) => {
     const { state, facts } = await readAndCheck(req, session);
     refuseForeign(facts);
-    const planned = await enginePreview(req, session, state, options);
-    const { stack, summary, changes } = planned;
-    const changed = hasChanges(summary);
-    options.onPreview?.({ ...planned, hasChanges: changed });
-    let applied = summary;
-    if (changed) {
-      const yes = await req.io.confirm(
-        `Apply these changes to context "${req.cluster.context}" (Kubernetes ${facts.kubernetesVersion})?`,
-      );
-      if (!yes) throw new DeployError("cancelled at the prompt: nothing was changed");
+    const planned = options.skipPreview
+      ? {
+          ...plannedDiff(req, state),
+          summary: {},
+          stack: await session.withProgram(programFor(req, options)),
+        }
+      : await enginePreview(req, session, state, options);
+    const { stack, changes } = planned;
+    const previewed = !options.skipPreview;
+    options.onPreview?.({ ...planned, hasChanges: !previewed || hasChanges(planned.summary) });
+    let applied = planned.summary;
+    if (!previewed || hasChanges(planned.summary)) {
+      if (previewed) {
+        const yes = await req.io.confirm(
+          `Apply these changes to context "${req.cluster.context}" (Kubernetes ${facts.kubernetesVersion})?`,
+        );
+        if (!yes) throw new DeployError("cancelled at the prompt: nothing was changed");
+      }
       if (req.signal.aborted) throw new InterruptedError("cancelled: nothing was changed");
       for (const line of await repairInterruptedReleases(req.cluster, state?.pending ?? []))
         req.io.info(`repairing: ${line}`);
-      const up = await session.run(() =>
-        stack.up({
-          ...session.options(req.io.onEvent?.bind(req.io)),
-          refresh: options.refresh === true,
-        }),
+      const spans = engineSpans();
+      const up = await timed("update", () =>
+        session.run(() =>
+          stack.up({
+            ...session.options((e) => {
+              spans(e);
+              req.io.onEvent?.(e);
+            }),
+            refresh: options.refresh === true,
+          }),
+        ),
       );
-      applied = (up.summary.resourceChanges ?? summary) as ChangeSummary;
-    } else {
-      req.io.info(`No changes: stack ${req.settings.stack} matches the manifest.`);
+      applied = (up.summary.resourceChanges ?? {}) as ChangeSummary;
     }
+    const changed = hasChanges(applied);
+    if (!changed) req.io.info(`No changes: stack ${req.settings.stack} matches the manifest.`);
     const gateways = req.plan.releases
       .filter((r) => r.component === "gateway" && !r.helmWait)
       .map((r) => ({ name: r.name, namespace: r.namespace }));
-    const notReady = await waitForDeployments(req.cluster, gateways, {
-      timeoutMs: gatewayWaitMs,
-      signal: req.signal,
-      onWait: (t) => req.io.info(`waiting for gateway ${t.namespace}/${t.name} to become ready…`),
-    });
+    const notReady = await timed("gateway wait", () =>
+      waitForDeployments(req.cluster, gateways, {
+        timeoutMs: gatewayWaitMs,
+        signal: req.signal,
+        onWait: (t) => req.io.info(`waiting for gateway ${t.namespace}/${t.name} to become ready…`),
+      }),
+    );
     if (req.signal.aborted)
       throw new InterruptedError(
         "cancelled while waiting for gateways: the releases were applied",
@@ -114,7 +139,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
       alwaysEmitImplicit: true,
     }) as KubernetesIstioStackOutputsJson;
     delete outputs.releases;
-    const addresses = await serviceAddresses(req.cluster, req.plan.mesh.gateways);
+    const addresses = await timed("outputs", () => serviceAddresses(req.cluster, req.plan.mesh.gateways));
     for (const g of outputs.gateways ?? []) g.addresses = addresses[g.name ?? ""] ?? [];
     return {
       stack: req.settings.stack,

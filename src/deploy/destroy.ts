@@ -1,7 +1,9 @@
 import { type CleanupResult, cleanupLeftovers, gatherEvidence } from "../cluster/cleanup.js";
+import { waitForNamespacesGone } from "../cluster/namespaces.js";
 import { describeControlPlane } from "../cluster/precheck.js";
 import { DeployError } from "../errors.js";
 import { createIstioProgram } from "../pulumi/program.js";
+import { engineSpans, timed } from "../timings.js";
 import { checkCluster, ownershipOf } from "./checks.js";
 import type { ChangeSummary } from "./preview.js";
 import { type DeployRequest, withSession } from "./request.js";
@@ -40,7 +42,7 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
       context: req.cluster.context,
       crdsKept: options.purgeCrds !== true,
     };
-    const state = await session.readState();
+    const state = await timed("state", () => session.readState());
     if (state === undefined) {
       req.io.info(`Stack ${req.settings.stack} does not exist: nothing to destroy.`);
       if (options.purgeCrds)
@@ -57,21 +59,29 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
         durationSeconds: 0,
       };
     }
-    const facts = await checkCluster(req, state, "destroy");
+    const facts = await timed("cluster checks", () => checkCluster(req, state, "destroy"));
     for (const f of facts.foreign)
       req.io.warn(
         `an Istio control plane this stack does not manage is installed: ${describeControlPlane(f)}; only objects proven to be this stack's will be removed`,
       );
     const own = ownershipOf(state, req.plan);
     const releases = [...state.releases].reverse().map((r) => r.name);
-    const istiodReleases = state.releases
-      .filter((r) => r.chart === "istiod" && r.namespace === own.namespace)
-      .map((r) => r.name);
-    const baseRelease = state.releases.find((r) => r.chart === "base" && r.namespace === own.namespace)?.name;
-    const evidence = await gatherEvidence(
-      req.cluster,
-      { namespace: own.namespace, istiodReleases, ...(baseRelease === undefined ? {} : { baseRelease }) },
-      facts.foreign,
+    // the chart as the plan named it (the state's chart input may be a path or an OCI reference)
+    const chartOf = (r: { name: string; chart: string }) =>
+      state.outputs?.releases[r.name]?.chart ??
+      r.chart
+        .split("/")
+        .at(-1)
+        ?.replace(/-\d.*\.tgz$/, "");
+    const mine = state.releases.filter((r) => r.namespace === own.namespace);
+    const istiodReleases = mine.filter((r) => chartOf(r) === "istiod").map((r) => r.name);
+    const baseRelease = mine.find((r) => chartOf(r) === "base")?.name;
+    const evidence = await timed("ownership evidence", () =>
+      gatherEvidence(
+        req.cluster,
+        { namespace: own.namespace, istiodReleases, ...(baseRelease === undefined ? {} : { baseRelease }) },
+        facts.foreign,
+      ),
     );
     if (state.resourceCount === 0)
       req.io.info(`Stack ${req.settings.stack} holds no resources: nothing in the cluster will change.`);
@@ -97,16 +107,31 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
     if (state.resourceCount > 0) {
       // the plan's program brings a provider with the current credentials
       const stack = await session.withProgram(createIstioProgram(req.plan, req.cluster));
-      const r = await session.run(() => stack.destroy(session.options(req.io.onEvent?.bind(req.io))));
+      const spans = engineSpans();
+      const r = await timed("destroy", () =>
+        session.run(() =>
+          stack.destroy(
+            session.options((e) => {
+              spans(e);
+              req.io.onEvent?.(e);
+            }),
+          ),
+        ),
+      );
       summary = (r.summary.resourceChanges ?? {}) as ChangeSummary;
     }
-    const cleanup = await cleanupLeftovers(
-      req.cluster,
-      evidence,
-      req.plan.cleanup,
-      options.purgeCrds === true,
+    // the engine asked for the namespaces' deletion without waiting for it: wait here, polling fast
+    const lingering = await timed("namespace deletion", () =>
+      waitForNamespacesGone(req.cluster, state.namespaces, { timeoutMs: 600_000, signal: req.signal }),
     );
-    await session.removeStack();
+    if (lingering.length > 0 && !req.signal.aborted)
+      req.io.warn(
+        `namespace${lingering.length > 1 ? "s" : ""} ${lingering.join(", ")} still terminating after 10 minutes: check for finalizers with kubectl get namespace -o yaml`,
+      );
+    const cleanup = await timed("cleanup", () =>
+      cleanupLeftovers(req.cluster, evidence, req.plan.cleanup, options.purgeCrds === true),
+    );
+    await timed("stack rm", () => session.removeStack());
     return {
       ...base,
       existed: true,

@@ -4,7 +4,8 @@ import type { ReleaseChange } from "../istio/upgrade.js";
 import { diffMembership, type NamespaceChange, type TagChange } from "../istio/membership.js";
 import { diffReleases, inPlaceMinorUpgrades } from "../istio/upgrade.js";
 import { createIstioProgram } from "../pulumi/program.js";
-import { recordedReleases, type StackState } from "../pulumi/state.js";
+import { timed } from "../timings.js";
+import { recordedMembership, recordedReleases, type StackState } from "../pulumi/state.js";
 import type { EngineSession } from "../pulumi/workspace.js";
 import { checkCluster, type ClusterFacts, refuseInPlaceChanges } from "./checks.js";
 import { type DeployRequest, withSession } from "./request.js";
@@ -46,6 +47,23 @@ export function hasChanges(summary: ChangeSummary | undefined): boolean {
   return Object.entries(summary ?? {}).some(([op, n]) => op !== "same" && n > 0);
 }
 
+/** What changes per release, tag and namespace, from the plan and the recorded outputs (no engine). */
+export function plannedDiff(req: DeployRequest, state: StackState | undefined) {
+  return {
+    changes: diffReleases(req.plan, state === undefined ? {} : recordedReleases(state)),
+    ...diffMembership(req.plan, recordedMembership(state)),
+  };
+}
+
+/** The request's inline program (every release's timeout overridden by `timeoutSeconds`). */
+export function programFor(req: DeployRequest, options: PreviewOptions) {
+  return createIstioProgram(
+    req.plan,
+    req.cluster,
+    options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
+  );
+}
+
 /** The stack with the request's program, and the engine's preview of it. */
 export async function enginePreview(
   req: DeployRequest,
@@ -53,21 +71,11 @@ export async function enginePreview(
   state: StackState | undefined,
   options: PreviewOptions,
 ): Promise<PlannedChanges & { stack: Stack }> {
-  const program = createIstioProgram(
-    req.plan,
-    req.cluster,
-    options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
+  const stack = await session.withProgram(programFor(req, options));
+  const result = await timed("preview", () =>
+    session.run(() => stack.preview({ ...session.options(), refresh: options.refresh === true })),
   );
-  const stack = await session.withProgram(program);
-  const result = await session.run(() =>
-    stack.preview({ ...session.options(), refresh: options.refresh === true }),
-  );
-  const changes = diffReleases(req.plan, state === undefined ? {} : recordedReleases(state));
-  const membership = diffMembership(req.plan, {
-    revisionTags: state?.outputs?.revisionTags ?? {},
-    namespaces: state?.outputs?.namespaces ?? [],
-  });
-  return { stack, summary: (result.changeSummary ?? {}) as ChangeSummary, changes, ...membership };
+  return { stack, summary: (result.changeSummary ?? {}) as ChangeSummary, ...plannedDiff(req, state) };
 }
 
 /** The checks every changing verb runs, in order: state, in-place limits, cluster. */
@@ -75,9 +83,9 @@ export async function readAndCheck(
   req: DeployRequest,
   session: EngineSession,
 ): Promise<{ state: StackState | undefined; facts: ClusterFacts }> {
-  const state = await session.readState();
+  const state = await timed("state", () => session.readState());
   refuseInPlaceChanges(req.plan, state);
-  const facts = await checkCluster(req, state, "install");
+  const facts = await timed("cluster checks", () => checkCluster(req, state, "install"));
   for (const w of [
     ...inPlaceMinorUpgrades(req.plan, state === undefined ? {} : recordedReleases(state)),
     ...facts.warnings,

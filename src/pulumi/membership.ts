@@ -108,12 +108,25 @@ export function drawWorkloadNamespaces(
     if (n.create)
       new k8s.core.v1.Namespace(
         `workload-${n.name}`,
-        { metadata: { ...metadata, labels: { ...n.labels, "app.kubernetes.io/managed-by": "planton" } } },
+        {
+          metadata: {
+            ...metadata,
+            labels: { ...n.labels, "app.kubernetes.io/managed-by": "planton" },
+            annotations: namespaceAnnotations,
+          },
+        },
         { provider, dependsOn },
       );
     else new k8s.core.v1.NamespacePatch(`workload-${n.name}`, { metadata }, { provider, dependsOn });
   }
 }
+
+/**
+ * Annotations of the namespaces planton creates: the provider does not wait for a namespace's
+ * deletion (its poll backs off to seconds); `destroy` waits for them itself, polling fast
+ * (src/cluster/namespaces.ts), so destroy takes as long as the cluster needs and no longer.
+ */
+export const namespaceAnnotations = { "pulumi.com/skipAwait": "true" };
 
 /** Labels of the namespaces the plan creates, with the injection labels of those that are also workload namespaces. */
 export function plannedNamespaceLabels(plan: InstallPlan, name: string, labels: Record<string, string>) {

@@ -12,6 +12,9 @@ export interface StateRelease {
   name: string;
   namespace: string;
   chart: string;
+  /** The chart version and values the release was last successfully applied with. */
+  version: string;
+  values: Record<string, unknown>;
 }
 
 /** An operation a killed engine left pending on a Helm release. */
@@ -30,12 +33,17 @@ export interface StackState {
   releases: StateRelease[];
   /** Namespaces the stack created. */
   namespaces: string[];
+  /** Revision tags as last applied: tag → revision (from the tag webhooks in the state). */
+  tags: Record<string, string>;
+  /** Labels planton last applied per namespace (workload and created namespaces). */
+  namespaceLabels: Record<string, Record<string, string>>;
   /** Number of resources of any kind (0: the stack is empty). */
   resourceCount: number;
   pending: PendingRelease[];
 }
 
 interface ExportedResource {
+  urn?: string;
   type?: string;
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
@@ -70,8 +78,30 @@ export function parseState(exported: unknown): StackState {
       name: str(r.outputs?.name ?? r.inputs?.name),
       namespace: str(r.outputs?.namespace ?? r.inputs?.namespace),
       chart: str(r.outputs?.chart ?? r.inputs?.chart),
+      // a failed update leaves the last applied inputs and outputs in place
+      version: str(r.outputs?.version ?? r.inputs?.version),
+      values: (r.outputs?.values ?? r.inputs?.values ?? {}) as Record<string, unknown>,
     }))
     .filter((r) => r.name !== "" && r.namespace !== "");
+  const labelsOf = (r: ExportedResource) =>
+    ((r.inputs?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {}) as Record<
+      string,
+      string
+    >;
+  const tags: Record<string, string> = {};
+  for (const r of resources.filter(
+    (x) => x.type === "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
+  )) {
+    const l = labelsOf(r);
+    if (l["istio.io/tag"] && l["istio.io/rev"]) tags[l["istio.io/tag"]] = l["istio.io/rev"];
+  }
+  const namespaceLabels: Record<string, Record<string, string>> = {};
+  for (const r of resources.filter(
+    (x) => x.type === "kubernetes:core/v1:Namespace" || x.type === "kubernetes:core/v1:NamespacePatch",
+  )) {
+    const name = str((r.inputs?.metadata as { name?: unknown } | undefined)?.name);
+    if (name !== "") namespaceLabels[name] = labelsOf(r);
+  }
   const namespaces = resources
     .filter((r) => r.type === "kubernetes:core/v1:Namespace")
     .map((r) => str((r.outputs?.metadata as { name?: unknown } | undefined)?.name))
@@ -90,6 +120,8 @@ export function parseState(exported: unknown): StackState {
     ...(outputs === undefined ? {} : { outputs }),
     releases,
     namespaces,
+    tags,
+    namespaceLabels,
     resourceCount: resources.filter(
       (r) => r.type !== "pulumi:pulumi:Stack" && !r.type?.startsWith("pulumi:providers:"),
     ).length,
@@ -97,19 +129,51 @@ export function parseState(exported: unknown): StackState {
   };
 }
 
-/** Release name → recorded chart version, from the outputs (for the skew check and the diff). */
+/**
+ * Release name → chart, version, namespace and values as last applied, from the Release
+ * resources of the state: unlike the stack outputs (written even by an update that failed
+ * half-way), they change only when the release itself was applied. For the skew check and
+ * the diff.
+ */
 export function recordedReleases(
   state: StackState,
 ): Record<string, { chart: string; version: string; namespace: string; values: Record<string, unknown> }> {
   return Object.fromEntries(
-    Object.entries(state.outputs?.releases ?? {}).map(([name, r]) => [
-      name,
+    state.releases.map((r) => [
+      r.name,
       {
-        chart: r.chart,
+        chart: state.outputs?.releases[r.name]?.chart ?? r.chart.split("/").at(-1) ?? r.chart,
         version: r.version,
         namespace: r.namespace,
-        values: (r.values ?? {}) as Record<string, unknown>,
+        values: r.values,
       },
     ]),
   );
+}
+
+/**
+ * Tags and workload namespaces as last applied (from the state's resources, not the outputs):
+ * each namespace's labels and the revision they send its pods to (`istio.io/rev` through the
+ * tags; `istio-injection=enabled` to the default revision the base release was applied with).
+ */
+export function recordedMembership(state: StackState | undefined): {
+  revisionTags: Record<string, string>;
+  namespaces: { name: string; revision: string; labels: Record<string, string> }[];
+} {
+  if (state === undefined) return { revisionTags: {}, namespaces: [] };
+  const base = state.releases.find((r) => recordedReleases(state)[r.name]?.chart === "base");
+  const defaultRevision = String(base?.values.defaultRevision ?? "default") || "default";
+  const namespaces = (state.outputs?.namespaces ?? []).map((n) => {
+    const labels = { ...(state.namespaceLabels[n.name] ?? n.labels) };
+    delete labels["app.kubernetes.io/managed-by"];
+    const rev = labels["istio.io/rev"];
+    const revision =
+      rev !== undefined
+        ? (state.tags[rev] ?? rev)
+        : labels["istio-injection"] === "enabled"
+          ? defaultRevision
+          : "";
+    return { name: n.name, revision, labels };
+  });
+  return { revisionTags: state.tags, namespaces };
 }

@@ -1,4 +1,5 @@
 import { apply as applyStack } from "../../deploy/apply.js";
+import { hasChanges } from "../../deploy/preview.js";
 import {
   renderChangeSummary,
   renderMembershipChanges,
@@ -24,11 +25,12 @@ export async function apply(flags: ApplyFlags, ctx: CommandContext): Promise<voi
     refresh: flags.refresh === true,
     ...(flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout }),
     restartWorkloads: flags.restartWorkloads === true,
+    skipPreview: flags.yes === true,
     // the changes are shown before the question, as soon as the preview has them
     onPreview: (p) => {
       ctx.io.stderr(renderReleaseChanges(p.changes, ctx.err));
       ctx.io.stderr(renderMembershipChanges(p.tags, p.namespaces, ctx.err));
-      if (p.hasChanges) ctx.io.stderr(`Resources: ${renderChangeSummary(p.summary, "plan")}\n`);
+      if (hasChanges(p.summary)) ctx.io.stderr(`Resources: ${renderChangeSummary(p.summary, "plan")}\n`);
     },
   }).finally(done);
   if (flags.json) {

@@ -169,6 +169,10 @@ describe("revision tags and workload namespaces in the program", () => {
     const created = registered.find(
       (r) => r.type === "kubernetes:core/v1:Namespace" && r.name === "workload-shop-canary",
     );
+    // destroy waits for the namespace's deletion itself (polling fast), not the provider
+    assert.deepEqual((created?.inputs.metadata as { annotations: unknown } | undefined)?.annotations, {
+      "pulumi.com/skipAwait": "true",
+    });
     assert.deepEqual((created?.inputs.metadata as { labels: unknown } | undefined)?.labels, {
       "istio.io/rev": "prod-canary",
       "app.kubernetes.io/managed-by": "planton",

@@ -179,27 +179,49 @@ describe("apply and destroy", () => {
       [],
     );
   });
-  it("apply --yes previews, updates with --skip-preview, then prints the outputs", async () => {
+  it("apply --yes runs one engine operation, the update (no separate preview), then prints the outputs", async () => {
     behave({ changes: { create: 3 }, outputs: recordedOutputs("1.30.3") });
     const r = await runCli(["apply", "-f", dev, "--yes"], { env });
     assert.equal(r.code, 0, r.stderr);
     const up = calls().find((c) => c.args[0] === "up");
     assert.ok(up?.args.includes("--yes") && up.args.includes("--skip-preview"));
+    assert.ok(!commands().includes("preview"), commands().join(" "));
+    assert.match(r.stderr, /\+ istio-base 1\.30\.3/, "the release changes are shown before the update");
     assert.match(
       r.stdout,
       /namespace\s+istio-system\nversion\s+1\.30\.3\nistiod\s+istiod\.istio-system\.svc:15012/,
     );
     assert.match(r.stderr, /Applied in [\d.]+s: 3 created/);
   });
-  it("apply with nothing to change does not run an update", async () => {
+  it("apply on a terminal previews first; with nothing to change it neither asks nor updates", async () => {
+    seedStack("dev-mesh", recordedOutputs("1.30.3"));
+    behave({ changes: { same: 3 } });
+    let asked = false;
+    const r = await runCli(["apply", "-f", dev], {
+      env,
+      prompt: async () => {
+        asked = true;
+        return "y";
+      },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /No changes/);
+    assert.ok(commands().includes("preview"));
+    assert.deepEqual(
+      calls().filter((c) => c.args[0] === "up"),
+      [],
+    );
+    assert.equal(asked, false);
+  });
+  it("apply --yes with nothing to change: one update that changes nothing, and says so", async () => {
     seedStack("dev-mesh", recordedOutputs("1.30.3"));
     behave({ changes: { same: 3 } });
     const r = await runCli(["apply", "-f", dev, "--yes"], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /No changes/);
     assert.deepEqual(
-      calls().filter((c) => c.args[0] === "up"),
-      [],
+      commands().filter((c) => c === "preview" || c === "up"),
+      ["up"],
     );
   });
   it("destroy --yes destroys, cleans istiod's leftovers and removes the stack", async () => {
