@@ -46,6 +46,8 @@ export interface StatusReads {
   namespaces: k8s.V1Namespace[];
   /** Pods of all namespaces that are not finished. */
   pods: k8s.V1Pod[];
+  /** With `spec.ca`: the public root-cert.pem of `istio-ca-root-cert` in the control plane's namespace. */
+  caRootCert?: string | undefined;
 }
 
 /** True for a CRD of one of Istio's API groups. */
@@ -112,6 +114,9 @@ export function stackNamespaces(plan: InstallPlan): string[] {
   return [...new Set([plan.mesh.namespace, ...plan.releases.map((r) => r.namespace)])].sort();
 }
 
+/** The ConfigMap the mesh's root certificate is published in. */
+const rootCaConfigMap = (plan: InstallPlan) => plan.ca?.istioCsr?.rootCaConfigMap ?? "istio-ca-root-cert";
+
 /** Reads everything `status` checks, all calls in parallel. Any failed call is a `DeployError`. */
 export async function readStatus(cluster: ResolvedCluster, plan: InstallPlan): Promise<StatusReads> {
   const { config, context } = cluster;
@@ -158,7 +163,18 @@ export async function readStatus(cluster: ResolvedCluster, plan: InstallPlan): P
         core.listPodForAllNamespaces({ fieldSelector: "status.phase!=Succeeded,status.phase!=Failed" }),
       ),
     ]);
+  // the mesh CA's root (public): read only when the manifest sets spec.ca
+  const caRoot =
+    plan.ca === undefined
+      ? undefined
+      : await call(`reading ConfigMap ${rootCaConfigMap(plan)}`, () =>
+          core.readNamespacedConfigMap({ name: rootCaConfigMap(plan), namespace: plan.mesh.namespace }),
+        ).catch((err: unknown) => {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        });
   return {
+    ...(caRoot === undefined ? {} : { caRootCert: caRoot.data?.["root-cert.pem"] }),
     helmReleases: newestHelmRecords(secrets),
     deployments: deployments.filter(
       (d) =>

@@ -7,6 +7,7 @@ import {
   requireKubernetes,
   serverVersion,
 } from "../cluster/precheck.js";
+import { checkMeshCa } from "../cluster/mesh-ca.js";
 import { namespaceLabels } from "../cluster/namespaces.js";
 import { DeployError } from "../errors.js";
 import type { InstallPlan } from "../istio/types.js";
@@ -102,6 +103,7 @@ export async function checkCluster(
   if (purpose === "install")
     requireKubernetes(server, minimumKubernetesFor(req.plan.mesh.version), req.plan.mesh.version);
   const controlPlanes = await listControlPlanes(req.cluster);
+  if (purpose === "install") await checkMeshCa(req.cluster, req.plan.ca);
   const warnings = purpose === "install" ? await checkWorkloadNamespaces(req, state) : [];
   return {
     kubernetesVersion: `${server.version.major}.${server.version.minor}`,

@@ -1,10 +1,12 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import { kubeconfigSecrets, type ResolvedCluster, resolveCluster } from "../cluster/kubeconfig.js";
+import type { PlanInputs } from "../istio/ca.js";
 import { planIstio } from "../istio/plan.js";
 import type { InstallPlan } from "../istio/types.js";
 import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
 import { EngineSession } from "../pulumi/workspace.js";
+import { timed } from "../timings.js";
 
 /** How a deploy verb talks to the person or script running it; the CLI provides it. */
 export interface DeployIo {
@@ -83,13 +85,13 @@ export function clusterFor(
 export function createRequest(
   manifest: KubernetesIstioValid,
   target: Target,
-  ctx: { env: NodeJS.ProcessEnv; cwd: string; io: DeployIo; signal: AbortSignal },
+  ctx: { env: NodeJS.ProcessEnv; cwd: string; io: DeployIo; signal: AbortSignal; planInputs?: PlanInputs },
 ): DeployRequest {
   const settings = settingsFor(manifest, target, ctx.env, ctx.io.secret);
   const cluster = clusterFor(manifest, target, ctx, ctx.io.secret);
   return {
     manifest,
-    plan: planIstio(manifest),
+    plan: planIstio(manifest, ctx.planInputs),
     settings,
     cluster,
     env: ctx.env,
@@ -103,13 +105,15 @@ export async function withSession<T>(
   req: Pick<DeployRequest, "settings" | "env" | "io" | "signal">,
   use: (s: EngineSession) => Promise<T>,
 ): Promise<T> {
-  const session = await EngineSession.open({
-    settings: req.settings,
-    env: req.env,
-    notify: req.io.info,
-    signal: req.signal,
-    ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
-  });
+  const session = await timed("engine session", () =>
+    EngineSession.open({
+      settings: req.settings,
+      env: req.env,
+      notify: req.io.info,
+      signal: req.signal,
+      ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
+    }),
+  );
   try {
     return await use(session);
   } finally {

@@ -5,6 +5,7 @@ import { DeployError, InterruptedError } from "../errors.js";
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
 import type { StackState } from "../pulumi/state.js";
 import { type DeployRequest, withSession } from "./request.js";
+import { checkCa } from "./status-ca.js";
 
 /** How a check came out: `warning` still counts as healthy, `error` does not. */
 export type CheckState = "ok" | "warning" | "error";
@@ -16,6 +17,7 @@ export type CheckCategory =
   | "webhooks"
   | "gateways"
   | "mtls"
+  | "ca"
   | "namespaces";
 
 /** One thing `status` checked, with what is wrong and what fixes it. */
@@ -791,6 +793,7 @@ export const checkFunctions: CheckFunction[] = [
   checkWebhooks,
   checkGateways,
   checkMtls,
+  (reads, plan) => checkCa(plan, reads.caRootCert),
   checkNamespaces,
 ];
 

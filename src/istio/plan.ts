@@ -3,6 +3,7 @@ import type {
   KubernetesIstioGateway,
   KubernetesIstioSpec,
 } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+import { caIstiodValues, type PlanInputs, planCa } from "./ca.js";
 import { mergeValues, type Values } from "./merge.js";
 import { planTags, planWorkloadNamespaces } from "./membership.js";
 import { compareVersions } from "./versions.js";
@@ -63,7 +64,7 @@ function activeGateways(list: KubernetesIstioGateway[]): KubernetesIstioGateway[
  * mesh-wide PeerAuthentication. In ambient mode cni waits for istiod and ztunnel for cni;
  * with CNI in sidecar mode, cni needs only base.
  */
-export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
+export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {}): InstallPlan {
   const spec = manifest.spec;
   const ns = spec.namespace;
   const repo = spec.charts?.repository ?? "";
@@ -221,6 +222,11 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
     }
   }
 
+  // the mesh CA's istiod values go under the release's own (and the manifest's helmValues)
+  const ca = planCa(spec, inputs.ca);
+  for (const r of releases)
+    if (r.component === "istiod") r.values = mergeValues(caIstiodValues(ca), r.values);
+
   const namespaceNames =
     spec.createNamespace === false
       ? []
@@ -285,5 +291,6 @@ export function planIstio(manifest: KubernetesIstioValid): InstallPlan {
       ],
       crdGroups: ["istio.io"],
     },
+    ...(ca !== undefined ? { ca } : {}),
   };
 }

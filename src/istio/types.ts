@@ -19,6 +19,51 @@ export interface InstallPlan {
   workloadNamespaces: PlannedWorkloadNamespace[];
   /** What istiod leaves behind at run time, removed by `destroy` after the releases. */
   cleanup: PlannedCleanup;
+  /** The mesh CA, when it is not istiod's self-signed one. */
+  ca?: PlannedCa;
+}
+
+/** One certificate of the plug-in CA, as `render` shows it. */
+export interface CaCertificateFacts {
+  /** The file it is in: ca-cert.pem, root-cert.pem or cert-chain.pem. */
+  file: string;
+  subject: string;
+  issuer: string;
+  /** SHA-256 fingerprint. */
+  fingerprint: string;
+  /** Expiry, ISO 8601. */
+  notAfter: string;
+}
+
+/** The plug-in CA's certificates, and a checksum of the three certificate files (never of the key). */
+export interface CaFacts {
+  certificates: CaCertificateFacts[];
+  checksum: string;
+}
+
+/** The mesh's certificate authority (`spec.ca`); never holds a private key, only file paths. */
+export interface PlannedCa {
+  type: "PLUGIN" | "ISTIO_CSR";
+  /** PLUGIN: the `cacerts` Secret in the control plane's namespace, which every istiod release waits for. */
+  secret?: {
+    name: string;
+    namespace: string;
+    /** planton creates (and on destroy deletes) it; false: it must exist (`existingSecret`). */
+    create: boolean;
+    /** Secret key → absolute path of the file the program reads (empty when not created). */
+    files: Record<string, string>;
+    /** The certificates' subjects, fingerprints and expiry (not the key). */
+    certificates: CaCertificateFacts[];
+    /** SHA-256 of the three certificate files, istiod's pod annotation. */
+    checksum: string;
+  };
+  /** ISTIO_CSR: where proxies send CSRs, and istio-csr's Service when it is in the cluster. */
+  istioCsr?: {
+    address: string;
+    service: { name: string; namespace: string } | undefined;
+    /** The ConfigMap holding the root istio-csr distributes in every namespace. */
+    rootCaConfigMap: string;
+  };
 }
 
 export interface PlannedMesh {

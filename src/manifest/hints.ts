@@ -39,6 +39,18 @@ const byField: Record<string, Record<string, Wording>> = {
     "string.min_len": { message: "is required", hint: "name the gateway, e.g. `istio-ingressgateway`" },
   },
   "spec.version": { "string.pattern": versionPattern },
+  "spec.ca.istio_csr.root_ca_config_map": {
+    "string.pattern": {
+      message: "must be a ConfigMap name: lower-case letters, digits, `-` and `.`",
+      hint: "for example `istio-ca-root-cert`",
+    },
+  },
+  "spec.ca.istio_csr.address": {
+    "string.pattern": {
+      message: "must be host:port, without a scheme",
+      hint: "for example `cert-manager-istio-csr.cert-manager.svc:443`",
+    },
+  },
   version: {
     "string.pattern": versionPattern,
     "string.min_len": { message: "is required", hint: 'e.g. {name: 1-30-3, version: "1.30.3"}' },
@@ -106,6 +118,13 @@ const byRule: Record<string, Wording> = {
     hint: "remove autoscaling for a fixed count, or replicas to autoscale",
   },
   "autoscaling.min_above_max": { hint: "lower minReplicas or raise maxReplicas (defaults: 1 and 5)" },
+  "ca.plugin_required": {
+    hint: "add plugin: {directory: ./certs} (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem)",
+  },
+  "ca.plugin_without_type": { hint: "set type: PLUGIN, or remove plugin" },
+  "ca.istio_csr_without_type": { hint: "set type: ISTIO_CSR, or remove istioCsr" },
+  "ca.plugin_one_source": { hint: "keep one: directory, caCert/caKey/rootCert/certChain, or existingSecret" },
+  "ca.plugin_all_files": { hint: "or give directory: one folder holding the four files" },
   "images.hub_scheme": { hint: "drop the scheme, e.g. registry.example.com/istio" },
   "charts.repository_scheme": {
     hint: "use https://…, oci://… or a local directory of chart archives (plain http:// is not accepted)",
@@ -141,4 +160,7 @@ export const pointAtField: Record<string, string> = {
   "control_plane.replicas_and_autoscaling": "autoscaling",
   "gateway.replicas_and_autoscaling": "autoscaling",
   "autoscaling.min_above_max": "min_replicas",
+  "ca.plugin_required": "type",
+  "ca.plugin_without_type": "plugin",
+  "ca.istio_csr_without_type": "istio_csr",
 };

@@ -10,6 +10,7 @@ import { decodeDocument } from "./decode.js";
 import { type Diagnostic, diagnostic, positionIn, sortDiagnostics } from "./diagnostic.js";
 import { applyOverride, parseOverride, redactUserinfo } from "./overrides.js";
 import { parseManifestYaml } from "./parse.js";
+import { resolveCaPaths } from "./ca.js";
 import { checkSemantics, resolveChartDirectory } from "./semantic.js";
 import { type ReadStdin, readManifestSource } from "./source.js";
 import { validateRules } from "./validate.js";
@@ -109,6 +110,7 @@ export function loadManifest(options: LoadOptions): LoadResult {
   if (charts !== undefined && !charts.repository.includes("://")) {
     charts.repository = resolveChartDirectory(charts.repository, manifestDir);
   }
+  resolveCaPaths(valid.spec, manifestDir);
   return {
     kind: "ok",
     manifest: valid,

@@ -14,6 +14,7 @@ import {
 import type { NodeRef } from "./decode.js";
 import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { locatePath } from "./locate.js";
+import { checkPluginCa } from "./ca.js";
 import { checkMembership } from "./mesh-membership.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
 
@@ -184,6 +185,8 @@ export function checkSemantics(
     }
   }
   for (const p of checkMembership(spec)) report(ctx, p.path, p.code, p.message, p.hint);
+  for (const p of checkPluginCa(spec, manifestDir))
+    report(ctx, p.path, p.code, p.message, p.hint, p.severity);
   const repo = spec.charts?.repository ?? "";
   if (repo !== "") checkRepository(ctx, repo, manifestDir);
   return ctx.out;

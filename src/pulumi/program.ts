@@ -4,7 +4,13 @@ import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { KubernetesIstioStackOutputsSchema } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
-import { drawTags, drawWorkloadNamespaces, plannedNamespaceLabels } from "./membership.js";
+import { drawCaSecret } from "./ca.js";
+import {
+  drawTags,
+  drawWorkloadNamespaces,
+  namespaceAnnotations,
+  plannedNamespaceLabels,
+} from "./membership.js";
 
 /** The cluster the program talks to. The kubeconfig's contents go into state only as a secret. */
 export interface ClusterTarget {
@@ -47,11 +53,18 @@ export function createIstioProgram(
         ns.name,
         new k8s.core.v1.Namespace(
           ns.name,
-          { metadata: { name: ns.name, labels: plannedNamespaceLabels(plan, ns.name, ns.labels) } },
+          {
+            metadata: {
+              name: ns.name,
+              labels: plannedNamespaceLabels(plan, ns.name, ns.labels),
+              annotations: namespaceAnnotations,
+            },
+          },
           { provider },
         ),
       );
     }
+    const caSecret = drawCaSecret(plan, provider, namespaces);
     const releases = new Map<string, k8s.helm.v3.Release>();
     for (const r of plan.releases) {
       const deps: pulumi.Resource[] = r.dependsOn.map((name) => {
@@ -61,6 +74,7 @@ export function createIstioProgram(
       });
       const ns = namespaces.get(r.namespace);
       if (ns !== undefined) deps.push(ns);
+      if (caSecret !== undefined && r.component === "istiod") deps.push(caSecret);
       releases.set(
         r.name,
         new k8s.helm.v3.Release(

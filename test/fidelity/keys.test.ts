@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { planIstio } from "../../src/istio/plan.js";
 import type { PlannedRelease } from "../../src/istio/types.js";
 import { loadManifest } from "../../src/manifest/load.js";
-import { validManifests } from "../helpers/paths.js";
+import { root, validManifests } from "../helpers/paths.js";
 import { type K8sObject, renderRelease, useChartRepository } from "./helm.js";
 
 /**
@@ -55,6 +55,29 @@ for (const [, file] of validManifests()) {
       if (!seen.has(id)) seen.set(id, { release, leaf });
     }
   }
+}
+
+// the plug-in CA's checksum annotation needs certificate files, which no example ships: plan it
+// with stand-in facts (the files' checks are unit tests)
+{
+  const r = loadManifest({
+    file: `${root}/examples/ca-plugin.yaml`,
+    overrides: ["spec.charts.repository=http://127.0.0.1:1"],
+  });
+  const plugin = r.kind === "ok" ? r.manifest.spec.ca?.plugin : undefined;
+  if (r.kind === "ok" && plugin !== undefined) {
+    plugin.existingSecret = false;
+    for (const release of planIstio(r.manifest, { ca: { certificates: [], checksum: "c".repeat(64) } })
+      .releases)
+      for (const leaf of leaves(release.values)) {
+        const id = `${release.chart}: ${leaf.path.join(".")}`;
+        if (!seen.has(id)) seen.set(id, { release, leaf });
+      }
+  }
+  assert.ok(
+    seen.has("istiod: pilot.podAnnotations.planton.io/cacerts-checksum"),
+    "the CA checksum key is checked",
+  );
 }
 
 describe("no values key planton sets is silently ignored by the charts", () => {

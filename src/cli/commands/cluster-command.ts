@@ -1,3 +1,4 @@
+import { readCaFacts } from "../../manifest/ca.js";
 import { InterruptedError, UsageError } from "../../errors.js";
 import type { DeployIo, DeployRequest, Target } from "../../deploy/request.js";
 import { createRequest } from "../../deploy/request.js";
@@ -58,6 +59,7 @@ export function requestFor(
     cwd: ctx.io.cwd,
     io,
     signal: ctx.signal,
+    planInputs: { ca: readCaFacts(loaded.manifest) },
   });
   return { req, done: stopProgress };
 }

@@ -15,6 +15,7 @@ import {
 import { join, resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
+import { readCaFacts } from "../../manifest/ca.js";
 import type { InstallPlan } from "../../istio/types.js";
 import { planToJson, planToYaml, valuesToYaml } from "../../output/plan.js";
 import { escapeControl } from "../../output/redact.js";
@@ -33,7 +34,7 @@ export interface RenderOptions extends ManifestInput {
  */
 export async function render(options: RenderOptions, ctx: CommandContext): Promise<void> {
   const loaded = loadForCommand(options, ctx);
-  const plan = planIstio(loaded.manifest);
+  const plan = planIstio(loaded.manifest, { ca: readCaFacts(loaded.manifest) });
   if (options.outputDir !== undefined) {
     const dir = escapeControl(options.outputDir);
     const { removed } = writeOutputDir(resolve(ctx.io.cwd, options.outputDir), options.outputDir, plan);

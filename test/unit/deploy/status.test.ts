@@ -78,7 +78,14 @@ spec:
   profile: minimal
 `);
 
-const state: StackState = { releases: [], namespaces: [], resourceCount: 4, pending: [] };
+const state: StackState = {
+  releases: [],
+  namespaces: [],
+  tags: {},
+  namespaceLabels: {},
+  resourceCount: 4,
+  pending: [],
+};
 
 // ------------------------------------------------------------------------------------------
 // recorded objects
@@ -483,7 +490,15 @@ describe("status: releases", () => {
   it("a release the stack records but the manifest dropped is a warning", () => {
     const withOld: StackState = {
       ...state,
-      releases: [{ name: "istio-egressgateway", namespace: "istio-egress", chart: "gateway" }],
+      releases: [
+        {
+          name: "istio-egressgateway",
+          namespace: "istio-egress",
+          chart: "gateway",
+          version: "1.30.3",
+          values: {},
+        },
+      ],
     };
     const c = byName(checkReleases(healthy(), canary, withOld), "release/istio-egressgateway");
     assert.equal(c.state, "warning");

@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file planton/kubernetes/istio/v1/spec.proto.
  */
 export const file_planton_kubernetes_istio_v1_spec: GenFile = /*@__PURE__*/
-  fileDesc("CiZwbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3BlYy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxIvQUChNLdWJlcm5ldGVzSXN0aW9TcGVjElEKDnRhcmdldF9jbHVzdGVyGAEgASgLMjkucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1RhcmdldENsdXN0ZXISTgoHdmVyc2lvbhgCIAEoCUI9ukg6cjgyNl4oKDB8WzEtOV1bMC05XSopXC4oMHxbMS05XVswLTldKilcLigwfFsxLTldWzAtOV0qKSk/JBI5Cgdwcm9maWxlGAMgASgJQii6SCVyI1IAUgdtaW5pbWFsUgdkZWZhdWx0UgRkZW1vUgdhbWJpZW50Ej4KCW5hbWVzcGFjZRgEIAEoCUIrukgociYYPzIiXihbYS16MC05XShbLWEtejAtOV0qW2EtejAtOV0pPyk/JBIdChBjcmVhdGVfbmFtZXNwYWNlGAUgASgISACIAQESSAoJY29udGFpbmVyGAYgASgLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NvbnRhaW5lchJPCg1jb250cm9sX3BsYW5lGAcgASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NvbnRyb2xQbGFuZRJNChBpbmdyZXNzX2dhdGV3YXlzGAggAygLMjMucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSTAoPZWdyZXNzX2dhdGV3YXlzGAkgAygLMjMucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSPAoDY25pGAogASgLMi8ucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NuaRI+CgRtdGxzGAsgASgLMjAucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb010bHMSSwoLbWVzaF9jb25maWcYDCABKAsyNi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvTWVzaENvbmZpZxJACgVwcm94eRgNIAEoCzIxLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9Qcm94eRJPCg1tdWx0aV9jbHVzdGVyGA4gASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb011bHRpQ2x1c3RlchJCCgZpbWFnZXMYDyABKAsyMi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvSW1hZ2VzEkIKBmNoYXJ0cxgQIAEoCzIyLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9DaGFydHMSpAEKCXJldmlzaW9ucxgRIAMoCzI0LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXZpc2lvbkJbukhYugFVChZyZXZpc2lvbnMudW5pcXVlX25hbWVzEh1yZXZpc2lvbiBuYW1lcyBtdXN0IGJlIHVuaXF1ZRocdGhpcy5tYXAociwgci5uYW1lKS51bmlxdWUoKRIYChBkZWZhdWx0X3JldmlzaW9uGBIgASgJEksKC2hlbG1fdmFsdWVzGBMgASgLMjYucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0hlbG1WYWx1ZXMSTgoNcmV2aXNpb25fdGFncxgUIAMoCzI3LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXZpc2lvblRhZxJJCgpuYW1lc3BhY2VzGBUgAygLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZTrDCLpIvwgaewobc3BlYy52ZXJzaW9uX3dpdGhfcmV2aXNpb25zEilzZXQgZWl0aGVyIHZlcnNpb24gb3IgcmV2aXNpb25zLCBub3QgYm90aBoxISh0aGlzLnZlcnNpb24gIT0gJycgJiYgc2l6ZSh0aGlzLnJldmlzaW9ucykgPiAwKRrsAQoXc3BlYy5yZXNvdXJjZXNfY29uZmxpY3QSWGNvbnRhaW5lci5yZXNvdXJjZXMgYW5kIGNvbnRyb2xQbGFuZS5yZXNvdXJjZXMgYm90aCBzZXQgaXN0aW9kJ3MgcmVzb3VyY2VzOyBzZXQgb25seSBvbmUadyEoaGFzKHRoaXMuY29udGFpbmVyKSAmJiBoYXModGhpcy5jb250YWluZXIucmVzb3VyY2VzKSAmJiBoYXModGhpcy5jb250cm9sX3BsYW5lKSAmJiBoYXModGhpcy5jb250cm9sX3BsYW5lLnJlc291cmNlcykpGskBChlzcGVjLmFtYmllbnRfcmVxdWlyZXNfY25pEk90aGUgYW1iaWVudCBwcm9maWxlIG5lZWRzIHRoZSBJc3RpbyBDTkkgbm9kZSBhZ2VudDsgY25pLmVuYWJsZWQgY2Fubm90IGJlIGZhbHNlGlshKHRoaXMucHJvZmlsZSA9PSAnYW1iaWVudCcgJiYgaGFzKHRoaXMuY25pKSAmJiBoYXModGhpcy5jbmkuZW5hYmxlZCkgJiYgIXRoaXMuY25pLmVuYWJsZWQpGqkBCh1zcGVjLmRlZmF1bHRfcmV2aXNpb25fdW5rbm93bhIuZGVmYXVsdFJldmlzaW9uIG11c3QgbmFtZSBvbmUgb2YgdGhlIHJldmlzaW9ucxpYdGhpcy5kZWZhdWx0X3JldmlzaW9uID09ICcnIHx8IHRoaXMucmV2aXNpb25zLmV4aXN0cyhyLCByLm5hbWUgPT0gdGhpcy5kZWZhdWx0X3JldmlzaW9uKRqbAQoec3BlYy5kZWZhdWx0X3JldmlzaW9uX3JlcXVpcmVkEkBkZWZhdWx0UmV2aXNpb24gaXMgcmVxdWlyZWQgd2hlbiB0aGVyZSBhcmUgdHdvIG9yIG1vcmUgcmV2aXNpb25zGjdzaXplKHRoaXMucmV2aXNpb25zKSA8IDIgfHwgdGhpcy5kZWZhdWx0X3JldmlzaW9uICE9ICcnGroBChlzcGVjLmdhdGV3YXlfbmFtZXNfdW5pcXVlEkZnYXRld2F5IG5hbWVzIG11c3QgYmUgdW5pcXVlIGFjcm9zcyBpbmdyZXNzR2F0ZXdheXMgYW5kIGVncmVzc0dhdGV3YXlzGlUodGhpcy5pbmdyZXNzX2dhdGV3YXlzLm1hcChnLCBnLm5hbWUpICsgdGhpcy5lZ3Jlc3NfZ2F0ZXdheXMubWFwKGcsIGcubmFtZSkpLnVuaXF1ZSgpQhMKEV9jcmVhdGVfbmFtZXNwYWNlInoKGkt1YmVybmV0ZXNJc3Rpb1JldmlzaW9uVGFnEkEKBG5hbWUYASABKAlCM7pIMHIuEAEYMjIfXlthLXowLTldKFstYS16MC05XSpbYS16MC05XSk/JFoHZGVmYXVsdBIZCghyZXZpc2lvbhgCIAEoCUIHukgEcgIQASLAAgoYS3ViZXJuZXRlc0lzdGlvTmFtZXNwYWNlEjgKBG5hbWUYASABKAlCKrpIJ3IlEAEYPzIfXlthLXowLTldKFstYS16MC05XSpbYS16MC05XSk/JBI2CglpbmplY3Rpb24YAiABKAlCI7pIIHIeUgBSB1NJREVDQVJSB0FNQklFTlRSCERJU0FCTEVEEhAKCHJldmlzaW9uGAMgASgJEhMKBmNyZWF0ZRgEIAEoCEgAiAEBElEKBmxhYmVscxgFIAMoCzJBLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9OYW1lc3BhY2UuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIJCgdfY3JlYXRlIpEFChxLdWJlcm5ldGVzSXN0aW9UYXJnZXRDbHVzdGVyEhIKCmt1YmVjb25maWcYASABKAkSDwoHY29udGV4dBgCIAEoCRIUCgxjbHVzdGVyX25hbWUYAyABKAkSIAoYa3ViZXJuZXRlc19jcmVkZW50aWFsX2lkGAQgASgJEhQKDGNsdXN0ZXJfa2luZBgFIAEoCTr9A7pI+QMaswEKKHRhcmdldF9jbHVzdGVyLmNyZWRlbnRpYWxfaWRfdW5zdXBwb3J0ZWQSYmt1YmVybmV0ZXNDcmVkZW50aWFsSWQgbmVlZHMgUHJvamVjdCBQbGFudG9uJ3MgaG9zdGVkIGNyZWRlbnRpYWwgc3RvcmUsIHdoaWNoIHBsYW50b24gZG9lcyBub3QgdXNlGiN0aGlzLmt1YmVybmV0ZXNfY3JlZGVudGlhbF9pZCA9PSAnJxqbAQondGFyZ2V0X2NsdXN0ZXIuY2x1c3Rlcl9raW5kX3Vuc3VwcG9ydGVkEldjbHVzdGVyS2luZCBuZWVkcyBQcm9qZWN0IFBsYW50b24ncyBob3N0ZWQgY3JlZGVudGlhbCBzdG9yZSwgd2hpY2ggcGxhbnRvbiBkb2VzIG5vdCB1c2UaF3RoaXMuY2x1c3Rlcl9raW5kID09ICcnGqIBCid0YXJnZXRfY2x1c3Rlci5jb250ZXh0X2FuZF9jbHVzdGVyX25hbWUSSGNvbnRleHQgYW5kIGNsdXN0ZXJOYW1lIGJvdGggbmFtZSBhIGt1YmVjb25maWcgY29udGV4dDsgc2V0IG9ubHkgY29udGV4dBotdGhpcy5jb250ZXh0ID09ICcnIHx8IHRoaXMuY2x1c3Rlcl9uYW1lID09ICcnImQKGEt1YmVybmV0ZXNJc3Rpb0NvbnRhaW5lchJICglyZXNvdXJjZXMYASABKAsyNS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VzIvQCChtLdWJlcm5ldGVzSXN0aW9Db250cm9sUGxhbmUSIAoIcmVwbGljYXMYASABKAVCCbpIBhoEGGQoAUgAiAEBEkwKC2F1dG9zY2FsaW5nGAIgASgLMjcucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0F1dG9zY2FsaW5nEkgKCXJlc291cmNlcxgDIAEoCzI1LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXNvdXJjZXM6jQG6SIkBGoYBCiZjb250cm9sX3BsYW5lLnJlcGxpY2FzX2FuZF9hdXRvc2NhbGluZxIsc2V0IGVpdGhlciByZXBsaWNhcyBvciBhdXRvc2NhbGluZywgbm90IGJvdGgaLiEoaGFzKHRoaXMucmVwbGljYXMpICYmIGhhcyh0aGlzLmF1dG9zY2FsaW5nKSlCCwoJX3JlcGxpY2FzIqgDChpLdWJlcm5ldGVzSXN0aW9BdXRvc2NhbGluZxIkCgxtaW5fcmVwbGljYXMYASABKAVCCbpIBhoEGGQoAUgAiAEBEiQKDG1heF9yZXBsaWNhcxgCIAEoBUIJukgGGgQYZCgBSAGIAQESOQohdGFyZ2V0X2NwdV91dGlsaXphdGlvbl9wZXJjZW50YWdlGAMgASgFQgm6SAYaBBhkKAFIAogBATq6AbpItgEaswEKGWF1dG9zY2FsaW5nLm1pbl9hYm92ZV9tYXgSMG1pblJlcGxpY2FzIG11c3Qgbm90IGJlIGdyZWF0ZXIgdGhhbiBtYXhSZXBsaWNhcxpkKGhhcyh0aGlzLm1pbl9yZXBsaWNhcykgPyB0aGlzLm1pbl9yZXBsaWNhcyA6IDEpIDw9IChoYXModGhpcy5tYXhfcmVwbGljYXMpID8gdGhpcy5tYXhfcmVwbGljYXMgOiA1KUIPCg1fbWluX3JlcGxpY2FzQg8KDV9tYXhfcmVwbGljYXNCJAoiX3RhcmdldF9jcHVfdXRpbGl6YXRpb25fcGVyY2VudGFnZSKwAQoYS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VzEkoKCHJlcXVlc3RzGAEgASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1Jlc291cmNlTGlzdBJICgZsaW1pdHMYAiABKAsyOC5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VMaXN0IjoKG0t1YmVybmV0ZXNJc3Rpb1Jlc291cmNlTGlzdBILCgNjcHUYASABKAkSDgoGbWVtb3J5GAIgASgJItIEChZLdWJlcm5ldGVzSXN0aW9HYXRld2F5EjgKBG5hbWUYASABKAlCKrpIJ3IlEAEYNTIfXlthLXowLTldKFstYS16MC05XSpbYS16MC05XSk/JBI+CgluYW1lc3BhY2UYAiABKAlCK7pIKHImGD8yIl4oW2EtejAtOV0oWy1hLXowLTldKlthLXowLTldKT8pPyQSFAoHZW5hYmxlZBgDIAEoCEgAiAEBEiAKCHJlcGxpY2FzGAQgASgFQgm6SAYaBBhkKAFIAYgBARJMCgthdXRvc2NhbGluZxgFIAEoCzI3LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9BdXRvc2NhbGluZxJICglyZXNvdXJjZXMYBiABKAsyNS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VzEksKB3NlcnZpY2UYByABKAsyOi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheVNlcnZpY2U6hwG6SIMBGoABCiBnYXRld2F5LnJlcGxpY2FzX2FuZF9hdXRvc2NhbGluZxIsc2V0IGVpdGhlciByZXBsaWNhcyBvciBhdXRvc2NhbGluZywgbm90IGJvdGgaLiEoaGFzKHRoaXMucmVwbGljYXMpICYmIGhhcyh0aGlzLmF1dG9zY2FsaW5nKSlCCgoIX2VuYWJsZWRCCwoJX3JlcGxpY2FzIsMCCh1LdWJlcm5ldGVzSXN0aW9HYXRld2F5U2VydmljZRI4CgR0eXBlGAEgASgJQiq6SCdyJVIAUgxMb2FkQmFsYW5jZXJSCE5vZGVQb3J0UglDbHVzdGVySVASYAoLYW5ub3RhdGlvbnMYAiADKAsySy5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheVNlcnZpY2UuQW5ub3RhdGlvbnNFbnRyeRIYChBsb2FkX2JhbGFuY2VyX2lwGAMgASgJEjgKF2V4dGVybmFsX3RyYWZmaWNfcG9saWN5GAQgASgJQhe6SBRyElIAUgdDbHVzdGVyUgVMb2NhbBoyChBBbm5vdGF0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoSS3ViZXJuZXRlc0lzdGlvQ25pEhQKB2VuYWJsZWQYASABKAhIAIgBAUIKCghfZW5hYmxlZCJAChNLdWJlcm5ldGVzSXN0aW9NdGxzEikKBG1vZGUYASABKAlCG7pIGHIWUgBSClBFUk1JU1NJVkVSBlNUUklDVCLSAgoZS3ViZXJuZXRlc0lzdGlvTWVzaENvbmZpZxIXCg9hY2Nlc3NfbG9nX2ZpbGUYASABKAkSMAoTYWNjZXNzX2xvZ19lbmNvZGluZxgCIAEoCUITukgQcg5SAFIEVEVYVFIESlNPThJCChdvdXRib3VuZF90cmFmZmljX3BvbGljeRgDIAEoCUIhukgechxSAFIJQUxMT1dfQU5ZUg1SRUdJU1RSWV9PTkxZEj4KGHRyYWNpbmdfc2FtcGxpbmdfcGVyY2VudBgEIAEoAUIXukgUEhIZAAAAAAAAWUApAAAAAAAAAABIAIgBARJJCgx0cnVzdF9kb21haW4YBSABKAlCM7pIMHIuMixeKFthLXpBLVowLTldKFstYS16QS1aMC05Ll0qW2EtekEtWjAtOV0pPyk/JEIbChlfdHJhY2luZ19zYW1wbGluZ19wZXJjZW50ImAKFEt1YmVybmV0ZXNJc3Rpb1Byb3h5EkgKCXJlc291cmNlcxgBIAEoCzI1LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXNvdXJjZXMi9wEKG0t1YmVybmV0ZXNJc3Rpb011bHRpQ2x1c3RlchJFCgdtZXNoX2lkGAEgASgJQjS6SDFyLzItXihbYS16QS1aMC05XShbLWEtekEtWjAtOS5fXSpbYS16QS1aMC05XSk/KT8kEkoKDGNsdXN0ZXJfbmFtZRgCIAEoCUI0ukgxci8yLV4oW2EtekEtWjAtOV0oWy1hLXpBLVowLTkuX10qW2EtekEtWjAtOV0pPyk/JBJFCgduZXR3b3JrGAMgASgJQjS6SDFyLzItXihbYS16QS1aMC05XShbLWEtekEtWjAtOS5fXSpbYS16QS1aMC05XSk/KT8kIpECChVLdWJlcm5ldGVzSXN0aW9JbWFnZXMScwoDaHViGAEgASgJQma6SGO6AVQKEWltYWdlcy5odWJfc2NoZW1lEihtdXN0IGJlIGEgcmVnaXN0cnkgcGF0aCB3aXRob3V0IGEgc2NoZW1lGhUhdGhpcy5jb250YWlucygnOi8vJylyCjIIXlteXHNdKiQSOgoDdGFnGAIgASgJQi26SCpyKDImXihbYS16QS1aMC05X11bYS16QS1aMC05Xy4tXXswLDEyN30pPyQSRwoMcHVsbF9zZWNyZXRzGAMgAygJQjG6SC6SASsiKXInEAEY/QEyIF5bYS16MC05XShbLWEtejAtOS5dKlthLXowLTldKT8kIq0CChVLdWJlcm5ldGVzSXN0aW9DaGFydHMSkwIKCnJlcG9zaXRvcnkYASABKAlC/gG6SPoBugH2AQoYY2hhcnRzLnJlcG9zaXRvcnlfc2NoZW1lEjBtdXN0IGJlIGFuIGh0dHBzOi8vIG9yIG9jaTovLyBVUkwgb3IgYSBkaXJlY3RvcnkapwEhdGhpcy5jb250YWlucygnOi8vJykgfHwgdGhpcy5zdGFydHNXaXRoKCdodHRwczovLycpIHx8IHRoaXMuc3RhcnRzV2l0aCgnb2NpOi8vJykgfHwgdGhpcy5tYXRjaGVzKCdeaHR0cDovLygxMjdcXC4wXFwuMFxcLjF8bG9jYWxob3N0fFxcWzo6MVxcXSkoOlswLTldKyk/KFsvPyNdLiopPyQnKSKrAQoXS3ViZXJuZXRlc0lzdGlvUmV2aXNpb24SQQoEbmFtZRgBIAEoCUIzukgwci4QARguMh9eW2EtejAtOV0oWy1hLXowLTldKlthLXowLTldKT8kWgdkZWZhdWx0Ek0KB3ZlcnNpb24YAiABKAlCPLpIOXI3EAEyM14oMHxbMS05XVswLTldKilcLigwfFsxLTldWzAtOV0qKVwuKDB8WzEtOV1bMC05XSopJCLlAQoZS3ViZXJuZXRlc0lzdGlvSGVsbVZhbHVlcxIlCgRiYXNlGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBInCgZpc3Rpb2QYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiQKA2NuaRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHenR1bm5lbBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHZ2F0ZXdheRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct]);
+  fileDesc("CiZwbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3BlYy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxIrAVChNLdWJlcm5ldGVzSXN0aW9TcGVjElEKDnRhcmdldF9jbHVzdGVyGAEgASgLMjkucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1RhcmdldENsdXN0ZXISTgoHdmVyc2lvbhgCIAEoCUI9ukg6cjgyNl4oKDB8WzEtOV1bMC05XSopXC4oMHxbMS05XVswLTldKilcLigwfFsxLTldWzAtOV0qKSk/JBI5Cgdwcm9maWxlGAMgASgJQii6SCVyI1IAUgdtaW5pbWFsUgdkZWZhdWx0UgRkZW1vUgdhbWJpZW50Ej4KCW5hbWVzcGFjZRgEIAEoCUIrukgociYYPzIiXihbYS16MC05XShbLWEtejAtOV0qW2EtejAtOV0pPyk/JBIdChBjcmVhdGVfbmFtZXNwYWNlGAUgASgISACIAQESSAoJY29udGFpbmVyGAYgASgLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NvbnRhaW5lchJPCg1jb250cm9sX3BsYW5lGAcgASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NvbnRyb2xQbGFuZRJNChBpbmdyZXNzX2dhdGV3YXlzGAggAygLMjMucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSTAoPZWdyZXNzX2dhdGV3YXlzGAkgAygLMjMucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSPAoDY25pGAogASgLMi8ucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NuaRI+CgRtdGxzGAsgASgLMjAucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb010bHMSSwoLbWVzaF9jb25maWcYDCABKAsyNi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvTWVzaENvbmZpZxJACgVwcm94eRgNIAEoCzIxLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9Qcm94eRJPCg1tdWx0aV9jbHVzdGVyGA4gASgLMjgucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb011bHRpQ2x1c3RlchJCCgZpbWFnZXMYDyABKAsyMi5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvSW1hZ2VzEkIKBmNoYXJ0cxgQIAEoCzIyLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9DaGFydHMSpAEKCXJldmlzaW9ucxgRIAMoCzI0LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXZpc2lvbkJbukhYugFVChZyZXZpc2lvbnMudW5pcXVlX25hbWVzEh1yZXZpc2lvbiBuYW1lcyBtdXN0IGJlIHVuaXF1ZRocdGhpcy5tYXAociwgci5uYW1lKS51bmlxdWUoKRIYChBkZWZhdWx0X3JldmlzaW9uGBIgASgJEksKC2hlbG1fdmFsdWVzGBMgASgLMjYucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0hlbG1WYWx1ZXMSTgoNcmV2aXNpb25fdGFncxgUIAMoCzI3LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXZpc2lvblRhZxJJCgpuYW1lc3BhY2VzGBUgAygLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZRI6CgJjYRgWIAEoCzIuLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9DYTrDCLpIvwgaewobc3BlYy52ZXJzaW9uX3dpdGhfcmV2aXNpb25zEilzZXQgZWl0aGVyIHZlcnNpb24gb3IgcmV2aXNpb25zLCBub3QgYm90aBoxISh0aGlzLnZlcnNpb24gIT0gJycgJiYgc2l6ZSh0aGlzLnJldmlzaW9ucykgPiAwKRrsAQoXc3BlYy5yZXNvdXJjZXNfY29uZmxpY3QSWGNvbnRhaW5lci5yZXNvdXJjZXMgYW5kIGNvbnRyb2xQbGFuZS5yZXNvdXJjZXMgYm90aCBzZXQgaXN0aW9kJ3MgcmVzb3VyY2VzOyBzZXQgb25seSBvbmUadyEoaGFzKHRoaXMuY29udGFpbmVyKSAmJiBoYXModGhpcy5jb250YWluZXIucmVzb3VyY2VzKSAmJiBoYXModGhpcy5jb250cm9sX3BsYW5lKSAmJiBoYXModGhpcy5jb250cm9sX3BsYW5lLnJlc291cmNlcykpGskBChlzcGVjLmFtYmllbnRfcmVxdWlyZXNfY25pEk90aGUgYW1iaWVudCBwcm9maWxlIG5lZWRzIHRoZSBJc3RpbyBDTkkgbm9kZSBhZ2VudDsgY25pLmVuYWJsZWQgY2Fubm90IGJlIGZhbHNlGlshKHRoaXMucHJvZmlsZSA9PSAnYW1iaWVudCcgJiYgaGFzKHRoaXMuY25pKSAmJiBoYXModGhpcy5jbmkuZW5hYmxlZCkgJiYgIXRoaXMuY25pLmVuYWJsZWQpGqkBCh1zcGVjLmRlZmF1bHRfcmV2aXNpb25fdW5rbm93bhIuZGVmYXVsdFJldmlzaW9uIG11c3QgbmFtZSBvbmUgb2YgdGhlIHJldmlzaW9ucxpYdGhpcy5kZWZhdWx0X3JldmlzaW9uID09ICcnIHx8IHRoaXMucmV2aXNpb25zLmV4aXN0cyhyLCByLm5hbWUgPT0gdGhpcy5kZWZhdWx0X3JldmlzaW9uKRqbAQoec3BlYy5kZWZhdWx0X3JldmlzaW9uX3JlcXVpcmVkEkBkZWZhdWx0UmV2aXNpb24gaXMgcmVxdWlyZWQgd2hlbiB0aGVyZSBhcmUgdHdvIG9yIG1vcmUgcmV2aXNpb25zGjdzaXplKHRoaXMucmV2aXNpb25zKSA8IDIgfHwgdGhpcy5kZWZhdWx0X3JldmlzaW9uICE9ICcnGroBChlzcGVjLmdhdGV3YXlfbmFtZXNfdW5pcXVlEkZnYXRld2F5IG5hbWVzIG11c3QgYmUgdW5pcXVlIGFjcm9zcyBpbmdyZXNzR2F0ZXdheXMgYW5kIGVncmVzc0dhdGV3YXlzGlUodGhpcy5pbmdyZXNzX2dhdGV3YXlzLm1hcChnLCBnLm5hbWUpICsgdGhpcy5lZ3Jlc3NfZ2F0ZXdheXMubWFwKGcsIGcubmFtZSkpLnVuaXF1ZSgpQhMKEV9jcmVhdGVfbmFtZXNwYWNlIuUEChFLdWJlcm5ldGVzSXN0aW9DYRI1CgR0eXBlGAEgASgJQie6SCRyIlIAUgtTRUxGX1NJR05FRFIGUExVR0lOUglJU1RJT19DU1ISRAoGcGx1Z2luGAIgASgLMjQucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0NhUGx1Z2luEkkKCWlzdGlvX2NzchgDIAEoCzI2LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9DYUlzdGlvQ3NyOocDukiDAxqaAQoSY2EucGx1Z2luX3JlcXVpcmVkEll0eXBlIFBMVUdJTiBuZWVkcyBwbHVnaW46IHRoZSBDQSBmaWxlcywgYSBkaXJlY3RvcnkgaG9sZGluZyB0aGVtLCBvciBleGlzdGluZ1NlY3JldDogdHJ1ZRopdGhpcy50eXBlICE9ICdQTFVHSU4nIHx8IGhhcyh0aGlzLnBsdWdpbikaagoWY2EucGx1Z2luX3dpdGhvdXRfdHlwZRIkcGx1Z2luIGlzIHJlYWQgb25seSB3aXRoIHR5cGUgUExVR0lOGiohaGFzKHRoaXMucGx1Z2luKSB8fCB0aGlzLnR5cGUgPT0gJ1BMVUdJTicaeAoZY2EuaXN0aW9fY3NyX3dpdGhvdXRfdHlwZRIpaXN0aW9Dc3IgaXMgcmVhZCBvbmx5IHdpdGggdHlwZSBJU1RJT19DU1IaMCFoYXModGhpcy5pc3Rpb19jc3IpIHx8IHRoaXMudHlwZSA9PSAnSVNUSU9fQ1NSJyK2BQoXS3ViZXJuZXRlc0lzdGlvQ2FQbHVnaW4SEQoJZGlyZWN0b3J5GAEgASgJEg8KB2NhX2NlcnQYAiABKAkSDgoGY2Ffa2V5GAMgASgJEhEKCXJvb3RfY2VydBgEIAEoCRISCgpjZXJ0X2NoYWluGAUgASgJEhcKD2V4aXN0aW5nX3NlY3JldBgGIAEoCDqmBLpIogQakAIKFGNhLnBsdWdpbl9vbmVfc291cmNlEkpzZXQgZXhhY3RseSBvbmUgb2YgZGlyZWN0b3J5LCB0aGUgZm91ciBmaWxlIHBhdGhzLCBvciBleGlzdGluZ1NlY3JldDogdHJ1ZRqrASh0aGlzLmRpcmVjdG9yeSAhPSAnJyA/IDEgOiAwKSArICgodGhpcy5jYV9jZXJ0ICE9ICcnIHx8IHRoaXMuY2Ffa2V5ICE9ICcnIHx8IHRoaXMucm9vdF9jZXJ0ICE9ICcnIHx8IHRoaXMuY2VydF9jaGFpbiAhPSAnJykgPyAxIDogMCkgKyAodGhpcy5leGlzdGluZ19zZWNyZXQgPyAxIDogMCkgPT0gMRqMAgoTY2EucGx1Z2luX2FsbF9maWxlcxI6Z2l2ZSBhbGwgZm91ciBmaWxlczogY2FDZXJ0LCBjYUtleSwgcm9vdENlcnQgYW5kIGNlcnRDaGFpbhq4ASh0aGlzLmNhX2NlcnQgPT0gJycgJiYgdGhpcy5jYV9rZXkgPT0gJycgJiYgdGhpcy5yb290X2NlcnQgPT0gJycgJiYgdGhpcy5jZXJ0X2NoYWluID09ICcnKSB8fCAodGhpcy5jYV9jZXJ0ICE9ICcnICYmIHRoaXMuY2Ffa2V5ICE9ICcnICYmIHRoaXMucm9vdF9jZXJ0ICE9ICcnICYmIHRoaXMuY2VydF9jaGFpbiAhPSAnJykirgEKGUt1YmVybmV0ZXNJc3Rpb0NhSXN0aW9Dc3ISRgoHYWRkcmVzcxgBIAEoCUI1ukgycjAyLl4oW2EtejAtOV0oWy1hLXowLTkuXSpbYS16MC05XSk/OlswLTldezEsNX0pPyQSSQoScm9vdF9jYV9jb25maWdfbWFwGAIgASgJQi26SCpyKBj9ATIjXihbYS16MC05XShbLWEtejAtOS5dKlthLXowLTldKT8pPyQiegoaS3ViZXJuZXRlc0lzdGlvUmV2aXNpb25UYWcSQQoEbmFtZRgBIAEoCUIzukgwci4QARgyMh9eW2EtejAtOV0oWy1hLXowLTldKlthLXowLTldKT8kWgdkZWZhdWx0EhkKCHJldmlzaW9uGAIgASgJQge6SARyAhABIsACChhLdWJlcm5ldGVzSXN0aW9OYW1lc3BhY2USOAoEbmFtZRgBIAEoCUIqukgnciUQARg/Mh9eW2EtejAtOV0oWy1hLXowLTldKlthLXowLTldKT8kEjYKCWluamVjdGlvbhgCIAEoCUIjukggch5SAFIHU0lERUNBUlIHQU1CSUVOVFIIRElTQUJMRUQSEAoIcmV2aXNpb24YAyABKAkSEwoGY3JlYXRlGAQgASgISACIAQESUQoGbGFiZWxzGAUgAygLMkEucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZS5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgkKB19jcmVhdGUikQUKHEt1YmVybmV0ZXNJc3Rpb1RhcmdldENsdXN0ZXISEgoKa3ViZWNvbmZpZxgBIAEoCRIPCgdjb250ZXh0GAIgASgJEhQKDGNsdXN0ZXJfbmFtZRgDIAEoCRIgChhrdWJlcm5ldGVzX2NyZWRlbnRpYWxfaWQYBCABKAkSFAoMY2x1c3Rlcl9raW5kGAUgASgJOv0Dukj5AxqzAQoodGFyZ2V0X2NsdXN0ZXIuY3JlZGVudGlhbF9pZF91bnN1cHBvcnRlZBJia3ViZXJuZXRlc0NyZWRlbnRpYWxJZCBuZWVkcyBQcm9qZWN0IFBsYW50b24ncyBob3N0ZWQgY3JlZGVudGlhbCBzdG9yZSwgd2hpY2ggcGxhbnRvbiBkb2VzIG5vdCB1c2UaI3RoaXMua3ViZXJuZXRlc19jcmVkZW50aWFsX2lkID09ICcnGpsBCid0YXJnZXRfY2x1c3Rlci5jbHVzdGVyX2tpbmRfdW5zdXBwb3J0ZWQSV2NsdXN0ZXJLaW5kIG5lZWRzIFByb2plY3QgUGxhbnRvbidzIGhvc3RlZCBjcmVkZW50aWFsIHN0b3JlLCB3aGljaCBwbGFudG9uIGRvZXMgbm90IHVzZRoXdGhpcy5jbHVzdGVyX2tpbmQgPT0gJycaogEKJ3RhcmdldF9jbHVzdGVyLmNvbnRleHRfYW5kX2NsdXN0ZXJfbmFtZRJIY29udGV4dCBhbmQgY2x1c3Rlck5hbWUgYm90aCBuYW1lIGEga3ViZWNvbmZpZyBjb250ZXh0OyBzZXQgb25seSBjb250ZXh0Gi10aGlzLmNvbnRleHQgPT0gJycgfHwgdGhpcy5jbHVzdGVyX25hbWUgPT0gJyciZAoYS3ViZXJuZXRlc0lzdGlvQ29udGFpbmVyEkgKCXJlc291cmNlcxgBIAEoCzI1LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXNvdXJjZXMi9AIKG0t1YmVybmV0ZXNJc3Rpb0NvbnRyb2xQbGFuZRIgCghyZXBsaWNhcxgBIAEoBUIJukgGGgQYZCgBSACIAQESTAoLYXV0b3NjYWxpbmcYAiABKAsyNy5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvQXV0b3NjYWxpbmcSSAoJcmVzb3VyY2VzGAMgASgLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1Jlc291cmNlczqNAbpIiQEahgEKJmNvbnRyb2xfcGxhbmUucmVwbGljYXNfYW5kX2F1dG9zY2FsaW5nEixzZXQgZWl0aGVyIHJlcGxpY2FzIG9yIGF1dG9zY2FsaW5nLCBub3QgYm90aBouIShoYXModGhpcy5yZXBsaWNhcykgJiYgaGFzKHRoaXMuYXV0b3NjYWxpbmcpKUILCglfcmVwbGljYXMiqAMKGkt1YmVybmV0ZXNJc3Rpb0F1dG9zY2FsaW5nEiQKDG1pbl9yZXBsaWNhcxgBIAEoBUIJukgGGgQYZCgBSACIAQESJAoMbWF4X3JlcGxpY2FzGAIgASgFQgm6SAYaBBhkKAFIAYgBARI5CiF0YXJnZXRfY3B1X3V0aWxpemF0aW9uX3BlcmNlbnRhZ2UYAyABKAVCCbpIBhoEGGQoAUgCiAEBOroBuki2ARqzAQoZYXV0b3NjYWxpbmcubWluX2Fib3ZlX21heBIwbWluUmVwbGljYXMgbXVzdCBub3QgYmUgZ3JlYXRlciB0aGFuIG1heFJlcGxpY2FzGmQoaGFzKHRoaXMubWluX3JlcGxpY2FzKSA/IHRoaXMubWluX3JlcGxpY2FzIDogMSkgPD0gKGhhcyh0aGlzLm1heF9yZXBsaWNhcykgPyB0aGlzLm1heF9yZXBsaWNhcyA6IDUpQg8KDV9taW5fcmVwbGljYXNCDwoNX21heF9yZXBsaWNhc0IkCiJfdGFyZ2V0X2NwdV91dGlsaXphdGlvbl9wZXJjZW50YWdlIrABChhLdWJlcm5ldGVzSXN0aW9SZXNvdXJjZXMSSgoIcmVxdWVzdHMYASABKAsyOC5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VMaXN0EkgKBmxpbWl0cxgCIAEoCzI4LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXNvdXJjZUxpc3QiOgobS3ViZXJuZXRlc0lzdGlvUmVzb3VyY2VMaXN0EgsKA2NwdRgBIAEoCRIOCgZtZW1vcnkYAiABKAki0gQKFkt1YmVybmV0ZXNJc3Rpb0dhdGV3YXkSOAoEbmFtZRgBIAEoCUIqukgnciUQARg1Mh9eW2EtejAtOV0oWy1hLXowLTldKlthLXowLTldKT8kEj4KCW5hbWVzcGFjZRgCIAEoCUIrukgociYYPzIiXihbYS16MC05XShbLWEtejAtOV0qW2EtejAtOV0pPyk/JBIUCgdlbmFibGVkGAMgASgISACIAQESIAoIcmVwbGljYXMYBCABKAVCCbpIBhoEGGQoAUgBiAEBEkwKC2F1dG9zY2FsaW5nGAUgASgLMjcucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb0F1dG9zY2FsaW5nEkgKCXJlc291cmNlcxgGIAEoCzI1LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZXNvdXJjZXMSSwoHc2VydmljZRgHIAEoCzI6LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9HYXRld2F5U2VydmljZTqHAbpIgwEagAEKIGdhdGV3YXkucmVwbGljYXNfYW5kX2F1dG9zY2FsaW5nEixzZXQgZWl0aGVyIHJlcGxpY2FzIG9yIGF1dG9zY2FsaW5nLCBub3QgYm90aBouIShoYXModGhpcy5yZXBsaWNhcykgJiYgaGFzKHRoaXMuYXV0b3NjYWxpbmcpKUIKCghfZW5hYmxlZEILCglfcmVwbGljYXMiwwIKHUt1YmVybmV0ZXNJc3Rpb0dhdGV3YXlTZXJ2aWNlEjgKBHR5cGUYASABKAlCKrpIJ3IlUgBSDExvYWRCYWxhbmNlclIITm9kZVBvcnRSCUNsdXN0ZXJJUBJgCgthbm5vdGF0aW9ucxgCIAMoCzJLLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9HYXRld2F5U2VydmljZS5Bbm5vdGF0aW9uc0VudHJ5EhgKEGxvYWRfYmFsYW5jZXJfaXAYAyABKAkSOAoXZXh0ZXJuYWxfdHJhZmZpY19wb2xpY3kYBCABKAlCF7pIFHISUgBSB0NsdXN0ZXJSBUxvY2FsGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI2ChJLdWJlcm5ldGVzSXN0aW9DbmkSFAoHZW5hYmxlZBgBIAEoCEgAiAEBQgoKCF9lbmFibGVkIkAKE0t1YmVybmV0ZXNJc3Rpb010bHMSKQoEbW9kZRgBIAEoCUIbukgYchZSAFIKUEVSTUlTU0lWRVIGU1RSSUNUItICChlLdWJlcm5ldGVzSXN0aW9NZXNoQ29uZmlnEhcKD2FjY2Vzc19sb2dfZmlsZRgBIAEoCRIwChNhY2Nlc3NfbG9nX2VuY29kaW5nGAIgASgJQhO6SBByDlIAUgRURVhUUgRKU09OEkIKF291dGJvdW5kX3RyYWZmaWNfcG9saWN5GAMgASgJQiG6SB5yHFIAUglBTExPV19BTllSDVJFR0lTVFJZX09OTFkSPgoYdHJhY2luZ19zYW1wbGluZ19wZXJjZW50GAQgASgBQhe6SBQSEhkAAAAAAABZQCkAAAAAAAAAAEgAiAEBEkkKDHRydXN0X2RvbWFpbhgFIAEoCUIzukgwci4yLF4oW2EtekEtWjAtOV0oWy1hLXpBLVowLTkuXSpbYS16QS1aMC05XSk/KT8kQhsKGV90cmFjaW5nX3NhbXBsaW5nX3BlcmNlbnQiYAoUS3ViZXJuZXRlc0lzdGlvUHJveHkSSAoJcmVzb3VyY2VzGAEgASgLMjUucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1Jlc291cmNlcyL3AQobS3ViZXJuZXRlc0lzdGlvTXVsdGlDbHVzdGVyEkUKB21lc2hfaWQYASABKAlCNLpIMXIvMi1eKFthLXpBLVowLTldKFstYS16QS1aMC05Ll9dKlthLXpBLVowLTldKT8pPyQSSgoMY2x1c3Rlcl9uYW1lGAIgASgJQjS6SDFyLzItXihbYS16QS1aMC05XShbLWEtekEtWjAtOS5fXSpbYS16QS1aMC05XSk/KT8kEkUKB25ldHdvcmsYAyABKAlCNLpIMXIvMi1eKFthLXpBLVowLTldKFstYS16QS1aMC05Ll9dKlthLXpBLVowLTldKT8pPyQikQIKFUt1YmVybmV0ZXNJc3Rpb0ltYWdlcxJzCgNodWIYASABKAlCZrpIY7oBVAoRaW1hZ2VzLmh1Yl9zY2hlbWUSKG11c3QgYmUgYSByZWdpc3RyeSBwYXRoIHdpdGhvdXQgYSBzY2hlbWUaFSF0aGlzLmNvbnRhaW5zKCc6Ly8nKXIKMgheW15cc10qJBI6CgN0YWcYAiABKAlCLbpIKnIoMiZeKFthLXpBLVowLTlfXVthLXpBLVowLTlfLi1dezAsMTI3fSk/JBJHCgxwdWxsX3NlY3JldHMYAyADKAlCMbpILpIBKyIpcicQARj9ATIgXlthLXowLTldKFstYS16MC05Ll0qW2EtejAtOV0pPyQirQIKFUt1YmVybmV0ZXNJc3Rpb0NoYXJ0cxKTAgoKcmVwb3NpdG9yeRgBIAEoCUL+AbpI+gG6AfYBChhjaGFydHMucmVwb3NpdG9yeV9zY2hlbWUSMG11c3QgYmUgYW4gaHR0cHM6Ly8gb3Igb2NpOi8vIFVSTCBvciBhIGRpcmVjdG9yeRqnASF0aGlzLmNvbnRhaW5zKCc6Ly8nKSB8fCB0aGlzLnN0YXJ0c1dpdGgoJ2h0dHBzOi8vJykgfHwgdGhpcy5zdGFydHNXaXRoKCdvY2k6Ly8nKSB8fCB0aGlzLm1hdGNoZXMoJ15odHRwOi8vKDEyN1xcLjBcXC4wXFwuMXxsb2NhbGhvc3R8XFxbOjoxXFxdKSg6WzAtOV0rKT8oWy8/I10uKik/JCcpIqsBChdLdWJlcm5ldGVzSXN0aW9SZXZpc2lvbhJBCgRuYW1lGAEgASgJQjO6SDByLhABGC4yH15bYS16MC05XShbLWEtejAtOV0qW2EtejAtOV0pPyRaB2RlZmF1bHQSTQoHdmVyc2lvbhgCIAEoCUI8ukg5cjcQATIzXigwfFsxLTldWzAtOV0qKVwuKDB8WzEtOV1bMC05XSopXC4oMHxbMS05XVswLTldKikkIuUBChlLdWJlcm5ldGVzSXN0aW9IZWxtVmFsdWVzEiUKBGJhc2UYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmlzdGlvZBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJAoDY25pGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgd6dHVubmVsGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdnYXRld2F5GAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_struct]);
 
 /**
  * What to install. Every field is optional: an empty spec installs Istio's pinned, tested
@@ -185,6 +185,14 @@ export type KubernetesIstioSpec = Message<"planton.kubernetes.istio.v1.Kubernete
    * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioNamespace namespaces = 21;
    */
   namespaces: KubernetesIstioNamespace[];
+
+  /**
+   * The mesh's certificate authority, which signs every workload's certificate. Default:
+   * istiod's own self-signed root.
+   *
+   * @generated from field: planton.kubernetes.istio.v1.KubernetesIstioCa ca = 22;
+   */
+  ca?: KubernetesIstioCa | undefined;
 };
 
 /**
@@ -357,6 +365,14 @@ export type KubernetesIstioSpecJson = {
    * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioNamespace namespaces = 21;
    */
   namespaces?: KubernetesIstioNamespaceJson[];
+
+  /**
+   * The mesh's certificate authority, which signs every workload's certificate. Default:
+   * istiod's own self-signed root.
+   *
+   * @generated from field: planton.kubernetes.istio.v1.KubernetesIstioCa ca = 22;
+   */
+  ca?: KubernetesIstioCaJson;
 };
 
 export type KubernetesIstioSpecValid = KubernetesIstioSpec;
@@ -367,6 +383,253 @@ export type KubernetesIstioSpecValid = KubernetesIstioSpec;
  */
 export const KubernetesIstioSpecSchema: GenMessage<KubernetesIstioSpec, {jsonType: KubernetesIstioSpecJson, validType: KubernetesIstioSpecValid}> = /*@__PURE__*/
   messageDesc(file_planton_kubernetes_istio_v1_spec, 0);
+
+/**
+ * The mesh's certificate authority.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioCa
+ */
+export type KubernetesIstioCa = Message<"planton.kubernetes.istio.v1.KubernetesIstioCa"> & {
+  /**
+   * `SELF_SIGNED` (default): istiod creates its own root and keeps its key in the
+   * `istio-ca-secret` Secret. `PLUGIN`: istiod signs with your intermediate CA, read from the
+   * `cacerts` Secret (Istio's plug-in CA); every cluster of a multi-cluster mesh needs one
+   * signed by the same root. `ISTIO_CSR`: cert-manager signs through istio-csr, which must be
+   * installed first; istiod's own CA server is turned off.
+   *
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * The plug-in CA's files (type `PLUGIN`).
+   *
+   * @generated from field: planton.kubernetes.istio.v1.KubernetesIstioCaPlugin plugin = 2;
+   */
+  plugin?: KubernetesIstioCaPlugin | undefined;
+
+  /**
+   * cert-manager's istio-csr (type `ISTIO_CSR`).
+   *
+   * @generated from field: planton.kubernetes.istio.v1.KubernetesIstioCaIstioCsr istio_csr = 3;
+   */
+  istioCsr?: KubernetesIstioCaIstioCsr | undefined;
+};
+
+/**
+ * The mesh's certificate authority.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioCa
+ */
+export type KubernetesIstioCaJson = {
+  /**
+   * `SELF_SIGNED` (default): istiod creates its own root and keeps its key in the
+   * `istio-ca-secret` Secret. `PLUGIN`: istiod signs with your intermediate CA, read from the
+   * `cacerts` Secret (Istio's plug-in CA); every cluster of a multi-cluster mesh needs one
+   * signed by the same root. `ISTIO_CSR`: cert-manager signs through istio-csr, which must be
+   * installed first; istiod's own CA server is turned off.
+   *
+   * @generated from field: string type = 1;
+   */
+  type?: string;
+
+  /**
+   * The plug-in CA's files (type `PLUGIN`).
+   *
+   * @generated from field: planton.kubernetes.istio.v1.KubernetesIstioCaPlugin plugin = 2;
+   */
+  plugin?: KubernetesIstioCaPluginJson;
+
+  /**
+   * cert-manager's istio-csr (type `ISTIO_CSR`).
+   *
+   * @generated from field: planton.kubernetes.istio.v1.KubernetesIstioCaIstioCsr istio_csr = 3;
+   */
+  istioCsr?: KubernetesIstioCaIstioCsrJson;
+};
+
+export type KubernetesIstioCaValid = KubernetesIstioCa;
+
+/**
+ * Describes the message planton.kubernetes.istio.v1.KubernetesIstioCa.
+ * Use `create(KubernetesIstioCaSchema)` to create a new message.
+ */
+export const KubernetesIstioCaSchema: GenMessage<KubernetesIstioCa, {jsonType: KubernetesIstioCaJson, validType: KubernetesIstioCaValid}> = /*@__PURE__*/
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 1);
+
+/**
+ * The four files Istio's plug-in CA reads. Give either `directory`, or all four paths, or
+ * `existingSecret: true`. Paths are relative to the manifest's folder. planton checks them
+ * offline (the key matches the CA certificate, which is a CA and chains to the root) and
+ * creates the `cacerts` Secret in the control plane's namespace; the key is never printed.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioCaPlugin
+ */
+export type KubernetesIstioCaPlugin = Message<"planton.kubernetes.istio.v1.KubernetesIstioCaPlugin"> & {
+  /**
+   * A directory holding `ca-cert.pem`, `ca-key.pem`, `root-cert.pem` and `cert-chain.pem`.
+   *
+   * @generated from field: string directory = 1;
+   */
+  directory: string;
+
+  /**
+   * The intermediate CA certificate istiod signs with (`ca-cert.pem`).
+   *
+   * @generated from field: string ca_cert = 2;
+   */
+  caCert: string;
+
+  /**
+   * The private key of `caCert` (`ca-key.pem`). Never printed, and kept in the state only
+   * encrypted.
+   *
+   * @generated from field: string ca_key = 3;
+   */
+  caKey: string;
+
+  /**
+   * The root certificate every cluster of the mesh trusts (`root-cert.pem`).
+   *
+   * @generated from field: string root_cert = 4;
+   */
+  rootCert: string;
+
+  /**
+   * The chain from `caCert` up to the root (`cert-chain.pem`).
+   *
+   * @generated from field: string cert_chain = 5;
+   */
+  certChain: string;
+
+  /**
+   * true: the `cacerts` Secret is managed elsewhere; planton only checks that it exists and
+   * never creates or deletes it.
+   *
+   * @generated from field: bool existing_secret = 6;
+   */
+  existingSecret: boolean;
+};
+
+/**
+ * The four files Istio's plug-in CA reads. Give either `directory`, or all four paths, or
+ * `existingSecret: true`. Paths are relative to the manifest's folder. planton checks them
+ * offline (the key matches the CA certificate, which is a CA and chains to the root) and
+ * creates the `cacerts` Secret in the control plane's namespace; the key is never printed.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioCaPlugin
+ */
+export type KubernetesIstioCaPluginJson = {
+  /**
+   * A directory holding `ca-cert.pem`, `ca-key.pem`, `root-cert.pem` and `cert-chain.pem`.
+   *
+   * @generated from field: string directory = 1;
+   */
+  directory?: string;
+
+  /**
+   * The intermediate CA certificate istiod signs with (`ca-cert.pem`).
+   *
+   * @generated from field: string ca_cert = 2;
+   */
+  caCert?: string;
+
+  /**
+   * The private key of `caCert` (`ca-key.pem`). Never printed, and kept in the state only
+   * encrypted.
+   *
+   * @generated from field: string ca_key = 3;
+   */
+  caKey?: string;
+
+  /**
+   * The root certificate every cluster of the mesh trusts (`root-cert.pem`).
+   *
+   * @generated from field: string root_cert = 4;
+   */
+  rootCert?: string;
+
+  /**
+   * The chain from `caCert` up to the root (`cert-chain.pem`).
+   *
+   * @generated from field: string cert_chain = 5;
+   */
+  certChain?: string;
+
+  /**
+   * true: the `cacerts` Secret is managed elsewhere; planton only checks that it exists and
+   * never creates or deletes it.
+   *
+   * @generated from field: bool existing_secret = 6;
+   */
+  existingSecret?: boolean;
+};
+
+export type KubernetesIstioCaPluginValid = KubernetesIstioCaPlugin;
+
+/**
+ * Describes the message planton.kubernetes.istio.v1.KubernetesIstioCaPlugin.
+ * Use `create(KubernetesIstioCaPluginSchema)` to create a new message.
+ */
+export const KubernetesIstioCaPluginSchema: GenMessage<KubernetesIstioCaPlugin, {jsonType: KubernetesIstioCaPluginJson, validType: KubernetesIstioCaPluginValid}> = /*@__PURE__*/
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 2);
+
+/**
+ * cert-manager's istio-csr, which signs workload certificates with a cert-manager issuer.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioCaIstioCsr
+ */
+export type KubernetesIstioCaIstioCsr = Message<"planton.kubernetes.istio.v1.KubernetesIstioCaIstioCsr"> & {
+  /**
+   * Where proxies send their certificate requests, `host:port`. Default:
+   * `cert-manager-istio-csr.cert-manager.svc:443`.
+   *
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * The ConfigMap istio-csr writes the mesh's root certificate into, in every namespace
+   * (istio-csr's `app.istio.rootCAConfigMapName`); istiod and every proxy trust the root it
+   * holds. Default: `istio-ca-root-cert`.
+   *
+   * @generated from field: string root_ca_config_map = 2;
+   */
+  rootCaConfigMap: string;
+};
+
+/**
+ * cert-manager's istio-csr, which signs workload certificates with a cert-manager issuer.
+ *
+ * @generated from message planton.kubernetes.istio.v1.KubernetesIstioCaIstioCsr
+ */
+export type KubernetesIstioCaIstioCsrJson = {
+  /**
+   * Where proxies send their certificate requests, `host:port`. Default:
+   * `cert-manager-istio-csr.cert-manager.svc:443`.
+   *
+   * @generated from field: string address = 1;
+   */
+  address?: string;
+
+  /**
+   * The ConfigMap istio-csr writes the mesh's root certificate into, in every namespace
+   * (istio-csr's `app.istio.rootCAConfigMapName`); istiod and every proxy trust the root it
+   * holds. Default: `istio-ca-root-cert`.
+   *
+   * @generated from field: string root_ca_config_map = 2;
+   */
+  rootCaConfigMap?: string;
+};
+
+export type KubernetesIstioCaIstioCsrValid = KubernetesIstioCaIstioCsr;
+
+/**
+ * Describes the message planton.kubernetes.istio.v1.KubernetesIstioCaIstioCsr.
+ * Use `create(KubernetesIstioCaIstioCsrSchema)` to create a new message.
+ */
+export const KubernetesIstioCaIstioCsrSchema: GenMessage<KubernetesIstioCaIstioCsr, {jsonType: KubernetesIstioCaIstioCsrJson, validType: KubernetesIstioCaIstioCsrValid}> = /*@__PURE__*/
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 3);
 
 /**
  * A revision tag: a name that points at one revision.
@@ -419,7 +682,7 @@ export type KubernetesIstioRevisionTagValid = KubernetesIstioRevisionTag;
  * Use `create(KubernetesIstioRevisionTagSchema)` to create a new message.
  */
 export const KubernetesIstioRevisionTagSchema: GenMessage<KubernetesIstioRevisionTag, {jsonType: KubernetesIstioRevisionTagJson, validType: KubernetesIstioRevisionTagValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 1);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 4);
 
 /**
  * A workload namespace and how its pods join the mesh.
@@ -526,7 +789,7 @@ export type KubernetesIstioNamespaceValid = KubernetesIstioNamespace;
  * Use `create(KubernetesIstioNamespaceSchema)` to create a new message.
  */
 export const KubernetesIstioNamespaceSchema: GenMessage<KubernetesIstioNamespace, {jsonType: KubernetesIstioNamespaceJson, validType: KubernetesIstioNamespaceValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 2);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 5);
 
 /**
  * The cluster to install into.
@@ -619,7 +882,7 @@ export type KubernetesIstioTargetClusterValid = KubernetesIstioTargetCluster;
  * Use `create(KubernetesIstioTargetClusterSchema)` to create a new message.
  */
 export const KubernetesIstioTargetClusterSchema: GenMessage<KubernetesIstioTargetCluster, {jsonType: KubernetesIstioTargetClusterJson, validType: KubernetesIstioTargetClusterValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 3);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 6);
 
 /**
  * Project Planton's container block: istiod's resources.
@@ -656,7 +919,7 @@ export type KubernetesIstioContainerValid = KubernetesIstioContainer;
  * Use `create(KubernetesIstioContainerSchema)` to create a new message.
  */
 export const KubernetesIstioContainerSchema: GenMessage<KubernetesIstioContainer, {jsonType: KubernetesIstioContainerJson, validType: KubernetesIstioContainerValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 4);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 7);
 
 /**
  * The Istio control plane (istiod).
@@ -723,7 +986,7 @@ export type KubernetesIstioControlPlaneValid = KubernetesIstioControlPlane;
  * Use `create(KubernetesIstioControlPlaneSchema)` to create a new message.
  */
 export const KubernetesIstioControlPlaneSchema: GenMessage<KubernetesIstioControlPlane, {jsonType: KubernetesIstioControlPlaneJson, validType: KubernetesIstioControlPlaneValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 5);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 8);
 
 /**
  * Horizontal pod autoscaling.
@@ -788,7 +1051,7 @@ export type KubernetesIstioAutoscalingValid = KubernetesIstioAutoscaling;
  * Use `create(KubernetesIstioAutoscalingSchema)` to create a new message.
  */
 export const KubernetesIstioAutoscalingSchema: GenMessage<KubernetesIstioAutoscaling, {jsonType: KubernetesIstioAutoscalingJson, validType: KubernetesIstioAutoscalingValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 6);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 9);
 
 /**
  * Container resources in Kubernetes quantity notation.
@@ -839,7 +1102,7 @@ export type KubernetesIstioResourcesValid = KubernetesIstioResources;
  * Use `create(KubernetesIstioResourcesSchema)` to create a new message.
  */
 export const KubernetesIstioResourcesSchema: GenMessage<KubernetesIstioResources, {jsonType: KubernetesIstioResourcesJson, validType: KubernetesIstioResourcesValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 7);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 10);
 
 /**
  * CPU and memory quantities.
@@ -890,7 +1153,7 @@ export type KubernetesIstioResourceListValid = KubernetesIstioResourceList;
  * Use `create(KubernetesIstioResourceListSchema)` to create a new message.
  */
 export const KubernetesIstioResourceListSchema: GenMessage<KubernetesIstioResourceList, {jsonType: KubernetesIstioResourceListJson, validType: KubernetesIstioResourceListValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 8);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 11);
 
 /**
  * One gateway: a release of Istio's `gateway` chart.
@@ -1013,7 +1276,7 @@ export type KubernetesIstioGatewayValid = KubernetesIstioGateway;
  * Use `create(KubernetesIstioGatewaySchema)` to create a new message.
  */
 export const KubernetesIstioGatewaySchema: GenMessage<KubernetesIstioGateway, {jsonType: KubernetesIstioGatewayJson, validType: KubernetesIstioGatewayValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 9);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 12);
 
 /**
  * A gateway's Service.
@@ -1094,7 +1357,7 @@ export type KubernetesIstioGatewayServiceValid = KubernetesIstioGatewayService;
  * Use `create(KubernetesIstioGatewayServiceSchema)` to create a new message.
  */
 export const KubernetesIstioGatewayServiceSchema: GenMessage<KubernetesIstioGatewayService, {jsonType: KubernetesIstioGatewayServiceJson, validType: KubernetesIstioGatewayServiceValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 10);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 13);
 
 /**
  * The Istio CNI node agent.
@@ -1131,7 +1394,7 @@ export type KubernetesIstioCniValid = KubernetesIstioCni;
  * Use `create(KubernetesIstioCniSchema)` to create a new message.
  */
 export const KubernetesIstioCniSchema: GenMessage<KubernetesIstioCni, {jsonType: KubernetesIstioCniJson, validType: KubernetesIstioCniValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 11);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 14);
 
 /**
  * Mesh-wide mutual TLS.
@@ -1170,7 +1433,7 @@ export type KubernetesIstioMtlsValid = KubernetesIstioMtls;
  * Use `create(KubernetesIstioMtlsSchema)` to create a new message.
  */
 export const KubernetesIstioMtlsSchema: GenMessage<KubernetesIstioMtls, {jsonType: KubernetesIstioMtlsJson, validType: KubernetesIstioMtlsValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 12);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 15);
 
 /**
  * Mesh-wide settings (istiod's mesh config).
@@ -1265,7 +1528,7 @@ export type KubernetesIstioMeshConfigValid = KubernetesIstioMeshConfig;
  * Use `create(KubernetesIstioMeshConfigSchema)` to create a new message.
  */
 export const KubernetesIstioMeshConfigSchema: GenMessage<KubernetesIstioMeshConfig, {jsonType: KubernetesIstioMeshConfigJson, validType: KubernetesIstioMeshConfigValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 13);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 16);
 
 /**
  * Defaults for injected sidecar proxies.
@@ -1304,7 +1567,7 @@ export type KubernetesIstioProxyValid = KubernetesIstioProxy;
  * Use `create(KubernetesIstioProxySchema)` to create a new message.
  */
 export const KubernetesIstioProxySchema: GenMessage<KubernetesIstioProxy, {jsonType: KubernetesIstioProxyJson, validType: KubernetesIstioProxyValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 14);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 17);
 
 /**
  * Identity of this cluster in a multi-cluster mesh.
@@ -1369,7 +1632,7 @@ export type KubernetesIstioMultiClusterValid = KubernetesIstioMultiCluster;
  * Use `create(KubernetesIstioMultiClusterSchema)` to create a new message.
  */
 export const KubernetesIstioMultiClusterSchema: GenMessage<KubernetesIstioMultiCluster, {jsonType: KubernetesIstioMultiClusterJson, validType: KubernetesIstioMultiClusterValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 15);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 18);
 
 /**
  * Images for every component.
@@ -1436,7 +1699,7 @@ export type KubernetesIstioImagesValid = KubernetesIstioImages;
  * Use `create(KubernetesIstioImagesSchema)` to create a new message.
  */
 export const KubernetesIstioImagesSchema: GenMessage<KubernetesIstioImages, {jsonType: KubernetesIstioImagesJson, validType: KubernetesIstioImagesValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 16);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 19);
 
 /**
  * Where the charts come from.
@@ -1481,7 +1744,7 @@ export type KubernetesIstioChartsValid = KubernetesIstioCharts;
  * Use `create(KubernetesIstioChartsSchema)` to create a new message.
  */
 export const KubernetesIstioChartsSchema: GenMessage<KubernetesIstioCharts, {jsonType: KubernetesIstioChartsJson, validType: KubernetesIstioChartsValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 17);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 20);
 
 /**
  * One revision of the control plane.
@@ -1534,7 +1797,7 @@ export type KubernetesIstioRevisionValid = KubernetesIstioRevision;
  * Use `create(KubernetesIstioRevisionSchema)` to create a new message.
  */
 export const KubernetesIstioRevisionSchema: GenMessage<KubernetesIstioRevision, {jsonType: KubernetesIstioRevisionJson, validType: KubernetesIstioRevisionValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 18);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 21);
 
 /**
  * Extra Helm values per chart, deep-merged over what planton computes.
@@ -1627,5 +1890,5 @@ export type KubernetesIstioHelmValuesValid = KubernetesIstioHelmValues;
  * Use `create(KubernetesIstioHelmValuesSchema)` to create a new message.
  */
 export const KubernetesIstioHelmValuesSchema: GenMessage<KubernetesIstioHelmValues, {jsonType: KubernetesIstioHelmValuesJson, validType: KubernetesIstioHelmValuesValid}> = /*@__PURE__*/
-  messageDesc(file_planton_kubernetes_istio_v1_spec, 19);
+  messageDesc(file_planton_kubernetes_istio_v1_spec, 22);
 

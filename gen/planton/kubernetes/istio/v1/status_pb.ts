@@ -129,7 +129,7 @@ export type KubernetesIstioStatusCheck = Message<"planton.kubernetes.istio.v1.Ku
 
   /**
    * What the check is about: `releases`, `control-plane`, `crds`, `webhooks`, `gateways`,
-   * `mtls` or `namespaces`.
+   * `mtls`, `ca` (with `spec.ca`: the mesh CA and its expiry) or `namespaces`.
    *
    * @generated from field: string category = 2;
    */
@@ -179,7 +179,7 @@ export type KubernetesIstioStatusCheckJson = {
 
   /**
    * What the check is about: `releases`, `control-plane`, `crds`, `webhooks`, `gateways`,
-   * `mtls` or `namespaces`.
+   * `mtls`, `ca` (with `spec.ca`: the mesh CA and its expiry) or `namespaces`.
    *
    * @generated from field: string category = 2;
    */
