@@ -1,5 +1,6 @@
+import { parseDuration } from "./timeout.js";
 import { status as meshStatus } from "../../deploy/status.js";
-import { UnhealthyError, UsageError } from "../../errors.js";
+import { UnhealthyError } from "../../errors.js";
 import { renderStatusJson, renderStatusTable } from "../../output/status.js";
 import type { CommandContext } from "../io.js";
 import { type ClusterFlags, requestFor } from "./cluster-command.js";
@@ -10,17 +11,9 @@ export interface StatusFlags extends ClusterFlags {
   wait?: string;
 }
 
-/** `--wait`: whole seconds from 0 to 86400, or a duration such as `90s`, `10m`, `1h`. */
+/** `--wait`: how long to re-check until healthy, 0 (once) to 24 h. */
 export function parseWait(value: string | undefined): number {
-  if (value === undefined) return 0;
-  const m = /^(\d{1,6})(s|m|h)?$/.exec(value.trim());
-  const seconds = m === null ? Number.NaN : Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] ?? "s"] ?? 1);
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 86_400)
-    throw new UsageError(
-      `--wait ${JSON.stringify(value)}: give whole seconds from 0 to 86400, or a duration such as 90s, 10m or 1h`,
-      "for example --wait 5m",
-    );
-  return seconds;
+  return value === undefined ? 0 : parseDuration("--wait", value, 0);
 }
 
 /**

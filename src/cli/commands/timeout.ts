@@ -1,17 +1,21 @@
 import { UsageError } from "../../errors.js";
 
 /**
- * `--timeout`: whole seconds from 1 to 86400, or a duration such as `90s`, `10m`, `1h`.
- * Anything else is a usage error (exit 2).
+ * A duration flag: whole seconds (`900`) or with a unit (`90s`, `10m`, `1h`), from `min` to
+ * 86400 seconds. Anything else is a usage error (exit 2) naming the flag.
  */
-export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+export function parseDuration(flag: string, value: string, min: number): number {
   const m = /^(\d{1,6})(s|m|h)?$/.exec(value.trim());
   const seconds = m === null ? Number.NaN : Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] ?? "s"] ?? 1);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400)
+  if (!Number.isInteger(seconds) || seconds < min || seconds > 86_400)
     throw new UsageError(
-      `--timeout ${JSON.stringify(value)}: give whole seconds from 1 to 86400, or a duration such as 90s, 10m or 1h`,
-      "for example --timeout 900",
+      `${flag} ${JSON.stringify(value)}: give whole seconds from ${min} to 86400, or a duration such as 90s, 10m or 1h`,
+      `for example ${flag} ${flag === "--wait" ? "5m" : "900"}`,
     );
   return seconds;
+}
+
+/** `--timeout`: how long each release may take, 1 s to 24 h. */
+export function parseTimeout(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : parseDuration("--timeout", value, 1);
 }

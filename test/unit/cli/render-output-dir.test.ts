@@ -14,10 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { render } from "../../../src/cli/commands/render.js";
-import type { CommandContext } from "../../../src/cli/io.js";
 import { UsageError } from "../../../src/errors.js";
 import type { InstallPlan } from "../../../src/istio/types.js";
-import { createStyle } from "../../../src/output/style.js";
+import { captureContext } from "../../helpers/context.js";
 import { root } from "../../helpers/paths.js";
 
 const production = join(root, "examples", "production.yaml");
@@ -34,33 +33,12 @@ function scratch(): string {
 
 /** Calls `render` directly with captured streams; returns what it printed, or the error. */
 async function renderTo(outputDir: string, set: string[] = [], cwd = base) {
-  let stdout = "";
-  let stderr = "";
-  const ctx: CommandContext = {
-    io: {
-      stdout: (s) => {
-        stdout += s;
-      },
-      stderr: (s) => {
-        stderr += s;
-      },
-      stdinIsTTY: false,
-      stderrIsTTY: false,
-      env: {},
-      cwd,
-      readStdin: () => Buffer.alloc(0),
-    },
-    global: { color: "never", verbose: false, nonInteractive: true },
-    err: createStyle(false),
-    out: createStyle(false),
-    signal: new AbortController().signal,
-    secret: () => {},
-  };
+  const { ctx, out } = captureContext({ cwd });
   try {
     await render({ file: production, set, output: "json", outputDir }, ctx);
-    return { error: undefined, stdout, stderr };
+    return { error: undefined, ...out };
   } catch (error) {
-    return { error, stdout, stderr };
+    return { error, ...out };
   }
 }
 

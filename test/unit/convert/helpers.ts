@@ -1,8 +1,7 @@
 import { basename } from "node:path";
 import { type ConvertCommandOptions, convert } from "../../../src/cli/commands/convert.js";
-import type { CommandContext } from "../../../src/cli/io.js";
 import { isPlantonError } from "../../../src/errors.js";
-import { createStyle } from "../../../src/output/style.js";
+import { captureContext } from "../../helpers/context.js";
 import { root, yamlFiles } from "../../helpers/paths.js";
 
 /** What one `planton convert` run printed and returned. @internal */
@@ -20,34 +19,13 @@ export async function runConvert(
   options: Partial<ConvertCommandOptions> & { file: string },
   stdin = "",
 ): Promise<ConvertRun> {
-  let stdout = "";
-  let stderr = "";
-  const ctx: CommandContext = {
-    io: {
-      stdout: (s) => {
-        stdout += s;
-      },
-      stderr: (s) => {
-        stderr += s;
-      },
-      stdinIsTTY: false,
-      stderrIsTTY: false,
-      env: {},
-      cwd: root,
-      readStdin: (limit) => Buffer.from(stdin).subarray(0, limit),
-    },
-    global: { color: "never", verbose: false, nonInteractive: true },
-    err: createStyle(false),
-    out: createStyle(false),
-    signal: new AbortController().signal,
-    secret: () => {},
-  };
+  const { ctx, out } = captureContext({ cwd: root, stdin });
   try {
     await convert({ output: "yaml", ...options }, ctx);
-    return { code: 0, stdout, stderr };
+    return { code: 0, ...out };
   } catch (err) {
     if (!isPlantonError(err)) throw err;
-    return { code: err.exitCode, stdout, stderr: `${stderr}error: ${err.message}\n` };
+    return { code: err.exitCode, stdout: out.stdout, stderr: `${out.stderr}error: ${err.message}\n` };
   }
 }
 

@@ -8,13 +8,12 @@ import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { status } from "../../../src/cli/commands/status.js";
-import type { CommandContext } from "../../../src/cli/io.js";
 import { isPlantonError } from "../../../src/errors.js";
 import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
-import { createStyle } from "../../../src/output/style.js";
 import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
 import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { captureContext } from "../../helpers/context.js";
 import { root } from "../../helpers/paths.js";
 
 const dev = join(root, "examples", "dev.yaml");
@@ -84,30 +83,8 @@ function devMesh(istiodReady: number): FakeObject[] {
   ];
 }
 
-function context(env: NodeJS.ProcessEnv) {
-  const out = { stdout: "", stderr: "" };
-  const ctx: CommandContext = {
-    io: {
-      stdout: (s) => {
-        out.stdout += s;
-      },
-      stderr: (s) => {
-        out.stderr += s;
-      },
-      stdinIsTTY: false,
-      stderrIsTTY: false,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      cwd: root,
-      readStdin: () => Buffer.alloc(0),
-    },
-    global: { color: "never", verbose: false, nonInteractive: true },
-    err: createStyle(false),
-    out: createStyle(false),
-    signal: new AbortController().signal,
-    secret: () => {},
-  };
-  return { ctx, out };
-}
+const context = (env: NodeJS.ProcessEnv) =>
+  captureContext({ env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, cwd: root });
 
 /** Runs the command; returns its exit code as main.ts would, and what it printed. */
 async function runStatus(env: NodeJS.ProcessEnv, flags: Record<string, string> = {}) {

@@ -6,69 +6,35 @@
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { planIstio } from "../../../src/istio/plan.js";
 import { readCaFacts } from "../../../src/manifest/ca.js";
 import { loadManifest } from "../../../src/manifest/load.js";
-import { createIstioProgram } from "../../../src/pulumi/program.js";
 import { makePluginCa, opensslMissing } from "../../helpers/ca-certs.js";
 import { header } from "../../helpers/load.js";
+import { usePulumiMocks } from "../../helpers/pulumi-mocks.js";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-let registered: Registered[] = [];
-const edges = new Map<string, string[]>();
-let secretData: pulumi.Output<unknown> | undefined;
+const { seen, run: runPlan } = usePulumiMocks();
 const dirs: string[] = [];
-
-before(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: () => ({}),
-    },
-    "planton-kubernetes-istio",
-    "test",
-    false,
-  );
-});
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 async function run(spec: string, dir: string) {
-  registered = [];
-  edges.clear();
-  secretData = undefined;
   const file = join(dir, "istio.yaml");
   writeFileSync(file, `${header}spec:\n${spec}`);
   const loaded = loadManifest({ file });
   assert.equal(loaded.kind, "ok", JSON.stringify(loaded));
   if (loaded.kind !== "ok") throw new Error("invalid");
   const plan = planIstio(loaded.manifest, { ca: readCaFacts(loaded.manifest) });
-  const program = createIstioProgram(plan, { kubeconfig: "apiVersion: v1\n", context: "c" });
-  await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
-      edges.set(
-        `${args.type}::${args.name}`,
-        (Array.isArray(deps) ? deps : [deps]).map((d) => (d as unknown as { __name?: string }).__name ?? "?"),
-      );
-      if (args.type === "kubernetes:core/v1:Secret") secretData = args.props.data as pulumi.Output<unknown>;
-      return undefined;
-    });
-    return program();
-  });
-  await new Promise((r) => setTimeout(r, 100));
+  await runPlan(plan);
   return plan;
 }
+const secretData = () =>
+  seen.registered.find((r) => r.type === "kubernetes:core/v1:Secret")?.props.data as
+    | pulumi.Output<unknown>
+    | undefined;
 
 describe("the plug-in CA's cacerts Secret in the program", { skip: opensslMissing }, () => {
   it("is created from the files, as a secret, before every istiod", async () => {
@@ -78,7 +44,7 @@ describe("the plug-in CA's cacerts Secret in the program", { skip: opensslMissin
       "  revisions:\n    - {name: 1-29-6, version: 1.29.6}\n    - {name: 1-30-3, version: 1.30.3}\n  defaultRevision: 1-30-3\n  ca:\n    type: PLUGIN\n    plugin: {directory: .}\n",
       dir,
     );
-    const secrets = registered.filter((r) => r.type === "kubernetes:core/v1:Secret");
+    const secrets = seen.registered.filter((r) => r.type === "kubernetes:core/v1:Secret");
     assert.equal(secrets.length, 1);
     const s = secrets[0];
     assert.deepEqual(s?.inputs.metadata, {
@@ -98,20 +64,21 @@ describe("the plug-in CA's cacerts Secret in the program", { skip: opensslMissin
     ]);
     for (const [k, v] of Object.entries(data))
       assert.equal(Buffer.from(v, "base64").toString("utf8"), readFileSync(join(dir, k), "utf8"), k);
-    assert.ok(secretData !== undefined && (await pulumi.isSecret(secretData)), "the data is a Pulumi secret");
+    const output = secretData();
+    assert.ok(output !== undefined && (await pulumi.isSecret(output)), "the data is a Pulumi secret");
     for (const istiod of ["istiod-1-29-6", "istiod-1-30-3"])
       assert.ok(
-        edges.get(`kubernetes:helm.sh/v3:Release::${istiod}`)?.includes("ca-cacerts"),
-        `${istiod} depends on the Secret: ${edges.get(`kubernetes:helm.sh/v3:Release::${istiod}`)}`,
+        seen.edges.get(`kubernetes:helm.sh/v3:Release::${istiod}`)?.includes("ca-cacerts"),
+        `${istiod} depends on the Secret: ${seen.edges.get(`kubernetes:helm.sh/v3:Release::${istiod}`)}`,
       );
-    assert.ok(!edges.get("kubernetes:helm.sh/v3:Release::istio-base")?.includes("ca-cacerts"));
-    assert.deepEqual(edges.get("kubernetes:core/v1:Secret::ca-cacerts"), ["istio-system"]);
+    assert.ok(!seen.edges.get("kubernetes:helm.sh/v3:Release::istio-base")?.includes("ca-cacerts"));
+    assert.deepEqual(seen.edges.get("kubernetes:core/v1:Secret::ca-cacerts"), ["istio-system"]);
   });
 
   it("is not created with existingSecret", async () => {
     const dir = makePluginCa();
     dirs.push(dir);
     await run("  ca:\n    type: PLUGIN\n    plugin: {existingSecret: true}\n", dir);
-    assert.equal(registered.filter((r) => r.type === "kubernetes:core/v1:Secret").length, 0);
+    assert.equal(seen.registered.filter((r) => r.type === "kubernetes:core/v1:Secret").length, 0);
   });
 });

@@ -7,20 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
+import { describe, it } from "node:test";
 import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
-import { createIstioProgram } from "../../../src/pulumi/program.js";
 import { root } from "../../helpers/paths.js";
+import { usePulumiMocks } from "../../helpers/pulumi-mocks.js";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-let registered: Registered[] = [];
-const edges = new Map<string, string[]>();
 const templates: { values: { revision?: string; revisionTags?: string[] } }[] = [];
 
 /** What the istiod chart renders for `revision` and `revisionTags` (the parts that matter here). */
@@ -72,48 +64,18 @@ function fakeTemplate(jsonOpts: string): unknown[] {
   ];
 }
 
-before(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) =>
-        args.token === "kubernetes:helm:template"
-          ? { result: fakeTemplate(args.inputs.jsonOpts as string) }
-          : {},
-    },
-    "planton-kubernetes-istio",
-    "test",
-    false,
-  );
-});
+const { seen, run: runPlan } = usePulumiMocks((args) =>
+  args.token === "kubernetes:helm:template" ? { result: fakeTemplate(args.inputs.jsonOpts as string) } : {},
+);
 
 async function run(file: string) {
-  registered = [];
-  edges.clear();
   templates.length = 0;
   const loaded = loadManifest({ file });
   assert.equal(loaded.kind, "ok", JSON.stringify(loaded));
   if (loaded.kind !== "ok") throw new Error("invalid");
   const plan = planIstio(loaded.manifest);
-  const program = createIstioProgram(plan, { kubeconfig: "apiVersion: v1\n", context: "c" });
-  await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
-      edges.set(
-        `${args.type}::${args.name}`,
-        (Array.isArray(deps) ? deps : [deps]).map((d) => (d as unknown as { __name?: string }).__name ?? "?"),
-      );
-      return undefined;
-    });
-    return program();
-  });
   // the charts render (the template invoke) and register their children asynchronously
-  for (let i = 0; i < 100 && templates.length < plan.tags.length; i++)
-    await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 200));
+  await runPlan(plan, () => templates.length >= plan.tags.length);
   return plan;
 }
 
@@ -128,7 +90,7 @@ describe("revision tags and workload namespaces in the program", () => {
         ["1-30-3", ["prod-canary"]],
       ],
     );
-    const webhooks = registered.filter(
+    const webhooks = seen.registered.filter(
       (r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
     );
     assert.deepEqual(webhooks.map((w) => w.name).sort(), [
@@ -146,7 +108,7 @@ describe("revision tags and workload namespaces in the program", () => {
     assert.ok(!("caBundle" in (hooks[0]?.clientConfig ?? {})), "caBundle is istiod's to write");
     const labels = (stable?.inputs.metadata as { labels: Record<string, string> } | undefined)?.labels ?? {};
     assert.equal(labels["app.kubernetes.io/managed-by"], "planton");
-    const services = registered
+    const services = seen.registered
       .filter((r) => r.type === "kubernetes:core/v1:Service")
       .map((r) => r.name)
       .sort();
@@ -155,18 +117,18 @@ describe("revision tags and workload namespaces in the program", () => {
       "istio-system/istiod-revision-tag-prod-stable",
     ]);
     assert.equal(
-      registered.filter((r) => r.type === "kubernetes:apps/v1:Deployment").length,
+      seen.registered.filter((r) => r.type === "kubernetes:apps/v1:Deployment").length,
       0,
       "nothing else of the chart",
     );
-    assert.deepEqual(edges.get("kubernetes:helm.sh/v3:Chart::tag-prod-stable"), ["istiod-1-29-6"]);
-    assert.deepEqual(edges.get("kubernetes:helm.sh/v3:Chart::tag-prod-canary"), ["istiod-1-30-3"]);
+    assert.deepEqual(seen.edges.get("kubernetes:helm.sh/v3:Chart::tag-prod-stable"), ["istiod-1-29-6"]);
+    assert.deepEqual(seen.edges.get("kubernetes:helm.sh/v3:Chart::tag-prod-canary"), ["istiod-1-30-3"]);
     // shop is adopted: a patch of its labels only; shop-canary is created by planton
-    const patch = registered.find((r) => r.type === "kubernetes:core/v1:NamespacePatch");
+    const patch = seen.registered.find((r) => r.type === "kubernetes:core/v1:NamespacePatch");
     assert.equal(patch?.name, "workload-shop");
     assert.deepEqual(patch?.inputs.metadata, { name: "shop", labels: { "istio.io/rev": "prod-stable" } });
-    assert.deepEqual(edges.get("kubernetes:core/v1:NamespacePatch::workload-shop"), ["tag-prod-stable"]);
-    const created = registered.find(
+    assert.deepEqual(seen.edges.get("kubernetes:core/v1:NamespacePatch::workload-shop"), ["tag-prod-stable"]);
+    const created = seen.registered.find(
       (r) => r.type === "kubernetes:core/v1:Namespace" && r.name === "workload-shop-canary",
     );
     // destroy waits for the namespace's deletion itself (polling fast), not the provider
@@ -181,6 +143,6 @@ describe("revision tags and workload namespaces in the program", () => {
   it("a manifest without tags or namespaces draws neither", async () => {
     await run(join(root, "examples", "dev.yaml"));
     assert.equal(templates.length, 0);
-    assert.ok(!registered.some((r) => r.type === "kubernetes:core/v1:NamespacePatch"));
+    assert.ok(!seen.registered.some((r) => r.type === "kubernetes:core/v1:NamespacePatch"));
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The Pulumi program under Pulumi's runtime mocks: for each example, the registered resources,
+ * The Pulumi program under Pulumi's runtime mocks: for each example, the seen.registered resources,
  * their inputs (chart, version, repository, values equal to the plan's) and the dependency
  * graph (the edges themselves). Mocks are process-global; node --test runs this file in its own
  * process.
@@ -8,60 +8,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
+import { describe, it } from "node:test";
 import { planIstio } from "../../../src/istio/plan.js";
-import type { InstallPlan } from "../../../src/istio/types.js";
 import { loadManifest } from "../../../src/manifest/load.js";
-import { createIstioProgram } from "../../../src/pulumi/program.js";
 import { validManifests } from "../../helpers/paths.js";
+import { usePulumiMocks } from "../../helpers/pulumi-mocks.js";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-let registered: Registered[] = [];
-let edges: Map<string, string[]> = new Map();
-
-before(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: () => ({}),
-    },
-    "planton-kubernetes-istio",
-    "test",
-    false,
-  );
-});
-
-async function runProgram(plan: InstallPlan): Promise<Record<string, unknown>> {
-  registered = [];
-  edges = new Map();
-  const program = createIstioProgram(plan, {
-    kubeconfig: "apiVersion: v1\nkind: Config\n",
-    context: "test-ctx",
-  });
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
-      const names = (Array.isArray(deps) ? deps : [deps]).map(
-        (d) => (d as unknown as { __name?: string }).__name ?? "?",
-      );
-      edges.set(`${args.type}::${args.name}`, names);
-      return undefined;
-    });
-    return program();
-  });
-  // let the mock monitor receive every registration
-  await new Promise((r) => setTimeout(r, 50));
-  return (outputs ?? {}) as Record<string, unknown>;
-}
+const { seen, run: runProgram } = usePulumiMocks();
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
 
@@ -74,10 +27,10 @@ describe("the program draws the plan and decides nothing", () => {
       const plan = planIstio(loaded.manifest);
       const outputs = await runProgram(plan);
 
-      const provider = registered.find((r) => r.type === "pulumi:providers:kubernetes");
+      const provider = seen.registered.find((r) => r.type === "pulumi:providers:kubernetes");
       assert.equal(provider?.inputs.context, "test-ctx");
 
-      const namespaces = registered
+      const namespaces = seen.registered
         .filter((r) => r.type === "kubernetes:core/v1:Namespace")
         .map((r) => r.name);
       // the planned namespaces, plus the workload namespaces planton creates (tested in membership.test.ts)
@@ -86,7 +39,7 @@ describe("the program draws the plan and decides nothing", () => {
         .map((n) => `workload-${n.name}`);
       assert.deepEqual(namespaces.sort(), [...plan.namespaces.map((n) => n.name), ...created].sort());
 
-      const releases = registered.filter((r) => r.type === releaseType);
+      const releases = seen.registered.filter((r) => r.type === releaseType);
       // registration is asynchronous, so compare as sets: the install order is in the edges below
       assert.deepEqual(
         releases.map((r) => r.name).sort(),
@@ -106,7 +59,7 @@ describe("the program draws the plan and decides nothing", () => {
         });
         assert.equal(r.inputs.skipAwait, !planned.helmWait);
         assert.equal(r.inputs.timeout, planned.timeoutSeconds);
-        const deps = edges.get(`${releaseType}::${planned.name}`) ?? [];
+        const deps = seen.edges.get(`${releaseType}::${planned.name}`) ?? [];
         const expected = [
           ...planned.dependsOn,
           ...(plan.namespaces.some((n) => n.name === planned.namespace) ? [planned.namespace] : []),
@@ -114,13 +67,13 @@ describe("the program draws the plan and decides nothing", () => {
         assert.deepEqual([...deps].sort(), [...expected].sort(), `edges of ${planned.name}`);
       }
       for (const o of plan.objects) {
-        const cr = registered.find(
+        const cr = seen.registered.find(
           (r) => r.type === `kubernetes:${o.manifest.apiVersion}:${o.manifest.kind}`,
         );
         assert.ok(cr, `custom resource ${o.id}`);
         assert.deepEqual(cr.inputs.spec, o.manifest.spec);
         assert.deepEqual(
-          edges.get(`kubernetes:${o.manifest.apiVersion}:${o.manifest.kind}::${o.id}`),
+          seen.edges.get(`kubernetes:${o.manifest.apiVersion}:${o.manifest.kind}::${o.id}`),
           o.dependsOn,
         );
       }
@@ -148,7 +101,7 @@ describe("chart sources", () => {
       assert.equal(loaded.kind, "ok");
       if (loaded.kind !== "ok") return;
       await runProgram(planIstio(loaded.manifest));
-      const istiod = registered.find((r) => r.type === releaseType && r.name === "istiod");
+      const istiod = seen.registered.find((r) => r.type === releaseType && r.name === "istiod");
       assert.equal(istiod?.inputs.chart, expected);
       assert.equal(istiod?.inputs.repositoryOpts, undefined);
     }

@@ -1,0 +1,75 @@
+import { before } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import type { MockCallArgs } from "@pulumi/pulumi/runtime/index.js";
+import type { InstallPlan } from "../../src/istio/types.js";
+import { createIstioProgram } from "../../src/pulumi/program.js";
+
+/** A resource the program registered under the mocks. @internal */
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  /** The resource's arguments as the program passed them (Outputs kept, e.g. to check secrets). */
+  props: Record<string, unknown>;
+}
+
+/**
+ * Installs Pulumi's mocks for a test file (invokes answered by `call`) and returns `run`, which
+ * runs the inline program of a plan and records every registration and its `dependsOn` edges
+ * (by resource name). @internal
+ */
+export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unknown> = () => ({})) {
+  const seen = { registered: [] as Registered[], edges: new Map<string, string[]>() };
+  const props = new Map<string, Record<string, unknown>>();
+  before(() => {
+    pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          seen.registered.push({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            props: props.get(`${args.type}::${args.name}`) ?? {},
+          });
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call,
+      },
+      "planton-kubernetes-istio",
+      "test",
+      false,
+    );
+  });
+  /** Runs the program of `plan`; resolves its stack outputs once registrations have settled. */
+  async function run(
+    plan: InstallPlan,
+    settle: () => boolean = () => true,
+  ): Promise<Record<string, unknown>> {
+    seen.registered = [];
+    seen.edges.clear();
+    props.clear();
+    const program = createIstioProgram(plan, {
+      kubeconfig: "apiVersion: v1\nkind: Config\n",
+      context: "test-ctx",
+    });
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
+        seen.edges.set(
+          `${args.type}::${args.name}`,
+          (Array.isArray(deps) ? deps : [deps]).map(
+            (d) => (d as unknown as { __name?: string }).__name ?? "?",
+          ),
+        );
+        props.set(`${args.type}::${args.name}`, args.props as Record<string, unknown>);
+        return undefined;
+      });
+      return program();
+    });
+    // registrations (and a chart's template invoke) complete asynchronously
+    for (let i = 0; i < 100 && !settle(); i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    return (outputs ?? {}) as Record<string, unknown>;
+  }
+  return { seen, run };
+}
