@@ -660,6 +660,25 @@ export function workloadOf(p: k8s.V1Pod): string {
   return `${owner.kind.toLowerCase()}/${owner.name}`;
 }
 
+/**
+ * The revision that injected a pod. Injection writes it as the `istio.io/rev` annotation and in
+ * the `sidecar.istio.io/status` annotation's `revision`; a label of that name is only a fallback
+ * (it is what the pod asked for, not what served it). `default` for the revision-less istiod.
+ */
+export function injectedRevision(p: {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+}): string {
+  const a = p.metadata?.annotations ?? {};
+  if (a["istio.io/rev"]) return a["istio.io/rev"];
+  try {
+    const status = JSON.parse(a["sidecar.istio.io/status"] ?? "{}") as { revision?: unknown };
+    if (typeof status.revision === "string" && status.revision !== "") return status.revision;
+  } catch {
+    // not JSON: fall through
+  }
+  return p.metadata?.labels?.["istio.io/rev"] || "default";
+}
+
 /** A namespace's counts, and the workloads behind its outdated and missing pods. */
 interface NamespaceCount extends NamespaceStatus {
   wants: string;
@@ -704,7 +723,7 @@ function countNamespaces(reads: StatusReads, plan: InstallPlan): NamespaceCount[
       c.missingBy.set(workload, (c.missingBy.get(workload) ?? 0) + 1);
       continue;
     }
-    const rev = resolve(labels(p)["istio.io/rev"] ?? "default");
+    const rev = resolve(injectedRevision(p));
     if (c.targetRevision !== "" && rev === c.targetRevision) {
       c.upToDate++;
       continue;

@@ -27,6 +27,7 @@ import {
   checkWebhooks,
   evaluate,
   imageTag,
+  injectedRevision,
   istiodPdbPlanned,
   namespaceStatuses,
   type StatusCheck,
@@ -661,6 +662,25 @@ describe("status: webhooks and tags", () => {
     assert.equal(old.state, "warning");
     assert.match(old.message, /tag old points at revision 1-28-10, which this mesh does not run/);
     assert.match(old.hint, /istioctl tag set old --revision REVISION/);
+  });
+
+  it("the revision that injected a pod is read from injection's annotations, the label only as a fallback", () => {
+    const meta = (labels: Record<string, string>, annotations: Record<string, string>) => ({
+      metadata: { labels, annotations },
+    });
+    assert.equal(
+      injectedRevision(meta({ "istio.io/rev": "1-30-3" }, { "istio.io/rev": "1-29-6" })),
+      "1-29-6",
+    );
+    assert.equal(
+      injectedRevision(meta({}, { "sidecar.istio.io/status": JSON.stringify({ revision: "1-29-6" }) })),
+      "1-29-6",
+    );
+    assert.equal(
+      injectedRevision(meta({ "istio.io/rev": "1-30-3" }, { "sidecar.istio.io/status": "{}" })),
+      "1-30-3",
+    );
+    assert.equal(injectedRevision(meta({}, {})), "default");
   });
 
   it("a tag of spec.revisionTags: ok where the manifest points it, an error elsewhere or missing", () => {
