@@ -4,16 +4,16 @@
 #
 #   ${PLANTON_E2E_CACHE:-$HOME/.cache/planton-e2e}/
 #     bin/    pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager,
-#             kube-scheduler, etcd, kwok
+#             kube-scheduler, etcd, kwok, pilot-discovery (istiod)
 #     share/  pulumi-kubernetes/*.json (the provider's versioned schema and mapping) and
 #             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages), copied from the module cache
 #     stamps/ one file per tool; a tool is rebuilt only when its stamp is missing or different
 #
-# The pins live in test/e2e/cluster/{pulumi,provider,controlplane}/go.mod: pulumi and the
+# The pins live in test/e2e/cluster/{pulumi,provider,controlplane,istiod}/go.mod: pulumi and the
 # provider need different pulumi/pkg versions (v4.25.0's code does not compile against
 # pkg v3.274.1), the control plane shares one module. See test/e2e/cluster/README.md.
 #
-# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|controlplane ...]
+# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|controlplane|istiod ...]
 #   no tool names: all of them. --force: rebuild even if the stamp matches.
 # Environment: PLANTON_E2E_CACHE (cache root), GOCACHE/GOMODCACHE (Go's own, respected).
 set -euo pipefail
@@ -29,7 +29,7 @@ STAMPS="$CACHE/stamps"
 # asks the engine for. The code is whatever test/e2e/cluster/provider/go.mod pins.
 K8S_PROVIDER_VERSION="4.34.2"
 
-ALL_TOOLS=(pulumi provider controlplane)
+ALL_TOOLS=(pulumi provider controlplane istiod)
 
 force=0
 tools=()
@@ -37,7 +37,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-    pulumi|provider|controlplane) tools+=("$arg") ;;
+    pulumi|provider|controlplane|istiod) tools+=("$arg") ;;
     *) echo "e2e-build: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -172,6 +172,31 @@ build_controlplane() {
     "$moddir"/kustomize/stage/pod/fast/pod-delete.yaml "$stages/"
   write_stamp controlplane "$stamp" "kubernetes $ver, etcd $etcdver, kwok $kwokver" $((SECONDS - t0))
   log "control plane: built in $((SECONDS - t0)) s ($("$BIN/kube-apiserver" --version), etcd $("$BIN/etcd" --version | sed -n 's/^etcd Version: //p'), $("$BIN/kwok" --version | cut -d' ' -f1-3))"
+}
+
+# --- pilot-discovery (istiod) ------------------------------------------------------------
+# istio.io/istio has no semver tags: the proxy serves only pseudo-versions of master, so the
+# binary reports <VERSION file>-dev like an upstream dev build (Makefile.core.mk), with the
+# commit taken from the pseudo-version. The Helm charts the tests install stay 1.30.3.
+build_istiod() {
+  local dir="$SRC/istiod" mod=istio.io/istio ver
+  ver="$(modver "$dir/go.mod" "$mod")"
+  local rev="${ver##*-}"
+  local tags="vtprotobuf,disable_pgv"  # upstream's STANDARD_TAGS (Makefile.core.mk)
+  local stamp; stamp="$(stamp_of istiod "$ver" "$tags")"
+  if up_to_date istiod "$stamp" "$BIN/pilot-discovery"; then log "pilot-discovery ($mod@$ver): up to date"; return; fi
+  log "pilot-discovery ($mod@$ver): building"
+  local t0=$SECONDS
+  local moddir; moddir="$(cd "$dir" && go mod download -json "$mod" | jq -r .Dir)"
+  local istiover; istiover="$(tr -d '[:space:]' < "$moddir/VERSION")-dev"
+  local ldflags="-s -w" kv
+  for kv in "buildVersion=$istiover" "buildGitRevision=$rev" "buildStatus=Clean" "buildTag=$ver" \
+            "buildHub=registry.istio.io/release" "buildOS=$(go env GOOS)" "buildArch=$(go env GOARCH)"; do
+    ldflags+=" -X istio.io/istio/pkg/version.$kv"
+  done
+  (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/pilot-discovery" istio.io/istio/pilot/cmd/pilot-discovery)
+  write_stamp istiod "$stamp" "$istiover ($mod@$ver)" $((SECONDS - t0))
+  log "pilot-discovery: built in $((SECONDS - t0)) s ($("$BIN/pilot-discovery" version --short 2>/dev/null || echo '?'))"
 }
 
 total0=$SECONDS

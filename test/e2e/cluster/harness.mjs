@@ -11,7 +11,12 @@
 //      `node harness.mjs selftest` (starts, runs a Deployment to Ready through kwok, stops).
 //
 // Admission webhooks are switched off (--disable-admission-plugins=MutatingAdmissionWebhook,
-// ValidatingAdmissionWebhook): nothing can serve them, since no pod really runs.
+// ValidatingAdmissionWebhook): nothing can serve them, since no pod really runs. Opt in with
+// startCluster({ webhooks: true }): the API server then keeps them on and dials every Service
+// (webhooks' clientConfig.service) through an HTTP CONNECT proxy on a Unix socket (an egress
+// selector for the `cluster` network), which sends a connection for a Service's ClusterIP:port to a
+// host process registered with cluster.addHostEndpoint({ namespace, labels, ports }) whose labels
+// match the Service's selector. No address but 127.0.0.1 carries traffic. See istiod.mjs.
 // Needs openssl on PATH. Works on Node >= 20.
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -295,6 +300,10 @@ export async function startCluster(opts = {}) {
     fs.writeFileSync(cluster.kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });
     const f = (n) => path.join(cluster.dir, n);
 
+    const webhooks = !!opts.webhooks;
+    const egressConfig = f("egress-selector.yaml");
+    if (webhooks) await startEgressProxy(cluster, egressConfig);
+
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const etcd = startProcess(cluster, "etcd", bin("etcd"), [
       "--name=e2e",
@@ -326,8 +335,10 @@ export async function startCluster(opts = {}) {
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       "--authorization-mode=RBAC",
       "--allow-privileged=true",
-      // No pod really runs, so no webhook server can answer: see the file header.
-      "--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook",
+      ...(webhooks
+        ? [`--egress-selector-config-file=${egressConfig}`]
+        : // No pod really runs, so no webhook server can answer: see the file header.
+          ["--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook"]),
       "--profiling=false",
       "--v=1",
     ]);
@@ -448,6 +459,9 @@ export async function startCluster(opts = {}) {
 export async function stopCluster(cluster, { keepDir = cluster?.keepDir ?? false } = {}) {
   if (!cluster) return;
   cluster.request?.agent?.destroy();
+  cluster.stopping = true;
+  cluster.egressProxy?.close();
+  for (const c of cluster.egressProxy?.connections ?? []) c.destroy();
   for (const p of [...cluster.processes].reverse()) {
     if (p.exitCode !== null || p.signalCode !== null) continue;
     const exited = new Promise((r) => p.once("exit", r));
@@ -458,6 +472,136 @@ export async function stopCluster(cluster, { keepDir = cluster?.keepDir ?? false
   }
   live.delete(cluster);
   if (!keepDir) fs.rmSync(cluster.dir, { recursive: true, force: true });
+}
+
+// --- webhooks: Services reached through an HTTP CONNECT proxy -----------------------------
+// kube-apiserver calls a webhook's Service at ClusterIP:port (no --enable-aggregator-routing), with
+// the dialer of the `cluster` egress selection. Endpoints cannot point at 127.x (the API server
+// refuses loopback endpoint addresses), and the service CIDR is not routed here, so this proxy maps
+// the Service to a registered host process: Service by ClusterIP -> port's targetPort -> the
+// host endpoint (same namespace, labels matching the selector) that serves that targetPort.
+async function startEgressProxy(cluster, configPath) {
+  const socketPath = path.join(cluster.dir, "egress.sock");
+  fs.writeFileSync(
+    configPath,
+    [
+      "apiVersion: apiserver.k8s.io/v1beta1",
+      "kind: EgressSelectorConfiguration",
+      "egressSelections:",
+      "- name: cluster",
+      "  connection:",
+      "    proxyProtocol: HTTPConnect",
+      "    transport:",
+      "      uds:",
+      `        udsName: ${socketPath}`,
+      "",
+    ].join("\n"),
+  );
+  const logPath = path.join(cluster.dir, "egress.log");
+  const note = (m) => fs.appendFileSync(logPath, `${new Date().toISOString()} ${m}\n`);
+  cluster.hostEndpoints = [];
+  cluster.addHostEndpoint = (ep) => {
+    cluster.hostEndpoints.push(ep);
+    return () => {
+      cluster.hostEndpoints = cluster.hostEndpoints.filter((e) => e !== ep);
+    };
+  };
+  const connections = new Set();
+  const server = net.createServer((conn) => {
+    connections.add(conn);
+    conn.on("close", () => connections.delete(conn));
+    conn.on("error", () => {});
+    let buf = Buffer.alloc(0);
+    const onData = (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (buf.length > 16384) conn.destroy();
+        return;
+      }
+      conn.off("data", onData);
+      conn.pause();
+      const line = buf.subarray(0, buf.indexOf("\r\n")).toString();
+      const rest = buf.subarray(end + 4);
+      const m = /^CONNECT \[?([^\]\s]+?)\]?:(\d+) HTTP\/1\.[01]$/.exec(line);
+      if (!m) {
+        note(`${line}: 400 not a CONNECT`);
+        conn.end("HTTP/1.1 400 Bad Request\r\n\r\n");
+        return;
+      }
+      connectService(cluster, m[1], Number(m[2]))
+        .then(({ up, target, error }) => {
+          if (!up) {
+            note(`${line}: 502 ${error}`);
+            conn.end("HTTP/1.1 502 Bad Gateway\r\n\r\n");
+            return;
+          }
+          note(`${line}: ${target.what} -> 127.0.0.1:${target.port}`);
+          up.on("error", () => conn.destroy());
+          conn.on("close", () => up.destroy());
+          conn.write("HTTP/1.1 200 Connection established\r\n\r\n");
+          if (rest.length) up.write(rest);
+          conn.pipe(up);
+          up.pipe(conn);
+          conn.resume();
+        })
+        .catch((e) => {
+          note(`${line}: ${e.message}`);
+          conn.destroy();
+        });
+    };
+    conn.on("data", onData);
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, resolve);
+  });
+  server.connections = connections;
+  cluster.egressProxy = server;
+}
+
+// kwok marks a pod Ready at once, so Helm's wait and the Service can be ahead of the host process
+// behind them (a real Service routes only to ready pods). Like a connection that waits for the
+// endpoint to become ready, retry resolving and connecting for up to 8 s (webhooks time out at 10 s).
+async function connectService(cluster, ip, port, waitMs = 8000) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const target = await resolveService(cluster, ip, port);
+    let error = target.error;
+    if (target.port) {
+      const up = await new Promise((resolve) => {
+        const s = net.connect(target.port, "127.0.0.1", () => resolve(s));
+        s.once("error", (e) => {
+          error = e.message;
+          resolve(null);
+        });
+      });
+      if (up) return { up, target };
+    }
+    if (Date.now() > deadline || cluster.stopping) return { error };
+    await sleep(200);
+  }
+}
+
+async function resolveService(cluster, ip, port) {
+  const { body } = await cluster.request("GET", "/api/v1/services");
+  const svc = (body.items ?? []).find((s) => (s.spec?.clusterIPs ?? [s.spec?.clusterIP]).includes(ip));
+  if (!svc) return { error: `no Service has ClusterIP ${ip}` };
+  const what = `service ${svc.metadata.namespace}/${svc.metadata.name}`;
+  const sp = (svc.spec.ports ?? []).find((p) => p.port === port && (p.protocol ?? "TCP") === "TCP");
+  if (!sp) return { error: `${what} has no TCP port ${port}` };
+  const target = sp.targetPort ?? port;
+  const selector = svc.spec.selector ?? {};
+  if (Object.keys(selector).length === 0) return { error: `${what} has no selector` };
+  const ep = cluster.hostEndpoints.find(
+    (e) =>
+      e.namespace === svc.metadata.namespace &&
+      Object.entries(selector).every(([k, v]) => e.labels?.[k] === v) &&
+      e.ports?.[target] !== undefined,
+  );
+  if (!ep)
+    return { error: `no host endpoint for ${what} (selector ${JSON.stringify(selector)}, port ${target})` };
+  return { port: ep.ports[target], what: `${what} (${ep.name ?? "host endpoint"})` };
 }
 
 // --- CLI ----------------------------------------------------------------------------------
