@@ -4,17 +4,19 @@
  * real kube-apiserver, etcd, controller manager and scheduler on 127.0.0.1, with the real Istio
  * charts served from shared/fixtures. Simulated: the kubelets (kwok marks pods Running and
  * Ready; no container runs) and admission webhooks (switched off, so gateway pods are not
- * injected by istiod). See the README's Verification section.
+ * injected by istiod; test/e2e/mesh.test.ts runs a real istiod with webhooks on). See the
+ * README's Verification section.
  *
  * The scenarios share one cluster and one state folder and run in order.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { after, afterEach, before, describe, it } from "node:test";
+import { chartsDir, helmBinary, serveFolder } from "../fidelity/helm.js";
+import { makePluginCa, makeRoot, makeSigned } from "../helpers/ca-certs.js";
 import { root } from "../helpers/paths.js";
 // @ts-expect-error: plain JavaScript harness, shared with the build investigation
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
@@ -198,7 +200,60 @@ async function scale(namespace: string, name: string, replicas: number): Promise
 const nsStatus = (report: any, name: string) =>
   report.namespaces.find((n: { name: string }) => n.name === name);
 
+/** Every regular file below `dir` (state, backups, history, locks). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** A new root and intermediate written over the plug-in CA files in `dir`. */
+function rotateCa(dir: string): void {
+  makeRoot(dir, "Rotated Root CA");
+  makeSigned(dir, "intermediate", { ca: true, days: 365, cn: "Rotated Intermediate CA" });
+  copyFileSync(join(dir, "intermediate-cert.pem"), join(dir, "ca-cert.pem"));
+  copyFileSync(join(dir, "intermediate-key.pem"), join(dir, "ca-key.pem"));
+  writeFileSync(
+    join(dir, "cert-chain.pem"),
+    readFileSync(join(dir, "ca-cert.pem"), "utf8") + readFileSync(join(dir, "root-cert.pem"), "utf8"),
+  );
+}
+
+// "destroy --purge-crds removes the CRDs …"), else the foreign-control-plane check refuses ----
+
+/**
+ * The engine processes this suite started that still run: a `pulumi` or provider binary whose
+ * environment carries this suite's PLANTON_HOME (the kill -9 scenario's orphans excepted, which
+ * the suite ends itself).
+ */
+function ownEngineProcesses(): string[] {
+  const marker = `PLANTON_HOME=${join(work, "planton")}`;
+  const out: string[] = [];
+  for (const [pid] of processTable()) {
+    if (orphans.some((o) => o.pid === pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "";
+      if (!cmd.startsWith(bin)) continue;
+      if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) continue;
+      out.push(`${pid} ${cmd}`);
+    } catch {
+      // gone while we looked
+    }
+  }
+  return out;
+}
+
 describe("planton end to end", { concurrency: false }, () => {
+  afterEach(async () => {
+    // a plugin may take a moment to exit after its CLI: give it a few seconds
+    let left = ownEngineProcesses();
+    for (let i = 0; i < 25 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = ownEngineProcesses();
+    }
+    assert.deepEqual(left, [], "no engine process of this suite is left running after a scenario");
+  });
+
   it("apply --yes of examples/dev.yaml installs base and istiod", async () => {
     const r = await applyDev();
     figures.firstApplyDev = r.seconds;
@@ -309,6 +364,96 @@ describe("planton end to end", { concurrency: false }, () => {
       200,
       "CRDs stay",
     );
+  });
+
+  it("performance: apply, preview and destroy side by side with plain Helm (figures printed, not asserted)", async () => {
+    await waitForNamespaceGone("istio-system");
+    const helm = helmBinary();
+    const helmHome = join(work, "helm");
+    const helmEnv = {
+      ...env(),
+      HELM_CACHE_HOME: join(helmHome, "cache"),
+      HELM_CONFIG_HOME: join(helmHome, "config"),
+      HELM_DATA_HOME: join(helmHome, "data"),
+    };
+    // asynchronous: the chart repository is served by this very process
+    const run = (args: string[]) =>
+      new Promise<number>((resolve, reject) => {
+        const t = Date.now();
+        execFile(helm, args, { env: helmEnv }, (err, _out, stderr) =>
+          err ? reject(new Error(`helm ${args.join(" ")}: ${stderr}`)) : resolve((Date.now() - t) / 1000),
+        );
+      });
+    // the very values planton installs, as `render --output-dir` writes them
+    const dir = join(work, "values");
+    const rendered = await cli([
+      "render",
+      "-o",
+      "json",
+      "-f",
+      manifest("dev"),
+      "--set",
+      repo(),
+      "--output-dir",
+      dir,
+    ]);
+    assert.equal(rendered.code, 0, show(rendered));
+    const plan = JSON.parse(rendered.stdout) as {
+      releases: { name: string; chart: string; version: string; namespace: string }[];
+    };
+    let helmInstall = 0;
+    for (const r of plan.releases)
+      helmInstall += await run([
+        "install",
+        r.name,
+        r.chart,
+        "--repo",
+        charts,
+        "--version",
+        r.version,
+        "--namespace",
+        r.namespace,
+        "--create-namespace",
+        "-f",
+        join(dir, `${r.name}.values.yaml`),
+        "--wait",
+        "--timeout",
+        "10m",
+      ]);
+    const uninstallStart = Date.now();
+    for (const r of [...plan.releases].reverse())
+      await run(["uninstall", r.name, "--namespace", r.namespace, "--wait"]);
+    await cluster.request("DELETE", "/api/v1/namespaces/istio-system");
+    await waitForNamespaceGone("istio-system");
+    const helmUninstall = (Date.now() - uninstallStart) / 1000;
+
+    const timings = (r: Result) => JSON.parse(/timings: (\{.*\})/.exec(r.stderr)?.[1] ?? "{}");
+    const timedEnv = { extraEnv: { PLANTON_TIMINGS: "1" } };
+    const a = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()], timedEnv);
+    assert.equal(a.code, 0, show(a));
+    const p = await cli(["preview", "--expect-no-changes", "-f", manifest("dev"), "--set", repo()], timedEnv);
+    assert.equal(p.code, 0, show(p));
+    const d = await cli(["destroy", "--yes", "-f", manifest("dev"), "--set", repo()], timedEnv);
+    assert.equal(d.code, 0, show(d));
+    await waitForNamespaceGone("istio-system");
+    const rows = [
+      ["first apply", a.seconds, helmInstall, "sequential helm install --wait"],
+      ["preview, unchanged", p.seconds, 1.5, "target"],
+      ["destroy", d.seconds, helmUninstall, "sequential helm uninstall --wait + namespace deletion"],
+    ] as const;
+    console.log(
+      `\nperformance (seconds, this run):\n${rows.map(([what, planton, other, vs]) => `  ${what.padEnd(20)} planton ${planton.toFixed(1).padStart(5)}  vs ${other.toFixed(1).padStart(5)} (${vs}): ${(planton / other).toFixed(2)}x`).join("\n")}`,
+    );
+    console.log(
+      `  where the time goes:\n    apply   ${JSON.stringify(timings(a))}\n    preview ${JSON.stringify(timings(p))}\n    destroy ${JSON.stringify(timings(d))}`,
+    );
+    Object.assign(figures, {
+      perfApply: a.seconds,
+      perfHelmInstall: helmInstall,
+      perfPreview: p.seconds,
+      perfDestroy: d.seconds,
+      perfHelmUninstall: helmUninstall,
+    });
   });
 
   it("version skew: 1.28.10 → 1.30.3 is refused before the engine runs; 1.29.6 → 1.30.3 upgrades in place", async () => {
@@ -450,8 +595,10 @@ describe("planton end to end", { concurrency: false }, () => {
     const injected = {
       metadata: {
         name: "injected",
-        labels: { app: "injected", "istio.io/rev": "1-29-6", "security.istio.io/tlsMode": "istio" },
+        // as the injection template writes them: the revision is an annotation
+        labels: { app: "injected", "security.istio.io/tlsMode": "istio" },
         annotations: {
+          "istio.io/rev": "1-29-6",
           "sidecar.istio.io/status": JSON.stringify({ containers: ["istio-proxy"], revision: "1-29-6" }),
         },
       },
@@ -600,6 +747,91 @@ describe("planton end to end", { concurrency: false }, () => {
       0,
     );
     await waitForNamespaceGone("istio-system");
+  });
+
+  it("mesh CA PLUGIN: cacerts before istiod, no key in clear in the state, rotation rolls istiod, destroy removes it", async () => {
+    const dir = makePluginCa({ dir: join(work, "plugin-ca") });
+    const file = join(work, "ca-plugin.yaml");
+    writeFileSync(
+      file,
+      readFileSync(manifest("ca-plugin"), "utf8").replace(
+        "      existingSecret: true\n",
+        `      directory: ${dir}\n`,
+      ),
+    );
+    const apply = () => cli(["apply", "--yes", "-f", file, "--set", repo(), "--set", "spec.profile=minimal"]);
+    const secretPath = "/api/v1/namespaces/istio-system/secrets/cacerts";
+    const istiodPath = "/apis/apps/v1/namespaces/istio-system/deployments/istiod";
+    const annotation = "planton.io/cacerts-checksum";
+
+    let r = await apply();
+    assert.equal(r.code, 0, show(r));
+    let secret = (await get(secretPath)).body;
+    for (const k of ["ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem"])
+      assert.equal(
+        Buffer.from(secret.data[k], "base64").toString("utf8"),
+        readFileSync(join(dir, k), "utf8"),
+        k,
+      );
+    assert.equal(secret.metadata.labels["app.kubernetes.io/managed-by"], "planton");
+    // created before istiod: istiod's release depends on it
+    const istiodRecord = (
+      await get("/api/v1/namespaces/istio-system/secrets?labelSelector=owner%3Dhelm,name%3Distiod")
+    ).body.items[0];
+    assert.ok(
+      Date.parse(secret.metadata.creationTimestamp) <= Date.parse(istiodRecord.metadata.creationTimestamp),
+      "cacerts exists before istiod's Helm release",
+    );
+    const first = (await get(istiodPath)).body.spec.template.metadata.annotations[annotation];
+    assert.match(first, /^[0-9a-f]{64}$/);
+
+    // the key is never in clear in any file under PLANTON_HOME (state, backups, history)
+    const key = readFileSync(join(dir, "ca-key.pem"), "utf8");
+    const needles = [key.split("\n")[1] ?? "", Buffer.from(key).toString("base64").slice(60, 120)];
+    assert.ok(needles.every((n) => n.length >= 40));
+    for (const f of filesUnder(join(work, "planton"))) {
+      const text = readFileSync(f, "latin1");
+      for (const n of needles) assert.ok(!text.includes(n), `the CA key is in clear in ${f}`);
+    }
+    // …nor in what apply printed
+    for (const n of needles) assert.ok(!(r.stdout + r.stderr).includes(n));
+
+    // a rotated file set updates the Secret and rolls istiod (its pod template changes)
+    rotateCa(dir);
+    r = await apply();
+    assert.equal(r.code, 0, show(r));
+    secret = (await get(secretPath)).body;
+    assert.equal(
+      Buffer.from(secret.data["root-cert.pem"], "base64").toString("utf8"),
+      readFileSync(join(dir, "root-cert.pem"), "utf8"),
+    );
+    const second = (await get(istiodPath)).body.spec.template.metadata.annotations[annotation];
+    assert.match(second, /^[0-9a-f]{64}$/);
+    assert.notEqual(second, first, "istiod's pod template changed, so it restarts with the new CA");
+    const rotatedKey = readFileSync(join(dir, "ca-key.pem"), "utf8");
+    const rotatedNeedle = Buffer.from(rotatedKey).toString("base64").slice(60, 120);
+    for (const f of filesUnder(join(work, "planton")))
+      assert.ok(!readFileSync(f, "latin1").includes(rotatedNeedle), `the rotated key is in clear in ${f}`);
+
+    // destroy removes it with the stack
+    r = await cli(["destroy", "--yes", "-f", file]);
+    assert.equal(r.code, 0, show(r));
+    assert.equal((await get(secretPath)).status, 404);
+  });
+
+  it("mesh CA ISTIO_CSR without cert-manager: the precheck fails with what to install (exit 1), nothing changes", async () => {
+    const before = await helmReleases("istio-system");
+    const r = await cli(["apply", "--yes", "-f", manifest("ca-istio-csr"), "--set", repo()]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(
+      r.stderr,
+      /cert-manager is not installed in context ".+" \(no CustomResourceDefinition certificates\.cert-manager\.io\); spec\.ca\.type ISTIO_CSR needs cert-manager and istio-csr before Istio/,
+    );
+    assert.match(
+      r.stderr,
+      /hint: install cert-manager \(helm install cert-manager jetstack\/cert-manager .*\), then istio-csr/,
+    );
+    assert.deepEqual(await helmReleases("istio-system"), before);
   });
 
   it("failures: an unreachable cluster, a missing chart version", async () => {
