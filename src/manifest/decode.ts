@@ -1,17 +1,9 @@
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { closest, distance } from "fastest-levenshtein";
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  type LineCounter,
-  type Node,
-  type Pair,
-  type Scalar,
-  type YAMLMap,
-} from "yaml";
+import { type Document, isMap, isScalar, isSeq, type LineCounter, type Pair } from "yaml";
+import { AliasBudget } from "./alias-budget.js";
+import { decodeAny, decodeValueOrRef, maxDepth, textKeys } from "./decode-map.js";
+import { decodeScalar, describe, offsetOf } from "./decode-scalar.js";
 import { type Diagnostic, diagnostic, positionIn } from "./diagnostic.js";
 
 /** A JSON value as protobuf's `fromJson` reads it. */
@@ -44,60 +36,22 @@ export interface DecodeResult {
 /** Fields that also accept Project Planton's `{value: x}` wrapper (StringValueOrRef). */
 const valueOrRefFields = new Set(["planton.kubernetes.istio.v1.KubernetesIstioSpec.namespace"]);
 
-const int32Max = 2 ** 31 - 1;
-const maxDepth = 64;
-/** How many values aliases may add to a document ("billion laughs" documents add billions). */
-const maxAliasExpansion = 20000;
-
-/** Keys that name a JavaScript object's own machinery: a value under one would be lost. */
-const reservedKeys = new Set(["__proto__", "constructor", "prototype"]);
-
-/** Counts the nodes written in a document (keys and values), not following aliases. */
-function countNodes(root: unknown): number {
-  let n = 0;
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || node === undefined) continue;
-    n++;
-    if (isMap(node)) for (const pair of node.items as Pair[]) stack.push(pair.key, pair.value);
-    else if (isSeq(node)) for (const item of node.items) stack.push(item);
-  }
-  return n;
-}
-
 /** Joins a canonical child path. */
 export function childPath(parent: string, name: string): string {
   return parent === "" ? name : `${parent}.${name}`;
 }
 
-function describe(node: unknown): string {
-  if (isMap(node)) return "a map";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null) return "nothing";
-    if (typeof v === "string") return "text";
-    if (typeof v === "boolean") return v ? "true" : "false";
-    if (typeof v === "number") return `the number ${node.source ?? String(v)}`;
-  }
-  return "an unexpected value";
-}
-
 class Decoder {
   readonly index = new Map<string, NodeRef>();
   readonly diagnostics: Diagnostic[] = [];
-  private visited = 0;
-  private budgetExceeded = false;
-  /** Visits allowed: each node written in the file (visited at most twice) plus what aliases add. */
-  private readonly budget: number;
+  private readonly aliases: AliasBudget;
 
   constructor(
-    private readonly doc: Document.Parsed,
+    doc: Document.Parsed,
     private readonly lines: LineCounter,
     private readonly file: string,
   ) {
-    this.budget = 2 * countNodes(doc.contents) + maxAliasExpansion;
+    this.aliases = new AliasBudget(doc, this);
   }
 
   report(offset: number | undefined, path: string, code: string, message: string, hint: string): void {
@@ -105,37 +59,12 @@ class Decoder {
   }
 
   /** Follows aliases, with a budget so that "billion laughs" documents stop early. */
-  private deref(node: unknown, path: string): unknown {
-    this.visited++;
-    if (this.visited > this.budget && !this.budgetExceeded) {
-      this.budgetExceeded = true;
-      this.report(
-        undefined,
-        "",
-        "yaml.too_large",
-        `aliases expand the document by more than ${maxAliasExpansion} values`,
-        "remove anchors and aliases that repeat large parts of the file",
-      );
-    }
-    if (this.budgetExceeded) return undefined;
-    if (isAlias(node)) {
-      const target = node.resolve(this.doc);
-      if (target === undefined) {
-        this.report(
-          node.range?.[0],
-          path,
-          "yaml.alias",
-          `unknown alias *${node.source}`,
-          "define the anchor (&name) before using it",
-        );
-      }
-      return target;
-    }
-    return node;
+  deref(node: unknown, path: string): unknown {
+    return this.aliases.deref(node, path);
   }
 
   private offset(node: unknown): number | undefined {
-    return (node as Node | undefined)?.range?.[0];
+    return offsetOf(node);
   }
 
   message(
@@ -224,11 +153,11 @@ class Decoder {
     switch (field.fieldKind) {
       case "scalar":
         if (valueOrRefFields.has(`${field.parent.typeName}.${field.name}`) && isMap(node)) {
-          return this.valueOrRef(node, field, canon, display);
+          return decodeValueOrRef(this, node, field, canon, display);
         }
-        return this.scalar(node, field.scalar, display);
+        return decodeScalar(this, node, field.scalar, display);
       case "enum":
-        return this.scalar(node, ScalarType.STRING, display);
+        return decodeScalar(this, node, ScalarType.STRING, display);
       case "message":
         return this.messageOrStruct(node, field.message, canon, display, depth);
       case "list": {
@@ -255,7 +184,8 @@ class Decoder {
           const v =
             field.listKind === "message"
               ? this.messageOrStruct(item, field.message, itemCanon, itemDisplay, depth)
-              : this.scalar(
+              : decodeScalar(
+                  this,
                   this.deref(item, itemDisplay),
                   field.listKind === "scalar" ? field.scalar : ScalarType.STRING,
                   itemDisplay,
@@ -276,7 +206,7 @@ class Decoder {
           return undefined;
         }
         const out: JsonObject = {};
-        for (const { pair, keyNode, key } of this.textKeys(node, display)) {
+        for (const { pair, keyNode, key } of textKeys(this, node, display)) {
           const itemCanon = `${canon}[${JSON.stringify(key)}]`;
           const itemDisplay = `${display}.${key}`;
           this.index.set(itemCanon, {
@@ -288,7 +218,8 @@ class Decoder {
           const v =
             field.mapKind === "message"
               ? this.messageOrStruct(pair.value, field.message, itemCanon, itemDisplay, depth)
-              : this.scalar(
+              : decodeScalar(
+                  this,
                   this.deref(pair.value, itemDisplay),
                   field.mapKind === "scalar" ? field.scalar : ScalarType.STRING,
                   itemDisplay,
@@ -298,62 +229,6 @@ class Decoder {
         return out;
       }
     }
-  }
-
-  /** The pairs of a free-form map whose keys are plain text, reporting any other key. */
-  private *textKeys(node: YAMLMap, display: string): Generator<{ pair: Pair; keyNode: Scalar; key: string }> {
-    for (const pair of node.items as Pair[]) {
-      const keyNode = this.deref(pair.key, display);
-      if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
-        this.report(
-          this.offset(pair.key),
-          display,
-          "key.invalid",
-          "map keys must be plain text",
-          'write the key as plain text, quoted if needed, e.g. `"app.kubernetes.io/name": x`',
-        );
-        continue;
-      }
-      const key = String(keyNode.source ?? keyNode.value);
-      if (reservedKeys.has(key)) {
-        this.report(
-          this.offset(pair.key),
-          `${display}.${key}`,
-          "key.reserved",
-          `\`${key}\` cannot be used as a key`,
-          "no chart reads a value under this name; remove it (it would be dropped, not passed to Helm)",
-        );
-        continue;
-      }
-      yield { pair, keyNode, key };
-    }
-  }
-
-  private valueOrRef(node: unknown, field: DescField, canon: string, display: string): JsonValue | undefined {
-    if (!isMap(node)) return undefined;
-    let value: JsonValue | undefined;
-    for (const pair of node.items as Pair[]) {
-      const keyNode = this.deref(pair.key, display);
-      const key = isScalar(keyNode) ? String(keyNode.value) : "";
-      if (key === "value") {
-        const entry = this.index.get(canon);
-        if (entry !== undefined) entry.valueOffset = this.offset(pair.value);
-        value = this.scalar(
-          this.deref(pair.value, `${display}.value`),
-          field.fieldKind === "scalar" ? field.scalar : ScalarType.STRING,
-          `${display}.value`,
-        );
-      } else {
-        this.report(
-          this.offset(pair.key),
-          `${display}.${key}`,
-          "key.unknown",
-          `unknown field \`${key}\``,
-          "only `value` is supported here (references to other resources are not)",
-        );
-      }
-    }
-    return value;
   }
 
   private messageOrStruct(
@@ -375,119 +250,10 @@ class Decoder {
         );
         return undefined;
       }
-      return this.any(node, display, depth) as JsonObject;
+      return decodeAny(this, node, display, depth) as JsonObject;
     }
     if (depth > maxDepth) return undefined;
     return this.message(node, desc, canon, display, depth);
-  }
-
-  /** Free-form values (Helm values): any JSON, finite numbers only, bounded depth. */
-  private any(node: unknown, display: string, depth: number): JsonValue | undefined {
-    node = this.deref(node, display);
-    if (node === undefined) return null;
-    if (depth > maxDepth) {
-      this.report(
-        this.offset(node),
-        display,
-        "yaml.too_deep",
-        `nested more than ${maxDepth} levels`,
-        "flatten the values",
-      );
-      return undefined;
-    }
-    if (isMap(node)) {
-      const out: JsonObject = {};
-      for (const { pair, key } of this.textKeys(node, display)) {
-        const v = this.any(pair.value, `${display}.${key}`, depth + 1);
-        if (v !== undefined) out[key] = v;
-      }
-      return out;
-    }
-    if (isSeq(node)) {
-      const out: JsonValue[] = [];
-      node.items.forEach((item, i) => {
-        const v = this.any(item, `${display}[${i}]`, depth + 1);
-        if (v !== undefined) out.push(v);
-      });
-      return out;
-    }
-    if (isScalar(node)) {
-      const v = node.value;
-      if (typeof v === "number" && !Number.isFinite(v)) {
-        this.report(
-          this.offset(node),
-          display,
-          "type.mismatch",
-          "numbers must be finite",
-          "quote the value if it is meant as text",
-        );
-        return undefined;
-      }
-      if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
-      return String(v);
-    }
-    return null;
-  }
-
-  private scalar(node: unknown, type: ScalarType, display: string): JsonValue | undefined {
-    if (node === undefined) return undefined;
-    if (!isScalar(node)) {
-      this.report(
-        this.offset(node),
-        display,
-        "type.mismatch",
-        `expected ${scalarWord(type)}, found ${describe(node)}`,
-        scalarHint(type),
-      );
-      return undefined;
-    }
-    const v = node.value;
-    if (v === null) return undefined;
-    switch (type) {
-      case ScalarType.STRING:
-        // Numbers and booleans written where text is expected keep their source spelling:
-        // `cpu: 1` is "1", and `version: 1.30` stays "1.30" (then fails the version check)
-        // instead of silently becoming 1.3.
-        if (typeof v === "string") return v;
-        if (typeof v === "number" || typeof v === "boolean") return node.source ?? String(v);
-        break;
-      case ScalarType.BOOL:
-        if (typeof v === "boolean") return v;
-        break;
-      case ScalarType.INT32:
-      case ScalarType.UINT32:
-      case ScalarType.SINT32:
-      case ScalarType.FIXED32:
-      case ScalarType.SFIXED32:
-        if (typeof v === "number" && Number.isInteger(v)) {
-          if (Math.abs(v) > int32Max) {
-            this.report(
-              this.offset(node),
-              display,
-              "type.range",
-              `${node.source ?? v} is too large`,
-              "use a whole number between 1 and 100",
-            );
-            return undefined;
-          }
-          return v;
-        }
-        break;
-      case ScalarType.DOUBLE:
-      case ScalarType.FLOAT:
-        if (typeof v === "number" && Number.isFinite(v)) return v;
-        break;
-      default:
-        if (typeof v === "number" || typeof v === "string") return v;
-    }
-    this.report(
-      this.offset(node),
-      display,
-      "type.mismatch",
-      `expected ${scalarWord(type)}, found ${describe(node)}`,
-      scalarHint(type),
-    );
-    return undefined;
   }
 }
 
@@ -495,34 +261,6 @@ class Decoder {
 function distanceOk(a: string, b: string): boolean {
   const norm = (s: string) => s.replace(/_/g, "").toLowerCase();
   return distance(norm(a), norm(b)) <= Math.max(2, Math.floor(a.length / 3));
-}
-
-function scalarWord(type: ScalarType): string {
-  switch (type) {
-    case ScalarType.STRING:
-      return "text";
-    case ScalarType.BOOL:
-      return "true or false";
-    case ScalarType.DOUBLE:
-    case ScalarType.FLOAT:
-      return "a number";
-    default:
-      return "a whole number";
-  }
-}
-
-function scalarHint(type: ScalarType): string {
-  switch (type) {
-    case ScalarType.STRING:
-      return "write a single value, quoted if it contains special characters";
-    case ScalarType.BOOL:
-      return "write true or false, without quotes";
-    case ScalarType.DOUBLE:
-    case ScalarType.FLOAT:
-      return "write a number without quotes, e.g. 1.0";
-    default:
-      return "write a whole number without quotes, e.g. 3";
-  }
 }
 
 /**

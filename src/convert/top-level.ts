@@ -1,0 +1,146 @@
+import { defaultIstioVersion } from "../istio/versions.js";
+import { type Chart, type Context, removedBefore124 } from "./context.js";
+import { dropOverlays } from "./k8s.js";
+import { show, type Source } from "./source.js";
+
+/** profile, hub, tag, namespace and the other top-level spec fields. */
+export function convertTop(ctx: Context, src: Source): void {
+  // the Helm profile istioctl's own profiles pass to the charts (demo, ambient)
+  const helmProfile = src.takeString("values", "profile");
+  let profile = src.takeString("profile") ?? "";
+  if (helmProfile !== undefined && helmProfile !== profile) {
+    if (profile === "" && (helmProfile === "demo" || helmProfile === "ambient")) profile = helmProfile;
+    else
+      ctx.notes.dropped(
+        src.at("values", "profile"),
+        `Helm profile ${show(helmProfile)} differs from the profile ${show(profile || "default")}`,
+      );
+  }
+  switch (profile) {
+    case "":
+    case "default":
+    case "minimal":
+    case "demo":
+    case "ambient":
+      ctx.profile = profile || "default";
+      break;
+    case "empty":
+      ctx.profile = "minimal";
+      ctx.notes.dropped(
+        src.at("profile"),
+        "the empty profile installs nothing by itself; planton always installs base and istiod, so this is minimal",
+      );
+      break;
+    case "preview":
+      ctx.profile = "default";
+      ctx.helmValue(
+        "istiod",
+        ["meshConfig", "defaultConfig", "proxyMetadata", "ISTIO_META_DNS_CAPTURE"],
+        "true",
+      );
+      ctx.notes.changed(
+        src.at("profile"),
+        "preview is default plus DNS capture; written as profile: default with meshConfig.defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE",
+      );
+      break;
+    case "stable":
+      ctx.profile = "default";
+      ctx.helmValue("base", ["profile"], "stable");
+      ctx.helmValue("istiod", ["profile"], "stable");
+      ctx.notes.changed(src.at("profile"), "stable is the default profile with the charts' stable profile");
+      break;
+    case "openshift":
+    case "openshift-ambient":
+      ctx.profile = profile === "openshift" ? "default" : "ambient";
+      for (const chart of ["base", "istiod", "cni", "ztunnel", "gateway"] as Chart[])
+        ctx.helmValue(chart, ["global", "platform"], "openshift");
+      if (profile === "openshift") ctx.section("cni").enabled = true;
+      ctx.notes.changed(
+        src.at("profile"),
+        `${profile} is ${ctx.profile} with CNI on the openshift platform; planton installs CNI in spec.namespace, not kube-system`,
+      );
+      break;
+    default:
+      ctx.profile = "default";
+      ctx.notes.dropped(
+        src.at("profile"),
+        `profile ${show(profile)} has no planton equivalent (minimal, default, demo, ambient); default used`,
+      );
+  }
+  ctx.spec.profile = ctx.profile;
+
+  const ns = src.takeString("namespace");
+  const globalNs = src.takeString("values", "global", "istioNamespace");
+  if (ns && globalNs && ns !== globalNs)
+    ctx.notes.dropped(
+      src.at("values", "global", "istioNamespace"),
+      `differs from spec.namespace (${ns}); planton uses one control-plane namespace`,
+    );
+  ctx.namespace = ns || globalNs || "istio-system";
+  if (ctx.namespace !== "istio-system") ctx.spec.namespace = ctx.namespace;
+
+  const hub = src.takeString("hub");
+  if (hub) ctx.section("images").hub = hub;
+  const tag = src.takeString("tag");
+  if (tag) ctx.applyTag(tag, src.at("tag"));
+
+  const compat = src.takeString("compatibilityVersion");
+  if (compat !== undefined)
+    for (const chart of ["base", "istiod", "cni", "ztunnel", "gateway"] as Chart[])
+      ctx.helmValue(chart, ["compatibilityVersion"], compat);
+  if (src.take("installPackagePath") !== undefined)
+    ctx.notes.dropped(
+      src.at("installPackagePath"),
+      "planton installs Istio's published charts; point spec.charts.repository at a mirror or a directory of chart archives instead",
+    );
+  if (src.take("unvalidatedValues") !== undefined)
+    ctx.notes.dropped(src.at("unvalidatedValues"), "unvalidated values have no planton equivalent");
+  if (src.take("resourceSuffix") !== undefined)
+    ctx.notes.dropped(src.at("resourceSuffix"), `${removedBefore124}`);
+  if (src.take("defaultRevision") !== undefined)
+    ctx.notes.dropped(src.at("defaultRevision"), "planton picks the default revision (spec.defaultRevision)");
+}
+
+/** Components and add-ons Istio removed, and components planton always or never installs. */
+export function convertRemoved(ctx: Context, src: Source): void {
+  const removed: Record<string, string> = {
+    policy: "the Mixer policy component",
+    telemetry: "the Mixer telemetry component",
+    citadel: "Citadel (istiod is the CA)",
+    galley: "Galley (part of istiod)",
+    sidecarInjector: "the separate sidecar injector (part of istiod)",
+    nodeAgent: "the node agent",
+  };
+  for (const [c, what] of Object.entries(removed)) {
+    if (src.take("components", c) !== undefined)
+      ctx.notes.dropped(src.at("components", c), `${what}, ${removedBefore124}`);
+  }
+  if (src.take("components", "istiodRemote") !== undefined)
+    ctx.notes.dropped(src.at("components", "istiodRemote"), "a remote control plane is not supported yet");
+  dropOverlays(ctx, src, "components", "base", "k8s");
+  const base = src.takeBool("components", "base", "enabled");
+  if (base === false)
+    ctx.notes.dropped(src.at("components", "base", "enabled"), "planton always installs base (Istio's CRDs)");
+  if (src.take("addonComponents") !== undefined)
+    ctx.notes.dropped(src.at("addonComponents"), `add-on components, ${removedBefore124}`);
+}
+
+/** `spec.revision`: one revision of the version read, which holds the default tag. */
+export function finishRevision(ctx: Context, src: Source): void {
+  const revision = src.takeString("revision");
+  if (!revision) return;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(revision) || revision.length > 46 || revision === "default") {
+    ctx.notes.dropped(
+      src.at("revision"),
+      `revision ${show(revision)} is not a DNS-1123 label of at most 46 characters other than "default"; installed without a revision`,
+    );
+    return;
+  }
+  ctx.spec.revisions = [{ name: revision, version: ctx.spec.version ?? defaultIstioVersion }];
+  ctx.spec.defaultRevision = revision;
+  delete ctx.spec.version;
+  ctx.notes.changed(
+    src.at("revision"),
+    `revision ${revision} written as spec.revisions; as the only revision it holds the default tag (istio-injection=enabled uses it)`,
+  );
+}

@@ -1,0 +1,196 @@
+// `planton status`: the injector, tag and validating webhooks.
+
+import type * as k8s from "@kubernetes/client-node";
+import type { StatusReads } from "../../cluster/status-reads.js";
+import { plannedRevisions } from "./control-plane.js";
+import { type CheckFunction, combine, type Issue, labels, plural, type StatusCheck } from "./model.js";
+
+type Webhook = { clientConfig?: k8s.AdmissionregistrationV1WebhookClientConfig; name?: string };
+type WebhookConfig = { metadata?: k8s.V1ObjectMeta; webhooks?: Webhook[] };
+
+const tagPrefix = "istio-revision-tag-";
+
+/** The tag of a tag webhook (`istio-revision-tag-<tag>`, label `istio.io/tag`), else undefined. */
+export function tagOf(w: WebhookConfig): string | undefined {
+  const name = w.metadata?.name ?? "";
+  const label = labels(w)["istio.io/tag"];
+  if (label !== undefined && label !== "") return label;
+  return name.startsWith(tagPrefix) ? name.slice(tagPrefix.length) : undefined;
+}
+
+/** The revision an injector or tag webhook calls: from the istiod Service it calls, else its label. */
+export function revisionCalled(w: WebhookConfig, namespace: string): string | undefined {
+  for (const hook of w.webhooks ?? []) {
+    const svc = hook.clientConfig?.service;
+    if (svc === undefined || svc.namespace !== namespace) continue;
+    if (svc.name === "istiod") return "default";
+    if (svc.name.startsWith("istiod-")) return svc.name.slice("istiod-".length);
+  }
+  return labels(w)["istio.io/rev"];
+}
+
+/** Tag → revision, from the tag webhooks calling an istiod of `namespace`. */
+export function tagTargets(reads: StatusReads, namespace: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const w of reads.mutatingWebhooks) {
+    const tag = tagOf(w);
+    const rev = tag === undefined ? undefined : revisionCalled(w, namespace);
+    if (tag !== undefined && rev !== undefined) out.set(tag, rev);
+  }
+  return out;
+}
+
+const missingCaBundle = (w: WebhookConfig) =>
+  (w.webhooks ?? []).filter((h) => (h.clientConfig?.caBundle ?? "") === "").map((h) => h.name ?? "");
+
+const caBundleIssue = (kind: string, w: WebhookConfig, ns: string, istiod: string): Issue[] => {
+  const without = missingCaBundle(w);
+  if (without.length === 0) return [];
+  return [
+    {
+      state: "error",
+      message: `${kind} ${w.metadata?.name ?? ""} has no CA bundle (${without.join(", ")}): the API server cannot call istiod`,
+      hint: `istiod writes the bundle when it runs: check \`kubectl -n ${ns} logs deployment/${istiod}\`, or restart it (\`kubectl -n ${ns} rollout restart deployment/${istiod}\`)`,
+    },
+  ];
+};
+
+/**
+ * Per revision its sidecar-injector webhook with a CA bundle; the `default` tag on the
+ * manifest's `defaultRevision` (revisioned meshes); other tags on an installed revision; a
+ * validating webhook calling istiod, with a CA bundle.
+ */
+export const checkWebhooks: CheckFunction = (reads, plan) => {
+  const ns = plan.mesh.namespace;
+  const revisions = plannedRevisions(plan);
+  const checks: StatusCheck[] = [];
+  for (const rev of revisions) {
+    const injector = reads.mutatingWebhooks.find(
+      (w) => tagOf(w) === undefined && revisionCalled(w, ns) === rev.revision,
+    );
+    const name = `injector/${rev.revision}`;
+    if (injector === undefined) {
+      checks.push(
+        combine("webhooks", name, "", [
+          {
+            state: "error",
+            message: `no sidecar-injector webhook calls ${ns}/${rev.deployment}: pods of revision ${rev.revision} get no proxy`,
+            hint: `\`planton apply\` reinstalls it (Helm release ${rev.release?.name ?? "istiod"})`,
+          },
+        ]),
+      );
+      continue;
+    }
+    checks.push(
+      combine(
+        "webhooks",
+        name,
+        `injector ${injector.metadata?.name ?? ""} calls ${rev.deployment}, CA bundle set`,
+        caBundleIssue("injector webhook", injector, ns, rev.deployment),
+      ),
+    );
+  }
+
+  const tags = reads.mutatingWebhooks.filter((w) => tagOf(w) !== undefined);
+  const wantDefault = plan.mesh.defaultRevision;
+  if (wantDefault !== "") {
+    const hook = tags.find((w) => tagOf(w) === "default");
+    const points = hook === undefined ? undefined : revisionCalled(hook, ns);
+    const issues: Issue[] = [];
+    if (hook === undefined)
+      issues.push({
+        state: "error",
+        message: `the default tag is missing: namespaces labelled istio-injection=enabled get no proxy`,
+        hint: "`planton apply` recreates it on spec.defaultRevision",
+      });
+    else if (points !== wantDefault)
+      issues.push({
+        state: "error",
+        message: `the default tag points at revision ${points ?? "(none)"}; the manifest says ${wantDefault} (spec.defaultRevision)`,
+        hint: "`planton apply` moves it to spec.defaultRevision",
+      });
+    else issues.push(...caBundleIssue("tag webhook", hook, ns, `istiod-${wantDefault}`));
+    checks.push(combine("webhooks", "tag/default", `default tag → ${wantDefault}`, issues));
+  }
+  // the manifest's revision tags: present, and pointing where spec.revisionTags says
+  for (const [tag, want] of Object.entries(plan.mesh.revisionTags ?? {})) {
+    const hook = tags.find((w) => tagOf(w) === tag);
+    const points = hook === undefined ? undefined : revisionCalled(hook, ns);
+    const issues: Issue[] =
+      hook === undefined
+        ? [
+            {
+              state: "error",
+              message: `tag ${tag} is missing: namespaces labelled istio.io/rev=${tag} get no proxy`,
+              hint: "`planton apply` recreates it (spec.revisionTags)",
+            },
+          ]
+        : points !== want
+          ? [
+              {
+                state: "error",
+                message: `tag ${tag} points at revision ${points ?? "(none)"}; the manifest says ${want} (spec.revisionTags)`,
+                hint: "`planton apply` moves it back to the manifest's revision",
+              },
+            ]
+          : caBundleIssue("tag webhook", hook, ns, `istiod-${want}`);
+    checks.push(combine("webhooks", `tag/${tag}`, `tag ${tag} → ${want}`, issues));
+  }
+  const installed = new Set(revisions.map((r) => r.revision));
+  for (const hook of tags) {
+    const tag = tagOf(hook) ?? "";
+    if (tag === "default" && wantDefault !== "") continue;
+    if (tag in (plan.mesh.revisionTags ?? {})) continue;
+    const points = revisionCalled(hook, ns);
+    checks.push(
+      combine(
+        "webhooks",
+        `tag/${tag}`,
+        `tag ${tag} → ${points}`,
+        points !== undefined && installed.has(points)
+          ? caBundleIssue("tag webhook", hook, ns, points === "default" ? "istiod" : `istiod-${points}`)
+          : [
+              {
+                state: "warning",
+                message: `tag ${tag} points at revision ${points ?? "(none)"}, which this mesh does not run: its namespaces get no proxy`,
+                hint: `point it at a revision of the manifest (${[...installed].join(", ")}): \`istioctl tag set ${tag} --revision REVISION --overwrite\`, or remove it with \`istioctl tag remove ${tag}\``,
+              },
+            ],
+      ),
+    );
+  }
+
+  const validators = reads.validatingWebhooks.filter((w) =>
+    (w.webhooks ?? []).some(
+      (h) => h.clientConfig?.service?.namespace === ns && h.clientConfig.service.name.startsWith("istiod"),
+    ),
+  );
+  if (validators.length === 0)
+    checks.push(
+      combine("webhooks", "validation", "", [
+        {
+          state: "error",
+          message: `no validating webhook calls istiod in ${ns}: invalid Istio configuration is accepted unchecked`,
+          hint: "`planton apply` reinstalls it (Helm releases istio-base and istiod)",
+        },
+      ]),
+    );
+  else
+    checks.push(
+      combine(
+        "webhooks",
+        "validation",
+        `validating ${plural(validators.length, "webhook")} present (${validators.map((v) => v.metadata?.name ?? "").join(", ")})`,
+        validators.flatMap((v) =>
+          caBundleIssue(
+            "validating webhook",
+            v,
+            ns,
+            v.webhooks?.find((h) => h.clientConfig?.service?.namespace === ns)?.clientConfig?.service?.name ??
+              "istiod",
+          ),
+        ),
+      ),
+    );
+  return checks;
+};
