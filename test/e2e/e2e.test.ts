@@ -617,6 +617,9 @@ describe("planton end to end", { concurrency: false }, () => {
     const r1 = JSON.parse(st1.stdout);
     assert.equal(nsStatus(r1, "shop").upToDate, 1, st1.stdout);
     assert.ok(nsStatus(r1, "shop").missing >= 1, "web's pod has no proxy: admission webhooks are off here");
+    const table = await cli(["status", "-f", step("1-stable"), "--set", repo()]);
+    assert.equal(table.code, 0, show(table));
+    console.log(`\nplanton status on the e2e cluster (canary step 1):\n${table.stdout}`);
 
     const s2 = await applyStep("2-canary");
     assert.equal(s2.code, 0, show(s2));
