@@ -10,7 +10,7 @@
  * The scenarios share one cluster and one state folder and run in order.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { chartsDir, helmBinary, serveFolder } from "../fidelity/helm.js";
 import { makePluginCa, makeRoot, makeSigned } from "../helpers/ca-certs.js";
 import { root } from "../helpers/paths.js";
+import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness, shared with the build investigation
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
 
@@ -29,7 +30,6 @@ interface Cluster {
 
 const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
 const bin = join(cache, "bin");
-const planton = join(root, "bin", "planton");
 const work = mkdtempSync(join(tmpdir(), "planton-e2e-"));
 /** The commands' temporary folder: planton and the Pulumi SDK must leave nothing in it. */
 const tmp = join(work, "tmp");
@@ -96,57 +96,20 @@ after(async () => {
 });
 
 function env(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    PATH: `${bin}:${process.env.PATH}`,
-    KUBECONFIG: cluster.kubeconfigPath,
-    PLANTON_HOME: join(work, "planton"),
-    PULUMI_HOME: join(work, "pulumi-home"),
-    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    CI: "true",
-    NO_COLOR: "1",
-    TMPDIR: tmp,
-  };
-}
-
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  seconds: number;
+  return plantonEnv({ bin, kubeconfigPath: cluster.kubeconfigPath, work, tmp });
 }
 
 /** Runs the real CLI. `onStderr` sees its standard error so far, and the child (for signals). */
-function cli(
+const cli = (
   args: string[],
   opts: { onStderr?: (text: string, p: ChildProcess) => void; extraEnv?: NodeJS.ProcessEnv } = {},
-): Promise<Result> {
-  const start = Date.now();
-  return new Promise((resolve) => {
-    const p = spawn(planton, args, { env: { ...env(), ...opts.extraEnv }, cwd: root, detached: true });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    p.stderr.on("data", (d) => {
-      stderr += d;
-      opts.onStderr?.(stderr, p);
-    });
-    p.on("close", (code, signal) =>
-      resolve({ code, signal, stdout, stderr, seconds: (Date.now() - start) / 1000 }),
-    );
-  });
-}
+): Promise<Result> => runPlanton(args, { ...env(), ...opts.extraEnv }, opts);
 
 const manifest = (name: string) => join(root, "examples", `${name}.yaml`);
 const repo = () => `spec.charts.repository=${charts}`;
 /** `planton apply --yes -f examples/dev.yaml` against the test charts, with more `--set`s. */
 const applyDev = (...sets: string[]) =>
   cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo(), ...sets.flatMap((x) => ["--set", x])]);
-const show = (r: Result) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 async function helmReleases(namespace: string): Promise<Record<string, string>> {
   const r = await cluster.request(

@@ -10,13 +10,14 @@
  * Each describe block has its own cluster; the scenarios in a block run in order.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
 import { root } from "../helpers/paths.js";
+import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
 // @ts-expect-error: plain JavaScript harness
@@ -33,22 +34,14 @@ interface Istiods {
   ready: (revision?: string, timeoutMs?: number) => Promise<{ name: string; logPath: string }>;
   stop: () => Promise<void>;
 }
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-}
 
 const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
 const bin = join(cache, "bin");
-const planton = join(root, "bin", "planton");
 const work = mkdtempSync(join(tmpdir(), "planton-mesh-"));
 const tmp = join(work, "tmp");
 mkdirSync(tmp);
 const figures: Record<string, number> = {};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const show = (r: Result) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 let charts = "";
 process.on("exit", () => {
@@ -86,33 +79,8 @@ function meshCluster(name: string) {
   return ctx;
 }
 
-function cli(cluster: Cluster, args: string[]): Promise<Result> {
-  const start = Date.now();
-  const env = {
-    ...process.env,
-    PATH: `${bin}:${process.env.PATH}`,
-    KUBECONFIG: cluster.kubeconfigPath,
-    PLANTON_HOME: join(work, "planton"),
-    PULUMI_HOME: join(work, "pulumi-home"),
-    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    CI: "true",
-    NO_COLOR: "1",
-    TMPDIR: tmp,
-  };
-  return new Promise((resolve) => {
-    const p = spawn(planton, args, { env, cwd: root });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    p.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    p.on("close", (code) => resolve({ code, stdout, stderr, seconds: (Date.now() - start) / 1000 }));
-  });
-}
+const cli = (cluster: Cluster, args: string[]): Promise<Result> =>
+  runPlanton(args, plantonEnv({ bin, kubeconfigPath: cluster.kubeconfigPath, work, tmp }));
 const apply = (cluster: Cluster, manifest: string, ...sets: string[]) =>
   cli(cluster, [
     "apply",
