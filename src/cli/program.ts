@@ -162,6 +162,10 @@ export function createProgram(io: Io, runtime: Runtime): Command {
       parseTimeout,
     )
     .option(
+      "--no-verify",
+      "skip the health checks at the end (the same as planton status; by default apply fails when the control plane is not healthy within --timeout, default 300s)",
+    )
+    .option(
       "--restart-workloads",
       "once the revision a namespace now points at is ready, rollout-restart its Deployments, StatefulSets and DaemonSets (only namespaces in spec.namespaces whose revision changed)",
     )

@@ -11,6 +11,7 @@ import type { ReleaseChange } from "../istio/upgrade.js";
 import { restartWorkloads } from "../cluster/namespaces.js";
 import { stackOutputsOf } from "../pulumi/program.js";
 import { refuseForeign } from "./checks.js";
+import { verifyApplied } from "./status/verify.js";
 import {
   type ChangeSummary,
   enginePreview,
@@ -54,6 +55,8 @@ export interface ApplyOptions extends PreviewOptions {
    * (planton computes them from the plan and the state); the resource counts come from the update.
    */
   skipPreview?: boolean;
+  /** Skip the health checks at the end (`--no-verify`). */
+  noVerify?: boolean;
 }
 
 /** How long gateways without Helm's wait may take to become ready. */
@@ -134,6 +137,14 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
       restarted = await restartWorkloads(req.cluster, toRestart, new Date(), (w) =>
         req.io.info(`restarting ${w}`),
       );
+    // the same checks as `status`, until healthy or the timeout: the state as it is now
+    if (!options.noVerify) {
+      const applied = await timed("state", () => session.readState());
+      const warnings = await timed("verify", () =>
+        verifyApplied(req, applied, { timeoutSeconds: options.timeoutSeconds ?? 300 }),
+      );
+      for (const w of warnings) req.io.warn(`${w.message}${w.hint ? ` (${w.hint})` : ""}`);
+    }
     // the outputs are the plan's (the update just recorded them); addresses are read live
     const outputs = toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(req.plan), {
       alwaysEmitImplicit: true,

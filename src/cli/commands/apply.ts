@@ -16,6 +16,8 @@ export interface ApplyFlags extends ClusterFlags {
   /** Seconds, already validated by the option's parser. */
   timeout?: number;
   restartWorkloads?: boolean;
+  /** commander's `--no-verify` sets this false. */
+  verify?: boolean;
 }
 
 /** `planton apply`: preview, confirm, apply with progress, wait for gateways, then a summary. */
@@ -26,6 +28,7 @@ export async function apply(flags: ApplyFlags, ctx: CommandContext): Promise<voi
     ...(flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout }),
     restartWorkloads: flags.restartWorkloads === true,
     skipPreview: flags.yes === true,
+    noVerify: flags.verify === false,
     // the changes are shown before the question, as soon as the preview has them
     onPreview: (p) => {
       ctx.io.stderr(renderReleaseChanges(p.changes, ctx.err));

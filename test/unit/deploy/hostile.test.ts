@@ -66,7 +66,7 @@ describe("state settings", () => {
 describe("flags", () => {
   for (const t of ["abc", "-5", "0", "1e400", "90x", "100000"]) {
     it(`--timeout ${t} is refused (exit 2)`, async () => {
-      const r = await runCli(["apply", "-f", dev, "--yes", `--timeout=${t}`], { env: fx.env });
+      const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", `--timeout=${t}`], { env: fx.env });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /--timeout/);
       assert.deepEqual(fx.calls(), []);
@@ -74,7 +74,7 @@ describe("flags", () => {
   }
   it("--timeout 10m is 600 seconds", async () => {
     fx.behave({ changes: { same: 2 } });
-    const r = await runCli(["apply", "-f", dev, "--yes", "--timeout", "10m"], { env: fx.env });
+    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", "--timeout", "10m"], { env: fx.env });
     assert.equal(r.code, 0, r.stderr);
   });
   it("--color always and --color=always are the same", async () => {
@@ -97,7 +97,7 @@ describe("the confirmation prompt", () => {
   ] as const) {
     it(`${name} at [y/N] exits 130 and changes nothing`, async () => {
       fx.behave({ changes: { create: 3 } });
-      const r = await runCli(["apply", "-f", dev], { env: fx.env, prompt: answer });
+      const r = await runCli(["apply", "--no-verify", "-f", dev], { env: fx.env, prompt: answer });
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stderr, /nothing was changed/);
       noChange();
@@ -105,13 +105,13 @@ describe("the confirmation prompt", () => {
   }
   it("an answer other than y is a refusal: nothing changes", async () => {
     fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "-f", dev], { env: fx.env, prompt: async () => "n" });
+    const r = await runCli(["apply", "--no-verify", "-f", dev], { env: fx.env, prompt: async () => "n" });
     assert.equal(r.code, 1, r.stderr);
     noChange();
   });
   it("y applies", async () => {
     fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "-f", dev], { env: fx.env, prompt: async () => "y" });
+    const r = await runCli(["apply", "--no-verify", "-f", dev], { env: fx.env, prompt: async () => "y" });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(fx.commands().includes("up"));
   });
@@ -163,9 +163,21 @@ describe("the cluster", () => {
   });
   it("apply with nothing to change on a stack that recorded no outputs succeeds", async () => {
     fx.behave({ changes: { same: 3 } });
-    const r = await runCli(["apply", "-f", dev, "--yes", "--json"], { env: fx.env });
+    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", "--json"], { env: fx.env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).outputs.namespace, "istio-system");
+  });
+});
+
+describe("apply verifies the mesh at the end", () => {
+  it("an unhealthy control plane after apply is exit 1 naming what is wrong; --no-verify skips the check", async () => {
+    fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["apply", "-f", dev, "--yes", "--timeout", "1"], { env: fx.env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the mesh is not healthy 1s after apply: .*istiod/);
+    assert.match(r.stderr, /apply --no-verify skips this one/);
+    const skipped = await runCli(["apply", "-f", dev, "--yes", "--no-verify"], { env: fx.env });
+    assert.equal(skipped.code, 0, skipped.stderr);
   });
 });
 
@@ -208,7 +220,7 @@ describe("nothing left behind", () => {
   it("no temporary folder stays after preview, apply and destroy", async () => {
     fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
     fx.behave({ changes: { update: 1 } });
-    for (const cmd of [["preview"], ["apply", "--yes"], ["destroy", "--yes"]]) {
+    for (const cmd of [["preview"], ["apply", "--yes", "--no-verify"], ["destroy", "--yes"]]) {
       const r = await runCli([...cmd, "-f", dev], { env: fx.env });
       assert.equal(r.code, 0, r.stderr);
     }

@@ -103,7 +103,7 @@ describe("preview", () => {
 describe("safety before the engine runs", () => {
   it("refuses an in-place jump of two minor versions, before any preview or update", async () => {
     seedStack("dev-mesh", recordedOutputs("1.28.10"));
-    const r = await runCli(["apply", "-f", dev, "--yes"], { env });
+    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes"], { env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /istiod would move from 1\.28\.10 to 1\.30\.3, 2 minor versions in one step/);
     assert.match(r.stderr, /hint: .*1\.29\.x/);
@@ -132,7 +132,7 @@ describe("safety before the engine runs", () => {
   it("a cluster older than Istio's minimum is refused", async () => {
     const old = await startFakeKubeApi({ minor: "29" });
     try {
-      const r = await runCli(["apply", "-f", dev, "--yes"], {
+      const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes"], {
         env: { ...env, KUBECONFIG: writeKubeconfig(work, old.url) },
       });
       assert.equal(r.code, 1);
@@ -150,7 +150,7 @@ describe("safety before the engine runs", () => {
       ],
     });
     try {
-      const r = await runCli(["apply", "-f", dev, "--yes"], {
+      const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes"], {
         env: { ...env, KUBECONFIG: writeKubeconfig(work, other.url) },
       });
       assert.equal(r.code, 1);
@@ -171,7 +171,7 @@ describe("safety before the engine runs", () => {
 describe("apply and destroy", () => {
   it("without a terminal and without --yes, apply refuses (exit 2) and changes nothing", async () => {
     behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "-f", dev], { env });
+    const r = await runCli(["apply", "--no-verify", "-f", dev], { env });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /rerun with --yes/);
     assert.deepEqual(
@@ -181,7 +181,7 @@ describe("apply and destroy", () => {
   });
   it("apply --yes runs one engine operation, the update (no separate preview), then prints the outputs", async () => {
     behave({ changes: { create: 3 }, outputs: recordedOutputs("1.30.3") });
-    const r = await runCli(["apply", "-f", dev, "--yes"], { env });
+    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes"], { env });
     assert.equal(r.code, 0, r.stderr);
     const up = calls().find((c) => c.args[0] === "up");
     assert.ok(up?.args.includes("--yes") && up.args.includes("--skip-preview"));
@@ -197,7 +197,7 @@ describe("apply and destroy", () => {
     seedStack("dev-mesh", recordedOutputs("1.30.3"));
     behave({ changes: { same: 3 } });
     let asked = false;
-    const r = await runCli(["apply", "-f", dev], {
+    const r = await runCli(["apply", "--no-verify", "-f", dev], {
       env,
       prompt: async () => {
         asked = true;
@@ -216,7 +216,7 @@ describe("apply and destroy", () => {
   it("apply --yes with nothing to change: one update that changes nothing, and says so", async () => {
     seedStack("dev-mesh", recordedOutputs("1.30.3"));
     behave({ changes: { same: 3 } });
-    const r = await runCli(["apply", "-f", dev, "--yes"], { env });
+    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes"], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /No changes/);
     assert.deepEqual(
