@@ -590,6 +590,49 @@ describe("planton end to end", { concurrency: false }, () => {
     assert.equal(table.code, 0, show(table));
     console.log(`\nplanton status on the e2e cluster (canary step 1):\n${table.stdout}`);
 
+    // status at scale: 20 labelled namespaces × a Deployment of 100 replicas (kwok makes pods
+    // cheap; those past the nodes' capacity stay Pending, which status counts all the same)
+    const scaleNs = Array.from({ length: 20 }, (_, i) => `scale-${i}`);
+    for (const ns of scaleNs) {
+      await cluster.request("POST", "/api/v1/namespaces", {
+        metadata: { name: ns, labels: { "istio.io/rev": "prod-stable" } },
+      });
+      const deployment = {
+        metadata: { name: "app" },
+        spec: {
+          replicas: 100,
+          selector: { matchLabels: { app: "scale" } },
+          template: {
+            metadata: { labels: { app: "scale" } },
+            spec: { containers: [{ name: "app", image: "example/app:1" }] },
+          },
+        },
+      };
+      assert.equal(
+        (await cluster.request("POST", `/apis/apps/v1/namespaces/${ns}/deployments`, deployment)).status,
+        201,
+      );
+    }
+    const podCount = async () =>
+      ((await cluster.request("GET", "/api/v1/pods?labelSelector=app%3Dscale", undefined)).body.items ?? [])
+        .length;
+    const scaleDeadline = Date.now() + 180_000;
+    while ((await podCount()) < 2000 && Date.now() < scaleDeadline)
+      await new Promise((r) => setTimeout(r, 2000));
+    const pods = await podCount();
+    const atScale = await cli(["status", "-o", "json", "-f", step("1-stable"), "--set", repo()]);
+    assert.equal(atScale.code, 0, show(atScale));
+    const counted = JSON.parse(atScale.stdout).namespaces.filter((n: { name: string }) =>
+      n.name.startsWith("scale-"),
+    );
+    assert.equal(counted.length, 20);
+    figures.statusAtScale = atScale.seconds;
+    figures.statusAtScalePods = pods;
+    console.log(
+      `status with ${pods} pods in 20 labelled namespaces: ${atScale.seconds.toFixed(2)} s (target 2 s)`,
+    );
+    for (const ns of scaleNs) await cluster.request("DELETE", `/api/v1/namespaces/${ns}`);
+
     const s2 = await applyStep("2-canary");
     assert.equal(s2.code, 0, show(s2));
     assert.deepEqual(await tagService("prod-canary"), ["istiod-1-30-3"]);
