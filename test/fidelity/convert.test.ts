@@ -11,6 +11,7 @@ import { planIstio } from "../../src/istio/plan.js";
 import type { PlannedRelease } from "../../src/istio/types.js";
 import { loadManifest } from "../../src/manifest/load.js";
 import { find, type K8sObject, renderRelease, useChartRepository } from "./helm.js";
+import { changed, leaves, meaningful, withValue } from "./mutate.js";
 import { type RenderedPlan, renderManifest } from "./render-plan.js";
 
 /**
@@ -206,33 +207,6 @@ describe("convert round trip: the rendered objects hold what the IstioOperator a
     assert.equal(find(r.all, "Service", "istio-ingressgateway").metadata.namespace, "mesh-system");
   });
 });
-
-/** Leaves of a values tree (lists are leaves), with their paths. */
-function leaves(v: unknown, path: string[] = []): { path: string[]; value: unknown }[] {
-  if (typeof v === "object" && v !== null && !Array.isArray(v))
-    return Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]));
-  return [{ path, value: v }];
-}
-
-/** A different value of the same kind. */
-function changed(value: unknown): unknown {
-  if (typeof value === "boolean") return !value;
-  if (typeof value === "number") return value + 1;
-  if (Array.isArray(value)) return value.length > 0 ? [] : ["planton-test"];
-  if (typeof value === "string") return /^\d/.test(value) ? `9${value}` : `${value}x`;
-  return "planton-test";
-}
-
-function withValue(values: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
-  const copy = structuredClone(values);
-  let node = copy as Record<string, unknown>;
-  for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
-  node[path.at(-1) as string] = value;
-  return copy;
-}
-
-const meaningful = (objects: K8sObject[]) =>
-  JSON.stringify(objects.filter((o) => !(o.kind === "ConfigMap" && /^values(-.+)?$/.test(o.metadata.name))));
 
 describe("convert: every helmValues key a conversion writes is read by its chart", () => {
   // every distinct (chart, key) that convert put in spec.helmValues, with a release of that chart

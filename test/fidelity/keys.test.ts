@@ -4,7 +4,8 @@ import { planIstio } from "../../src/istio/plan.js";
 import type { PlannedRelease } from "../../src/istio/types.js";
 import { loadManifest } from "../../src/manifest/load.js";
 import { root, validManifests } from "../helpers/paths.js";
-import { type K8sObject, renderRelease, useChartRepository } from "./helm.js";
+import { renderRelease, useChartRepository } from "./helm.js";
+import { changed, type Leaf, leaves, meaningful, withValue } from "./mutate.js";
 
 /**
  * No values key planton sets is silently ignored: for every distinct (chart, key path) that any
@@ -12,35 +13,6 @@ import { type K8sObject, renderRelease, useChartRepository } from "./helm.js";
  * refused by the chart). The `values[-rev]` ConfigMap, a debug dump of all values, is left out
  * of the comparison since it would make every key look used.
  */
-
-type Leaf = { path: string[]; value: unknown };
-
-function leaves(v: unknown, path: string[] = []): Leaf[] {
-  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-    return Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]));
-  }
-  return [{ path, value: v }];
-}
-
-function changed(value: unknown, key: string): unknown {
-  if (typeof value === "boolean") return !value;
-  if (typeof value === "number") return value + 1;
-  if (Array.isArray(value)) return value.length > 0 ? [] : ["planton-test"];
-  if (key === "profile") return value === "demo" ? "ambient" : "demo";
-  if (typeof value === "string") return /^\d/.test(value) ? `9${value}` : `${value}x`;
-  return "planton-test";
-}
-
-function withValue(values: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
-  const copy = structuredClone(values);
-  let node = copy as Record<string, unknown>;
-  for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
-  node[path.at(-1) as string] = value;
-  return copy;
-}
-
-const meaningful = (objects: K8sObject[]) =>
-  JSON.stringify(objects.filter((o) => !(o.kind === "ConfigMap" && /^values(-.+)?$/.test(o.metadata.name))));
 
 const charts = useChartRepository();
 
