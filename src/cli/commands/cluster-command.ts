@@ -17,19 +17,27 @@ export interface ClusterFlags extends ManifestInput, Target {
  * release (plain lines without a terminal), the engine's output with -v, confirmation through
  * `Io.prompt` (refused without a terminal unless --yes), secrets registered for redaction.
  */
-export function deployIo(ctx: CommandContext, flags: { yes?: boolean | undefined }) {
+export function deployIo(
+  ctx: CommandContext,
+  flags: { yes?: boolean | undefined },
+  options: { label?: string } = {},
+) {
+  const label = options.label;
+  // several stacks at once: plain lines, each prefixed with its stack (live lines would fight)
+  const write =
+    label === undefined ? ctx.io.stderr : (s: string) => ctx.io.stderr(prefixLines(`[${label}] `, s));
   const progress = createProgress({
-    live: ctx.io.stderrIsTTY && !ctx.global.nonInteractive,
-    write: ctx.io.stderr,
+    live: label === undefined && ctx.io.stderrIsTTY && !ctx.global.nonInteractive,
+    write,
     style: ctx.err,
     verbose: ctx.global.verbose,
     redact: (s) => s, // everything written to standard error is redacted by main.ts
   });
   const io: DeployIo = {
-    info: (line) => ctx.io.stderr(`${line}\n`),
-    warn: (line) => ctx.io.stderr(`${ctx.err.yellow("warning:")} ${line}\n`),
+    info: (line) => write(`${line}\n`),
+    warn: (line) => write(`${ctx.err.yellow("warning:")} ${line}\n`),
     onEvent: progress.onEvent,
-    ...(ctx.global.verbose ? { onEngineOutput: (t: string) => ctx.io.stderr(t) } : {}),
+    ...(ctx.global.verbose ? { onEngineOutput: (t: string) => write(t) } : {}),
     confirm: async (question) => {
       progress.stop();
       if (flags.yes) return true;
@@ -45,6 +53,14 @@ export function deployIo(ctx: CommandContext, flags: { yes?: boolean | undefined
     secret: ctx.secret,
   };
   return { io, stopProgress: () => progress.stop() };
+}
+
+/** `text` with `prefix` before each of its lines (a trailing newline stays last). */
+export function prefixLines(prefix: string, text: string): string {
+  if (text === "") return text;
+  const end = text.endsWith("\n");
+  const lines = (end ? text.slice(0, -1) : text).split("\n");
+  return `${lines.map((l) => prefix + l).join("\n")}${end ? "\n" : ""}`;
 }
 
 /** Loads the manifest and resolves stack settings and cluster once, for a deploy verb. */

@@ -1,4 +1,4 @@
-import { destroy as destroyStack } from "../../deploy/destroy.js";
+import { type DestroyResult, destroy as destroyStack } from "../../deploy/destroy.js";
 import { renderDestroyed } from "../../output/engine.js";
 import { jsonResult } from "../../output/json.js";
 import type { CommandContext } from "../io.js";
@@ -12,22 +12,22 @@ export interface DestroyFlags extends ClusterFlags {
 export async function destroy(flags: DestroyFlags, ctx: CommandContext): Promise<void> {
   const { req, done } = requestFor(flags, ctx);
   const r = await destroyStack(req, { purgeCrds: flags.purgeCrds === true }).finally(done);
-  if (flags.json) {
-    ctx.io.stdout(
-      jsonResult("destroy", {
-        stack: r.stack,
-        context: r.context,
-        existed: r.existed,
-        releases: r.releases,
-        namespaces: r.namespaces,
-        summary: r.summary,
-        cleanedUp: r.cleanup.removed,
-        kept: r.cleanup.kept,
-        crdsKept: r.crdsKept,
-        durationSeconds: r.durationSeconds,
-      }),
-    );
-  } else if (r.existed) {
-    ctx.io.stderr(renderDestroyed(r, ctx.err));
-  }
+  if (flags.json) ctx.io.stdout(jsonResult("destroy", destroyFields(r)));
+  else if (r.existed) ctx.io.stderr(renderDestroyed(r, ctx.err));
+}
+
+/** The fields of `destroy --json` for one stack. */
+export function destroyFields(r: DestroyResult): Record<string, unknown> {
+  return {
+    stack: r.stack,
+    context: r.context,
+    existed: r.existed,
+    releases: r.releases,
+    namespaces: r.namespaces,
+    summary: r.summary,
+    cleanedUp: r.cleanup.removed,
+    kept: r.cleanup.kept,
+    crdsKept: r.crdsKept,
+    durationSeconds: r.durationSeconds,
+  };
 }
