@@ -1,0 +1,122 @@
+import { DeployError, isPlantonError } from "../../errors.js";
+
+/** A member that did not change its cluster because another member failed first. */
+export class NotStartedError extends DeployError {
+  override name = "NotStartedError";
+}
+
+/** What became of one member's run (`M`: what the caller knows of the member). */
+export type Outcome<M extends { label: string }, R> =
+  | { member: M; ok: true; result: R }
+  | { member: M; ok: false; error: unknown };
+
+/**
+ * Runs several stacks of one mesh: all start together (reads, checks and previews side by side),
+ * and each may change its cluster only once `gate` lets it: after every member of the waves
+ * before its own (forward for apply: a primary before its remotes; reverse for destroy) has
+ * finished, and never when one of them failed. A confirmation is asked once for all: each
+ * member's `confirm` waits until every member has asked or finished without asking.
+ */
+export class MeshRun {
+  private readonly finished: Promise<boolean>[];
+  private readonly resolveFinished: ((ok: boolean) => void)[] = [];
+  private readonly asked = new Map<number, string>();
+  private readonly settled = new Set<number>();
+  private readonly failed: string[] = [];
+  private releaseAsk: () => void = () => {};
+  private readonly everyoneAsked = new Promise<void>((r) => {
+    this.releaseAsk = r;
+  });
+  private answer: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly waves: number[],
+    private readonly labels: string[],
+    private readonly order: "forward" | "reverse",
+    private readonly ask: (questions: string[]) => Promise<boolean>,
+  ) {
+    this.finished = waves.map(
+      () =>
+        new Promise<boolean>((r) => {
+          this.resolveFinished.push(r);
+        }),
+    );
+  }
+
+  /** Waits until member `i` may change its cluster; throws when a member it waits for failed. */
+  async gate(i: number): Promise<void> {
+    const mine = this.waves[i] ?? 0;
+    const before = this.waves
+      .map((w, j) => ({ w, j }))
+      .filter(({ w }) => (this.order === "forward" ? w < mine : w > mine));
+    const results = await Promise.all(before.map(({ j }) => this.finished[j]));
+    const blocked = before.filter((_, k) => !results[k]).map(({ j }) => this.labels[j]);
+    if (blocked.length > 0)
+      throw new NotStartedError(
+        `${this.labels[i]} was not changed: ${blocked.join(", ")} did not succeed first`,
+      );
+  }
+
+  /** The confirmation of member `i`: one answer for all, then its turn. */
+  async confirm(i: number, question: string): Promise<boolean> {
+    this.asked.set(i, question);
+    this.check();
+    await this.everyoneAsked;
+    if (this.failed.length > 0)
+      throw new NotStartedError(
+        `${this.labels[i]} was not changed: ${this.failed.join(", ")} failed before the question`,
+      );
+    this.answer ??= this.ask(
+      [...this.asked.entries()].sort(([a], [b]) => a - b).map(([j, q]) => `${this.labels[j]}: ${q}`),
+    );
+    if (!(await this.answer)) return false;
+    await this.gate(i);
+    return true;
+  }
+
+  /** Runs member `i` and records how it ended, for the gates and the question. */
+  async run<M extends { label: string }, R>(
+    i: number,
+    member: M,
+    body: () => Promise<R>,
+  ): Promise<Outcome<M, R>> {
+    try {
+      const result = await body();
+      this.end(i, true);
+      return { member, ok: true, result };
+    } catch (error) {
+      if (!this.asked.has(i) && this.answer === undefined) this.failed.push(this.labels[i] ?? "");
+      this.end(i, false);
+      return { member, ok: false, error };
+    }
+  }
+
+  private end(i: number, ok: boolean) {
+    this.settled.add(i);
+    this.resolveFinished[i]?.(ok);
+    this.check();
+  }
+
+  private check() {
+    const waiting = this.waves.filter((_, i) => !this.asked.has(i) && !this.settled.has(i)).length;
+    if (waiting === 0) this.releaseAsk();
+  }
+}
+
+/** The error a multi-stack command exits with: the first real failure's (its exit code), naming the others. */
+export function firstFailure<M extends { label: string }, R>(outcomes: Outcome<M, R>[]): Error | undefined {
+  // a member's own failure first; those that only did not start because of it after
+  const failed = outcomes
+    .filter((o): o is Extract<Outcome<M, R>, { ok: false }> => !o.ok)
+    .sort((a, b) => Number(a.error instanceof NotStartedError) - Number(b.error instanceof NotStartedError));
+  const first = failed[0];
+  if (first === undefined) return undefined;
+  const others = failed.slice(1).map((o) => o.member.label);
+  const suffix = others.length > 0 ? ` (also not done: ${others.join(", ")})` : "";
+  const err = first.error;
+  if (isPlantonError(err)) {
+    err.message = `${first.member.label}: ${err.message}${suffix}`;
+    return err;
+  }
+  return err instanceof Error ? err : new DeployError(String(err));
+}

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DeployError, ManifestError } from "../../../src/errors.js";
+import { firstFailure, MeshRun, NotStartedError } from "../../../src/cli/commands/mesh-run.js";
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+const labels = ["stack a", "stack b", "stack c"];
+
+describe("MeshRun: several stacks of one mesh", () => {
+  it("asks once, after every member asked or finished, with every member's question", async () => {
+    const asked: string[][] = [];
+    const run = new MeshRun([0, 0, 0], labels, "forward", async (q) => {
+      asked.push(q);
+      return true;
+    });
+    const log: string[] = [];
+    await Promise.all([
+      run.run(0, { label: "stack a" }, async () => {
+        assert.equal(await run.confirm(0, "apply a?"), true);
+        log.push("a");
+      }),
+      run.run(1, { label: "stack b" }, async () => {
+        await tick();
+        log.push("b finished without asking");
+      }),
+      run.run(2, { label: "stack c" }, async () => {
+        await tick();
+        await tick();
+        assert.equal(await run.confirm(2, "apply c?"), true);
+        log.push("c");
+      }),
+    ]);
+    assert.deepEqual(asked, [["stack a: apply a?", "stack c: apply c?"]]);
+    assert.deepEqual(log, ["b finished without asking", "a", "c"]);
+  });
+
+  it("a later wave changes its cluster only after the earlier wave finished (forward), and the reverse for destroy", async () => {
+    for (const order of ["forward", "reverse"] as const) {
+      const run = new MeshRun([0, 1], labels.slice(0, 2), order, async () => true);
+      const log: string[] = [];
+      const body = (i: number, name: string) =>
+        run.run(i, { label: name }, async () => {
+          await run.confirm(i, "?");
+          log.push(`${name} start`);
+          await tick();
+          log.push(`${name} end`);
+        });
+      await Promise.all([body(0, "primary"), body(1, "remote")]);
+      assert.deepEqual(
+        log,
+        order === "forward"
+          ? ["primary start", "primary end", "remote start", "remote end"]
+          : ["remote start", "remote end", "primary start", "primary end"],
+      );
+    }
+  });
+
+  it("a member whose earlier wave failed does not start, and the exit names the real failure first", async () => {
+    const run = new MeshRun([0, 1], labels.slice(0, 2), "forward", async () => true);
+    let remoteStarted = false;
+    const outcomes = await Promise.all([
+      run.run(0, { label: "stack primary" }, async () => {
+        await run.gate(0);
+        throw new DeployError("helm failed");
+      }),
+      run.run(1, { label: "stack remote" }, async () => {
+        await run.gate(1);
+        remoteStarted = true;
+      }),
+    ]);
+    assert.equal(remoteStarted, false);
+    assert.ok(outcomes[1]?.ok === false && outcomes[1].error instanceof NotStartedError);
+    const err = firstFailure(outcomes);
+    assert.ok(err instanceof DeployError);
+    assert.equal(err.message, "stack primary: helm failed (also not done: stack remote)");
+  });
+
+  it("no at the prompt: every member is told no; nothing starts", async () => {
+    const run = new MeshRun([0, 1], labels.slice(0, 2), "forward", async () => false);
+    const answers = await Promise.all([run.confirm(0, "?"), run.confirm(1, "?")]);
+    assert.deepEqual(answers, [false, false]);
+  });
+
+  it("a member failing before the question: the others are not asked and do not change anything", async () => {
+    let asked = false;
+    const run = new MeshRun([0, 0], labels.slice(0, 2), "forward", async () => {
+      asked = true;
+      return true;
+    });
+    const outcomes = await Promise.all([
+      run.run(0, { label: "stack a" }, async () => {
+        throw new ManifestError("bad");
+      }),
+      run.run(1, { label: "stack b" }, async () => {
+        await tick();
+        return run.confirm(1, "?");
+      }),
+    ]);
+    assert.equal(asked, false);
+    assert.ok(outcomes[1]?.ok === false && outcomes[1].error instanceof NotStartedError);
+    assert.equal(firstFailure(outcomes)?.message, "stack a: bad (also not done: stack b)");
+  });
+});
