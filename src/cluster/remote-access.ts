@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import * as k8s from "@kubernetes/client-node";
+import { stringify } from "yaml";
+import { DeployError } from "../errors.js";
+import { isNotFound, kubeCall } from "./api.js";
+import type { ResolvedCluster } from "./kubeconfig.js";
+
+/** A service account's long-lived token and the cluster CA its token Secret carries (base64). */
+export interface ServiceAccountToken {
+  token: string;
+  caCrt: string;
+}
+
+/**
+ * Reads the token Kubernetes' token controller writes into a `kubernetes.io/service-account-token`
+ * Secret, polling until it is there or `waitMs` is over. Undefined when it is not there (yet):
+ * with `waitMs: 0` (a preview) that means "apply will create it". The token is returned to the
+ * caller only; it is never part of an error message.
+ */
+export async function readServiceAccountToken(
+  cluster: ResolvedCluster,
+  namespace: string,
+  name: string,
+  options: { waitMs: number; pollMs?: number },
+): Promise<ServiceAccountToken | undefined> {
+  const core = cluster.config.makeApiClient(k8s.CoreV1Api);
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    const secret = await kubeCall(
+      `reading Secret ${namespace}/${name} in cluster of context "${cluster.context}"`,
+      () => core.readNamespacedSecret({ namespace, name }),
+      { context: cluster.context },
+    ).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    const token = secret?.data?.token;
+    if (token !== undefined && token !== "")
+      return { token: Buffer.from(token, "base64").toString("utf8"), caCrt: secret?.data?.["ca.crt"] ?? "" };
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
+  }
+  if (options.waitMs === 0) return undefined;
+  throw new DeployError(
+    `the token of Secret ${namespace}/${name} in the cluster of context "${cluster.context}" was not issued within ${Math.round(options.waitMs / 1000)}s`,
+    "check that kube-controller-manager runs with its service-account token controller (--service-account-private-key-file) in that cluster",
+  );
+}
+
+/** The remote cluster's API address and CA, as the kubeconfig that reaches it says. */
+export function remoteEndpoint(cluster: ResolvedCluster): {
+  server: string;
+  caData: string;
+  insecure: boolean;
+} {
+  const c = cluster.config.getCurrentCluster();
+  if (c === null || c.server === "")
+    throw new DeployError(
+      `the context "${cluster.context}" of kubeconfig ${cluster.kubeconfigPath} names no cluster server`,
+      "fix the kubeconfig of spec.multiCluster.remotes[]",
+    );
+  let caData = c.caData ?? "";
+  if (caData === "" && c.caFile) caData = readFileSync(c.caFile).toString("base64");
+  return { server: c.server, caData, insecure: c.skipTLSVerify === true };
+}
+
+/**
+ * The kubeconfig istiod uses to read a remote cluster, as `istioctl create-remote-secret` writes
+ * it: one cluster, one context and one user named after the remote cluster, authenticated by the
+ * reader service account's token. The cluster CA is the remote kubeconfig's, else the one the
+ * token Secret carries.
+ */
+export function remoteKubeconfig(
+  clusterName: string,
+  endpoint: { server: string; caData: string; insecure: boolean },
+  sa: ServiceAccountToken,
+): string {
+  const caData = endpoint.caData !== "" ? endpoint.caData : sa.caCrt;
+  const cluster: Record<string, unknown> = { server: endpoint.server };
+  if (endpoint.insecure) cluster["insecure-skip-tls-verify"] = true;
+  else if (caData !== "") cluster["certificate-authority-data"] = caData;
+  return stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: clusterName, cluster }],
+    contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+    "current-context": clusterName,
+    preferences: {},
+    users: [{ name: clusterName, user: { token: sa.token } }],
+  });
+}
