@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file planton/kubernetes/istio/v1/stack_outputs.proto.
  */
 export const file_planton_kubernetes_istio_v1_stack_outputs: GenFile = /*@__PURE__*/
-  fileDesc("Ci9wbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3RhY2tfb3V0cHV0cy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxIr4FChtLdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMSEQoJbmFtZXNwYWNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSTQoJcmV2aXNpb25zGAMgAygLMjoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1JldmlzaW9uT3V0cHV0EhgKEGRlZmF1bHRfcmV2aXNpb24YBCABKAkSFgoOaXN0aW9kX3NlcnZpY2UYBSABKAkSSwoIZ2F0ZXdheXMYBiADKAsyOS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheU91dHB1dBJYCghyZWxlYXNlcxgHIAMoCzJGLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMuUmVsZWFzZXNFbnRyeRJhCg1yZXZpc2lvbl90YWdzGAggAygLMkoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1N0YWNrT3V0cHV0cy5SZXZpc2lvblRhZ3NFbnRyeRJPCgpuYW1lc3BhY2VzGAkgAygLMjsucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZU91dHB1dBpqCg1SZWxlYXNlc0VudHJ5EgsKA2tleRgBIAEoCRJICgV2YWx1ZRgCIAEoCzI5LnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9SZWxlYXNlT3V0cHV0OgI4ARozChFSZXZpc2lvblRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItkBCh5LdWJlcm5ldGVzSXN0aW9OYW1lc3BhY2VPdXRwdXQSDAoEbmFtZRgBIAEoCRIPCgdjcmVhdGVkGAIgASgIEhAKCHJldmlzaW9uGAMgASgJElcKBmxhYmVscxgEIAMoCzJHLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9OYW1lc3BhY2VPdXRwdXQuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ6ChxLdWJlcm5ldGVzSXN0aW9SZWxlYXNlT3V0cHV0Eg0KBWNoYXJ0GAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiVgodS3ViZXJuZXRlc0lzdGlvUmV2aXNpb25PdXRwdXQSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhYKDmlzdGlvZF9zZXJ2aWNlGAMgASgJIowBChxLdWJlcm5ldGVzSXN0aW9HYXRld2F5T3V0cHV0EgwKBG5hbWUYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEhEKCWRpcmVjdGlvbhgDIAEoCRIPCgdzZXJ2aWNlGAQgASgJEhQKDHNlcnZpY2VfdHlwZRgFIAEoCRIRCglhZGRyZXNzZXMYBiADKAliBnByb3RvMw", [file_google_protobuf_struct]);
+  fileDesc("Ci9wbGFudG9uL2t1YmVybmV0ZXMvaXN0aW8vdjEvc3RhY2tfb3V0cHV0cy5wcm90bxIbcGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxIvYFChtLdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMSEQoJbmFtZXNwYWNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSTQoJcmV2aXNpb25zGAMgAygLMjoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1JldmlzaW9uT3V0cHV0EhgKEGRlZmF1bHRfcmV2aXNpb24YBCABKAkSFgoOaXN0aW9kX3NlcnZpY2UYBSABKAkSSwoIZ2F0ZXdheXMYBiADKAsyOS5wbGFudG9uLmt1YmVybmV0ZXMuaXN0aW8udjEuS3ViZXJuZXRlc0lzdGlvR2F0ZXdheU91dHB1dBJYCghyZWxlYXNlcxgHIAMoCzJGLnBsYW50b24ua3ViZXJuZXRlcy5pc3Rpby52MS5LdWJlcm5ldGVzSXN0aW9TdGFja091dHB1dHMuUmVsZWFzZXNFbnRyeRJhCg1yZXZpc2lvbl90YWdzGAggAygLMkoucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1N0YWNrT3V0cHV0cy5SZXZpc2lvblRhZ3NFbnRyeRJPCgpuYW1lc3BhY2VzGAkgAygLMjsucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZU91dHB1dBIPCgdyZW1vdGVzGAogAygJEhQKDGNsdXN0ZXJfbmFtZRgLIAEoCRIPCgduZXR3b3JrGAwgASgJGmoKDVJlbGVhc2VzRW50cnkSCwoDa2V5GAEgASgJEkgKBXZhbHVlGAIgASgLMjkucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb1JlbGVhc2VPdXRwdXQ6AjgBGjMKEVJldmlzaW9uVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi2QEKHkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZU91dHB1dBIMCgRuYW1lGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgSEAoIcmV2aXNpb24YAyABKAkSVwoGbGFiZWxzGAQgAygLMkcucGxhbnRvbi5rdWJlcm5ldGVzLmlzdGlvLnYxLkt1YmVybmV0ZXNJc3Rpb05hbWVzcGFjZU91dHB1dC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInoKHEt1YmVybmV0ZXNJc3Rpb1JlbGVhc2VPdXRwdXQSDQoFY2hhcnQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJWCh1LdWJlcm5ldGVzSXN0aW9SZXZpc2lvbk91dHB1dBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFgoOaXN0aW9kX3NlcnZpY2UYAyABKAkijAEKHEt1YmVybmV0ZXNJc3Rpb0dhdGV3YXlPdXRwdXQSDAoEbmFtZRgBIAEoCRIRCgluYW1lc3BhY2UYAiABKAkSEQoJZGlyZWN0aW9uGAMgASgJEg8KB3NlcnZpY2UYBCABKAkSFAoMc2VydmljZV90eXBlGAUgASgJEhEKCWFkZHJlc3NlcxgGIAMoCWIGcHJvdG8z", [file_google_protobuf_struct]);
 
 /**
  * What an apply records in the stack. `planton outputs` prints every field but `releases`;
@@ -59,7 +59,7 @@ export type KubernetesIstioStackOutputs = Message<"planton.kubernetes.istio.v1.K
   istiodService: string;
 
   /**
-   * Gateways installed, ingress first, then egress.
+   * Gateways installed: ingress first, then egress, then the east-west gateway.
    *
    * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioGatewayOutput gateways = 6;
    */
@@ -86,6 +86,26 @@ export type KubernetesIstioStackOutputs = Message<"planton.kubernetes.istio.v1.K
    * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioNamespaceOutput namespaces = 9;
    */
   namespaces: KubernetesIstioNamespaceOutput[];
+
+  /**
+   * Cluster names of the remote clusters this cluster's istiod reads through remote secrets
+   * (`multiCluster.remotes`), in manifest order.
+   *
+   * @generated from field: repeated string remotes = 10;
+   */
+  remotes: string[];
+
+  /**
+   * This cluster's name and network in a multi-cluster mesh; empty otherwise.
+   *
+   * @generated from field: string cluster_name = 11;
+   */
+  clusterName: string;
+
+  /**
+   * @generated from field: string network = 12;
+   */
+  network: string;
 };
 
 /**
@@ -133,7 +153,7 @@ export type KubernetesIstioStackOutputsJson = {
   istiodService?: string;
 
   /**
-   * Gateways installed, ingress first, then egress.
+   * Gateways installed: ingress first, then egress, then the east-west gateway.
    *
    * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioGatewayOutput gateways = 6;
    */
@@ -160,6 +180,26 @@ export type KubernetesIstioStackOutputsJson = {
    * @generated from field: repeated planton.kubernetes.istio.v1.KubernetesIstioNamespaceOutput namespaces = 9;
    */
   namespaces?: KubernetesIstioNamespaceOutputJson[];
+
+  /**
+   * Cluster names of the remote clusters this cluster's istiod reads through remote secrets
+   * (`multiCluster.remotes`), in manifest order.
+   *
+   * @generated from field: repeated string remotes = 10;
+   */
+  remotes?: string[];
+
+  /**
+   * This cluster's name and network in a multi-cluster mesh; empty otherwise.
+   *
+   * @generated from field: string cluster_name = 11;
+   */
+  clusterName?: string;
+
+  /**
+   * @generated from field: string network = 12;
+   */
+  network?: string;
 };
 
 export type KubernetesIstioStackOutputsValid = KubernetesIstioStackOutputs;
@@ -415,7 +455,7 @@ export type KubernetesIstioGatewayOutput = Message<"planton.kubernetes.istio.v1.
   namespace: string;
 
   /**
-   * `ingress` or `egress`.
+   * `ingress`, `egress` or `eastwest`.
    *
    * @generated from field: string direction = 3;
    */
@@ -465,7 +505,7 @@ export type KubernetesIstioGatewayOutputJson = {
   namespace?: string;
 
   /**
-   * `ingress` or `egress`.
+   * `ingress`, `egress` or `eastwest`.
    *
    * @generated from field: string direction = 3;
    */
