@@ -18,6 +18,8 @@ export interface ListPresence {
 export const defaultNamespace = "istio-system";
 export const defaultIngressGateway = { name: "istio-ingressgateway", namespace: "istio-ingress" } as const;
 export const defaultEgressGateway = { name: "istio-egressgateway", namespace: "istio-egress" } as const;
+/** The east-west gateway's name in Istio's multi-network guides. */
+export const defaultEastWestGatewayName = "istio-eastwestgateway";
 
 function gateway(name: string, namespace: string): KubernetesIstioGateway {
   return create(KubernetesIstioGatewaySchema, { name, namespace });
@@ -26,8 +28,9 @@ function gateway(name: string, namespace: string): KubernetesIstioGateway {
 /**
  * Fills in every default the manifest contract (manifest.md) promises, in place, so that
  * `render` shows and `planIstio` reads one complete spec: version, profile, namespaces,
- * createNamespace, the profile's default gateways, gateway namespaces and service types, CNI for
- * ambient, and the chart repository. Pure: no I/O.
+ * createNamespace, the profile's default gateways (none for remote), gateway namespaces and
+ * service types, the east-west gateway's name, namespace and exposure, CNI for ambient, and the
+ * chart repository. Pure: no I/O.
  */
 export function resolveDefaults(manifest: KubernetesIstioValid, present: ListPresence): KubernetesIstioValid {
   const spec = manifest.spec;
@@ -52,6 +55,16 @@ export function resolveDefaults(manifest: KubernetesIstioValid, present: ListPre
       g.service ??= create(KubernetesIstioGatewayServiceSchema, {});
       if (g.service.type === "") g.service.type = type;
     }
+  }
+  const ew = spec.eastWestGateway;
+  if (ew !== undefined) {
+    if (ew.enabled === undefined) ew.enabled = true;
+    if (ew.name === "") ew.name = defaultEastWestGatewayName;
+    if (ew.namespace === "") ew.namespace = spec.namespace;
+    ew.service ??= create(KubernetesIstioGatewayServiceSchema, {});
+    if (ew.service.type === "") ew.service.type = "LoadBalancer";
+    if (ew.exposeServices === undefined) ew.exposeServices = true;
+    if (ew.exposeIstiod === undefined) ew.exposeIstiod = false;
   }
   if (spec.profile === "ambient") {
     spec.cni ??= create(KubernetesIstioCniSchema, {});

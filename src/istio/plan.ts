@@ -6,8 +6,23 @@ import type {
 import { caIstiodValues, type PlanInputs, planCa } from "./ca.js";
 import { mergeValues, type Values } from "./merge.js";
 import { planTags, planWorkloadNamespaces } from "./membership.js";
+import {
+  activeEastWest,
+  controlPlaneNamespaceMetadata,
+  eastWestObjects,
+  eastWestValues,
+  planRemotes,
+  remoteIstiodValues,
+} from "./multicluster.js";
 import { compareVersions } from "./versions.js";
-import type { ChartSource, Component, InstallPlan, PlannedGatewayInfo, PlannedRelease } from "./types.js";
+import type {
+  ChartSource,
+  Component,
+  InstallPlan,
+  PlannedGatewayInfo,
+  PlannedNamespace,
+  PlannedRelease,
+} from "./types.js";
 import { baseValues, cniValues, gatewayValues, istiodValues, ztunnelValues } from "./values.js";
 
 /** Namespaces every cluster has; never created or deleted by planton. */
@@ -61,8 +76,10 @@ function activeGateways(list: KubernetesIstioGateway[]): KubernetesIstioGateway[
  *
  * Order: base → istiod (one per revision; the default revision's last, so the `default` tag
  * moves out of one release before another takes it) → cni → ztunnel → gateways, then the
- * mesh-wide PeerAuthentication. In ambient mode cni waits for istiod and ztunnel for cni;
- * with CNI in sidecar mode, cni needs only base.
+ * mesh-wide PeerAuthentication and the east-west gateway's Istio objects. In ambient mode cni
+ * waits for istiod and ztunnel for cni; with CNI in sidecar mode, cni needs only base. With
+ * profile `remote`, istiod is the chart's remote profile (no Deployment: the injector webhook and
+ * an `istiod` Service pointing at the primary). Each gateway's own `helmValues` go last.
  */
 export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {}): InstallPlan {
   const spec = manifest.spec;
@@ -70,6 +87,9 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
   const repo = spec.charts?.repository ?? "";
   const ambient = spec.profile === "ambient";
   const cni = ambient || spec.cni?.enabled === true;
+  const remote = spec.profile === "remote";
+  const eastWest = activeEastWest(spec);
+  const externalIstiod = !remote && eastWest?.exposeIstiod === true;
 
   const revisions = spec.revisions.map((r) => ({
     name: r.name,
@@ -95,6 +115,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     dependsOn: string[],
     values: Values,
     helmWait = true,
+    own: Values = {},
   ): PlannedRelease => ({
     name,
     component,
@@ -103,7 +124,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     version,
     namespace,
     dependsOn,
-    values: mergeValues(values, helmValuesFor(spec, component)),
+    values: mergeValues(mergeValues(values, helmValuesFor(spec, component)), own),
     helmWait,
     timeoutSeconds: timeouts[component],
   });
@@ -119,7 +140,19 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
       baseValues(spec, defaultRev?.name ?? ""),
     ),
   ];
-  if (revisions.length === 0) {
+  if (remote) {
+    releases.push(
+      release(
+        componentReleaseNames.istiod,
+        "istiod",
+        "istiod",
+        spec.version,
+        ns,
+        [componentReleaseNames.base],
+        remoteIstiodValues(spec),
+      ),
+    );
+  } else if (revisions.length === 0) {
     releases.push(
       release(
         componentReleaseNames.istiod,
@@ -210,6 +243,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
           [defaultIstiod],
           gatewayValues(spec, g),
           serviceType !== "LoadBalancer",
+          (g.helmValues ?? {}) as Values,
         ),
       );
       gateways.push({
@@ -222,15 +256,54 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     }
   }
 
+  if (eastWest !== undefined) {
+    const serviceType = eastWest.service?.type || "LoadBalancer";
+    releases.push(
+      release(
+        eastWest.name,
+        "gateway",
+        "gateway",
+        meshVersion,
+        eastWest.namespace,
+        [defaultIstiod],
+        mergeValues(gatewayValues(spec, eastWest), eastWestValues(spec)),
+        serviceType !== "LoadBalancer",
+        (eastWest.helmValues ?? {}) as Values,
+      ),
+    );
+    gateways.push({
+      name: eastWest.name,
+      namespace: eastWest.namespace,
+      direction: "eastwest",
+      serviceType,
+      service: `${eastWest.name}.${eastWest.namespace}.svc.cluster.local`,
+    });
+  }
+
   // the mesh CA's istiod values go under the release's own (and the manifest's helmValues)
   const ca = planCa(spec, inputs.ca);
   for (const r of releases)
-    if (r.component === "istiod") r.values = mergeValues(caIstiodValues(ca), r.values);
+    if (r.component === "istiod") {
+      r.values = mergeValues(caIstiodValues(ca), r.values);
+      if (externalIstiod) r.values = mergeValues({ global: { externalIstiod: true } }, r.values);
+    }
 
   const namespaceNames =
     spec.createNamespace === false
       ? []
       : [...new Set([ns, ...gateways.map((g) => g.namespace)])].filter((n) => !builtInNamespaces.has(n));
+  const cpMeta = controlPlaneNamespaceMetadata(spec);
+  const hasCpMeta = Object.keys(cpMeta.labels).length + Object.keys(cpMeta.annotations).length > 0;
+  const namespaces: PlannedNamespace[] = namespaceNames.map((name) => {
+    const own = name === ns;
+    return {
+      name,
+      labels: { "app.kubernetes.io/managed-by": "planton", ...(own ? cpMeta.labels : {}) },
+      ...(own && Object.keys(cpMeta.annotations).length > 0 ? { annotations: cpMeta.annotations } : {}),
+    };
+  });
+  // a namespace planton does not create still gets the network label and annotation, as a patch
+  const namespacePatches = hasCpMeta && !namespaceNames.includes(ns) ? [{ name: ns, ...cpMeta }] : undefined;
 
   const objects: InstallPlan["objects"] = [];
   if (spec.mtls?.mode) {
@@ -253,6 +326,12 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
   const tags = planTags(spec, istiods);
   const workloadNamespaces = planWorkloadNamespaces(spec, defaultRev?.name ?? "", defaultIstiod, istiods);
   const istiodService = (rev: string) => `istiod${rev ? `-${rev}` : ""}.${ns}.svc:15012`;
+  if (eastWest !== undefined) {
+    const host = `istiod${defaultRev ? `-${defaultRev.name}` : ""}.${ns}.svc.cluster.local`;
+    objects.push(...eastWestObjects(eastWest, host, eastWest.name));
+  }
+  const remotes = remote ? [] : planRemotes(spec, meshVersion, defaultIstiod, externalIstiod);
+  const mc = spec.multiCluster;
   return {
     version: 1,
     mesh: {
@@ -270,11 +349,20 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
       istiodService: istiodService(defaultRev?.name ?? ""),
       revisionTags: Object.fromEntries(tags.map((t) => [t.name, t.revision])),
       gateways,
+      ...(mc !== undefined && (mc.clusterName || mc.network || mc.meshId)
+        ? {
+            multiCluster: {
+              meshId: mc.meshId,
+              clusterName: mc.clusterName,
+              network: mc.network,
+              ...(remote && mc.primary
+                ? { primary: { clusterName: mc.primary.clusterName, address: mc.primary.address } }
+                : {}),
+            },
+          }
+        : {}),
     },
-    namespaces: namespaceNames.map((name) => ({
-      name,
-      labels: { "app.kubernetes.io/managed-by": "planton" },
-    })),
+    namespaces,
     releases,
     objects,
     tags,
@@ -292,5 +380,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
       crdGroups: ["istio.io"],
     },
     ...(ca !== undefined ? { ca } : {}),
+    remotes,
+    ...(namespacePatches !== undefined ? { namespacePatches } : {}),
   };
 }

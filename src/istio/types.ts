@@ -21,6 +21,49 @@ export interface InstallPlan {
   cleanup: PlannedCleanup;
   /** The mesh CA, when it is not istiod's self-signed one. */
   ca?: PlannedCa;
+  /** Remote secrets: one per `spec.multiCluster.remotes[]` (empty when there are none). */
+  remotes: PlannedRemote[];
+  /**
+   * Labels and annotations planton owns on namespaces it does not create (the control plane's,
+   * with `createNamespace: false`): server-side applied with planton's own field manager and
+   * removed on destroy, never the namespace itself. Absent when there are none.
+   */
+  namespacePatches?: PlannedNamespacePatch[];
+}
+
+/** A remote secret: this cluster's istiod reads the remote cluster's API through it. */
+export interface PlannedRemote {
+  /** The remote cluster's name in the mesh (its `multiCluster.clusterName`). */
+  clusterName: string;
+  /** How to reach the remote cluster: an absolute kubeconfig path ("" = $KUBECONFIG, else ~/.kube/config) and a context ("" = that file's current context). */
+  kubeconfig: string;
+  context: string;
+  /** In this cluster: the Secret istiod watches (`istio-remote-secret-<clusterName>` in the control-plane namespace). */
+  secret: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  };
+  /** In the remote cluster: the reader planton creates: service account and its token Secret in `kube-system` (always there, whatever the remote's install order), a ClusterRole and a ClusterRoleBinding, all named `istio-reader-<this clusterName>` (token Secret `istio-reader-<this clusterName>-token`). */
+  reader: {
+    namespace: string;
+    serviceAccount: string;
+    tokenSecret: string;
+    clusterRole: string;
+    clusterRoleBinding: string;
+  };
+  /** The ClusterRole's rules: what the istiod chart's own reader ClusterRole grants (render the real chart and take the rules; profile-dependent if the chart makes them so). */
+  rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  /** Plan releases that must exist first (the control-plane namespace and istiod). */
+  dependsOn: string[];
+}
+
+/** Labels and annotations planton sets on a namespace that exists already. */
+export interface PlannedNamespacePatch {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
 }
 
 /** One certificate of the plug-in CA, as `render` shows it. */
@@ -81,6 +124,13 @@ export interface PlannedMesh {
   /** Revision tags: tag → revision. */
   revisionTags: Record<string, string>;
   gateways: PlannedGatewayInfo[];
+  /** This cluster in a multi-cluster mesh (absent otherwise): its name and network, and for profile remote the primary it uses. */
+  multiCluster?: {
+    meshId: string;
+    clusterName: string;
+    network: string;
+    primary?: { clusterName: string; address: string };
+  };
 }
 
 /**
@@ -119,7 +169,8 @@ export interface PlannedWorkloadNamespace {
 export interface PlannedGatewayInfo {
   name: string;
   namespace: string;
-  direction: "ingress" | "egress";
+  /** `eastwest`: the network gateway of `spec.eastWestGateway`. */
+  direction: "ingress" | "egress" | "eastwest";
   serviceType: string;
   /** In-cluster DNS name of its Service. */
   service: string;
@@ -128,6 +179,8 @@ export interface PlannedGatewayInfo {
 export interface PlannedNamespace {
   name: string;
   labels: Record<string, string>;
+  /** Absent when there are none (only the remote profile's `topology.istio.io/controlPlaneClusters`). */
+  annotations?: Record<string, string>;
 }
 
 /** Where a chart comes from. */

@@ -157,7 +157,10 @@ export function ztunnelValues(spec: KubernetesIstioSpec, version: string, revisi
 }
 
 /** Values of the `gateway` chart (§5): its schema is strict, so only keys it lists are sent. */
-export function gatewayValues(spec: KubernetesIstioSpec, g: KubernetesIstioGateway): Values {
+export function gatewayValues(
+  spec: KubernetesIstioSpec,
+  g: Pick<KubernetesIstioGateway, "name" | "replicas" | "autoscaling" | "resources" | "service">,
+): Values {
   const min = minimumReplicas(g.replicas, g.autoscaling);
   const a = g.autoscaling;
   const svc = g.service;

@@ -11,6 +11,9 @@ import { type Diagnostic, diagnostic, positionIn, sortDiagnostics } from "./diag
 import { applyOverride, parseOverride, redactUserinfo } from "./overrides.js";
 import { parseManifestYaml } from "./parse.js";
 import { resolveCaPaths } from "./ca.js";
+import { resolveRemotePaths } from "./multicluster.js";
+import type { NodeRef } from "./decode.js";
+import type { Position } from "./diagnostic.js";
 import { checkSemantics, resolveChartDirectory } from "./semantic.js";
 import { type ReadStdin, readManifestSource } from "./source.js";
 import { validateRules } from "./validate.js";
@@ -25,9 +28,25 @@ export interface LoadOptions {
   cwd?: string;
 }
 
+/**
+ * Where a loaded manifest's fields are in its file: the index of canonical paths to YAML nodes
+ * and the position of a source offset. Checks across manifests (mesh-set.ts) point with it.
+ */
+export interface ManifestSource {
+  index: Map<string, NodeRef>;
+  position: (offset: number | undefined) => Position;
+}
+
 /** A valid manifest with every default resolved, or every problem found in it. */
 export type LoadResult =
-  | { kind: "ok"; manifest: KubernetesIstioValid; file: string; manifestDir: string; warnings: Diagnostic[] }
+  | {
+      kind: "ok";
+      manifest: KubernetesIstioValid;
+      file: string;
+      manifestDir: string;
+      warnings: Diagnostic[];
+      source: ManifestSource;
+    }
   | { kind: "invalid"; diagnostics: Diagnostic[] };
 
 const norm = (s: string) => s.replace(/_/g, "").toLowerCase();
@@ -111,11 +130,13 @@ export function loadManifest(options: LoadOptions): LoadResult {
     charts.repository = resolveChartDirectory(charts.repository, manifestDir);
   }
   resolveCaPaths(valid.spec, manifestDir);
+  resolveRemotePaths(valid.spec, manifestDir);
   return {
     kind: "ok",
     manifest: valid,
     file: source.file,
     manifestDir,
     warnings: sorted,
+    source: { index: decoded.index, position },
   };
 }

@@ -16,6 +16,7 @@ import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { locatePath } from "./locate.js";
 import { checkPluginCa } from "./ca.js";
 import { checkMembership } from "./mesh-membership.js";
+import { checkMultiCluster } from "./multicluster.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
 
 /** Requests the charts apply when the manifest sets none (istio-charts.md §4.2, §5.2, §4.3). */
@@ -167,6 +168,12 @@ export function checkSemantics(
       );
     });
   }
+  checkResources(
+    ctx,
+    spec.eastWestGateway?.resources,
+    "spec.east_west_gateway.resources",
+    chartDefaultRequests.gateway,
+  );
   if (spec.version !== "") checkVersion(ctx, spec.version, "spec.version");
   spec.revisions.forEach((r, i) => {
     checkVersion(ctx, r.version, `spec.revisions[${i}].version`);
@@ -185,6 +192,7 @@ export function checkSemantics(
     }
   }
   for (const p of checkMembership(spec)) report(ctx, p.path, p.code, p.message, p.hint);
+  for (const p of checkMultiCluster(spec)) report(ctx, p.path, p.code, p.message, p.hint);
   for (const p of checkPluginCa(spec, manifestDir))
     report(ctx, p.path, p.code, p.message, p.hint, p.severity);
   const repo = spec.charts?.repository ?? "";

@@ -1,0 +1,257 @@
+import type {
+  KubernetesIstioEastWestGateway,
+  KubernetesIstioSpec,
+} from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+import { compact, type Values } from "./merge.js";
+import type { PlannedObject, PlannedRemote } from "./types.js";
+import { compareVersions } from "./versions.js";
+
+/**
+ * The multi-cluster parts of the plan (istio-charts.md §4.5, §5.2; Istio's multi-primary and
+ * primary-remote guides): the remote profile's istiod values, the east-west gateway's values and
+ * its Istio objects, the namespace label and annotation, and the remote secrets. Pure.
+ */
+
+/** The label Istio reads on the control plane's namespace for the cluster's network. */
+export const networkLabel = "topology.istio.io/network";
+/** The annotation a remote cluster's control-plane namespace carries: the clusters whose istiod serves it. */
+export const controlPlaneClustersAnnotation = "topology.istio.io/controlPlaneClusters";
+/** What the Istio `Gateway` objects select: the east-west gateway's pods, whatever its name. */
+export const eastWestSelector = { istio: "eastwestgateway" } as const;
+/** Where remote readers live in the remote cluster: there whatever the remote's install order. */
+export const readerNamespace = "kube-system";
+const managedBy = { "app.kubernetes.io/managed-by": "planton" };
+
+/** A cluster name as a part of a Kubernetes object name: lower case, `_` and `.` as `-`. */
+export function objectNamePart(clusterName: string): string {
+  return clusterName.toLowerCase().replace(/[_.]/g, "-");
+}
+
+/** The injector path the primary's istiod serves for this cluster and network. */
+export function injectionPath(clusterName: string, network: string): string {
+  return `/inject/cluster/${clusterName}${network ? `/net/${network}` : ""}`;
+}
+
+/**
+ * istiod values of a remote cluster (profile `remote`): no istiod Deployment; the chart renders a
+ * `istiod` Service (an EndpointSlice for an IP address, ExternalName for a DNS name) pointing at
+ * the primary's 15012 and 15017, and the injector webhook calls it on the path that names this
+ * cluster and network, as Istio's primary-remote guide installs it.
+ */
+export function remoteIstiodValues(spec: KubernetesIstioSpec): Values {
+  const mc = spec.multiCluster;
+  return compact({
+    profile: "remote",
+    global: {
+      istioNamespace: spec.namespace,
+      meshID: mc?.meshId || undefined,
+      multiCluster: { clusterName: mc?.clusterName || undefined },
+      network: mc?.network || undefined,
+      remotePilotAddress: mc?.primary?.address,
+      imagePullSecrets: spec.images?.pullSecrets.length ? [...spec.images.pullSecrets] : undefined,
+    },
+    istiodRemote: { injectionPath: injectionPath(mc?.clusterName ?? "", mc?.network ?? "") },
+  });
+}
+
+/** The east-west gateway's own values: a network gateway of the mesh network, pods labelled for the `Gateway` selectors. */
+export function eastWestValues(spec: KubernetesIstioSpec): Values {
+  // networkGateway alone sets the Service ports (15021, 15443, 15012, 15017), the pods' network
+  // label and ISTIO_META_REQUESTED_NETWORK_VIEW in every supported chart (§5.2)
+  return { networkGateway: spec.multiCluster?.network ?? "", labels: { ...eastWestSelector } };
+}
+
+/** The active east-west gateway, or undefined. */
+export function activeEastWest(spec: KubernetesIstioSpec): KubernetesIstioEastWestGateway | undefined {
+  const ew = spec.eastWestGateway;
+  return ew !== undefined && ew.enabled !== false ? ew : undefined;
+}
+
+/**
+ * The Istio objects of the east-west gateway, in its namespace: `cross-network-gateway`
+ * (AUTO_PASSTHROUGH on 15443 for `*.local`) when it exposes services, and `istiod-gateway` with
+ * `istiod-vs` (TLS passthrough of 15012 and 15017 to istiod) when it exposes istiod.
+ */
+export function eastWestObjects(
+  ew: KubernetesIstioEastWestGateway,
+  istiodHost: string,
+  release: string,
+): PlannedObject[] {
+  const out: PlannedObject[] = [];
+  const metadata = (name: string) => ({ name, namespace: ew.namespace, labels: { ...managedBy } });
+  if (ew.exposeServices !== false)
+    out.push({
+      id: "gateway-cross-network",
+      dependsOn: [release],
+      manifest: {
+        apiVersion: "networking.istio.io/v1",
+        kind: "Gateway",
+        metadata: metadata("cross-network-gateway"),
+        spec: {
+          selector: { ...eastWestSelector },
+          servers: [
+            {
+              port: { number: 15443, name: "tls", protocol: "TLS" },
+              tls: { mode: "AUTO_PASSTHROUGH" },
+              hosts: ["*.local"],
+            },
+          ],
+        },
+      },
+    });
+  if (ew.exposeIstiod === true) {
+    out.push({
+      id: "gateway-istiod",
+      dependsOn: [release],
+      manifest: {
+        apiVersion: "networking.istio.io/v1",
+        kind: "Gateway",
+        metadata: metadata("istiod-gateway"),
+        spec: {
+          selector: { ...eastWestSelector },
+          servers: [
+            {
+              port: { name: "tls-istiod", number: 15012, protocol: "tls" },
+              tls: { mode: "PASSTHROUGH" },
+              hosts: ["*"],
+            },
+            {
+              port: { name: "tls-istiodwebhook", number: 15017, protocol: "tls" },
+              tls: { mode: "PASSTHROUGH" },
+              hosts: ["*"],
+            },
+          ],
+        },
+      },
+    });
+    const route = (port: number, target: number) => ({
+      match: [{ port, sniHosts: ["*"] }],
+      route: [{ destination: { host: istiodHost, port: { number: target } } }],
+    });
+    out.push({
+      id: "virtual-service-istiod",
+      dependsOn: [release],
+      manifest: {
+        apiVersion: "networking.istio.io/v1",
+        kind: "VirtualService",
+        metadata: metadata("istiod-vs"),
+        spec: { hosts: ["*"], gateways: ["istiod-gateway"], tls: [route(15012, 15012), route(15017, 443)] },
+      },
+    });
+  }
+  return out;
+}
+
+type Rule = PlannedRemote["rules"][number];
+
+/**
+ * The rules of the istiod chart's reader ClusterRole (`reader-clusterrole.yaml`) at `version`:
+ * what istiod needs to read a remote cluster. `servesRemotes`: the chart's `istiodRemote` rules
+ * too (writing `istio-ca-root-cert` ConfigMaps and patching the injector and validation
+ * webhooks), which a primary needs in its remote-profile clusters. 1.28 reads no ConfigMaps in the
+ * core rule. The fidelity tests compare these with the rendered charts.
+ */
+export function readerRules(version: string, servesRemotes: boolean): Rule[] {
+  const core = ["endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets"];
+  if (compareVersions(version, "1.29.0") >= 0) core.push("configmaps");
+  const read = ["get", "list", "watch"];
+  const rules: Rule[] = [
+    {
+      apiGroups: [
+        "config.istio.io",
+        "security.istio.io",
+        "networking.istio.io",
+        "authentication.istio.io",
+        "rbac.istio.io",
+        "telemetry.istio.io",
+        "extensions.istio.io",
+      ],
+      resources: ["*"],
+      verbs: read,
+    },
+    { apiGroups: [""], resources: core, verbs: read },
+    { apiGroups: ["networking.istio.io"], resources: ["workloadentries"], verbs: ["get", "watch", "list"] },
+    {
+      apiGroups: ["networking.x-k8s.io", "gateway.networking.k8s.io"],
+      resources: ["gateways"],
+      verbs: ["get", "watch", "list"],
+    },
+    { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: read },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
+    {
+      apiGroups: ["multicluster.x-k8s.io"],
+      resources: ["serviceexports"],
+      verbs: ["get", "list", "watch", "create", "delete"],
+    },
+    { apiGroups: ["multicluster.x-k8s.io"], resources: ["serviceimports"], verbs: read },
+    { apiGroups: ["apps"], resources: ["replicasets"], verbs: read },
+    { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+    { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
+  ];
+  if (servesRemotes)
+    rules.push(
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "get", "list", "watch", "update"] },
+      {
+        apiGroups: ["admissionregistration.k8s.io"],
+        resources: ["mutatingwebhookconfigurations"],
+        verbs: ["get", "list", "watch", "update", "patch"],
+      },
+      {
+        apiGroups: ["admissionregistration.k8s.io"],
+        resources: ["validatingwebhookconfigurations"],
+        verbs: ["get", "list", "watch", "update"],
+      },
+    );
+  return rules.map((r) => ({ ...r, verbs: [...r.verbs] }));
+}
+
+/**
+ * The remote secrets of `spec.multiCluster.remotes`, each as `istioctl create-remote-secret`
+ * shapes it (label `istio/multiCluster: "true"`, annotation `networking.istio.io/cluster`), with
+ * the reader planton creates in the remote cluster. `servesRemotes`: this istiod is the external
+ * control plane of remote-profile clusters (its east-west gateway exposes istiod), so the
+ * readers get the chart's remote rules too.
+ */
+export function planRemotes(
+  spec: KubernetesIstioSpec,
+  version: string,
+  istiodRelease: string,
+  servesRemotes: boolean,
+): PlannedRemote[] {
+  const self = objectNamePart(spec.multiCluster?.clusterName ?? "");
+  const reader = `istio-reader-${self}`;
+  return (spec.multiCluster?.remotes ?? []).map((r) => ({
+    clusterName: r.clusterName,
+    kubeconfig: r.kubeconfig,
+    context: r.context,
+    secret: {
+      name: `istio-remote-secret-${objectNamePart(r.clusterName)}`,
+      namespace: spec.namespace,
+      labels: { "istio/multiCluster": "true", ...managedBy },
+      annotations: { "networking.istio.io/cluster": r.clusterName },
+    },
+    reader: {
+      namespace: readerNamespace,
+      serviceAccount: reader,
+      tokenSecret: `${reader}-token`,
+      clusterRole: reader,
+      clusterRoleBinding: reader,
+    },
+    rules: readerRules(version, servesRemotes),
+    dependsOn: [istiodRelease],
+  }));
+}
+
+/** Labels and annotations of the control plane's namespace in a multi-cluster mesh. */
+export function controlPlaneNamespaceMetadata(spec: KubernetesIstioSpec): {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+} {
+  const mc = spec.multiCluster;
+  const labels: Record<string, string> = mc?.network ? { [networkLabel]: mc.network } : {};
+  const annotations: Record<string, string> =
+    spec.profile === "remote" && mc?.primary?.clusterName
+      ? { [controlPlaneClustersAnnotation]: mc.primary.clusterName }
+      : {};
+  return { labels, annotations };
+}

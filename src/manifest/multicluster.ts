@@ -1,0 +1,181 @@
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+import { componentReleaseNames, reservedReleaseNames } from "../istio/plan.js";
+import { defaultEastWestGatewayName } from "../istio/defaults.js";
+import { objectNamePart } from "../istio/multicluster.js";
+
+/** One problem with the multi-cluster settings of one manifest, at a field path. */
+export interface MultiClusterProblem {
+  path: string;
+  code: string;
+  message: string;
+  hint: string;
+}
+
+/**
+ * Rules of one manifest's multi-cluster settings that CEL cannot position well: the `remote`
+ * profile (its primary and cluster name required; revisions, revision tags, CNI, a mesh CA and
+ * remotes refused), `primary` only with that profile, remote cluster names (unique, not this
+ * cluster's, `clusterName` needed beside them), and the east-west gateway (needs a network; its
+ * name free). Reads the manifest as written (before defaults). Pure.
+ */
+export function checkMultiCluster(spec: KubernetesIstioSpec): MultiClusterProblem[] {
+  const out: MultiClusterProblem[] = [];
+  const add = (path: string, code: string, message: string, hint: string) =>
+    out.push({ path, code, message, hint });
+  const mc = spec.multiCluster;
+  const remote = spec.profile === "remote";
+  const clusterName = mc?.clusterName ?? "";
+
+  if (remote) {
+    if (mc?.primary === undefined)
+      add(
+        "spec.multi_cluster.primary",
+        "remote.primary_required",
+        "profile remote needs the primary cluster whose istiod serves this one",
+        "add multiCluster.primary: {clusterName: <the primary's clusterName>, address: <its east-west gateway's IP or DNS name>}",
+      );
+    if (clusterName === "")
+      add(
+        "spec.multi_cluster.cluster_name",
+        "remote.cluster_name_required",
+        "profile remote needs this cluster's name in the mesh",
+        "set multiCluster.clusterName; the primary's remote secret for this cluster uses the same name",
+      );
+    if (spec.revisions.length > 0)
+      add(
+        "spec.revisions",
+        "remote.revisions",
+        "a remote cluster runs no istiod of its own, so it has no revisions",
+        "remove revisions (and defaultRevision) and set version; revisions belong to the primary",
+      );
+    if (spec.revisionTags.length > 0)
+      add(
+        "spec.revision_tags",
+        "remote.revision_tags",
+        "a remote cluster has no revisions to tag",
+        "remove revisionTags; tag revisions on the primary",
+      );
+    if (spec.cni?.enabled === true)
+      add(
+        "spec.cni.enabled",
+        "remote.cni",
+        "the primary's istiod injects this cluster's pods with its own CNI setting, so the CNI node agent cannot be chosen here",
+        "remove cni, or run this cluster as a primary",
+      );
+    if (spec.ca !== undefined)
+      add(
+        "spec.ca",
+        "remote.ca",
+        "a remote cluster's proxies get their certificates from the primary's istiod, whose CA applies",
+        "remove ca here and set it on the primary",
+      );
+    if ((mc?.remotes.length ?? 0) > 0)
+      add(
+        "spec.multi_cluster.remotes",
+        "remote.remotes",
+        "a remote cluster runs no istiod that could read other clusters",
+        "list this cluster under the primary's multiCluster.remotes instead",
+      );
+    if (spec.eastWestGateway?.exposeIstiod === true && spec.eastWestGateway.enabled !== false)
+      add(
+        "spec.east_west_gateway.expose_istiod",
+        "remote.expose_istiod",
+        "a remote cluster has no istiod to expose",
+        "remove exposeIstiod; the primary's east-west gateway exposes its istiod",
+      );
+  } else if (mc?.primary !== undefined) {
+    add(
+      "spec.multi_cluster.primary",
+      "multi_cluster.primary_without_remote",
+      "primary is read only with profile remote",
+      "set profile: remote to make this a remote cluster of that primary, or remove primary",
+    );
+  }
+  if (mc?.primary !== undefined && clusterName !== "" && mc.primary.clusterName === clusterName)
+    add(
+      "spec.multi_cluster.primary.cluster_name",
+      "remote.primary_is_self",
+      `\`${clusterName}\` is this cluster's own name`,
+      "name the primary cluster, whose clusterName differs from this one's",
+    );
+
+  const remotes = mc?.remotes ?? [];
+  if (remotes.length > 0 && clusterName === "" && !remote)
+    add(
+      "spec.multi_cluster.cluster_name",
+      "multi_cluster.cluster_name_required",
+      "remotes need this cluster's name in the mesh",
+      "set multiCluster.clusterName; the reader planton creates in each remote cluster is named after it",
+    );
+  const seen = new Map<string, string>();
+  remotes.forEach((r, i) => {
+    const path = `spec.multi_cluster.remotes[${i}].cluster_name`;
+    if (r.clusterName === "") return;
+    const key = objectNamePart(r.clusterName);
+    const first = seen.get(key);
+    if (first !== undefined)
+      add(
+        path,
+        "multi_cluster.remotes_duplicate",
+        first === r.clusterName
+          ? `remote \`${r.clusterName}\` is listed twice`
+          : `remote \`${r.clusterName}\` and \`${first}\` give the same Secret name`,
+        "list each remote cluster once",
+      );
+    else seen.set(key, r.clusterName);
+    if (clusterName !== "" && r.clusterName === clusterName)
+      add(
+        path,
+        "multi_cluster.remote_is_self",
+        `\`${r.clusterName}\` is this cluster's own name`,
+        "istiod reads its own cluster without a remote secret; list only the other clusters",
+      );
+  });
+
+  const ew = spec.eastWestGateway;
+  if (ew !== undefined && ew.enabled !== false) {
+    if ((mc?.network ?? "") === "")
+      add(
+        "spec.east_west_gateway",
+        "east_west_gateway.network_required",
+        "the east-west gateway is the gateway of this cluster's network, and no network is set",
+        "set multiCluster.network, e.g. network1 (each network of the mesh needs its own name)",
+      );
+    const name = ew.name || defaultEastWestGatewayName;
+    const path = ew.name !== "" ? "spec.east_west_gateway.name" : "spec.east_west_gateway";
+    if ([...spec.ingressGateways, ...spec.egressGateways].some((g) => g.name === name))
+      add(
+        path,
+        "east_west_gateway.name_taken",
+        `\`${name}\` is also the name of an ingress or egress gateway`,
+        "give the east-west gateway its own name (it is its Helm release and Service name)",
+      );
+    else if (reservedReleaseNames(spec.revisions.map((r) => r.name)).has(name))
+      add(
+        path,
+        "gateway.name_reserved",
+        `\`${name}\` is the name of one of planton's own Helm releases`,
+        `rename the gateway (its name is its Helm release name); planton's releases are ${Object.values(componentReleaseNames).join(", ")} and istiod-<revision>`,
+      );
+  }
+  return out;
+}
+
+/**
+ * Rewrites the remotes' kubeconfig paths as absolute ones (after validation), relative to the
+ * manifest's folder and with `~` expanded, so the plan and the program read the same files
+ * whatever the working directory. Empty stays empty ($KUBECONFIG, else ~/.kube/config).
+ */
+export function resolveRemotePaths(spec: KubernetesIstioSpec, manifestDir: string): void {
+  for (const r of spec.multiCluster?.remotes ?? []) {
+    const p = r.kubeconfig;
+    if (p === "") continue;
+    r.kubeconfig = p.startsWith("~/")
+      ? join(homedir(), p.slice(2))
+      : isAbsolute(p)
+        ? p
+        : resolve(manifestDir, p);
+  }
+}
