@@ -3,7 +3,13 @@ import type {
   KubernetesIstioSpec,
 } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import { compact, type Values } from "./merge.js";
-import type { PlannedObject, PlannedRemote } from "./types.js";
+import type {
+  PlannedMesh,
+  PlannedNamespace,
+  PlannedNamespacePatch,
+  PlannedObject,
+  PlannedRemote,
+} from "./types.js";
 import { compareVersions } from "./versions.js";
 
 /**
@@ -254,4 +260,41 @@ export function controlPlaneNamespaceMetadata(spec: KubernetesIstioSpec): {
       ? { [controlPlaneClustersAnnotation]: mc.primary.clusterName }
       : {};
   return { labels, annotations };
+}
+
+/**
+ * The namespaces planton creates (`names`), the control plane's with the network label and, for
+ * profile remote, the `controlPlaneClusters` annotation; when planton does not create the control
+ * plane's namespace, those go into a patch of the existing one.
+ */
+export function planNamespaces(
+  spec: KubernetesIstioSpec,
+  names: string[],
+): { namespaces: PlannedNamespace[]; namespacePatches: PlannedNamespacePatch[] | undefined } {
+  const ns = spec.namespace;
+  const meta = controlPlaneNamespaceMetadata(spec);
+  const annotated = Object.keys(meta.annotations).length > 0;
+  const namespaces = names.map((name) => {
+    const own = name === ns;
+    return {
+      name,
+      labels: { ...managedBy, ...(own ? meta.labels : {}) },
+      ...(own && annotated ? { annotations: meta.annotations } : {}),
+    };
+  });
+  const any = annotated || Object.keys(meta.labels).length > 0;
+  return { namespaces, namespacePatches: any && !names.includes(ns) ? [{ name: ns, ...meta }] : undefined };
+}
+
+/** `mesh.multiCluster` of the plan: present when the manifest names the mesh, cluster or network. */
+export function meshMultiCluster(spec: KubernetesIstioSpec): Pick<PlannedMesh, "multiCluster"> {
+  const mc = spec.multiCluster;
+  if (mc === undefined || !(mc.clusterName || mc.network || mc.meshId)) return {};
+  const primary =
+    spec.profile === "remote" && mc.primary
+      ? { primary: { clusterName: mc.primary.clusterName, address: mc.primary.address } }
+      : {};
+  return {
+    multiCluster: { meshId: mc.meshId, clusterName: mc.clusterName, network: mc.network, ...primary },
+  };
 }

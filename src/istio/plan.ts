@@ -8,21 +8,15 @@ import { mergeValues, type Values } from "./merge.js";
 import { planTags, planWorkloadNamespaces } from "./membership.js";
 import {
   activeEastWest,
-  controlPlaneNamespaceMetadata,
   eastWestObjects,
   eastWestValues,
+  meshMultiCluster,
+  planNamespaces,
   planRemotes,
   remoteIstiodValues,
 } from "./multicluster.js";
 import { compareVersions } from "./versions.js";
-import type {
-  ChartSource,
-  Component,
-  InstallPlan,
-  PlannedGatewayInfo,
-  PlannedNamespace,
-  PlannedRelease,
-} from "./types.js";
+import type { ChartSource, Component, InstallPlan, PlannedGatewayInfo, PlannedRelease } from "./types.js";
 import { baseValues, cniValues, gatewayValues, istiodValues, ztunnelValues } from "./values.js";
 
 /** Namespaces every cluster has; never created or deleted by planton. */
@@ -226,58 +220,29 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     );
   }
 
+  // ingress, then egress, then the east-west gateway; each one's own helmValues go last
   const gateways: PlannedGatewayInfo[] = [];
-  for (const [direction, list] of [
-    ["ingress", spec.ingressGateways],
-    ["egress", spec.egressGateways],
-  ] as const) {
-    for (const g of activeGateways(list)) {
-      const serviceType = g.service?.type ?? (direction === "ingress" ? "LoadBalancer" : "ClusterIP");
-      releases.push(
-        release(
-          g.name,
-          "gateway",
-          "gateway",
-          meshVersion,
-          g.namespace,
-          [defaultIstiod],
-          gatewayValues(spec, g),
-          serviceType !== "LoadBalancer",
-          (g.helmValues ?? {}) as Values,
-        ),
-      );
-      gateways.push({
-        name: g.name,
-        namespace: g.namespace,
-        direction,
-        serviceType,
-        service: `${g.name}.${g.namespace}.svc.cluster.local`,
-      });
-    }
-  }
-
-  if (eastWest !== undefined) {
-    const serviceType = eastWest.service?.type || "LoadBalancer";
+  for (const { g, direction, values } of [
+    ...activeGateways(spec.ingressGateways).map((g) => ({ g, direction: "ingress" as const, values: {} })),
+    ...activeGateways(spec.egressGateways).map((g) => ({ g, direction: "egress" as const, values: {} })),
+    ...(eastWest ? [{ g: eastWest, direction: "eastwest" as const, values: eastWestValues(spec) }] : []),
+  ]) {
+    const serviceType = g.service?.type || (direction === "egress" ? "ClusterIP" : "LoadBalancer");
     releases.push(
       release(
-        eastWest.name,
+        g.name,
         "gateway",
         "gateway",
         meshVersion,
-        eastWest.namespace,
+        g.namespace,
         [defaultIstiod],
-        mergeValues(gatewayValues(spec, eastWest), eastWestValues(spec)),
+        mergeValues(gatewayValues(spec, g), values),
         serviceType !== "LoadBalancer",
-        (eastWest.helmValues ?? {}) as Values,
+        (g.helmValues ?? {}) as Values,
       ),
     );
-    gateways.push({
-      name: eastWest.name,
-      namespace: eastWest.namespace,
-      direction: "eastwest",
-      serviceType,
-      service: `${eastWest.name}.${eastWest.namespace}.svc.cluster.local`,
-    });
+    const service = `${g.name}.${g.namespace}.svc.cluster.local`;
+    gateways.push({ name: g.name, namespace: g.namespace, direction, serviceType, service });
   }
 
   // the mesh CA's istiod values go under the release's own (and the manifest's helmValues)
@@ -288,22 +253,12 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
       if (externalIstiod) r.values = mergeValues({ global: { externalIstiod: true } }, r.values);
     }
 
-  const namespaceNames =
+  const { namespaces, namespacePatches } = planNamespaces(
+    spec,
     spec.createNamespace === false
       ? []
-      : [...new Set([ns, ...gateways.map((g) => g.namespace)])].filter((n) => !builtInNamespaces.has(n));
-  const cpMeta = controlPlaneNamespaceMetadata(spec);
-  const hasCpMeta = Object.keys(cpMeta.labels).length + Object.keys(cpMeta.annotations).length > 0;
-  const namespaces: PlannedNamespace[] = namespaceNames.map((name) => {
-    const own = name === ns;
-    return {
-      name,
-      labels: { "app.kubernetes.io/managed-by": "planton", ...(own ? cpMeta.labels : {}) },
-      ...(own && Object.keys(cpMeta.annotations).length > 0 ? { annotations: cpMeta.annotations } : {}),
-    };
-  });
-  // a namespace planton does not create still gets the network label and annotation, as a patch
-  const namespacePatches = hasCpMeta && !namespaceNames.includes(ns) ? [{ name: ns, ...cpMeta }] : undefined;
+      : [...new Set([ns, ...gateways.map((g) => g.namespace)])].filter((n) => !builtInNamespaces.has(n)),
+  );
 
   const objects: InstallPlan["objects"] = [];
   if (spec.mtls?.mode) {
@@ -331,7 +286,6 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     objects.push(...eastWestObjects(eastWest, host, eastWest.name));
   }
   const remotes = remote ? [] : planRemotes(spec, meshVersion, defaultIstiod, externalIstiod);
-  const mc = spec.multiCluster;
   return {
     version: 1,
     mesh: {
@@ -349,18 +303,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
       istiodService: istiodService(defaultRev?.name ?? ""),
       revisionTags: Object.fromEntries(tags.map((t) => [t.name, t.revision])),
       gateways,
-      ...(mc !== undefined && (mc.clusterName || mc.network || mc.meshId)
-        ? {
-            multiCluster: {
-              meshId: mc.meshId,
-              clusterName: mc.clusterName,
-              network: mc.network,
-              ...(remote && mc.primary
-                ? { primary: { clusterName: mc.primary.clusterName, address: mc.primary.address } }
-                : {}),
-            },
-          }
-        : {}),
+      ...meshMultiCluster(spec),
     },
     namespaces,
     releases,

@@ -69,6 +69,12 @@ const byField: Record<string, Record<string, Wording>> = {
       hint: "istiod is named istiod-<revision>, which must fit in 53 characters",
     },
   },
+  "spec.multi_cluster.primary.address": {
+    "string.pattern": {
+      message: "must be a host name or an IP address, without a scheme or a port",
+      hint: "the primary's east-west gateway address, e.g. 192.0.2.10 or istiod.primary.example.com",
+    },
+  },
   "spec.images.tag": {
     "string.pattern": {
       message: "is not a valid image tag",
@@ -125,6 +131,12 @@ const byRule: Record<string, Wording> = {
   "ca.istio_csr_without_type": { hint: "set type: ISTIO_CSR, or remove istioCsr" },
   "ca.plugin_one_source": { hint: "keep one: directory, caCert/caKey/rootCert/certChain, or existingSecret" },
   "ca.plugin_all_files": { hint: "or give directory: one folder holding the four files" },
+  "east_west_gateway.replicas_and_autoscaling": {
+    hint: "remove autoscaling for a fixed count, or replicas to autoscale",
+  },
+  "remote.context_or_kubeconfig": {
+    hint: "add context: <the remote cluster's kubeconfig context> (and kubeconfig: <file> when it is not the default one)",
+  },
   "images.hub_scheme": { hint: "drop the scheme, e.g. registry.example.com/istio" },
   "charts.repository_scheme": {
     hint: "use https://…, oci://… or a local directory of chart archives (plain http:// is not accepted)",
@@ -159,6 +171,8 @@ export const pointAtField: Record<string, string> = {
   "target_cluster.context_and_cluster_name": "cluster_name",
   "control_plane.replicas_and_autoscaling": "autoscaling",
   "gateway.replicas_and_autoscaling": "autoscaling",
+  "east_west_gateway.replicas_and_autoscaling": "autoscaling",
+  "remote.context_or_kubeconfig": "context",
   "autoscaling.min_above_max": "min_replicas",
   "ca.plugin_required": "type",
   "ca.plugin_without_type": "plugin",

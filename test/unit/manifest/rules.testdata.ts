@@ -497,6 +497,152 @@ export const ruleCases: RuleCase[] = [
     path: "spec.ca.istioCsr.rootCaConfigMap",
   },
   {
+    name: "profile remote needs multiCluster.primary",
+    yaml: spec("  profile: remote\n  ⟦multiCluster:\n    clusterName: r\n"),
+    code: "remote.primary_required",
+    path: "spec.multiCluster.primary",
+  },
+  {
+    name: "profile remote needs multiCluster.clusterName",
+    yaml: spec("  profile: remote\n  ⟦multiCluster:\n    primary: {clusterName: p, address: 192.0.2.10}\n"),
+    code: "remote.cluster_name_required",
+    path: "spec.multiCluster.clusterName",
+  },
+  {
+    name: "profile remote refuses revisions",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  ⟦revisions: [{name: 1-30-3, version: 1.30.3}]\n",
+    ),
+    code: "remote.revisions",
+    path: "spec.revisions",
+  },
+  {
+    name: "profile remote refuses revisionTags",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  ⟦revisionTags: [{name: stable, revision: x}]\n",
+    ),
+    code: "remote.revision_tags",
+    path: "spec.revisionTags",
+  },
+  {
+    name: "profile remote refuses the CNI node agent",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  cni:\n    ⟦enabled: true\n",
+    ),
+    code: "remote.cni",
+    path: "spec.cni.enabled",
+  },
+  {
+    name: "profile remote refuses spec.ca",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  ⟦ca: {type: ISTIO_CSR}\n",
+    ),
+    code: "remote.ca",
+    path: "spec.ca",
+  },
+  {
+    name: "profile remote refuses remotes",
+    yaml: spec(
+      "  profile: remote\n  multiCluster:\n    clusterName: r\n    primary: {clusterName: p, address: 192.0.2.10}\n    ⟦remotes: [{clusterName: x, context: x}]\n",
+    ),
+    code: "remote.remotes",
+    path: "spec.multiCluster.remotes",
+  },
+  {
+    name: "profile remote has no istiod to expose",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, network: n, primary: {clusterName: p, address: 192.0.2.10}}\n  eastWestGateway:\n    ⟦exposeIstiod: true\n",
+    ),
+    code: "remote.expose_istiod",
+    path: "spec.eastWestGateway.exposeIstiod",
+  },
+  {
+    name: "a remote's primary is another cluster",
+    yaml: spec(
+      "  profile: remote\n  multiCluster:\n    clusterName: r\n    primary:\n      ⟦clusterName: r\n      address: 192.0.2.10\n",
+    ),
+    code: "remote.primary_is_self",
+    path: "spec.multiCluster.primary.clusterName",
+  },
+  {
+    name: "multiCluster.primary.address is a host name or IP without scheme or port",
+    yaml: spec(
+      "  profile: remote\n  multiCluster:\n    clusterName: r\n    primary:\n      clusterName: p\n      ⟦address: https://istiod.example.com:15012\n",
+    ),
+    code: "string.pattern",
+    path: "spec.multiCluster.primary.address",
+  },
+  {
+    name: "multiCluster.primary only with profile remote",
+    yaml: spec("  multiCluster:\n    clusterName: c\n    ⟦primary: {clusterName: p, address: 192.0.2.10}\n"),
+    code: "multi_cluster.primary_without_remote",
+    path: "spec.multiCluster.primary",
+  },
+  {
+    name: "remotes need multiCluster.clusterName",
+    yaml: spec("  ⟦multiCluster:\n    remotes: [{clusterName: west, context: west}]\n"),
+    code: "multi_cluster.cluster_name_required",
+    path: "spec.multiCluster.clusterName",
+  },
+  {
+    name: "remote cluster names are unique",
+    yaml: spec(
+      "  multiCluster:\n    clusterName: east\n    remotes:\n      - {clusterName: west, context: w}\n      - ⟦clusterName: west\n        context: w2\n",
+    ),
+    code: "multi_cluster.remotes_duplicate",
+    path: "spec.multiCluster.remotes[1].clusterName",
+  },
+  {
+    name: "a remote is not this cluster",
+    yaml: spec(
+      "  multiCluster:\n    clusterName: east\n    remotes:\n      - ⟦clusterName: east\n        context: e\n",
+    ),
+    code: "multi_cluster.remote_is_self",
+    path: "spec.multiCluster.remotes[0].clusterName",
+  },
+  {
+    name: "a remote names a context or a kubeconfig",
+    yaml: spec("  multiCluster:\n    clusterName: east\n    remotes:\n      - ⟦clusterName: west\n"),
+    code: "remote.context_or_kubeconfig",
+    path: "spec.multiCluster.remotes[0].context",
+  },
+  {
+    name: "the east-west gateway needs multiCluster.network",
+    yaml: spec("  multiCluster: {clusterName: east}\n  ⟦eastWestGateway: {}\n"),
+    code: "east_west_gateway.network_required",
+    path: "spec.eastWestGateway",
+  },
+  {
+    name: "the east-west gateway's name is not an ingress gateway's",
+    yaml: spec(
+      "  multiCluster: {network: n1}\n  ingressGateways: [{name: gw}]\n  eastWestGateway:\n    ⟦name: gw\n",
+    ),
+    code: "east_west_gateway.name_taken",
+    path: "spec.eastWestGateway.name",
+  },
+  {
+    name: "the east-west gateway's name is not one of planton's releases",
+    yaml: spec("  multiCluster: {network: n1}\n  eastWestGateway:\n    ⟦name: istiod\n"),
+    code: "gateway.name_reserved",
+    path: "spec.eastWestGateway.name",
+  },
+  {
+    name: "the east-west gateway: replicas or autoscaling",
+    yaml: spec(
+      "  multiCluster: {network: n1}\n  eastWestGateway:\n    replicas: 2\n    ⟦autoscaling: {maxReplicas: 3}\n",
+    ),
+    code: "east_west_gateway.replicas_and_autoscaling",
+    path: "spec.eastWestGateway.autoscaling",
+  },
+  {
+    name: "the east-west gateway's resources are quantities",
+    yaml: spec(
+      "  multiCluster: {network: n1}\n  eastWestGateway:\n    resources:\n      requests:\n        ⟦cpu: 1.5 cores\n",
+    ),
+    code: "quantity.cpu",
+    path: "spec.eastWestGateway.resources.requests.cpu",
+  },
+  {
     name: "--set values are validated and point at the flag",
     yaml: spec("  profile: minimal\n"),
     code: "int32.gte_lte",
