@@ -30,7 +30,8 @@ function implicitGateways(profile: string, d: Direction): string[] {
  * each enabled gateway becomes a `spec.ingressGateways` / `egressGateways` entry in the same
  * namespace (IstioOperator's default: the control plane's), with replicas or autoscaling,
  * resources and its Service. Chart values only one gateway needs (ports, labels, scheduling) go to
- * `helmValues.gateway` when that gateway is the only one, since those values reach every gateway.
+ * `helmValues.gateway` when that gateway is the only one (those values reach every gateway), and
+ * to the gateway's own `helmValues` otherwise.
  */
 export function convertGateways(ctx: Context, src: Source): void {
   const all: Converted[] = [];
@@ -217,8 +218,9 @@ function convertGateway(
 }
 
 /**
- * Chart values only some gateways need: `helmValues.gateway` reaches every gateway, so they are
- * placed there only when one gateway is installed, or when every gateway asks for the same.
+ * Chart values only some gateways need: when one gateway is installed, or every gateway asks for
+ * the same, they go to `helmValues.gateway` (which reaches every gateway); otherwise each
+ * gateway's own go to its `helmValues`, merged last for that gateway only.
  */
 function placeExtras(ctx: Context, all: Converted[]): void {
   const withExtras = all.filter((c) => c.extras.length > 0);
@@ -232,10 +234,22 @@ function placeExtras(ctx: Context, all: Converted[]): void {
     for (const e of (all[0] as Converted).extras) ctx.helmValue("gateway", e.keys, e.value);
     return;
   }
-  for (const c of withExtras)
-    for (const e of c.extras)
-      ctx.notes.dropped(
-        e.from,
-        `gateway ${String(c.gateway.name)} only: helmValues.gateway.${e.keys.join(".")} would apply to all ${all.length} gateways; per-gateway chart values are not supported yet`,
-      );
+  for (const c of withExtras) {
+    const own: JsonObject = isObject(c.gateway.helmValues) ? c.gateway.helmValues : {};
+    for (const e of c.extras) setPath(own, e.keys, e.value);
+    c.gateway.helmValues = own;
+  }
+}
+
+/** Sets `value` at `keys` in `target`, creating the maps on the way (a later value wins). */
+function setPath(target: JsonObject, keys: string[], value: Json): void {
+  let node = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = node[k];
+    if (!isObject(next)) node[k] = {};
+    node = node[k] as JsonObject;
+  }
+  const last = keys.at(-1) as string;
+  const current = node[last];
+  node[last] = isObject(current) && isObject(value) ? { ...current, ...value } : value;
 }

@@ -124,9 +124,12 @@ describe("convert: the plan of each converted manifest has the settings the Isti
     assert.deepEqual(internal.autoscaling, { enabled: true, minReplicas: 2, maxReplicas: 4 });
     assert.equal(internal.service.type, "NodePort");
     assert.equal(internal.service.annotations["example.com/owner"], "platform-team");
-    // per-gateway ports cannot go to helmValues.gateway (it reaches both gateways): reported
-    assert.match(out.stdout, /ingressGateways\[0\]\.k8s\.service\.ports: gateway istio-ingressgateway only/);
-    assert.match(out.stdout, /ingressGateways\[1\]\.k8s\.service\.ports: gateway internal-gateway only/);
+    // each gateway's own ports go to its own helmValues (helmValues.gateway would reach both)
+    const portsOf = (v: { service: { ports: { port: number; targetPort: number; nodePort?: number }[] } }) =>
+      v.service.ports.map((p) => `${p.port}→${p.targetPort}${p.nodePort ? `:${p.nodePort}` : ""}`);
+    assert.deepEqual(portsOf(pub), ["15021→15021", "80→8080", "443→8443"]);
+    assert.deepEqual(portsOf(internal).slice(0, 2), ["15021→15021:31021", "80→8080:30080"]);
+    assert.doesNotMatch(out.stdout, /per-gateway chart values are not supported/);
     assert.doesNotMatch(out.stdout, /partner-gateway\n/);
   });
   it("egress with REGISTRY_ONLY: mesh config and a ClusterIP egress gateway in istio-egress", async () => {
