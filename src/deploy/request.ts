@@ -5,7 +5,7 @@ import type { PlanInputs } from "../istio/ca.js";
 import { planIstio } from "../istio/plan.js";
 import type { InstallPlan } from "../istio/types.js";
 import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
-import { EngineSession } from "../pulumi/workspace.js";
+import type { EngineSession } from "../pulumi/workspace.js";
 import { timed } from "../timings.js";
 
 /** How a deploy verb talks to the person or script running it; the CLI provides it. */
@@ -105,8 +105,10 @@ export async function withSession<T>(
   req: Pick<DeployRequest, "settings" | "env" | "io" | "signal">,
   use: (s: EngineSession) => Promise<T>,
 ): Promise<T> {
+  // loaded here, not at the top: the Pulumi SDK costs ~0.7 s to load, and `status` never needs it
+  const { EngineSession: Session } = await import("../pulumi/workspace.js");
   const session = await timed("engine session", () =>
-    EngineSession.open({
+    Session.open({
       settings: req.settings,
       env: req.env,
       notify: req.io.info,
