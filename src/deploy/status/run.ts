@@ -5,6 +5,8 @@ import { readStatus, type StatusReads } from "../../cluster/status-reads.js";
 import { DeployError, InterruptedError } from "../../errors.js";
 import type { InstallPlan } from "../../istio/types.js";
 import type { StackState } from "../../pulumi/state.js";
+import { exportStackState } from "../../pulumi/state-read.js";
+import { timed } from "../../timings.js";
 import { type DeployRequest, withSession } from "../request.js";
 import { checkCa } from "../status-ca.js";
 import { checkControlPlane } from "./control-plane.js";
@@ -65,19 +67,25 @@ const interrupted = () =>
  */
 export async function status(req: DeployRequest, options: StatusOptions = {}): Promise<StatusResult> {
   const stack = req.settings.stack;
-  const state = await withSession(req, (session) => session.readState());
+  // the cluster's reads do not depend on the state: they run while the state is read. A missing
+  // stack is still the error reported first; the reads' own failure waits until the state is in.
+  const firstReads = timed("cluster reads", async () => {
+    await serverVersion(req.cluster); // an unreachable cluster is one clear error
+    return readStatus(req.cluster, req.plan);
+  });
+  firstReads.catch(() => {}); // handled below, once the state was read
+  const state = await timed("read state", () => readState(req));
   if (state === undefined || (state.outputs === undefined && state.releases.length === 0))
     throw new DeployError(
       `stack ${stack} ${state === undefined ? "does not exist" : "has no apply recorded"}: there is no mesh to check`,
       "run `planton apply -f FILE` first, or name the stack that has it with --stack and --backend",
     );
-  await serverVersion(req.cluster); // an unreachable cluster is one clear error
-  const round = async (): Promise<StatusResult> => ({
+  const round = async (reads?: StatusReads): Promise<StatusResult> => ({
     stack,
     context: req.cluster.context,
-    ...evaluate(await readStatus(req.cluster, req.plan), req.plan, state),
+    ...evaluate(reads ?? (await readStatus(req.cluster, req.plan)), req.plan, state),
   });
-  let result = await round();
+  let result = await round(await firstReads);
   const waitMs = (options.waitSeconds ?? 0) * 1000;
   if (waitMs <= 0 || result.state !== "error") return result;
   const deadline = Date.now() + waitMs;
@@ -104,4 +112,13 @@ export async function status(req: DeployRequest, options: StatusOptions = {}): P
     }
     if (result.state !== "error") return result;
   }
+}
+
+/**
+ * The stack's state, read with the Pulumi CLI directly (the SDK is never loaded); through an
+ * engine session only when no CLI is on this machine (the session installs one).
+ */
+async function readState(req: DeployRequest): Promise<StackState | undefined> {
+  const read = await exportStackState({ settings: req.settings, env: req.env, signal: req.signal });
+  return read !== undefined ? read.state : withSession(req, (session) => session.readState());
 }

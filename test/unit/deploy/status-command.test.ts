@@ -4,6 +4,7 @@
  * its error carries the exit code (0 healthy, 4 unhealthy, 1 could not tell).
  */
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
@@ -11,7 +12,7 @@ import { status } from "../../../src/cli/commands/status.js";
 import { isPlantonError } from "../../../src/errors.js";
 import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
-import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
+import { engineFixture, fakePulumiBin, recordedOutputs } from "../../helpers/engine-fixture.js";
 import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
 import { captureContext } from "../../helpers/context.js";
 import { root } from "../../helpers/paths.js";
@@ -154,7 +155,16 @@ describe("planton status against the stand-in API and engine", () => {
   it("no stack: exit 1, could not tell", async () => {
     api = await startFakeKubeApi({ objects: devMesh(1) });
     const fx = engineFixture(api.url);
-    const r = await runStatus(fx.env);
+    // status reads the state with `stack export` alone: answer it as the real CLI does for a
+    // stack that does not exist (the stand-in answers only `stack select` that way)
+    const shim = join(fx.work, "shim");
+    mkdirSync(shim);
+    writeFileSync(
+      join(shim, "pulumi"),
+      `#!/bin/sh\nif [ "$1 $2" = "stack export" ]; then echo "error: no stack named 'dev-mesh' found" >&2; exit 255; fi\nexec ${fakePulumiBin}/pulumi "$@"\n`,
+      { mode: 0o755 },
+    );
+    const r = await runStatus({ ...fx.env, PATH: `${shim}:${fx.env.PATH}` });
     assert.equal(r.code, 1, r.message);
     assert.match(r.message, /stack dev-mesh does not exist: there is no mesh to check/);
   });
