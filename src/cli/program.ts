@@ -17,7 +17,10 @@ function manifestOptions(cmd: Command, multiple = false): Command {
   return cmd
     .addOption(
       multiple
-        ? new Option("-f, --file <path...>", "manifest file(s); - reads standard input").makeOptionMandatory()
+        ? new Option(
+            "-f, --file <path...>",
+            "manifest file(s); - reads standard input; several manifests make one mesh over several clusters",
+          ).makeOptionMandatory()
         : new Option("-f, --file <path>", "manifest file; - reads standard input").makeOptionMandatory(),
     )
     .option(
@@ -132,7 +135,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     )
     .action(async (o) => (await import("./commands/render.js")).render(o, context()));
 
-  clusterOptions(manifestOptions(program.command("preview")))
+  clusterOptions(manifestOptions(program.command("preview"), true))
     .description(
       "Show what apply would change: per-release value changes and Pulumi's summary. Never prompts.",
     )
@@ -145,13 +148,19 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton preview -f istio.yaml",
         "planton preview -f istio.yaml --expect-no-changes --refresh",
         "planton preview -f istio.yaml --json",
+        "planton preview -f east.yaml -f west.yaml   # one mesh over two clusters",
       ]),
     )
     .action(async (o) =>
-      (await timed("load modules", () => import("./commands/preview.js"))).preview(o, context()),
+      o.file.length > 1
+        ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).previewMesh(o, context())
+        : (await timed("load modules", () => import("./commands/preview.js"))).preview(
+            { ...o, file: o.file[0] },
+            context(),
+          ),
     );
 
-  clusterOptions(manifestOptions(program.command("apply")))
+  clusterOptions(manifestOptions(program.command("apply"), true))
     .description("Preview, confirm, then install or upgrade Istio; shows progress per release and a summary.")
     .option("-y, --yes", "apply without asking (required without a terminal)")
     .option("--json", "print the result as JSON on standard output")
@@ -176,13 +185,19 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton apply -f istio.yaml --yes",
         "planton apply -f istio.yaml --set spec.version=1.30.3 --yes",
         "planton apply -f examples/canary/3-move-stable.yaml --restart-workloads",
+        "planton apply -f primary.yaml -f remote.yaml   # the primary first, then its remote",
       ]),
     )
     .action(async (o) =>
-      (await timed("load modules", () => import("./commands/apply.js"))).apply(o, context()),
+      o.file.length > 1
+        ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).applyMesh(o, context())
+        : (await timed("load modules", () => import("./commands/apply.js"))).apply(
+            { ...o, file: o.file[0] },
+            context(),
+          ),
     );
 
-  clusterOptions(manifestOptions(program.command("destroy")))
+  clusterOptions(manifestOptions(program.command("destroy"), true))
     .description(
       "Remove everything the stack installed, in reverse order, plus istiod's leftover webhooks. CRDs stay unless --purge-crds.",
     )
@@ -191,10 +206,19 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     .option("--purge-crds", "also delete Istio's CRDs, and with them every Istio resource in the cluster")
     .addHelpText(
       "after",
-      examples(["planton destroy -f istio.yaml", "planton destroy -f istio.yaml --yes --purge-crds"]),
+      examples([
+        "planton destroy -f istio.yaml",
+        "planton destroy -f istio.yaml --yes --purge-crds",
+        "planton destroy -f primary.yaml -f remote.yaml   # remotes first, then their primary",
+      ]),
     )
     .action(async (o) =>
-      (await timed("load modules", () => import("./commands/destroy.js"))).destroy(o, context()),
+      o.file.length > 1
+        ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).destroyMesh(o, context())
+        : (await timed("load modules", () => import("./commands/destroy.js"))).destroy(
+            { ...o, file: o.file[0] },
+            context(),
+          ),
     );
 
   clusterOptions(manifestOptions(program.command("refresh")))

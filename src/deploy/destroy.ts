@@ -6,7 +6,7 @@ import { createIstioProgram } from "../pulumi/program.js";
 import { engineSpans, timed } from "../timings.js";
 import { checkCluster, ownershipOf } from "./checks.js";
 import type { ChangeSummary } from "./preview.js";
-import { type DeployRequest, withSession } from "./request.js";
+import { type DeployRequest, programTarget, withSession } from "./request.js";
 
 /** What `destroy` did. */
 export interface DestroyResult {
@@ -106,7 +106,7 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
     let summary: ChangeSummary = {};
     if (state.resourceCount > 0) {
       // the plan's program brings a provider with the current credentials
-      const stack = await session.withProgram(createIstioProgram(req.plan, req.cluster));
+      const stack = await session.withProgram(createIstioProgram(req.plan, programTarget(req)));
       const spans = engineSpans();
       const r = await timed("destroy", () =>
         session.run(() =>

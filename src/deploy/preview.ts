@@ -8,7 +8,7 @@ import { timed } from "../timings.js";
 import { recordedMembership, recordedReleases, type StackState } from "../pulumi/state.js";
 import type { EngineSession } from "../pulumi/workspace.js";
 import { checkCluster, type ClusterFacts, refuseInPlaceChanges } from "./checks.js";
-import { type DeployRequest, withSession } from "./request.js";
+import { type DeployRequest, programTarget, withSession } from "./request.js";
 
 /** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
 export type ChangeSummary = Record<string, number>;
@@ -59,7 +59,7 @@ export function plannedDiff(req: DeployRequest, state: StackState | undefined) {
 export function programFor(req: DeployRequest, options: PreviewOptions) {
   return createIstioProgram(
     req.plan,
-    req.cluster,
+    programTarget(req),
     options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
   );
 }

@@ -5,8 +5,10 @@ import type { PlanInputs } from "../istio/ca.js";
 import { planIstio } from "../istio/plan.js";
 import type { InstallPlan } from "../istio/types.js";
 import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
+import type { RemoteTarget } from "../pulumi/remotes.js";
 import type { EngineSession } from "../pulumi/workspace.js";
 import { timed } from "../timings.js";
+import { resolveRemotes } from "./remotes.js";
 
 /** How a deploy verb talks to the person or script running it; the CLI provides it. */
 export interface DeployIo {
@@ -30,6 +32,8 @@ export interface DeployRequest {
   plan: InstallPlan;
   settings: EngineSettings;
   cluster: ResolvedCluster;
+  /** The plan's remote clusters (`spec.multiCluster.remotes`), resolved like `cluster`. */
+  remotes: RemoteTarget[];
   env: NodeJS.ProcessEnv;
   io: DeployIo;
   signal: AbortSignal;
@@ -89,11 +93,13 @@ export function createRequest(
 ): DeployRequest {
   const settings = settingsFor(manifest, target, ctx.env, ctx.io.secret);
   const cluster = clusterFor(manifest, target, ctx, ctx.io.secret);
+  const plan = planIstio(manifest, ctx.planInputs);
   return {
     manifest,
-    plan: planIstio(manifest, ctx.planInputs),
+    plan,
     settings,
     cluster,
+    remotes: resolveRemotes(plan.remotes, ctx.env, ctx.io.secret),
     env: ctx.env,
     io: ctx.io,
     signal: ctx.signal,
@@ -122,3 +128,9 @@ export async function withSession<T>(
     session.close();
   }
 }
+
+/** The cluster and remote clusters the request's Pulumi program talks to. */
+export const programTarget = (req: Pick<DeployRequest, "cluster" | "remotes">) => ({
+  ...req.cluster,
+  remotes: req.remotes,
+});

@@ -133,3 +133,17 @@ export function plannedNamespaceLabels(plan: InstallPlan, name: string, labels: 
   const w = plan.workloadNamespaces.find((n) => n.name === name);
   return w === undefined ? labels : { ...w.labels, ...labels };
 }
+
+/**
+ * Labels and annotations on namespaces planton does not create (the control plane's with
+ * `createNamespace: false`): NamespacePatches, which server-side apply only these fields under
+ * planton's field manager and remove only them on destroy.
+ */
+export function drawNamespacePatches(plan: InstallPlan, provider: k8s.Provider): void {
+  for (const n of plan.namespacePatches ?? [])
+    new k8s.core.v1.NamespacePatch(
+      `namespace-patch-${n.name}`,
+      { metadata: { name: n.name, labels: n.labels, annotations: n.annotations } },
+      { provider },
+    );
+}

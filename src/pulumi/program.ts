@@ -5,7 +5,9 @@ import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
 import { KubernetesIstioStackOutputsSchema } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
 import { drawCaSecret } from "./ca.js";
+import { drawRemoteSecrets, type RemoteTarget } from "./remotes.js";
 import {
+  drawNamespacePatches,
   drawTags,
   drawWorkloadNamespaces,
   namespaceAnnotations,
@@ -16,6 +18,8 @@ import {
 export interface ClusterTarget {
   kubeconfig: string;
   context: string;
+  /** The plan's remote clusters, resolved (see `resolveRemotes`); needed when the plan has remotes. */
+  remotes?: RemoteTarget[];
 }
 
 /** Chart and repository inputs of a `helm.v3.Release` for a planned chart source. */
@@ -57,7 +61,7 @@ export function createIstioProgram(
             metadata: {
               name: ns.name,
               labels: plannedNamespaceLabels(plan, ns.name, ns.labels),
-              annotations: namespaceAnnotations,
+              annotations: { ...ns.annotations, ...namespaceAnnotations },
             },
           },
           { provider },
@@ -101,8 +105,10 @@ export function createIstioProgram(
         .filter((x): x is k8s.helm.v3.Release => x !== undefined);
       new k8s.apiextensions.CustomResource(o.id, { ...o.manifest }, { provider, dependsOn: deps });
     }
+    drawNamespacePatches(plan, provider);
     const tags = drawTags(plan, provider, releases);
     drawWorkloadNamespaces(plan, provider, new Map<string, pulumi.Resource>([...releases, ...tags]));
+    drawRemoteSecrets(plan, provider, releases, target.remotes ?? []);
     return toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(plan), {
       alwaysEmitImplicit: true,
     }) as Record<string, unknown>;
@@ -129,6 +135,9 @@ export function stackOutputsOf(plan: InstallPlan) {
       revision: n.revision,
       labels: n.labels,
     })),
+    remotes: plan.remotes.map((r) => r.clusterName),
+    clusterName: plan.mesh.multiCluster?.clusterName ?? "",
+    network: plan.mesh.multiCluster?.network ?? "",
     releases: Object.fromEntries(
       plan.releases.map((r) => [
         r.name,

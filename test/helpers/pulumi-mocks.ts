@@ -1,8 +1,42 @@
-import { before } from "node:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs } from "@pulumi/pulumi/runtime/index.js";
 import type { InstallPlan } from "../../src/istio/types.js";
+import { resolveCluster } from "../../src/cluster/kubeconfig.js";
 import { createIstioProgram } from "../../src/pulumi/program.js";
+import type { RemoteTarget } from "../../src/pulumi/remotes.js";
+import { startFakeKubeApi, writeKubeconfig } from "./fake-kube.js";
+
+/** The token the stand-in remote cluster's token controller "issued" to every reader. @internal */
+export const remoteReaderToken = "remote-reader-token-for-tests";
+
+/**
+ * The plan's remote clusters, all served by one stand-in API that holds each reader's issued
+ * token Secret (what kube-controller-manager would write). @internal
+ */
+async function standInRemotes(
+  plan: InstallPlan,
+  servers: { close: () => Promise<void> }[],
+): Promise<RemoteTarget[]> {
+  if (plan.remotes.length === 0) return [];
+  const api = await startFakeKubeApi({
+    objects: plan.remotes.map((r) => ({
+      kind: "Secret",
+      metadata: { name: r.reader.tokenSecret, namespace: r.reader.namespace },
+      data: { token: Buffer.from(remoteReaderToken).toString("base64") },
+    })),
+  });
+  servers.push(api);
+  const kubeconfigFlag = writeKubeconfig(mkdtempSync(join(tmpdir(), "planton-remote-")), api.url);
+  const cluster = resolveCluster(
+    { kubeconfigFlag, manifestKubeconfig: "", manifestContext: "", manifestClusterName: "", cwd: "/" },
+    {},
+  );
+  return plan.remotes.map((r) => ({ clusterName: r.clusterName, cluster }));
+}
 
 /** A resource the program registered under the mocks. @internal */
 export interface Registered {
@@ -21,6 +55,8 @@ export interface Registered {
 export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unknown> = () => ({})) {
   const seen = { registered: [] as Registered[], edges: new Map<string, string[]>() };
   const props = new Map<string, Record<string, unknown>>();
+  const servers: { close: () => Promise<void> }[] = [];
+  after(() => Promise.all(servers.map((s) => s.close())));
   before(() => {
     pulumi.runtime.setMocks(
       {
@@ -51,6 +87,7 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
     const program = createIstioProgram(plan, {
       kubeconfig: "apiVersion: v1\nkind: Config\n",
       context: "test-ctx",
+      remotes: await standInRemotes(plan, servers),
     });
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {

@@ -68,7 +68,7 @@ describe("the program draws the plan and decides nothing", () => {
       }
       for (const o of plan.objects) {
         const cr = seen.registered.find(
-          (r) => r.type === `kubernetes:${o.manifest.apiVersion}:${o.manifest.kind}`,
+          (r) => r.type === `kubernetes:${o.manifest.apiVersion}:${o.manifest.kind}` && r.name === o.id,
         );
         assert.ok(cr, `custom resource ${o.id}`);
         assert.deepEqual(cr.inputs.spec, o.manifest.spec);

@@ -1,0 +1,116 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ResolvedCluster } from "../cluster/kubeconfig.js";
+import { readServiceAccountToken, remoteEndpoint, remoteKubeconfig } from "../cluster/remote-access.js";
+import type { InstallPlan, PlannedRemote } from "../istio/types.js";
+
+/** A remote cluster of the plan, resolved to its kubeconfig and context before the engine runs. */
+export interface RemoteTarget {
+  clusterName: string;
+  cluster: ResolvedCluster;
+}
+
+/** How long apply waits for the remote's token controller to issue the reader's token. */
+const tokenWaitMs = 60_000;
+
+const managedBy = { "app.kubernetes.io/managed-by": "planton" };
+
+/**
+ * The remote secrets of the plan, as `istioctl create-remote-secret` makes them, owned by this
+ * stack on both sides so destroy removes both: in the remote cluster a reader service account,
+ * its token Secret and a ClusterRole bound to it (through a provider for that cluster); in this
+ * cluster the Secret istiod watches, holding a kubeconfig with the reader's token. The token and
+ * the kubeconfig are Pulumi secrets. The token is read once the token Secret exists: in a preview
+ * of a stack that has it, from the remote cluster (so an unchanged stack previews no change); in
+ * a preview before it exists, the kubeconfig is unknown.
+ */
+export function drawRemoteSecrets(
+  plan: InstallPlan,
+  provider: k8s.Provider,
+  ready: Map<string, pulumi.Resource>,
+  remotes: RemoteTarget[],
+): void {
+  for (const r of plan.remotes) {
+    const target = remotes.find((t) => t.clusterName === r.clusterName);
+    if (target === undefined) throw new Error(`remote cluster ${r.clusterName} was not resolved`);
+    drawRemote(
+      r,
+      target.cluster,
+      provider,
+      r.dependsOn.flatMap((d) => ready.get(d) ?? []),
+    );
+  }
+}
+
+function drawRemote(
+  r: PlannedRemote,
+  remote: ResolvedCluster,
+  provider: k8s.Provider,
+  dependsOn: pulumi.Resource[],
+): void {
+  const id = (what: string) => `remote-${r.clusterName}-${what}`;
+  const remoteProvider = new k8s.Provider(id("cluster"), {
+    kubeconfig: pulumi.secret(remote.kubeconfig),
+    context: remote.context,
+  });
+  const opts = { provider: remoteProvider };
+  const { namespace } = r.reader;
+  const sa = new k8s.core.v1.ServiceAccount(
+    id("reader"),
+    { metadata: { name: r.reader.serviceAccount, namespace, labels: managedBy } },
+    opts,
+  );
+  const role = new k8s.rbac.v1.ClusterRole(
+    id("reader-role"),
+    { metadata: { name: r.reader.clusterRole, labels: managedBy }, rules: r.rules },
+    opts,
+  );
+  const binding = new k8s.rbac.v1.ClusterRoleBinding(
+    id("reader-binding"),
+    {
+      metadata: { name: r.reader.clusterRoleBinding, labels: managedBy },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+      subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
+    },
+    opts,
+  );
+  const token = new k8s.core.v1.Secret(
+    id("token"),
+    {
+      metadata: {
+        name: r.reader.tokenSecret,
+        namespace,
+        labels: managedBy,
+        annotations: { "kubernetes.io/service-account.name": r.reader.serviceAccount },
+      },
+      type: "kubernetes.io/service-account-token",
+    },
+    { ...opts, dependsOn: [sa], additionalSecretOutputs: ["data"] },
+  );
+  // runs only once the token Secret has an id: never in a preview of a stack without it
+  const kubeconfig = pulumi.all([token.id, binding.id]).apply(async () => {
+    const dryRun = pulumi.runtime.isDryRun();
+    const sa = await readServiceAccountToken(remote, namespace, r.reader.tokenSecret, {
+      waitMs: dryRun ? 0 : tokenWaitMs,
+    });
+    // a preview whose token Secret was deleted behind the stack's back: apply will wait for it
+    if (sa === undefined) return "(issued by apply)";
+    return remoteKubeconfig(r.clusterName, remoteEndpoint(remote), sa);
+  });
+  new k8s.core.v1.Secret(
+    `remote-secret-${r.clusterName}`,
+    {
+      metadata: {
+        name: r.secret.name,
+        namespace: r.secret.namespace,
+        labels: { ...r.secret.labels, ...managedBy },
+        annotations: r.secret.annotations,
+      },
+      type: "Opaque",
+      data: pulumi.secret(
+        kubeconfig.apply((k) => ({ [r.clusterName]: Buffer.from(k, "utf8").toString("base64") })),
+      ),
+    },
+    { provider, dependsOn, additionalSecretOutputs: ["data", "stringData"] },
+  );
+}
