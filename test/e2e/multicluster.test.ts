@@ -1,0 +1,356 @@
+/**
+ * End to end across two clusters: two API servers of the harness on 127.0.0.1, each with kwok
+ * nodes (webhooks off, no istiod process: kwok marks istiod's pods ready). One `planton apply`
+ * with two manifests installs a multi-primary mesh over two networks, then a primary-remote one.
+ * What is real: the charts, the engine, both API servers, the remote secrets' service accounts,
+ * tokens and RBAC (the test reads the other cluster with the kubeconfig istiod would use). What
+ * stays simulated: no traffic flows (kwok runs no proxies, no gateway gets a load-balancer
+ * address, no istiod reads the remote secret).
+ */
+import assert from "node:assert/strict";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { makeRoot, makeSigned } from "../helpers/ca-certs.js";
+import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
+// @ts-expect-error: plain JavaScript harness
+import { startCluster, stopCluster } from "./cluster/harness.mjs";
+
+// biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
+type Body = any;
+interface Cluster {
+  dir: string;
+  server: string;
+  kubeconfigPath: string;
+  request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
+}
+
+const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
+const bin = join(cache, "bin");
+const work = mkdtempSync(join(tmpdir(), "planton-multicluster-"));
+const tmp = join(work, "tmp");
+mkdirSync(tmp);
+const figures: Record<string, number> = {};
+process.on("exit", () => {
+  if (Object.keys(figures).length > 0)
+    console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
+});
+
+let charts = "";
+let closeCharts: () => Promise<void> = async () => {};
+const clusters: Cluster[] = [];
+const [east, west] = [0, 1].map((i) => () => clusters[i] as Cluster);
+
+before(async () => {
+  const served = await serveFolder(chartsDir);
+  charts = served.url;
+  closeCharts = served.close;
+  const t = Date.now();
+  // the second cluster shares the binaries of the first; both start side by side
+  clusters.push(
+    ...((await Promise.all([
+      startCluster({ binDir: bin, nodes: 1 }),
+      startCluster({ binDir: bin, nodes: 1 }),
+    ])) as Cluster[]),
+  );
+  figures.twoClusters = (Date.now() - t) / 1000;
+});
+after(async () => {
+  await Promise.all(clusters.map((c) => stopCluster(c)));
+  await closeCharts();
+});
+
+const cli = (args: string[]): Promise<Result> =>
+  runPlanton(args, plantonEnv({ bin, kubeconfigPath: east().kubeconfigPath, work, tmp }));
+const files = (...names: string[]) => names.flatMap((n) => ["-f", join(work, `${n}.yaml`)]);
+
+/** One plug-in CA per cluster, both signed by one root: the mesh's one trust root. */
+function pluginCas(): void {
+  const dir = join(work, "ca");
+  mkdirSync(dir, { recursive: true });
+  makeRoot(dir, "Planton Mesh Root CA");
+  for (const name of ["east", "west"]) {
+    makeSigned(dir, name, { ca: true, days: 365, cn: `Planton ${name} Intermediate CA` });
+    const out = join(work, `cacerts-${name}`);
+    mkdirSync(out, { recursive: true });
+    copyFileSync(join(dir, `${name}-cert.pem`), join(out, "ca-cert.pem"));
+    copyFileSync(join(dir, `${name}-key.pem`), join(out, "ca-key.pem"));
+    copyFileSync(join(dir, "root-cert.pem"), join(out, "root-cert.pem"));
+    writeFileSync(
+      join(out, "cert-chain.pem"),
+      readFileSync(join(out, "ca-cert.pem"), "utf8") + readFileSync(join(out, "root-cert.pem"), "utf8"),
+    );
+  }
+}
+
+function manifest(name: string, lines: string[]): void {
+  writeFileSync(
+    join(work, `${name}.yaml`),
+    [
+      "apiVersion: kubernetes.project-planton.org/v1",
+      "kind: KubernetesIstio",
+      "metadata:",
+      `  name: ${name}`,
+      "spec:",
+      ...lines.map((l) => `  ${l}`),
+      "  charts:",
+      `    repository: ${charts}`,
+      "",
+    ].join("\n"),
+  );
+}
+
+/** A GET against a cluster's API server with a kubeconfig's server, CA and bearer token. */
+function getWithKubeconfig(kubeconfig: string, path: string): Promise<{ status: number; body: Body }> {
+  const k = parse(kubeconfig) as Body;
+  const server = new URL(k.clusters[0].cluster.server);
+  const ca = Buffer.from(k.clusters[0].cluster["certificate-authority-data"], "base64");
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: server.hostname,
+        port: server.port,
+        path,
+        method: "GET",
+        ca,
+        headers: { authorization: `Bearer ${k.users[0].user.token}` },
+      },
+      (res) => {
+        let data = "";
+        res.on("data", (d) => {
+          data += d;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data ? JSON.parse(data) : {} }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The remote secret `istio-remote-secret-<remote>` in `cluster`, and the kubeconfig it holds. */
+async function remoteSecret(cluster: Cluster, remote: string): Promise<{ secret: Body; kubeconfig: string }> {
+  const r = await cluster.request(
+    "GET",
+    `/api/v1/namespaces/istio-system/secrets/istio-remote-secret-${remote}`,
+  );
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return { secret: r.body, kubeconfig: Buffer.from(r.body.data[remote], "base64").toString("utf8") };
+}
+
+/** Every file under `dir`, read as text. */
+function allText(dir: string): string {
+  let out = "";
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const p = join(e.parentPath, e.name);
+    if (e.isFile() && statSync(p).size < 20_000_000) out += readFileSync(p, "latin1");
+  }
+  return out;
+}
+
+/** planton's objects left in a cluster: its reader, remote secrets, east-west gateway, namespaces. */
+async function plantonObjects(cluster: Cluster): Promise<string[]> {
+  const left: string[] = [];
+  const list = async (path: string) => ((await cluster.request("GET", path)).body.items ?? []) as Body[];
+  for (const s of await list("/api/v1/secrets?labelSelector=istio%2FmultiCluster%3Dtrue"))
+    left.push(`Secret ${s.metadata.namespace}/${s.metadata.name}`);
+  for (const s of await list("/api/v1/namespaces/kube-system/serviceaccounts"))
+    if (s.metadata.name.startsWith("istio-reader-"))
+      left.push(`ServiceAccount kube-system/${s.metadata.name}`);
+  for (const r of await list("/apis/rbac.authorization.k8s.io/v1/clusterroles"))
+    if (r.metadata.labels?.["app.kubernetes.io/managed-by"] === "planton")
+      left.push(`ClusterRole ${r.metadata.name}`);
+  for (const n of await list("/api/v1/namespaces"))
+    if (n.metadata.name === "istio-system" && n.status?.phase !== "Terminating")
+      left.push("Namespace istio-system");
+  for (const d of await list("/apis/apps/v1/deployments"))
+    if (d.metadata.namespace === "istio-system") left.push(`Deployment istio-system/${d.metadata.name}`);
+  return left;
+}
+
+describe("multi-primary on two networks, applied with one command", { concurrency: false }, () => {
+  it("apply -f east -f west installs istiod, an east-west gateway, the network label and a remote secret in each", async () => {
+    pluginCas();
+    for (const [name, other, net] of [
+      ["east", "west", "net-east"],
+      ["west", "east", "net-west"],
+    ] as const) {
+      const kubeconfig = (name === "east" ? east() : west()).kubeconfigPath;
+      const otherKubeconfig = (other === "east" ? east() : west()).kubeconfigPath;
+      manifest(name, [
+        "profile: minimal",
+        "targetCluster:",
+        `  kubeconfig: ${kubeconfig}`,
+        "ca:",
+        "  type: PLUGIN",
+        "  plugin:",
+        `    directory: ./cacerts-${name}`,
+        "multiCluster:",
+        "  meshId: mesh1",
+        `  clusterName: ${name}`,
+        `  network: ${net}`,
+        "  remotes:",
+        `    - clusterName: ${other}`,
+        `      kubeconfig: ${otherKubeconfig}`,
+        "eastWestGateway:",
+        "  service:",
+        "    type: ClusterIP",
+      ]);
+    }
+    const a = await cli(["apply", "--yes", "--no-verify", ...files("east", "west")]);
+    figures.applyMultiPrimary = a.seconds;
+    assert.equal(a.code, 0, show(a));
+    for (const [cluster, name, other, net] of [
+      [east(), "east", "west", "net-east"],
+      [west(), "west", "east", "net-west"],
+    ] as const) {
+      const ns = await cluster.request("GET", "/api/v1/namespaces/istio-system");
+      assert.equal(ns.body.metadata.labels["topology.istio.io/network"], net, `${name}: network label`);
+      const istiod = await cluster.request("GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod");
+      assert.equal(istiod.status, 200, `${name}: istiod`);
+      const env = istiod.body.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+      assert.equal(env.find((e) => e.name === "CLUSTER_ID")?.value, name);
+      const gw = await cluster.request(
+        "GET",
+        "/api/v1/namespaces/istio-system/services/istio-eastwestgateway",
+      );
+      assert.equal(gw.status, 200, `${name}: east-west gateway Service`);
+      assert.ok(
+        (gw.body.spec.ports as { port: number }[]).some((p) => p.port === 15443),
+        `${name}: 15443 on the east-west gateway: ${JSON.stringify(gw.body.spec.ports)}`,
+      );
+      const cng = await cluster.request(
+        "GET",
+        "/apis/networking.istio.io/v1/namespaces/istio-system/gateways/cross-network-gateway",
+      );
+      assert.equal(cng.status, 200, `${name}: cross-network Gateway`);
+      assert.equal(cng.body.spec.servers[0].tls.mode, "AUTO_PASSTHROUGH");
+      const { secret, kubeconfig } = await remoteSecret(cluster, other);
+      assert.equal(secret.metadata.labels["istio/multiCluster"], "true");
+      assert.equal(secret.metadata.annotations["networking.istio.io/cluster"], other);
+      // the kubeconfig istiod would use really authenticates against the other API server,
+      // and its service account reads what istiod reads there
+      const otherCluster = other === "east" ? east() : west();
+      assert.equal(parse(kubeconfig).clusters[0].cluster.server, otherCluster.server);
+      const pods = await getWithKubeconfig(kubeconfig, "/api/v1/pods?limit=1");
+      assert.equal(pods.status, 200, `${name} → ${other}: ${JSON.stringify(pods.body)}`);
+      const otherIstiod = await getWithKubeconfig(
+        kubeconfig,
+        "/api/v1/namespaces/istio-system/services/istiod",
+      );
+      assert.equal(otherIstiod.status, 200, `${name} reads ${other}'s istiod Service`);
+      // read only: the reader cannot delete what it reads
+      const token = parse(kubeconfig).users[0].user.token as string;
+      assert.ok(token.length > 20);
+      assert.ok(!a.stdout.includes(token) && !a.stderr.includes(token), "the token is never printed");
+      assert.ok(!allText(join(work, "planton")).includes(token), "the token is not in clear in the state");
+    }
+  });
+
+  it("preview of both with --expect-no-changes finds nothing to change", async () => {
+    const p = await cli(["preview", "--expect-no-changes", ...files("east", "west")]);
+    figures.previewMultiPrimary = p.seconds;
+    assert.equal(p.code, 0, show(p));
+    assert.match(p.stdout, /# stack east/);
+    assert.match(p.stdout, /# stack west/);
+  });
+
+  it("destroy -f east -f west leaves neither cluster with planton's objects", async () => {
+    const d = await cli(["destroy", "--yes", ...files("east", "west")]);
+    figures.destroyMultiPrimary = d.seconds;
+    assert.equal(d.code, 0, show(d));
+    for (const c of [east(), west()]) assert.deepEqual(await plantonObjects(c), []);
+  });
+});
+
+describe("primary-remote: the remote's injector calls the primary", { concurrency: false }, () => {
+  it("apply -f remote -f primary applies the primary first, then the remote pointing at it", async () => {
+    manifest("primary", [
+      "profile: minimal",
+      "targetCluster:",
+      `  kubeconfig: ${east().kubeconfigPath}`,
+      "multiCluster:",
+      "  meshId: mesh1",
+      "  clusterName: primary",
+      "  network: net1",
+      "  remotes:",
+      "    - clusterName: remote",
+      `      kubeconfig: ${west().kubeconfigPath}`,
+      "eastWestGateway:",
+      "  exposeIstiod: true",
+      "  service:",
+      "    type: ClusterIP",
+    ]);
+    manifest("remote", [
+      "profile: remote",
+      "targetCluster:",
+      `  kubeconfig: ${west().kubeconfigPath}`,
+      "multiCluster:",
+      "  meshId: mesh1",
+      "  clusterName: remote",
+      "  network: net1",
+      "  primary:",
+      "    clusterName: primary",
+      "    address: 192.0.2.10",
+    ]);
+    // given in the "wrong" order: planton orders them
+    const a = await cli(["apply", "--yes", "--no-verify", ...files("remote", "primary")]);
+    figures.applyPrimaryRemote = a.seconds;
+    assert.equal(a.code, 0, show(a));
+    const primaryDone = a.stderr.lastIndexOf("[stack primary]");
+    const remoteStart = a.stderr.indexOf("[stack remote]");
+    assert.ok(primaryDone >= 0 && remoteStart > primaryDone, `primary before remote:\n${a.stderr}`);
+    const mwc = await west().request(
+      "GET",
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector",
+    );
+    assert.equal(mwc.status, 200, JSON.stringify(mwc.body));
+    // as Istio's chart does it for an IP address: the webhooks call the Service istiod of the
+    // remote cluster, whose only endpoint is the primary's address on the webhook port
+    for (const h of mwc.body.webhooks as Body[]) {
+      assert.equal(h.clientConfig.service?.name, "istiod", JSON.stringify(h.clientConfig));
+      assert.equal(h.clientConfig.service?.path, "/inject/cluster/remote/net/net1");
+    }
+    const slices = await west().request(
+      "GET",
+      "/apis/discovery.k8s.io/v1/namespaces/istio-system/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Distiod",
+    );
+    const endpoints = (slices.body.items as Body[]).flatMap((s) =>
+      (s.endpoints as Body[]).flatMap((e) => e.addresses as string[]),
+    );
+    assert.deepEqual(endpoints, ["192.0.2.10"], JSON.stringify(slices.body));
+    const ports = (slices.body.items as Body[]).flatMap((s) => (s.ports as Body[]).map((p) => p.port));
+    assert.ok(ports.includes(15017), `webhook port among ${ports}`);
+    const istiod = await west().request("GET", "/apis/apps/v1/namespaces/istio-system/deployments/istiod");
+    assert.equal(istiod.status, 404, "a remote cluster runs no istiod");
+    const ns = await west().request("GET", "/api/v1/namespaces/istio-system");
+    assert.equal(ns.body.metadata.annotations["topology.istio.io/controlPlaneClusters"], "primary");
+    const vs = await east().request(
+      "GET",
+      "/apis/networking.istio.io/v1/namespaces/istio-system/gateways/istiod-gateway",
+    );
+    assert.equal(vs.status, 200, "the primary exposes istiod through its east-west gateway");
+    const { kubeconfig } = await remoteSecret(east(), "remote");
+    const r = await getWithKubeconfig(kubeconfig, "/api/v1/namespaces/istio-system/configmaps");
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  });
+
+  it("destroy of both removes the remote first and leaves nothing of planton's", async () => {
+    const d = await cli(["destroy", "--yes", ...files("primary", "remote")]);
+    figures.destroyPrimaryRemote = d.seconds;
+    assert.equal(d.code, 0, show(d));
+    for (const c of [east(), west()]) assert.deepEqual(await plantonObjects(c), []);
+  });
+});
