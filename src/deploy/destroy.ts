@@ -120,18 +120,42 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
       );
       summary = (r.summary.resourceChanges ?? {}) as ChangeSummary;
     }
-    // the engine asked for the namespaces' deletion without waiting for it: wait here, polling fast
-    const lingering = await timed("namespace deletion", () =>
-      waitForNamespacesGone(req.cluster, state.namespaces, { timeoutMs: 600_000, signal: req.signal }),
+    // The namespaces' deletion has a floor that is Kubernetes' own: the namespace controller
+    // waits 5 s after a namespace is deleted before it removes anything in it (its fixed
+    // namespaceDeletionGracePeriod; `helm uninstall` plus a namespace deletion waits the same).
+    // The engine only asked for the deletion; planton polls for it, and meanwhile removes the
+    // leftovers (which tolerate objects already gone) and then the stack, now empty: neither needs
+    // anything from those namespaces. Istio's CRDs (--purge-crds) still go only after the
+    // namespaces: their custom resources are what the namespace controller is deleting. Both
+    // branches always finish before the session closes.
+    const namespacesGone = timed("namespace deletion", () =>
+      waitForNamespacesGone(req.cluster, state.namespaces, {
+        timeoutMs: 600_000,
+        intervalMs: 100,
+        signal: req.signal,
+      }),
     );
+    const [waited, cleaned] = await Promise.allSettled([
+      namespacesGone,
+      (options.purgeCrds ? namespacesGone : Promise.resolve())
+        .then(() =>
+          timed("cleanup", () =>
+            cleanupLeftovers(req.cluster, evidence, req.plan.cleanup, options.purgeCrds === true),
+          ),
+        )
+        .then(async (c) => {
+          await timed("stack rm", () => session.removeStack());
+          return c;
+        }),
+    ]);
+    if (waited.status === "rejected") throw waited.reason;
+    if (cleaned.status === "rejected") throw cleaned.reason;
+    const lingering = waited.value;
+    const cleanup = cleaned.value;
     if (lingering.length > 0 && !req.signal.aborted)
       req.io.warn(
         `namespace${lingering.length > 1 ? "s" : ""} ${lingering.join(", ")} still terminating after 10 minutes: check for finalizers with kubectl get namespace -o yaml`,
       );
-    const cleanup = await timed("cleanup", () =>
-      cleanupLeftovers(req.cluster, evidence, req.plan.cleanup, options.purgeCrds === true),
-    );
-    await timed("stack rm", () => session.removeStack());
     return {
       ...base,
       existed: true,
