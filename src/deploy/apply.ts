@@ -9,7 +9,7 @@ import { DeployError, InterruptedError } from "../errors.js";
 import { type NamespaceChange, namespacesToRestart, type TagChange } from "../istio/membership.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
 import { restartWorkloads } from "../cluster/namespaces.js";
-import { stackOutputsOf } from "../pulumi/program.js";
+import { stackOutputsOf } from "../pulumi/outputs.js";
 import { refuseForeign } from "./checks.js";
 import { verifyApplied } from "./status/verify.js";
 import {
@@ -19,11 +19,10 @@ import {
   type PlannedChanges,
   type PreviewOptions,
   plannedDiff,
-  programFor,
   readAndCheck,
 } from "./preview.js";
 import { engineSpans, timed } from "../timings.js";
-import { type DeployRequest, withSession } from "./request.js";
+import { type DeployRequest, istioProgram, withSession } from "./request.js";
 
 /** What `apply` did. */
 export interface ApplyResult {
@@ -76,7 +75,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
       ? {
           ...plannedDiff(req, state),
           summary: {},
-          stack: await session.withProgram(programFor(req, options)),
+          stack: await session.withProgram(await istioProgram(req, options)),
         }
       : await enginePreview(req, session, state, options);
     const { stack, changes } = planned;

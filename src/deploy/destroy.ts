@@ -2,11 +2,10 @@ import { type CleanupResult, cleanupLeftovers, gatherEvidence } from "../cluster
 import { waitForNamespacesGone } from "../cluster/namespaces.js";
 import { describeControlPlane } from "../cluster/precheck.js";
 import { DeployError } from "../errors.js";
-import { createIstioProgram } from "../pulumi/program.js";
 import { engineSpans, timed } from "../timings.js";
 import { checkCluster, ownershipOf } from "./checks.js";
 import type { ChangeSummary } from "./preview.js";
-import { type DeployRequest, programTarget, withSession } from "./request.js";
+import { type DeployRequest, istioProgram, withSession } from "./request.js";
 
 /** What `destroy` did. */
 export interface DestroyResult {
@@ -106,7 +105,7 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
     let summary: ChangeSummary = {};
     if (state.resourceCount > 0) {
       // the plan's program brings a provider with the current credentials
-      const stack = await session.withProgram(createIstioProgram(req.plan, programTarget(req)));
+      const stack = await session.withProgram(await istioProgram(req));
       const spans = engineSpans();
       const r = await timed("destroy", () =>
         session.run(() =>

@@ -7,9 +7,8 @@ import type { ResolvedCluster } from "../cluster/kubeconfig.js";
 import { serviceAddresses } from "../cluster/workloads.js";
 import { DeployError } from "../errors.js";
 import { requireForceForRemote, unlockFileBackend } from "../pulumi/locks.js";
-import { createIstioProgram } from "../pulumi/program.js";
 import type { ChangeSummary } from "./preview.js";
-import { type DeployRequest, programTarget, withSession } from "./request.js";
+import { type DeployRequest, istioProgram, withSession } from "./request.js";
 
 /** What `refresh` found. */
 export interface RefreshResult {
@@ -25,7 +24,7 @@ export function refresh(req: DeployRequest): Promise<RefreshResult> {
     const state = await session.readState();
     if (state === undefined)
       throw new DeployError(`stack ${req.settings.stack} does not exist`, "run planton apply first");
-    const stack = await session.withProgram(createIstioProgram(req.plan, programTarget(req)));
+    const stack = await session.withProgram(await istioProgram(req));
     const r = await session.run(() => stack.refresh(session.options(req.io.onEvent?.bind(req.io))));
     const summary = (r.summary.resourceChanges ?? {}) as ChangeSummary;
     return {

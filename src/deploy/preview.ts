@@ -3,12 +3,11 @@ import { describeControlPlane } from "../cluster/precheck.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
 import { diffMembership, type NamespaceChange, type TagChange } from "../istio/membership.js";
 import { diffReleases, inPlaceMinorUpgrades } from "../istio/upgrade.js";
-import { createIstioProgram } from "../pulumi/program.js";
 import { timed } from "../timings.js";
 import { recordedMembership, recordedReleases, type StackState } from "../pulumi/state.js";
 import type { EngineSession } from "../pulumi/workspace.js";
 import { checkCluster, type ClusterFacts, refuseInPlaceChanges } from "./checks.js";
-import { type DeployRequest, programTarget, withSession } from "./request.js";
+import { type DeployRequest, istioProgram, withSession } from "./request.js";
 
 /** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
 export type ChangeSummary = Record<string, number>;
@@ -55,15 +54,6 @@ export function plannedDiff(req: DeployRequest, state: StackState | undefined) {
   };
 }
 
-/** The request's inline program (every release's timeout overridden by `timeoutSeconds`). */
-export function programFor(req: DeployRequest, options: PreviewOptions) {
-  return createIstioProgram(
-    req.plan,
-    programTarget(req),
-    options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
-  );
-}
-
 /** The stack with the request's program, and the engine's preview of it. */
 export async function enginePreview(
   req: DeployRequest,
@@ -71,7 +61,7 @@ export async function enginePreview(
   state: StackState | undefined,
   options: PreviewOptions,
 ): Promise<PlannedChanges & { stack: Stack }> {
-  const stack = await session.withProgram(programFor(req, options));
+  const stack = await session.withProgram(await istioProgram(req, options));
   const result = await timed("preview", () =>
     session.run(() => stack.preview({ ...session.options(), refresh: options.refresh === true })),
   );

@@ -1,4 +1,4 @@
-import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
+import type { EngineEvent, PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import { kubeconfigSecrets, type ResolvedCluster, resolveCluster } from "../cluster/kubeconfig.js";
 import type { PlanInputs } from "../istio/ca.js";
@@ -6,7 +6,7 @@ import { planIstio } from "../istio/plan.js";
 import type { InstallPlan } from "../istio/types.js";
 import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
 import type { RemoteTarget } from "../pulumi/remotes.js";
-import type { EngineSession } from "../pulumi/workspace.js";
+import type { EarlyState, EngineSession } from "../pulumi/workspace.js";
 import { timed } from "../timings.js";
 import { resolveRemotes } from "./remotes.js";
 
@@ -111,26 +111,63 @@ export async function withSession<T>(
   req: Pick<DeployRequest, "settings" | "env" | "io" | "signal">,
   use: (s: EngineSession) => Promise<T>,
 ): Promise<T> {
-  // loaded here, not at the top: the Pulumi SDK costs ~0.7 s to load, and `status` never needs it
-  const { EngineSession: Session } = await import("../pulumi/workspace.js");
-  const session = await timed("engine session", () =>
-    Session.open({
-      settings: req.settings,
-      env: req.env,
-      notify: req.io.info,
-      signal: req.signal,
-      ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
-    }),
-  );
+  // the state is read (one `pulumi stack export`, no SDK) while the Pulumi SDK loads and the
+  // session opens: each takes ~0.4-0.7 s, and every command reads the state first
+  const early = startStateRead(req);
+  let session: EngineSession;
+  try {
+    // loaded here, not at the top: the Pulumi SDK costs ~0.7 s to load, and `status` never needs it
+    const { EngineSession: Session } = await timed("load engine", () => import("../pulumi/workspace.js"));
+    session = await timed("engine session", () =>
+      Session.open({
+        settings: req.settings,
+        env: req.env,
+        notify: req.io.info,
+        signal: req.signal,
+        ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
+      }),
+    );
+  } catch (err) {
+    await early; // its CLI process and folder are gone before the command ends
+    throw err;
+  }
+  session.useEarlyState(early);
   try {
     return await use(session);
   } finally {
+    await early; // a command that never read the state still waits for its CLI process
     session.close();
   }
 }
 
-/** The cluster and remote clusters the request's Pulumi program talks to. */
-export const programTarget = (req: Pick<DeployRequest, "cluster" | "remotes">) => ({
-  ...req.cluster,
-  remotes: req.remotes,
-});
+/**
+ * The request's inline Pulumi program, bound to its cluster and remote clusters (every release's
+ * timeout overridden by `timeoutSeconds`). The program module, and with it the Pulumi SDK, is
+ * loaded here, when a command needs it, so that the state read can run while it loads.
+ */
+export async function istioProgram(
+  req: Pick<DeployRequest, "plan" | "cluster" | "remotes">,
+  options: { timeoutSeconds?: number | undefined } = {},
+): Promise<PulumiFn> {
+  const { createIstioProgram } = await import("../pulumi/program.js");
+  return createIstioProgram(
+    req.plan,
+    { ...req.cluster, remotes: req.remotes },
+    options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
+  );
+}
+
+/**
+ * Starts reading the stack's state without the SDK. Never rejects: a failure is kept and
+ * reported by `EngineSession.readState`, the command's first step, as the session's own read
+ * would (commands that never read the state ignore it).
+ */
+function startStateRead(req: Pick<DeployRequest, "settings" | "env" | "signal">): Promise<EarlyState> {
+  return timed("state (early)", async () => {
+    const { exportStackState } = await import("../pulumi/state-read.js");
+    return exportStackState({ settings: req.settings, env: req.env, signal: req.signal });
+  }).then(
+    (read) => (read === undefined ? { kind: "none" as const } : { kind: "read" as const, state: read.state }),
+    (error: unknown) => ({ kind: "failed" as const, error }),
+  );
+}

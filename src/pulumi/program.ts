@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
-import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
+import { toJson } from "@bufbuild/protobuf";
 import { KubernetesIstioStackOutputsSchema } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
+import { stackOutputsOf } from "./outputs.js";
 import { drawCaSecret } from "./ca.js";
 import { drawRemoteSecrets, type RemoteTarget } from "./remotes.js";
 import {
@@ -113,36 +114,4 @@ export function createIstioProgram(
       alwaysEmitImplicit: true,
     }) as Record<string, unknown>;
   };
-}
-
-/** The stack outputs an apply of `plan` records (gateway addresses are read live, not stored). */
-export function stackOutputsOf(plan: InstallPlan) {
-  return create(KubernetesIstioStackOutputsSchema, {
-    namespace: plan.mesh.namespace,
-    version: plan.mesh.version,
-    revisions: plan.mesh.revisions.map((r) => ({
-      name: r.name,
-      version: r.version,
-      istiodService: r.istiodService,
-    })),
-    defaultRevision: plan.mesh.defaultRevision,
-    istiodService: plan.mesh.istiodService,
-    gateways: plan.mesh.gateways.map((g) => ({ ...g, addresses: [] })),
-    revisionTags: plan.mesh.revisionTags,
-    namespaces: plan.workloadNamespaces.map((n) => ({
-      name: n.name,
-      created: n.create || plan.namespaces.some((p) => p.name === n.name),
-      revision: n.revision,
-      labels: n.labels,
-    })),
-    remotes: plan.remotes.map((r) => r.clusterName),
-    clusterName: plan.mesh.multiCluster?.clusterName ?? "",
-    network: plan.mesh.multiCluster?.network ?? "",
-    releases: Object.fromEntries(
-      plan.releases.map((r) => [
-        r.name,
-        { chart: r.chart, version: r.version, namespace: r.namespace, values: r.values as JsonObject },
-      ]),
-    ),
-  });
 }

@@ -35,6 +35,12 @@ function sweepAbandoned(base: string): void {
   }
 }
 
+/** A state read made before the session opened: the state (undefined: no stack), no CLI to read it with, or why it failed. */
+export type EarlyState =
+  | { kind: "read"; state: StackState | undefined }
+  | { kind: "none" }
+  | { kind: "failed"; error: unknown };
+
 /** Everything an engine session needs besides the program. */
 export interface EngineContext {
   settings: EngineSettings;
@@ -54,6 +60,7 @@ export interface EngineContext {
  */
 export class EngineSession {
   private stack?: Stack;
+  private early: Promise<EarlyState> | undefined;
 
   private constructor(
     readonly ctx: EngineContext,
@@ -85,6 +92,11 @@ export class EngineSession {
     }
   }
 
+  /** The state as read before the session opened (see `withSession`); the next `readState` uses it. */
+  useEarlyState(early: Promise<EarlyState>): void {
+    this.early = early;
+  }
+
   /** Removes the workspace's temporary folder. */
   close(): void {
     rmSync(this.workDir, { recursive: true, force: true });
@@ -96,6 +108,13 @@ export class EngineSession {
    * anything in the cluster changes.
    */
   async readState(): Promise<StackState | undefined> {
+    const early = this.early;
+    this.early = undefined;
+    if (early !== undefined) {
+      const r = await early;
+      if (r.kind === "read") return r.state;
+      if (r.kind === "failed") throw r.error;
+    }
     try {
       this.stack ??= await Stack.select(this.ctx.settings.stack, this.workspace);
     } catch (err) {
