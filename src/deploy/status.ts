@@ -8,12 +8,15 @@ export {
   plannedRevisions,
 } from "./status/control-plane.js";
 export { checkCrds } from "./status/crds.js";
-export { checkGateways, checkMtls, gatewayPdbPlanned } from "./status/gateways-mtls.js";
+export { checkGateways, checkMtls, gatewayField, gatewayPdbPlanned } from "./status/gateways-mtls.js";
 export {
   type CheckCategory,
   type CheckFunction,
+  type CheckReads,
   type CheckState,
+  type MultiClusterReads,
   type NamespaceStatus,
+  type RemoteSecretRecord,
   type StatusCheck,
   type StatusResult,
   worst,
@@ -26,6 +29,13 @@ export {
   skippedPod,
   workloadOf,
 } from "./status/namespaces.js";
+export {
+  checkRemoteSecrets,
+  checkServedByPrimary,
+  isChartIp,
+  readMultiCluster,
+  remoteSecretRecord,
+} from "./status/multicluster.js";
 export { checkReleases } from "./status/releases.js";
-export { checkFunctions, evaluate, type StatusOptions, status } from "./status/run.js";
+export { checkFunctions, evaluate, readChecks, type StatusOptions, status } from "./status/run.js";
 export { checkWebhooks, revisionCalled, tagOf, tagTargets } from "./status/webhooks.js";

@@ -1,7 +1,16 @@
 // `planton status`: the control plane (istiod per revision).
 
 import type { InstallPlan, PlannedRelease } from "../../istio/types.js";
-import { type CheckFunction, combine, findDeployment, num, obj, readinessIssues } from "./model.js";
+import {
+  type CheckFunction,
+  combine,
+  findDeployment,
+  num,
+  obj,
+  readinessIssues,
+  remotePrimary,
+} from "./model.js";
+import { checkServedByPrimary } from "./multicluster.js";
 
 /** One istiod the plan installs. */
 export interface PlannedRevision {
@@ -48,8 +57,13 @@ export function istiodPdbPlanned(values: Record<string, unknown>): boolean {
   return (num(pilot.replicaCount) ?? num(values.replicaCount) ?? 1) > 1;
 }
 
-/** Per revision: istiod present, all replicas ready, running the planned image tag, PDB where planned. */
-export const checkControlPlane: CheckFunction = (reads, plan) => {
+/**
+ * Per revision: istiod present, all replicas ready, running the planned image tag, PDB where
+ * planned. Profile remote runs no istiod (and so no image or PDB to check): one check that the
+ * primary serves this cluster instead.
+ */
+export const checkControlPlane: CheckFunction = (reads, plan, state) => {
+  if (remotePrimary(plan) !== undefined) return checkServedByPrimary(reads, plan, state);
   const ns = plan.mesh.namespace;
   return plannedRevisions(plan).map((rev) => {
     const name = `istiod/${rev.revision}`;

@@ -1,5 +1,6 @@
 // `planton status`: the gateways and mesh-wide mutual TLS.
 
+import type { PlannedGatewayInfo } from "../../istio/types.js";
 import {
   type CheckFunction,
   combine,
@@ -18,6 +19,11 @@ export function gatewayPdbPlanned(values: Record<string, unknown>): boolean {
   return (num(values.replicaCount) ?? 1) > 1;
 }
 
+/** The manifest field of a planned gateway: `spec.ingressGateways[name=x]`, or `spec.eastWestGateway` (there is one). */
+export function gatewayField(g: PlannedGatewayInfo): string {
+  return g.direction === "eastwest" ? "spec.eastWestGateway" : `spec.${g.direction}Gateways[name=${g.name}]`;
+}
+
 /** Per gateway: Deployment ready, Service of the planned type, an address for a LoadBalancer. */
 export const checkGateways: CheckFunction = (reads, plan) =>
   plan.mesh.gateways.map((g) => {
@@ -25,7 +31,7 @@ export const checkGateways: CheckFunction = (reads, plan) =>
     const what = `gateway ${g.namespace}/${g.name}`;
     const d = findDeployment(reads, g.namespace, g.name);
     const release = plan.releases.find((r) => r.name === g.name && r.namespace === g.namespace);
-    const field = `spec.${g.direction}Gateways[name=${g.name}]`;
+    const field = gatewayField(g);
     const issues: Issue[] = [];
     if (d === undefined)
       issues.push({

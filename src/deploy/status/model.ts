@@ -16,6 +16,7 @@ export type CheckCategory =
   | "gateways"
   | "mtls"
   | "ca"
+  | "remote-secrets"
   | "namespaces";
 
 /** One thing `status` checked, with what is wrong and what fixes it. */
@@ -52,9 +53,33 @@ export interface StatusResult {
   namespaces: NamespaceStatus[];
 }
 
+/**
+ * What only a multi-cluster mesh needs read (./multicluster.ts reads it): absent for a
+ * single-cluster plan, and in tests that do not need it.
+ */
+export interface MultiClusterReads {
+  /** Profile remote: the EndpointSlices of the control-plane namespace's `istiod` Service. */
+  istiodEndpointSlices?: k8s.V1EndpointSlice[];
+  /** `spec.multiCluster.remotes`: each planned remote secret as found, or undefined when it is missing. */
+  remoteSecrets?: Record<string, RemoteSecretRecord | undefined>;
+}
+
+/**
+ * A remote secret as status keeps it: its metadata and the names of its non-empty data keys.
+ * The kubeconfig itself (and its token) is dropped as soon as the Secret is read.
+ */
+export interface RemoteSecretRecord {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  dataKeys: string[];
+}
+
+/** Everything the checks read: the cluster-wide reads and the multi-cluster ones. */
+export type CheckReads = StatusReads & MultiClusterReads;
+
 /** A check function: the cluster reads, the plan and the stack's state in, checks out. */
 export type CheckFunction = (
-  reads: StatusReads,
+  reads: CheckReads,
   plan: InstallPlan,
   state: StackState | undefined,
 ) => StatusCheck[];
@@ -112,6 +137,15 @@ export function readinessIssues(d: k8s.V1Deployment, what: string, fix: string, 
   if (ready < desired)
     return [{ state: "error", message: `${what} has ${ready} of ${desired} replicas ready`, hint: fix }];
   return [];
+}
+
+/**
+ * The primary of a remote-profile plan (`spec.profile: remote`): the cluster whose istiod serves
+ * this one, and its address. Undefined for every other plan: those run their own istiod.
+ */
+export function remotePrimary(plan: InstallPlan): { clusterName: string; address: string } | undefined {
+  if (plan.mesh.profile !== "remote") return undefined;
+  return plan.mesh.multiCluster?.primary ?? { clusterName: "", address: "" };
 }
 
 export const findDeployment = (reads: StatusReads, namespace: string, name: string) =>

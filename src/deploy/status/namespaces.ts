@@ -12,6 +12,7 @@ import {
   labels,
   type NamespaceStatus,
   plural,
+  remotePrimary,
 } from "./model.js";
 import { tagTargets } from "./webhooks.js";
 
@@ -81,6 +82,9 @@ function countNamespaces(reads: StatusReads, plan: InstallPlan): NamespaceCount[
       .filter((d) => d.metadata?.namespace === cp && labels(d).app === "istiod")
       .map((d) => labels(d)["istio.io/rev"] ?? "default"),
   );
+  // profile remote runs no istiod: the primary's injects through this cluster's `istiod`
+  // Service, which the revision-less injector (revision `default`) calls
+  if (remotePrimary(plan) !== undefined) installed.add("default");
   const resolve = (rev: string) => tags.get(rev) ?? rev;
   const counts = new Map<string, NamespaceCount>();
   for (const ns of reads.namespaces) {

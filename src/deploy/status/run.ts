@@ -1,7 +1,8 @@
 // `planton status`: every check together, and the command itself (with its wait loop).
 
 import { serverVersion } from "../../cluster/precheck.js";
-import { readStatus, type StatusReads } from "../../cluster/status-reads.js";
+import type { ResolvedCluster } from "../../cluster/kubeconfig.js";
+import { readStatus } from "../../cluster/status-reads.js";
 import { DeployError, InterruptedError } from "../../errors.js";
 import type { InstallPlan } from "../../istio/types.js";
 import type { StackState } from "../../pulumi/state.js";
@@ -12,7 +13,8 @@ import { checkCa } from "../status-ca.js";
 import { checkControlPlane } from "./control-plane.js";
 import { checkCrds } from "./crds.js";
 import { checkGateways, checkMtls } from "./gateways-mtls.js";
-import { type CheckFunction, type StatusResult, worst } from "./model.js";
+import { type CheckFunction, type CheckReads, type StatusResult, worst } from "./model.js";
+import { checkRemoteSecrets, readMultiCluster } from "./multicluster.js";
 import { checkNamespaces, namespaceStatuses } from "./namespaces.js";
 import { checkReleases } from "./releases.js";
 import { checkWebhooks } from "./webhooks.js";
@@ -26,12 +28,22 @@ export const checkFunctions: CheckFunction[] = [
   checkGateways,
   checkMtls,
   (reads, plan) => checkCa(plan, reads.caRootCert),
+  checkRemoteSecrets,
   checkNamespaces,
 ];
 
+/** One round of reads for the checks: the cluster-wide reads and the multi-cluster ones, side by side. */
+export async function readChecks(cluster: ResolvedCluster, plan: InstallPlan): Promise<CheckReads> {
+  const [reads, multiCluster] = await Promise.all([
+    readStatus(cluster, plan),
+    readMultiCluster(cluster, plan),
+  ]);
+  return { ...reads, ...multiCluster };
+}
+
 /** Runs every check on one round of reads. Pure. */
 export function evaluate(
-  reads: StatusReads,
+  reads: CheckReads,
   plan: InstallPlan,
   state: StackState | undefined,
 ): Omit<StatusResult, "stack" | "context"> {
@@ -71,7 +83,7 @@ export async function status(req: DeployRequest, options: StatusOptions = {}): P
   // stack is still the error reported first; the reads' own failure waits until the state is in.
   const firstReads = timed("cluster reads", async () => {
     await serverVersion(req.cluster); // an unreachable cluster is one clear error
-    return readStatus(req.cluster, req.plan);
+    return readChecks(req.cluster, req.plan);
   });
   firstReads.catch(() => {}); // handled below, once the state was read
   const state = await timed("read state", () => readState(req));
@@ -80,10 +92,10 @@ export async function status(req: DeployRequest, options: StatusOptions = {}): P
       `stack ${stack} ${state === undefined ? "does not exist" : "has no apply recorded"}: there is no mesh to check`,
       "run `planton apply -f FILE` first, or name the stack that has it with --stack and --backend",
     );
-  const round = async (reads?: StatusReads): Promise<StatusResult> => ({
+  const round = async (reads?: CheckReads): Promise<StatusResult> => ({
     stack,
     context: req.cluster.context,
-    ...evaluate(reads ?? (await readStatus(req.cluster, req.plan)), req.plan, state),
+    ...evaluate(reads ?? (await readChecks(req.cluster, req.plan)), req.plan, state),
   });
   let result = await round(await firstReads);
   const waitMs = (options.waitSeconds ?? 0) * 1000;

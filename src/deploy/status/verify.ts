@@ -1,9 +1,8 @@
-import { readStatus } from "../../cluster/status-reads.js";
 import { DeployError, InterruptedError } from "../../errors.js";
 import type { StackState } from "../../pulumi/state.js";
 import type { DeployRequest } from "../request.js";
 import type { StatusCheck } from "./model.js";
-import { evaluate } from "./run.js";
+import { evaluate, readChecks } from "./run.js";
 
 /**
  * The end of `apply`: the same checks as `status`, until no check is an error or `timeoutSeconds`
@@ -19,7 +18,7 @@ export async function verifyApplied(
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   let told = "";
   for (;;) {
-    const { checks } = evaluate(await readStatus(req.cluster, req.plan), req.plan, state);
+    const { checks } = evaluate(await readChecks(req.cluster, req.plan), req.plan, state);
     const failing = checks.filter((c) => c.state === "error");
     if (failing.length === 0) return checks.filter((c) => c.state === "warning");
     if (req.signal.aborted)

@@ -2,8 +2,18 @@
 
 import type * as k8s from "@kubernetes/client-node";
 import type { StatusReads } from "../../cluster/status-reads.js";
+import type { InstallPlan, PlannedRelease } from "../../istio/types.js";
 import { plannedRevisions } from "./control-plane.js";
-import { type CheckFunction, combine, type Issue, labels, plural, type StatusCheck } from "./model.js";
+import {
+  type CheckFunction,
+  combine,
+  type Issue,
+  labels,
+  obj,
+  plural,
+  remotePrimary,
+  type StatusCheck,
+} from "./model.js";
 
 type Webhook = { clientConfig?: k8s.AdmissionregistrationV1WebhookClientConfig; name?: string };
 type WebhookConfig = { metadata?: k8s.V1ObjectMeta; webhooks?: Webhook[] };
@@ -43,17 +53,70 @@ export function tagTargets(reads: StatusReads, namespace: string): Map<string, s
 const missingCaBundle = (w: WebhookConfig) =>
   (w.webhooks ?? []).filter((h) => (h.clientConfig?.caBundle ?? "") === "").map((h) => h.name ?? "");
 
-const caBundleIssue = (kind: string, w: WebhookConfig, ns: string, istiod: string): Issue[] => {
+/**
+ * Who writes a webhook's CA bundle, for the hint of a missing one: the local istiod, or for
+ * profile remote the primary's istiod through its remote secret for this cluster.
+ */
+type BundleWriter = { local: string } | { primary: string; cluster: string };
+
+/**
+ * A webhook without a CA bundle is an error, on a remote cluster too. There the primary's istiod
+ * writes it (reading and patching this cluster through its remote secret), so it is missing
+ * only until that istiod first reads this cluster, or for good when it cannot. Either way the
+ * API server cannot verify whom it calls and, the charts' webhooks failing closed, rejects every
+ * pod of an injected namespace (and every Istio object, for the validator): the cluster is not
+ * healthy, whoever is to blame. apply's verification waits for it (the primary's apply runs
+ * first and its istiod writes the bundle within seconds), so it fails only when the bundle
+ * never comes, which is when the primary cannot reach this cluster's API.
+ */
+const caBundleIssue = (kind: string, w: WebhookConfig, ns: string, writer: BundleWriter): Issue[] => {
   const without = missingCaBundle(w);
   if (without.length === 0) return [];
+  if ("primary" in writer)
+    return [
+      {
+        state: "error",
+        message: `${kind} ${w.metadata?.name ?? ""} has no CA bundle (${without.join(", ")}): the API server cannot call the primary ${writer.primary}'s istiod`,
+        hint: `the primary's istiod writes it once it reads this cluster through its remote secret istio-remote-secret-${writer.cluster}: \`planton status\` of the primary's manifest checks that secret; the primary's istiod logs say why it cannot reach this cluster's API server`,
+      },
+    ];
   return [
     {
       state: "error",
       message: `${kind} ${w.metadata?.name ?? ""} has no CA bundle (${without.join(", ")}): the API server cannot call istiod`,
-      hint: `istiod writes the bundle when it runs: check \`kubectl -n ${ns} logs deployment/${istiod}\`, or restart it (\`kubectl -n ${ns} rollout restart deployment/${istiod}\`)`,
+      hint: `istiod writes the bundle when it runs: check \`kubectl -n ${ns} logs deployment/${writer.local}\`, or restart it (\`kubectl -n ${ns} rollout restart deployment/${writer.local}\`)`,
     },
   ];
 };
+
+/** The writer of the bundles of webhooks calling `istiod` (a Deployment name) in this plan. */
+function writerFor(plan: InstallPlan, istiod: string): BundleWriter {
+  const primary = remotePrimary(plan);
+  return primary === undefined
+    ? { local: istiod }
+    : { primary: primary.clusterName, cluster: plan.mesh.multiCluster?.clusterName ?? "" };
+}
+
+/**
+ * Profile remote: the injector's webhooks call the `istiod` Service on the path the primary's
+ * istiod serves for this cluster (`istiodRemote.injectionPath`); another path injects with
+ * another cluster's or network's settings.
+ */
+function remoteInjectorIssues(injector: WebhookConfig, release: PlannedRelease | undefined): Issue[] {
+  const want = obj(obj(release?.values).istiodRemote).injectionPath;
+  if (typeof want !== "string" || want === "") return [];
+  const wrong = (injector.webhooks ?? []).filter(
+    (h) => h.clientConfig?.service !== undefined && h.clientConfig.service.path !== want,
+  );
+  if (wrong.length === 0) return [];
+  return [
+    {
+      state: "error",
+      message: `injector ${injector.metadata?.name ?? ""} calls path ${wrong[0]?.clientConfig?.service?.path ?? "(none)"} (${wrong.map((h) => h.name ?? "").join(", ")}); the primary serves this cluster on ${want}`,
+      hint: `\`planton apply\` restores it (Helm release ${release?.name ?? "istiod"}; the path follows spec.multiCluster.clusterName and network)`,
+    },
+  ];
+}
 
 /**
  * Per revision its sidecar-injector webhook with a CA bundle; the `default` tag on the
@@ -81,12 +144,20 @@ export const checkWebhooks: CheckFunction = (reads, plan) => {
       );
       continue;
     }
+    const primary = remotePrimary(plan);
+    const path = injector.webhooks?.find((h) => h.clientConfig?.service !== undefined)?.clientConfig?.service
+      ?.path;
     checks.push(
       combine(
         "webhooks",
         name,
-        `injector ${injector.metadata?.name ?? ""} calls ${rev.deployment}, CA bundle set`,
-        caBundleIssue("injector webhook", injector, ns, rev.deployment),
+        primary === undefined
+          ? `injector ${injector.metadata?.name ?? ""} calls ${rev.deployment}, CA bundle set`
+          : `injector ${injector.metadata?.name ?? ""} calls ${rev.deployment} → the primary ${primary.clusterName} (${path ?? "URL"}), CA bundle set`,
+        [
+          ...(primary === undefined ? [] : remoteInjectorIssues(injector, rev.release)),
+          ...caBundleIssue("injector webhook", injector, ns, writerFor(plan, rev.deployment)),
+        ],
       ),
     );
   }
@@ -109,7 +180,7 @@ export const checkWebhooks: CheckFunction = (reads, plan) => {
         message: `the default tag points at revision ${points ?? "(none)"}; the manifest says ${wantDefault} (spec.defaultRevision)`,
         hint: "`planton apply` moves it to spec.defaultRevision",
       });
-    else issues.push(...caBundleIssue("tag webhook", hook, ns, `istiod-${wantDefault}`));
+    else issues.push(...caBundleIssue("tag webhook", hook, ns, writerFor(plan, `istiod-${wantDefault}`)));
     checks.push(combine("webhooks", "tag/default", `default tag → ${wantDefault}`, issues));
   }
   // the manifest's revision tags: present, and pointing where spec.revisionTags says
@@ -133,7 +204,7 @@ export const checkWebhooks: CheckFunction = (reads, plan) => {
                 hint: "`planton apply` moves it back to the manifest's revision",
               },
             ]
-          : caBundleIssue("tag webhook", hook, ns, `istiod-${want}`);
+          : caBundleIssue("tag webhook", hook, ns, writerFor(plan, `istiod-${want}`));
     checks.push(combine("webhooks", `tag/${tag}`, `tag ${tag} → ${want}`, issues));
   }
   const installed = new Set(revisions.map((r) => r.revision));
@@ -148,7 +219,12 @@ export const checkWebhooks: CheckFunction = (reads, plan) => {
         `tag/${tag}`,
         `tag ${tag} → ${points}`,
         points !== undefined && installed.has(points)
-          ? caBundleIssue("tag webhook", hook, ns, points === "default" ? "istiod" : `istiod-${points}`)
+          ? caBundleIssue(
+              "tag webhook",
+              hook,
+              ns,
+              writerFor(plan, points === "default" ? "istiod" : `istiod-${points}`),
+            )
           : [
               {
                 state: "warning",
@@ -186,8 +262,11 @@ export const checkWebhooks: CheckFunction = (reads, plan) => {
             "validating webhook",
             v,
             ns,
-            v.webhooks?.find((h) => h.clientConfig?.service?.namespace === ns)?.clientConfig?.service?.name ??
-              "istiod",
+            writerFor(
+              plan,
+              v.webhooks?.find((h) => h.clientConfig?.service?.namespace === ns)?.clientConfig?.service
+                ?.name ?? "istiod",
+            ),
           ),
         ),
       ),
