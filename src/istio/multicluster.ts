@@ -230,6 +230,7 @@ export function planRemotes(
     clusterName: r.clusterName,
     kubeconfig: r.kubeconfig,
     context: r.context,
+    server: r.server,
     secret: {
       name: `istio-remote-secret-${objectNamePart(r.clusterName)}`,
       namespace: spec.namespace,

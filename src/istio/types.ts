@@ -38,6 +38,8 @@ export interface PlannedRemote {
   /** How to reach the remote cluster: an absolute kubeconfig path ("" = $KUBECONFIG, else ~/.kube/config) and a context ("" = that file's current context). */
   kubeconfig: string;
   context: string;
+  /** The remote API server's address as istiod reaches it ("" = the kubeconfig context's server). */
+  server: string;
   /** In this cluster: the Secret istiod watches (`istio-remote-secret-<clusterName>` in the control-plane namespace). */
   secret: {
     name: string;

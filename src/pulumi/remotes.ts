@@ -95,7 +95,12 @@ function drawRemote(
     });
     // a preview whose token Secret was deleted behind the stack's back: apply will wait for it
     if (sa === undefined) return "(issued by apply)";
-    return remoteKubeconfig(r.clusterName, remoteEndpoint(remote), sa);
+    const endpoint = remoteEndpoint(remote);
+    return remoteKubeconfig(
+      r.clusterName,
+      r.server === "" ? endpoint : { ...endpoint, server: r.server },
+      sa,
+    );
   });
   new k8s.core.v1.Secret(
     `remote-secret-${r.clusterName}`,

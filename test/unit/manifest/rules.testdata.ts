@@ -607,6 +607,14 @@ export const ruleCases: RuleCase[] = [
     path: "spec.multiCluster.remotes[0].context",
   },
   {
+    name: "a remote's server override is an https:// URL without credentials",
+    yaml: spec(
+      "  multiCluster:\n    clusterName: east\n    remotes:\n      - clusterName: west\n        context: w\n        ⟦server: http://user:pw@10.0.0.1:6443\n",
+    ),
+    code: "string.pattern",
+    path: "spec.multiCluster.remotes[0].server",
+  },
+  {
     name: "the east-west gateway needs multiCluster.network",
     yaml: spec("  multiCluster: {clusterName: east}\n  ⟦eastWestGateway: {}\n"),
     code: "east_west_gateway.network_required",

@@ -85,4 +85,19 @@ describe("the program: remote secrets on both sides", () => {
     assert.equal(outputs.clusterName, "east");
     assert.equal(outputs.network, "net-east");
   });
+
+  it("a remote's server override is the address in the kubeconfig istiod gets", async () => {
+    const loaded = loadManifest({
+      file: join(root, "examples/multicluster/multi-primary/east.yaml"),
+      overrides: ["spec.multiCluster.remotes[0].server=https://10.0.0.12:6443"],
+    });
+    assert.equal(loaded.kind, "ok");
+    if (loaded.kind !== "ok") return;
+    await run(planIstio(loaded.manifest), () => seen.registered.some((r) => r.name === "remote-secret-west"));
+    const secret = seen.registered.find((r) => r.name === "remote-secret-west");
+    const data = secret?.props.data as pulumi.Output<Record<string, string>>;
+    const values = await new Promise<Record<string, string>>((resolve) => data.apply(resolve));
+    const kubeconfig = parse(Buffer.from(values.west ?? "", "base64").toString());
+    assert.equal(kubeconfig.clusters[0].cluster.server, "https://10.0.0.12:6443");
+  });
 });
