@@ -245,9 +245,9 @@ export function createProgram(io: Io, runtime: Runtime): Command {
       (await timed("load modules", () => import("./commands/outputs.js"))).outputs(o, context()),
     );
 
-  clusterOptions(manifestOptions(program.command("status")))
+  clusterOptions(manifestOptions(program.command("status"), true))
     .description(
-      "Check the mesh's health: Helm releases, istiod per revision, CRDs, webhooks and tags, gateways, mTLS, and the pods of every injected namespace. Changes nothing.",
+      "Check the mesh's health: Helm releases, istiod per revision (on a remote cluster: the primary serving it), CRDs, webhooks and tags, gateways, mTLS, remote secrets, and the pods of every injected namespace. Changes nothing. With several -f, every stack side by side: exit 4 when any is unhealthy (even if another could not be checked), else 1 when any could not be checked.",
     )
     .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
     .option(
@@ -260,10 +260,16 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton status -f istio.yaml",
         "planton status -f istio.yaml --wait 5m",
         "planton status -f istio.yaml -o json | jq -r '.checks[] | select(.state != \"ok\") | .message'",
+        "planton status -f east.yaml -f west.yaml   # one mesh over two clusters, a table per stack",
       ]),
     )
     .action(async (o) =>
-      (await timed("load modules", () => import("./commands/status.js"))).status(o, context()),
+      o.file.length > 1
+        ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).statusMesh(o, context())
+        : (await timed("load modules", () => import("./commands/status.js"))).status(
+            { ...o, file: o.file[0] },
+            context(),
+          ),
     );
 
   clusterOptions(manifestOptions(program.command("unlock")))

@@ -1,4 +1,4 @@
-import { create, toJsonString } from "@bufbuild/protobuf";
+import { create, type JsonValue, toJson, toJsonString } from "@bufbuild/protobuf";
 import {
   type KubernetesIstioStatusReport,
   KubernetesIstioStatusReportSchema,
@@ -29,6 +29,11 @@ export function statusMessage(r: StatusResult): KubernetesIstioStatusReport {
       missing: n.missing,
     })),
   });
+}
+
+/** The proto message's JSON value, every field present: one stack's entry of `status -f a -f b -o json`. */
+export function statusJsonValue(r: StatusResult): JsonValue {
+  return toJson(KubernetesIstioStatusReportSchema, statusMessage(r), { alwaysEmitImplicit: true });
 }
 
 /** `-o json`: the proto message in its JSON form, every field present (zeros and empty lists too). */

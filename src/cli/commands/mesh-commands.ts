@@ -1,9 +1,11 @@
 import { apply as applyStack } from "../../deploy/apply.js";
 import { destroy as destroyStack } from "../../deploy/destroy.js";
 import { preview as previewStack } from "../../deploy/preview.js";
-import { ChangesFoundError } from "../../errors.js";
+import { status as statusStack, type StatusResult } from "../../deploy/status.js";
+import { ChangesFoundError, InterruptedError, isPlantonError } from "../../errors.js";
 import { renderDestroyed } from "../../output/engine.js";
 import { jsonResult } from "../../output/json.js";
+import { renderStatusTable, statusJsonValue } from "../../output/status.js";
 import type { CommandContext } from "../io.js";
 import { type ApplyFlags, applyFields, applyOptions, reportApplied } from "./apply.js";
 import { deployIo, prefixLines } from "./cluster-command.js";
@@ -11,6 +13,7 @@ import { type DestroyFlags, destroyFields } from "./destroy.js";
 import { firstFailure, MeshRun, type Outcome } from "./mesh-run.js";
 import { loadMeshSet, type Member, type MeshFlags } from "./mesh-set.js";
 import { type PreviewFlags, previewFields, renderPreview } from "./preview.js";
+import { parseWait, type StatusFlags, unhealthy } from "./status.js";
 
 /** The question asked once for several stacks, through the command's own confirmation rules. */
 function askOnce(ctx: CommandContext, yes: boolean | undefined, verb: string) {
@@ -114,5 +117,75 @@ export async function destroyMesh(flags: DestroyFlags & MeshFlags, ctx: CommandC
       if (o.ok && o.result.existed)
         ctx.io.stderr(prefixLines(`[${o.member.label}] `, renderDestroyed(o.result, ctx.err)));
   const err = firstFailure(outcomes);
+  if (err) throw err;
+}
+
+/** What a stack that could not be checked says in the text output, under its heading. */
+function couldNotTell(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = isPlantonError(error) && error.hint ? `  hint: ${error.hint}\n` : "";
+  return `could not tell: ${message}\n${hint}`;
+}
+
+/**
+ * How `status` of several stacks exits: interrupted (130) first; then 4 when any stack is
+ * unhealthy, even when another could not be checked (a definite finding outweighs a missing
+ * one, and the message names both); then the first stack that could not be checked (1); else
+ * none (0, warnings allowed).
+ */
+export function statusMeshFailure(
+  outcomes: Outcome<Member, StatusResult>[],
+  waitSeconds: number,
+): Error | undefined {
+  const failed = outcomes.filter((o) => !o.ok);
+  const interrupted = failed.find((o) => o.error instanceof InterruptedError);
+  if (interrupted !== undefined) return firstFailure([interrupted]);
+  const bad = outcomes.flatMap((o) => (o.ok && o.result.state === "error" ? [o.result] : []));
+  if (bad.length > 0)
+    return unhealthy(
+      bad,
+      waitSeconds,
+      failed.map((o) => o.member.label),
+    );
+  return firstFailure(outcomes);
+}
+
+/**
+ * `planton status -f a.yaml -f b.yaml`: every stack's health read side by side (each `--wait`s on
+ * its own), a table per stack, or `-o json` with each stack's report exactly as `status -o json`
+ * of that manifest prints it (a stack that could not be checked: its file, stack and error).
+ * Changes nothing and asks nothing.
+ */
+export async function statusMesh(
+  flags: Omit<StatusFlags, "file"> & MeshFlags,
+  ctx: CommandContext,
+): Promise<void> {
+  const waitSeconds = parseWait(flags.wait);
+  const outcomes = await runAll(flags, ctx, "forward", "Check", (m) => statusStack(m.req, { waitSeconds }));
+  if (flags.output === "json")
+    ctx.io.stdout(
+      jsonResult("status", {
+        stacks: outcomes.map((o) =>
+          o.ok
+            ? statusJsonValue(o.result)
+            : {
+                file: o.member.file,
+                stack: o.member.req.settings.stack,
+                ok: false,
+                error: o.error instanceof Error ? o.error.message : String(o.error),
+              },
+        ),
+      }),
+    );
+  else
+    ctx.io.stdout(
+      outcomes
+        .map(
+          (o) =>
+            `# ${o.member.label} (${o.member.file})\n${o.ok ? renderStatusTable(o.result, ctx.out) : couldNotTell(o.error)}`,
+        )
+        .join("\n"),
+    );
+  const err = statusMeshFailure(outcomes, waitSeconds);
   if (err) throw err;
 }

@@ -1,5 +1,5 @@
 import { parseDuration } from "./timeout.js";
-import { status as meshStatus } from "../../deploy/status.js";
+import { status as meshStatus, type StatusResult } from "../../deploy/status.js";
 import { UnhealthyError } from "../../errors.js";
 import { renderStatusJson, renderStatusTable } from "../../output/status.js";
 import type { CommandContext } from "../io.js";
@@ -26,11 +26,37 @@ export async function status(flags: StatusFlags, ctx: CommandContext): Promise<v
   const { req, done } = requestFor(flags, ctx);
   const r = await meshStatus(req, { waitSeconds }).finally(done);
   ctx.io.stdout(flags.output === "json" ? renderStatusJson(r) : renderStatusTable(r, ctx.out));
-  if (r.state === "error") {
-    const failing = r.checks.filter((c) => c.state === "error");
-    throw new UnhealthyError(
-      `the mesh of stack ${r.stack} is unhealthy: ${failing.map((c) => c.name).join(", ")}${waitSeconds > 0 ? ` (still after waiting ${waitSeconds}s)` : ""}`,
-      failing.length === 1 ? failing[0]?.hint || undefined : "each failing check above says what fixes it",
-    );
-  }
+  if (r.state === "error") throw unhealthy([r], waitSeconds);
+}
+
+/**
+ * The exit-4 error for stacks found unhealthy, naming each one's failing checks; `untold`: the
+ * stacks that could not be checked (several -f), named too.
+ */
+export function unhealthy(
+  results: StatusResult[],
+  waitSeconds: number,
+  untold: string[] = [],
+): UnhealthyError {
+  const failing = results.flatMap((r) => r.checks.filter((c) => c.state === "error"));
+  const waited = waitSeconds > 0 ? ` (still after waiting ${waitSeconds}s)` : "";
+  const named = results.map(
+    (r) =>
+      `${r.stack}${
+        results.length > 1 || untold.length > 0
+          ? ` (${r.checks
+              .filter((c) => c.state === "error")
+              .map((c) => c.name)
+              .join(", ")})`
+          : ""
+      }`,
+  );
+  const message =
+    results.length === 1 && untold.length === 0
+      ? `the mesh of stack ${results[0]?.stack} is unhealthy: ${failing.map((c) => c.name).join(", ")}${waited}`
+      : `the mesh is unhealthy in stack ${named.join(", stack ")}${waited}${untold.length > 0 ? `; could not tell for ${untold.join(", ")}` : ""}`;
+  return new UnhealthyError(
+    message,
+    failing.length === 1 ? failing[0]?.hint || undefined : "each failing check above says what fixes it",
+  );
 }

@@ -7,9 +7,11 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
+import { defaultIstioVersion } from "../../../src/istio/versions.js";
 import { runCli } from "../../helpers/cli.js";
-import { engineFixture } from "../../helpers/engine-fixture.js";
-import { startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
+import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
 
 let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
 let fx: ReturnType<typeof engineFixture>;
@@ -161,6 +163,173 @@ describe("several manifests: one mesh", () => {
     const r = await runCli(["apply", "--yes", "-f", primary, "-f", remote], { env: fx.env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /spec\.multiCluster\.remotes\[0\] \(cluster remote\): no kubeconfig found/);
+    assert.deepEqual(fx.calls(), []);
+  });
+});
+
+// ------------------------------------------------------------------------------------------
+// status of several stacks: both contexts of the stand-in reach one API holding a healthy
+// primary (istiod, its webhooks with a CA bundle, the east-west gateway, the remote secret); the
+// remote's stack reads the same API, where no EndpointSlice leads its istiod Service anywhere
+
+const version = defaultIstioVersion;
+const helmRecord = (name: string, chart: string): FakeObject => ({
+  kind: "Secret",
+  metadata: {
+    name: `sh.helm.release.v1.${name}.v1`,
+    namespace: "istio-system",
+    labels: { owner: "helm", name, status: "deployed", version: "1" },
+  },
+  data: {
+    release: Buffer.from(
+      gzipSync(Buffer.from(JSON.stringify({ chart: { metadata: { name: chart, version } } }))).toString(
+        "base64",
+      ),
+    ).toString("base64"),
+  },
+});
+const bundle = Buffer.from("ca").toString("base64");
+const hook = (path: string) => ({
+  name: `rev${path.replaceAll("/", ".")}.istio.io`,
+  admissionReviewVersions: ["v1"],
+  sideEffects: "None",
+  clientConfig: { service: { name: "istiod", namespace: "istio-system", path }, caBundle: bundle },
+});
+const ready = (name: string, labels: Record<string, string>, image: string): FakeObject => ({
+  kind: "Deployment",
+  metadata: { name, namespace: "istio-system", labels },
+  spec: { replicas: 1, template: { spec: { containers: [{ name: "discovery", image }] } } },
+  status: { replicas: 1, readyReplicas: 1 },
+});
+const primaryCluster: FakeObject[] = [
+  helmRecord("istio-base", "base"),
+  helmRecord("istiod", "istiod"),
+  helmRecord("istio-eastwestgateway", "gateway"),
+  ready("istiod", { app: "istiod", "istio.io/rev": "default" }, `docker.io/istio/pilot:${version}`),
+  ready("istio-eastwestgateway", { app: "istio-eastwestgateway" }, "auto"),
+  { kind: "Service", metadata: { name: "istiod", namespace: "istio-system" }, spec: { type: "ClusterIP" } },
+  {
+    kind: "Service",
+    metadata: { name: "istio-eastwestgateway", namespace: "istio-system" },
+    spec: { type: "ClusterIP" },
+  },
+  {
+    kind: "CustomResourceDefinition",
+    metadata: { name: "virtualservices.networking.istio.io" },
+    spec: { group: "networking.istio.io" },
+    status: { conditions: [{ type: "Established", status: "True" }] },
+  },
+  {
+    kind: "MutatingWebhookConfiguration",
+    metadata: { name: "istio-sidecar-injector", labels: { app: "sidecar-injector" } },
+    webhooks: [hook("/inject")],
+  },
+  {
+    kind: "ValidatingWebhookConfiguration",
+    metadata: { name: "istiod-default-validator", labels: { app: "istiod" } },
+    webhooks: [hook("/validate")],
+  },
+  {
+    kind: "Secret",
+    metadata: {
+      name: "istio-remote-secret-remote",
+      namespace: "istio-system",
+      labels: { "istio/multiCluster": "true" },
+      annotations: { "networking.istio.io/cluster": "remote" },
+    },
+    data: { remote: Buffer.from("apiVersion: v1\nkind: Config\n").toString("base64") },
+  },
+];
+
+describe("status of several manifests: every stack side by side", () => {
+  let statusApi: Awaited<ReturnType<typeof startFakeKubeApi>>;
+  before(async () => {
+    statusApi = await startFakeKubeApi({ objects: primaryCluster });
+  });
+  after(() => statusApi.close());
+  beforeEach(() => {
+    fx = engineFixture(statusApi.url);
+  });
+  const seed = (...stacks: string[]) => {
+    for (const s of stacks) fx.seedStack(s, recordedOutputs(version));
+  };
+
+  it("a table per stack; the remote's cluster unhealthy: exit 4 naming it, the primary's remote secret ok", async () => {
+    const [primary, remote] = primaryAndRemote();
+    seed("mesh-primary", "mesh-remote");
+    const r = await runCli(["status", "-f", remote, "-f", primary], { env: fx.env });
+    assert.equal(r.code, 4, `${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /^# stack mesh-remote \(.*mesh-remote\.yaml\)$/m);
+    assert.match(r.stdout, /^# stack mesh-primary \(.*mesh-primary\.yaml\)$/m);
+    assert.match(
+      r.stdout,
+      /^ok {4}remote-secrets +remote secret istio-system\/istio-remote-secret-remote present/m,
+    );
+    assert.match(r.stdout, /^FAIL +control-plane +the Service istio-system\/istiod has no EndpointSlice/m);
+    assert.match(r.stdout, /Mesh of stack mesh-primary \(context test-ctx\): healthy\./);
+    assert.match(r.stdout, /Mesh of stack mesh-remote \(context other-ctx\): unhealthy/);
+    assert.match(r.stderr, /the mesh of stack mesh-remote is unhealthy: istiod\/primary, injector\/default/);
+    assert.ok(
+      !fx.commands().some((c) => ["up", "preview", "destroy", "refresh"].includes(c)),
+      fx.commands().join(" "),
+    );
+  });
+
+  it("-o json: one report per manifest, each exactly what status -o json prints for that manifest", async () => {
+    const [primary, remote] = primaryAndRemote();
+    seed("mesh-primary", "mesh-remote");
+    const r = await runCli(["status", "-o", "json", "-f", primary, "-f", remote], { env: fx.env });
+    assert.equal(r.code, 4, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.operation, "status");
+    assert.deepEqual(
+      doc.stacks.map((s: { stack: string; state: string }) => [s.stack, s.state]),
+      [
+        ["mesh-primary", "ok"],
+        ["mesh-remote", "error"],
+      ],
+    );
+    for (const [i, file] of [primary, remote].entries()) {
+      const one = await runCli(["status", "-o", "json", "-f", file], { env: fx.env });
+      assert.deepEqual(doc.stacks[i], JSON.parse(one.stdout), file);
+    }
+  });
+
+  it("a stack that could not be checked: exit 1, its entry says why; the other is still reported", async () => {
+    const [primary, remote] = primaryAndRemote();
+    seed("mesh-primary");
+    const r = await runCli(["status", "-f", primary, "-f", remote], { env: fx.env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /Mesh of stack mesh-primary \(context test-ctx\): healthy\./);
+    assert.match(
+      r.stdout,
+      /# stack mesh-remote \(.*\)\ncould not tell: stack mesh-remote (does not exist|has no apply recorded)/,
+    );
+    assert.match(r.stderr, /stack mesh-remote: stack mesh-remote (does not exist|has no apply recorded)/);
+    const json = await runCli(["status", "-o", "json", "-f", primary, "-f", remote], { env: fx.env });
+    assert.equal(json.code, 1, json.stderr);
+    const entry = JSON.parse(json.stdout).stacks[1];
+    assert.deepEqual(Object.keys(entry), ["file", "stack", "ok", "error"]);
+    assert.equal(entry.stack, "mesh-remote");
+    assert.equal(entry.ok, false);
+  });
+
+  it("unhealthy outweighs could not tell: exit 4, naming both", async () => {
+    const [primary, remote] = primaryAndRemote();
+    seed("mesh-remote");
+    const r = await runCli(["status", "-f", primary, "-f", remote], { env: fx.env });
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(
+      r.stderr,
+      /the mesh is unhealthy in stack mesh-remote \(.*\); could not tell for stack mesh-primary/,
+    );
+  });
+
+  it("--stack names one stack: refused with several -f (exit 2), no stack read", async () => {
+    const [primary, remote] = primaryAndRemote();
+    const r = await runCli(["status", "-f", primary, "-f", remote, "--stack", "x"], { env: fx.env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--stack names one stack or cluster/);
     assert.deepEqual(fx.calls(), []);
   });
 });
