@@ -97,20 +97,30 @@ export async function status(req: DeployRequest, options: StatusOptions = {}): P
     context: req.cluster.context,
     ...evaluate(reads ?? (await readChecks(req.cluster, req.plan)), req.plan, state),
   });
-  let result = await round(await firstReads);
   const waitMs = (options.waitSeconds ?? 0) * 1000;
-  if (waitMs <= 0 || result.state !== "error") return result;
   const deadline = Date.now() + waitMs;
+  let result: StatusResult | undefined;
+  try {
+    result = await round(await firstReads);
+  } catch (err) {
+    // with --wait, a failed first read is retried like any later one: right after an apply the
+    // API server can still answer 429 for a CRD whose storage is initializing
+    if (!(err instanceof DeployError) || waitMs <= 0) throw err;
+    req.io.info(`could not read the cluster (${err.message}); retrying`);
+  }
+  if (result !== undefined && (waitMs <= 0 || result.state !== "error")) return result;
   let told = "";
   for (;;) {
     if (req.signal.aborted) throw interrupted();
-    const failing = result.checks.filter((c) => c.state === "error").map((c) => c.message);
-    const left = Math.ceil((deadline - Date.now()) / 1000);
-    if (left <= 0) return result;
-    const line = failing.join("; ");
-    if (line !== told) {
-      req.io.info(`waiting up to ${left}s for: ${line}`);
-      told = line;
+    if (result !== undefined) {
+      const failing = result.checks.filter((c) => c.state === "error").map((c) => c.message);
+      const left = Math.ceil((deadline - Date.now()) / 1000);
+      if (left <= 0) return result;
+      const line = failing.join("; ");
+      if (line !== told) {
+        req.io.info(`waiting up to ${left}s for: ${line}`);
+        told = line;
+      }
     }
     await sleep(Math.min(options.intervalMs ?? 2000, Math.max(deadline - Date.now(), 0)), req.signal);
     if (req.signal.aborted) throw interrupted();

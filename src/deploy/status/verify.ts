@@ -16,16 +16,27 @@ export async function verifyApplied(
   options: { timeoutSeconds: number; intervalMs?: number },
 ): Promise<StatusCheck[]> {
   const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const cancelled = () =>
+    new InterruptedError(
+      "cancelled while verifying the mesh: the changes were applied",
+      "run planton status to check it",
+    );
   let told = "";
   for (;;) {
-    const { checks } = evaluate(await readChecks(req.cluster, req.plan), req.plan, state);
+    let checks: StatusCheck[];
+    try {
+      checks = evaluate(await readChecks(req.cluster, req.plan), req.plan, state).checks;
+    } catch (err) {
+      // right after an apply the API server can answer 429 for a CRD whose storage is still
+      // initializing: a failed read is retried until the deadline, then it is the error
+      if (req.signal.aborted) throw cancelled();
+      if (!(err instanceof DeployError) || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 2000));
+      continue;
+    }
     const failing = checks.filter((c) => c.state === "error");
     if (failing.length === 0) return checks.filter((c) => c.state === "warning");
-    if (req.signal.aborted)
-      throw new InterruptedError(
-        "cancelled while verifying the mesh: the changes were applied",
-        "run planton status to check it",
-      );
+    if (req.signal.aborted) throw cancelled();
     if (Date.now() >= deadline)
       throw new DeployError(
         `the mesh is not healthy ${options.timeoutSeconds}s after apply: ${failing.map((c) => c.message).join("; ")}`,

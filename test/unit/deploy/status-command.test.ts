@@ -152,6 +152,19 @@ describe("planton status against the stand-in API and engine", () => {
     assert.match(r.message, /still after waiting 1s/);
   });
 
+  it("--wait retries a failed first read too (an API answering 429 right after an apply), then says why (exit 1)", async () => {
+    api = await startFakeKubeApi({ objects: devMesh(1), forbid: /peerauthentications/ });
+    const fx = engineFixture(api.url);
+    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const r = await runStatus(fx.env, { wait: "1s" });
+    assert.equal(r.code, 1, r.message);
+    assert.match(r.stderr, /could not read the cluster \(.*forbids listing PeerAuthentications.*\); retrying/);
+    assert.match(r.message, /forbids listing PeerAuthentications/);
+    const once = await runStatus(fx.env);
+    assert.equal(once.code, 1, once.message);
+    assert.doesNotMatch(once.stderr, /retrying/, "without --wait a failed read is the answer");
+  });
+
   it("no stack: exit 1, could not tell", async () => {
     api = await startFakeKubeApi({ objects: devMesh(1) });
     const fx = engineFixture(api.url);
