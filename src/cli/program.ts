@@ -252,7 +252,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
     .option(
       "--wait <duration>",
-      "re-check every 2s until healthy or this much time passed: seconds, or 90s, 10m, 1h",
+      "re-check every 2s until healthy or this much time passed: seconds, or 90s, 10m, 1h (with several -f, each stack on its own)",
     )
     .addHelpText(
       "after",

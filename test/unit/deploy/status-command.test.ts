@@ -158,7 +158,10 @@ describe("planton status against the stand-in API and engine", () => {
     fx.seedStack("dev-mesh", recordedOutputs(version));
     const r = await runStatus(fx.env, { wait: "1s" });
     assert.equal(r.code, 1, r.message);
-    assert.match(r.stderr, /could not read the cluster \(.*forbids listing PeerAuthentications.*\); retrying/);
+    assert.match(
+      r.stderr,
+      /could not read the cluster \(.*forbids listing PeerAuthentications.*\); retrying/,
+    );
     assert.match(r.message, /forbids listing PeerAuthentications/);
     const once = await runStatus(fx.env);
     assert.equal(once.code, 1, once.message);
