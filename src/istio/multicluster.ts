@@ -225,28 +225,43 @@ export function planRemotes(
   servesRemotes: boolean,
 ): PlannedRemote[] {
   const self = objectNamePart(spec.multiCluster?.clusterName ?? "");
-  const reader = `istio-reader-${self}`;
-  return (spec.multiCluster?.remotes ?? []).map((r) => ({
-    clusterName: r.clusterName,
-    kubeconfig: r.kubeconfig,
-    context: r.context,
-    server: r.server,
-    secret: {
-      name: `istio-remote-secret-${objectNamePart(r.clusterName)}`,
-      namespace: spec.namespace,
-      labels: { "istio/multiCluster": "true", ...managedBy },
-      annotations: { "networking.istio.io/cluster": r.clusterName },
-    },
-    reader: {
-      namespace: readerNamespace,
-      serviceAccount: reader,
-      tokenSecret: `${reader}-token`,
-      clusterRole: reader,
-      clusterRoleBinding: reader,
-    },
-    rules: readerRules(version, servesRemotes),
-    dependsOn: [istiodRelease],
-  }));
+  return (spec.multiCluster?.remotes ?? []).map((r) => {
+    const that = objectNamePart(r.clusterName);
+    return {
+      clusterName: r.clusterName,
+      kubeconfig: r.kubeconfig,
+      context: r.context,
+      server: r.server,
+      secret: {
+        name: `istio-remote-secret-${that}`,
+        namespace: spec.namespace,
+        labels: { "istio/multiCluster": "true", ...managedBy },
+        annotations: { "networking.istio.io/cluster": r.clusterName },
+      },
+      reader: readerNames(self, that),
+      rules: readerRules(version, servesRemotes),
+      dependsOn: [istiodRelease],
+    };
+  });
+}
+
+/**
+ * The reader's objects in the remote cluster, named after both clusters
+ * (`istio-reader-<this>-<remote>`, token Secret `…-token`): renaming the remote in this manifest
+ * (same cluster, new name) gives new names, so Pulumi's create-before-delete of the replacement
+ * does not collide with the objects it replaces; and two primaries reading one cluster keep
+ * theirs apart. With cluster names of at most 63 characters the token Secret's name stays
+ * within 146 (a Secret's limit is 253).
+ */
+export function readerNames(self: string, that: string): PlannedRemote["reader"] {
+  const name = `istio-reader-${self}-${that}`;
+  return {
+    namespace: readerNamespace,
+    serviceAccount: name,
+    tokenSecret: `${name}-token`,
+    clusterRole: name,
+    clusterRoleBinding: name,
+  };
 }
 
 /** Labels and annotations of the control plane's namespace in a multi-cluster mesh. */

@@ -47,7 +47,7 @@ export interface PlannedRemote {
     labels: Record<string, string>;
     annotations: Record<string, string>;
   };
-  /** In the remote cluster: the reader planton creates: service account and its token Secret in `kube-system` (always there, whatever the remote's install order), a ClusterRole and a ClusterRoleBinding, all named `istio-reader-<this clusterName>` (token Secret `istio-reader-<this clusterName>-token`). */
+  /** In the remote cluster: the reader planton creates: service account and its token Secret in `kube-system` (always there, whatever the remote's install order), a ClusterRole and a ClusterRoleBinding, all named `istio-reader-<this clusterName>-<remote clusterName>` (both as object-name parts: lower case, `_` and `.` as `-`; token Secret `istio-reader-<this>-<remote>-token`). Both names, so renaming the remote in the manifest (same cluster) gives new objects that do not collide with the old ones while Pulumi creates the new before deleting the old. */
   reader: {
     namespace: string;
     serviceAccount: string;

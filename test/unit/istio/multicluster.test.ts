@@ -79,13 +79,42 @@ describe("multi-cluster plan", () => {
     });
     assert.deepEqual(r?.reader, {
       namespace: "kube-system",
-      serviceAccount: "istio-reader-east",
-      tokenSecret: "istio-reader-east-token",
-      clusterRole: "istio-reader-east",
-      clusterRoleBinding: "istio-reader-east",
+      serviceAccount: "istio-reader-east-west",
+      tokenSecret: "istio-reader-east-west-token",
+      clusterRole: "istio-reader-east-west",
+      clusterRoleBinding: "istio-reader-east-west",
     });
     assert.deepEqual(r?.rules, readerRules("1.30.3", false));
     assert.deepEqual(r?.dependsOn, ["istiod"]);
+  });
+
+  it("the reader is named after both clusters: renaming the remote gives new names, not a collision", () => {
+    const readers = (remote: string) =>
+      planText(
+        `  multiCluster:\n    clusterName: Hub_1\n    remotes: [{clusterName: ${remote}, context: west}]\n`,
+        `rename-${remote}.yaml`,
+      ).remotes[0]?.reader;
+    const before = readers("west");
+    const after = readers("west2");
+    assert.equal(before?.serviceAccount, "istio-reader-hub-1-west");
+    assert.equal(after?.serviceAccount, "istio-reader-hub-1-west2");
+    assert.equal(readers("Edge.1")?.tokenSecret, "istio-reader-hub-1-edge-1-token");
+    for (const key of ["serviceAccount", "tokenSecret", "clusterRole", "clusterRoleBinding"] as const)
+      assert.notEqual(before?.[key], after?.[key], key);
+  });
+
+  it("the longest cluster names (63 characters each) give object names within Kubernetes' 253", () => {
+    const [self, that] = ["a".repeat(63), "b".repeat(63)];
+    const p = planText(
+      `  multiCluster:\n    clusterName: ${self}\n    network: ${"n".repeat(63)}\n    remotes: [{clusterName: ${that}, context: w}]\n`,
+      "longest.yaml",
+    );
+    const r = p.remotes[0];
+    assert.ok(r);
+    const names = [r.secret.name, ...Object.values(r.reader).filter((v) => v !== r.reader.namespace)];
+    assert.equal(r.reader.tokenSecret, `istio-reader-${self}-${that}-token`);
+    for (const n of names) assert.ok(n.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n), n);
+    assert.equal(Math.max(...names.map((n) => n.length)), 146);
   });
 
   it("primary-remote: the primary exposes istiod and is its remotes' external control plane", () => {
