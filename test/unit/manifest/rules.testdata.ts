@@ -615,6 +615,34 @@ export const ruleCases: RuleCase[] = [
     path: "spec.multiCluster.remotes[0].server",
   },
   {
+    name: "multiCluster.clusterName fits the object names derived from it (63)",
+    yaml: spec(`  multiCluster:\n    ⟦clusterName: ${"c".repeat(64)}\n`),
+    code: "string.max_len",
+    path: "spec.multiCluster.clusterName",
+  },
+  {
+    name: "multiCluster.network is a label value (63)",
+    yaml: spec(`  multiCluster:\n    ⟦network: ${"n".repeat(64)}\n`),
+    code: "string.max_len",
+    path: "spec.multiCluster.network",
+  },
+  {
+    name: "multiCluster.primary.clusterName is a cluster name (63)",
+    yaml: spec(
+      `  profile: remote\n  multiCluster:\n    clusterName: r\n    primary:\n      ⟦clusterName: ${"p".repeat(64)}\n      address: 192.0.2.10\n`,
+    ),
+    code: "string.max_len",
+    path: "spec.multiCluster.primary.clusterName",
+  },
+  {
+    name: "multiCluster.remotes[].clusterName fits the remote secret's and reader's names (63)",
+    yaml: spec(
+      `  multiCluster:\n    clusterName: east\n    remotes:\n      - ⟦clusterName: ${"w".repeat(64)}\n        context: w\n`,
+    ),
+    code: "string.max_len",
+    path: "spec.multiCluster.remotes[0].clusterName",
+  },
+  {
     name: "the east-west gateway needs multiCluster.network",
     yaml: spec("  multiCluster: {clusterName: east}\n  ⟦eastWestGateway: {}\n"),
     code: "east_west_gateway.network_required",
