@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { DeployError } from "../errors.js";
-import { isNotFound, kubeCall } from "./api.js";
+import { isNotFound, kubeCall, withDeadline } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** A service account's long-lived token and the cluster CA its token Secret carries (base64). */
@@ -88,4 +88,21 @@ export function remoteKubeconfig(
     preferences: {},
     users: [{ name: clusterName, user: { token: sa.token } }],
   });
+}
+
+/** Why a remote cluster's API does not answer (5 s deadline), or undefined when it does. */
+export async function unreachableReason(
+  cluster: ResolvedCluster,
+  timeoutMs = 5_000,
+): Promise<string | undefined> {
+  try {
+    await withDeadline(() => cluster.config.makeApiClient(k8s.VersionApi).getCode(), timeoutMs);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const status = (err as { code?: unknown }).code;
+    return typeof status === "number"
+      ? `HTTP ${status}`
+      : (code ?? (err as Error).message.split("\n")[0] ?? "no answer");
+  }
 }

@@ -1,5 +1,6 @@
 import { type CleanupResult, cleanupLeftovers, gatherEvidence } from "../cluster/cleanup.js";
 import { waitForNamespacesGone } from "../cluster/namespaces.js";
+import { unreachableReason } from "../cluster/remote-access.js";
 import { describeControlPlane } from "../cluster/precheck.js";
 import { DeployError } from "../errors.js";
 import { engineSpans, timed } from "../timings.js";
@@ -24,6 +25,8 @@ export interface DestroyResult {
 
 export interface DestroyOptions {
   purgeCrds?: boolean;
+  /** Go on when a remote cluster cannot be reached: planton's reader stays there (listed). */
+  forgetUnreachableRemotes?: boolean;
 }
 
 /**
@@ -98,14 +101,18 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
             .join("; ") || `${state.resourceCount} resources`
         }`,
       );
+    const forget = await checkRemotes(req, state.resourceCount > 0, options);
     const yes = await req.io.confirm(
       `Destroy stack ${req.settings.stack} in context "${req.cluster.context}"?`,
     );
     if (!yes) throw new DeployError("cancelled at the prompt: nothing was changed");
     let summary: ChangeSummary = {};
     if (state.resourceCount > 0) {
-      // the plan's program brings a provider with the current credentials
+      // the engine deletes with the providers the state recorded (the program is not run)
       const stack = await session.withProgram(await istioProgram(req));
+      // the provider then drops what it cannot reach from the state instead of failing (every
+      // cluster of this stack that answered above is deleted from as usual)
+      if (forget) session.setEngineEnv("PULUMI_K8S_DELETE_UNREACHABLE", "true");
       const spans = engineSpans();
       const r = await timed("destroy", () =>
         session.run(() =>
@@ -165,4 +172,41 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
     };
   });
+}
+
+/**
+ * Before the question: every remote cluster of the plan must answer, or the engine could not
+ * delete planton's reader there and would stop halfway, on every rerun. An unreachable one
+ * stops destroy (nothing changed) unless `forgetUnreachableRemotes`, which says what stays.
+ * Returns whether the engine must forget what it cannot reach.
+ */
+async function checkRemotes(
+  req: DeployRequest,
+  hasResources: boolean,
+  options: DestroyOptions,
+): Promise<boolean> {
+  if (!hasResources || req.plan.remotes.length === 0) return false;
+  const unreachable = [...req.remoteProblems];
+  await Promise.all(
+    req.remotes.map(async (r) => {
+      const reason = await unreachableReason(r.cluster);
+      if (reason !== undefined)
+        unreachable.push({ clusterName: r.clusterName, reason: `context "${r.cluster.context}": ${reason}` });
+    }),
+  );
+  if (unreachable.length === 0) return false;
+  const what = unreachable.map((u) => `${u.clusterName} (${u.reason})`).join("; ");
+  const left = req.plan.remotes
+    .filter((r) => unreachable.some((u) => u.clusterName === r.clusterName))
+    .map(
+      (r) =>
+        `in ${r.clusterName}: ServiceAccount and Secret ${r.reader.namespace}/${r.reader.serviceAccount}, ${r.reader.tokenSecret}, ClusterRole and ClusterRoleBinding ${r.reader.clusterRole}`,
+    );
+  if (!options.forgetUnreachableRemotes)
+    throw new DeployError(
+      `remote cluster${unreachable.length > 1 ? "s" : ""} cannot be reached: ${what}; destroy would stop halfway, so nothing was changed`,
+      "bring the cluster back and rerun; or rerun with --forget-unreachable-remotes to remove everything else and leave planton's reader there (delete it by hand later)",
+    );
+  req.io.warn(`remote clusters cannot be reached (${what}); these stay behind: ${left.join("; ")}`);
+  return true;
 }

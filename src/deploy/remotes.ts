@@ -21,27 +21,63 @@ export function resolveRemotes(
   env: NodeJS.ProcessEnv,
   secret: (value: string) => void,
 ): RemoteTarget[] {
-  return remotes.map((r, i) => {
+  return remotes.map((r, i) => resolveRemote(r, i, env, secret));
+}
+
+/** A remote cluster that could not be resolved (destroy goes on without it when told to). */
+export interface RemoteProblem {
+  clusterName: string;
+  reason: string;
+}
+
+/**
+ * As `resolveRemotes`, for destroy: a remote whose kubeconfig or context is gone is reported,
+ * not an error. Destroy needs no remote to be resolved (the engine deletes with the providers the
+ * state recorded); it checks them only to say, before anything changes, which cannot be reached.
+ */
+export function resolveRemotesLeniently(
+  remotes: RemoteSelection[],
+  env: NodeJS.ProcessEnv,
+  secret: (value: string) => void,
+): { resolved: RemoteTarget[]; problems: RemoteProblem[] } {
+  const resolved: RemoteTarget[] = [];
+  const problems: RemoteProblem[] = [];
+  remotes.forEach((r, i) => {
     try {
-      const cluster = resolveCluster(
-        {
-          kubeconfigFlag: r.kubeconfig === "" ? undefined : r.kubeconfig,
-          contextFlag: r.context === "" ? undefined : r.context,
-          manifestKubeconfig: "",
-          manifestContext: "",
-          manifestClusterName: "",
-          cwd: "/",
-        },
-        env,
-      );
-      for (const s of kubeconfigSecrets(cluster)) secret(s);
-      return { clusterName: r.clusterName, cluster };
+      resolved.push(resolveRemote(r, i, env, secret));
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      throw new UsageError(
-        `spec.multiCluster.remotes[${i}] (cluster ${r.clusterName}): ${err.message}`,
-        "set the remote's kubeconfig and context to a cluster this machine can reach",
-      );
+      problems.push({ clusterName: r.clusterName, reason: err.message });
     }
   });
+  return { resolved, problems };
+}
+
+function resolveRemote(
+  r: RemoteSelection,
+  i: number,
+  env: NodeJS.ProcessEnv,
+  secret: (value: string) => void,
+): RemoteTarget {
+  try {
+    const cluster = resolveCluster(
+      {
+        kubeconfigFlag: r.kubeconfig === "" ? undefined : r.kubeconfig,
+        contextFlag: r.context === "" ? undefined : r.context,
+        manifestKubeconfig: "",
+        manifestContext: "",
+        manifestClusterName: "",
+        cwd: "/",
+      },
+      env,
+    );
+    for (const s of kubeconfigSecrets(cluster)) secret(s);
+    return { clusterName: r.clusterName, cluster };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new UsageError(
+      `spec.multiCluster.remotes[${i}] (cluster ${r.clusterName}): ${err.message}`,
+      "set the remote's kubeconfig and context to a cluster this machine can reach",
+    );
+  }
 }

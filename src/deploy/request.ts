@@ -8,7 +8,7 @@ import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../
 import type { RemoteTarget } from "../pulumi/remotes.js";
 import type { EarlyState, EngineSession } from "../pulumi/workspace.js";
 import { timed } from "../timings.js";
-import { resolveRemotes } from "./remotes.js";
+import { type RemoteProblem, resolveRemotes, resolveRemotesLeniently } from "./remotes.js";
 
 /** How a deploy verb talks to the person or script running it; the CLI provides it. */
 export interface DeployIo {
@@ -34,6 +34,8 @@ export interface DeployRequest {
   cluster: ResolvedCluster;
   /** The plan's remote clusters (`spec.multiCluster.remotes`), resolved like `cluster`. */
   remotes: RemoteTarget[];
+  /** Remotes that could not be resolved (only with `lenientRemotes`, for destroy). */
+  remoteProblems: RemoteProblem[];
   env: NodeJS.ProcessEnv;
   io: DeployIo;
   signal: AbortSignal;
@@ -89,7 +91,15 @@ export function clusterFor(
 export function createRequest(
   manifest: KubernetesIstioValid,
   target: Target,
-  ctx: { env: NodeJS.ProcessEnv; cwd: string; io: DeployIo; signal: AbortSignal; planInputs?: PlanInputs },
+  ctx: {
+    env: NodeJS.ProcessEnv;
+    cwd: string;
+    io: DeployIo;
+    signal: AbortSignal;
+    planInputs?: PlanInputs;
+    /** destroy: a remote whose kubeconfig or context is gone is a problem to report, not an error. */
+    lenientRemotes?: boolean;
+  },
 ): DeployRequest {
   const settings = settingsFor(manifest, target, ctx.env, ctx.io.secret);
   const cluster = clusterFor(manifest, target, ctx, ctx.io.secret);
@@ -99,7 +109,11 @@ export function createRequest(
     plan,
     settings,
     cluster,
-    remotes: resolveRemotes(plan.remotes, ctx.env, ctx.io.secret),
+    ...(ctx.lenientRemotes
+      ? (({ resolved, problems }) => ({ remotes: resolved, remoteProblems: problems }))(
+          resolveRemotesLeniently(plan.remotes, ctx.env, ctx.io.secret),
+        )
+      : { remotes: resolveRemotes(plan.remotes, ctx.env, ctx.io.secret), remoteProblems: [] }),
     env: ctx.env,
     io: ctx.io,
     signal: ctx.signal,

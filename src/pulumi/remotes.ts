@@ -48,7 +48,10 @@ function drawRemote(
   provider: k8s.Provider,
   dependsOn: pulumi.Resource[],
 ): void {
-  const id = (what: string) => `remote-${r.clusterName}-${what}`;
+  // named by the remote's normalised name (as its Secret is): a change of case or punctuation in
+  // the manifest is then an update in place, not a second copy of the same objects
+  const key = r.secret.name.replace(/^istio-remote-secret-/, "");
+  const id = (what: string) => `remote-${key}-${what}`;
   const remoteProvider = new k8s.Provider(id("cluster"), {
     kubeconfig: pulumi.secret(remote.kubeconfig),
     context: remote.context,
@@ -103,7 +106,7 @@ function drawRemote(
     );
   });
   new k8s.core.v1.Secret(
-    `remote-secret-${r.clusterName}`,
+    `remote-secret-${key}`,
     {
       metadata: {
         name: r.secret.name,

@@ -97,6 +97,11 @@ export class EngineSession {
     this.early = early;
   }
 
+  /** An environment variable for the engine and its plugins, from the next operation on. */
+  setEngineEnv(name: string, value: string): void {
+    this.workspace.envVars[name] = value;
+  }
+
   /** Removes the workspace's temporary folder. */
   close(): void {
     rmSync(this.workDir, { recursive: true, force: true });

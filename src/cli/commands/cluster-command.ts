@@ -67,6 +67,7 @@ export function prefixLines(prefix: string, text: string): string {
 export function requestFor(
   flags: ClusterFlags,
   ctx: CommandContext,
+  options: { lenientRemotes?: boolean } = {},
 ): { req: DeployRequest; done: () => void } {
   const loaded = loadForCommand(flags, ctx);
   const { io, stopProgress } = deployIo(ctx, flags);
@@ -76,6 +77,7 @@ export function requestFor(
     io,
     signal: ctx.signal,
     planInputs: { ca: readCaFacts(loaded.manifest) },
+    ...(options.lenientRemotes ? { lenientRemotes: true } : {}),
   });
   return { req, done: stopProgress };
 }

@@ -9,7 +9,7 @@ import { renderStatusTable, statusJsonValue } from "../../output/status.js";
 import type { CommandContext } from "../io.js";
 import { type ApplyFlags, applyFields, applyOptions, reportApplied } from "./apply.js";
 import { deployIo, prefixLines } from "./cluster-command.js";
-import { type DestroyFlags, destroyFields } from "./destroy.js";
+import { type DestroyFlags, destroyFields, destroyOptions } from "./destroy.js";
 import { firstFailure, MeshRun, type Outcome } from "./mesh-run.js";
 import { loadMeshSet, type Member, type MeshFlags } from "./mesh-set.js";
 import { type PreviewFlags, previewFields, renderPreview } from "./preview.js";
@@ -33,9 +33,10 @@ async function runAll<R>(
   order: "forward" | "reverse",
   verb: string,
   body: (m: Member, run: MeshRun, i: number) => Promise<R>,
+  options: { lenientRemotes?: boolean } = {},
 ): Promise<Outcome<Member, R>[]> {
   let run: MeshRun | undefined;
-  const { members, finish } = loadMeshSet(flags, ctx, (i, q) => (run as MeshRun).confirm(i, q));
+  const { members, finish } = loadMeshSet(flags, ctx, (i, q) => (run as MeshRun).confirm(i, q), options);
   run = new MeshRun(
     members.map((m) => m.wave),
     members.map((m) => m.label),
@@ -108,8 +109,13 @@ export async function previewMesh(flags: PreviewFlags & MeshFlags, ctx: CommandC
 /** `planton destroy -f a.yaml -f b.yaml`: one question, remotes before their primary. */
 export async function destroyMesh(flags: DestroyFlags & MeshFlags, ctx: CommandContext): Promise<void> {
   // every destroy asks (yes with --yes): the question is where its turn comes
-  const outcomes = await runAll(flags, ctx, "reverse", "Destroy", (m) =>
-    destroyStack(m.req, { purgeCrds: flags.purgeCrds === true }),
+  const outcomes = await runAll(
+    flags,
+    ctx,
+    "reverse",
+    "Destroy",
+    (m) => destroyStack(m.req, destroyOptions(flags)),
+    { lenientRemotes: true },
   );
   if (flags.json) ctx.io.stdout(stacksJson("destroy", outcomes, destroyFields));
   else

@@ -31,6 +31,7 @@ export function loadMeshSet(
   flags: MeshFlags,
   ctx: CommandContext,
   confirm: (member: number, question: string) => Promise<boolean>,
+  options: { lenientRemotes?: boolean } = {},
 ): { members: Member[]; finish: () => void } {
   for (const [flag, value] of [
     ["--stack", flags.stack],
@@ -76,6 +77,7 @@ export function loadMeshSet(
         io: { ...io, confirm: (q) => confirm(i, q) },
         signal: ctx.signal,
         planInputs: { ca: l.ca },
+        ...(options.lenientRemotes ? { lenientRemotes: true } : {}),
       },
     );
     return { file: l.file, label, req, wave: waves[i] ?? 0 };
