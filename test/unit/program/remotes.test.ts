@@ -31,7 +31,7 @@ describe("the program: remote secrets on both sides", () => {
     const sa = byName("remote-west-reader");
     assert.equal(sa?.type, "kubernetes:core/v1:ServiceAccount");
     assert.deepEqual(sa?.inputs.metadata, {
-      name: "istio-reader-east",
+      name: "istio-reader-east-west",
       namespace: "kube-system",
       labels: { "app.kubernetes.io/managed-by": "planton" },
     });
@@ -39,12 +39,12 @@ describe("the program: remote secrets on both sides", () => {
     assert.deepEqual(role?.inputs.rules, remote.rules);
     const binding = byName("remote-west-reader-binding");
     assert.deepEqual(binding?.inputs.subjects, [
-      { kind: "ServiceAccount", name: "istio-reader-east", namespace: "kube-system" },
+      { kind: "ServiceAccount", name: "istio-reader-east-west", namespace: "kube-system" },
     ]);
     const token = byName("remote-west-token");
     assert.equal(token?.inputs.type, "kubernetes.io/service-account-token");
     assert.deepEqual((token?.inputs.metadata as { annotations?: unknown } | undefined)?.annotations, {
-      "kubernetes.io/service-account.name": "istio-reader-east",
+      "kubernetes.io/service-account.name": "istio-reader-east-west",
     });
     // the remote resources go through the remote cluster's provider, not this cluster's
     for (const name of [
