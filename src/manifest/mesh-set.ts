@@ -4,6 +4,7 @@ import { readCaFacts } from "./ca.js";
 import { type Diagnostic, diagnostic, sortDiagnostics } from "./diagnostic.js";
 import type { ManifestSource } from "./load.js";
 import { locatePath } from "./locate.js";
+import { objectNamePart } from "../istio/multicluster.js";
 
 /**
  * Several manifests given together (`planton apply -f east.yaml -f west.yaml`) make one mesh:
@@ -56,6 +57,9 @@ export function validateMeshSet(items: MeshSetItem[]): Diagnostic[] {
   // stacks, mesh id, cluster names
   const stacks = new Map<string, MeshSetItem>();
   const clusters = new Map<string, MeshSetItem>();
+  // cluster names as object-name parts (`East`, `east`, `EAST` alike; `east.1` as `east-1`): two
+  // clusters whose names only differ so would name the same readers and remote secrets
+  const spellings = new Map<string, string>();
   const meshId = items.map((i) => i.manifest.spec.multiCluster?.meshId ?? "").find((id) => id !== "") ?? "";
   for (const item of items) {
     const m = item.manifest;
@@ -97,18 +101,34 @@ export function validateMeshSet(items: MeshSetItem[]): Diagnostic[] {
         "manifests given together make one mesh, and this cluster has no name in it",
         "set multiCluster.clusterName, unique in the mesh, e.g. the cluster's own name",
       );
-    else if (clusters.has(name))
+    else if (spellings.has(objectNamePart(name))) {
+      const first = spellings.get(objectNamePart(name)) ?? "";
       report(
         item,
         "spec.multi_cluster.cluster_name",
         "mesh_set.cluster_name_taken",
-        `cluster \`${name}\` is also the cluster of ${clusters.get(name)?.file}`,
-        "give every cluster of the mesh its own clusterName",
+        first === name
+          ? `cluster \`${name}\` is also the cluster of ${clusters.get(first)?.file}`
+          : `cluster \`${name}\` and \`${first}\` of ${clusters.get(first)?.file} give the same object names (case, \`.\` and \`_\` aside)`,
+        first === name
+          ? "give every cluster of the mesh its own clusterName"
+          : "give every cluster of the mesh its own clusterName, differing in more than case or punctuation (the readers and remote secrets are named after it)",
       );
-    else clusters.set(name, item);
+    } else {
+      clusters.set(name, item);
+      spellings.set(objectNamePart(name), name);
+    }
   }
 
   checkTrustRoot(items, report);
+
+  /** A hint when `name` is a cluster of the set spelled otherwise: Istio compares cluster ids exactly. */
+  const spelledAs = (name: string): string | undefined => {
+    const own = spellings.get(objectNamePart(name));
+    return own === undefined
+      ? undefined
+      : `write \`${own}\` as its manifest (${clusters.get(own)?.file}) spells it: istiod compares cluster names exactly`;
+  };
 
   // references: remotes and primaries name manifests of the set
   for (const item of items) {
@@ -120,7 +140,8 @@ export function validateMeshSet(items: MeshSetItem[]): Diagnostic[] {
           `spec.multi_cluster.remotes[${i}].cluster_name`,
           "mesh_set.remote_unknown",
           `no manifest given is cluster \`${r.clusterName}\``,
-          `give its manifest too (-f), or use one of the clusters given: ${[...clusters.keys()].join(", ")}`,
+          spelledAs(r.clusterName) ??
+            `give its manifest too (-f), or use one of the clusters given: ${[...clusters.keys()].join(", ")}`,
         );
     });
     const p = mc?.primary;
@@ -132,7 +153,8 @@ export function validateMeshSet(items: MeshSetItem[]): Diagnostic[] {
         "spec.multi_cluster.primary.cluster_name",
         "mesh_set.primary_unknown",
         `no manifest given is cluster \`${p.clusterName}\``,
-        `give the primary's manifest too (-f), or use one of the clusters given: ${[...clusters.keys()].join(", ")}`,
+        spelledAs(p.clusterName) ??
+          `give the primary's manifest too (-f), or use one of the clusters given: ${[...clusters.keys()].join(", ")}`,
       );
       continue;
     }

@@ -17,7 +17,7 @@ export interface MultiClusterProblem {
  * Rules of one manifest's multi-cluster settings that CEL cannot position well: the `remote`
  * profile (its primary and cluster name required; revisions, revision tags, CNI, a mesh CA and
  * remotes refused), `primary` only with that profile, remote cluster names (unique, not this
- * cluster's, `clusterName` needed beside them), and the east-west gateway (needs a network; its
+ * cluster's, both compared as object names, `clusterName` needed beside them), and the east-west gateway (needs a network; its
  * name free). Reads the manifest as written (before defaults). Pure.
  */
 export function checkMultiCluster(spec: KubernetesIstioSpec): MultiClusterProblem[] {
@@ -121,16 +121,21 @@ export function checkMultiCluster(spec: KubernetesIstioSpec): MultiClusterProble
         "multi_cluster.remotes_duplicate",
         first === r.clusterName
           ? `remote \`${r.clusterName}\` is listed twice`
-          : `remote \`${r.clusterName}\` and \`${first}\` give the same Secret name`,
-        "list each remote cluster once",
+          : `remote \`${r.clusterName}\` and \`${first}\` give the same remote secret and reader names (case, \`.\` and \`_\` aside)`,
+        first === r.clusterName
+          ? "list each remote cluster once"
+          : "list each remote cluster once; clusters of the mesh need names that differ in more than case or punctuation",
       );
     else seen.set(key, r.clusterName);
-    if (clusterName !== "" && r.clusterName === clusterName)
+    // compared as object names: `East` and `east` would name the same reader and Secret
+    if (clusterName !== "" && key === objectNamePart(clusterName))
       add(
         path,
         "multi_cluster.remote_is_self",
-        `\`${r.clusterName}\` is this cluster's own name`,
-        "istiod reads its own cluster without a remote secret; list only the other clusters",
+        r.clusterName === clusterName
+          ? `\`${r.clusterName}\` is this cluster's own name`
+          : `\`${r.clusterName}\` and this cluster's name \`${clusterName}\` give the same object names (case, \`.\` and \`_\` aside)`,
+        "istiod reads its own cluster without a remote secret; list only the other clusters, each under a name that differs from this one in more than case or punctuation",
       );
   });
 

@@ -92,6 +92,44 @@ describe("validateMeshSet", () => {
     assert.ok(codes(d).includes("mesh_set.remote_unknown@spec.multiCluster.remotes[0].clusterName"));
   });
 
+  it("cluster names that differ only in case or punctuation are one name: both spellings named, at the later key", () => {
+    for (const [first, second] of [
+      ["east", "East"],
+      ["east-1", "east.1"],
+      ["east_1", "EAST-1"],
+    ] as const) {
+      const a = item(
+        `c-${first}`,
+        primary(first, "n1", []).replace(/name: mesh-\S+\}/, "name: mesh-a}"),
+        facts("AA"),
+      );
+      const b = item(
+        `c2-${first}`,
+        primary(second, "n2", [])
+          .replace(/name: mesh-\S+\}/, "name: mesh-b}")
+          .replace(`clusterName: ${second}\n`, `⟦clusterName: ${second}\n`),
+        facts("AA"),
+      );
+      const d = validateMeshSet([a, b]);
+      const taken = d.find((x) => x.code === "mesh_set.cluster_name_taken");
+      assert.ok(taken, `${first}/${second}: ${codes(d).join()}`);
+      assert.equal(taken.file, b.file);
+      assert.equal(taken.path, "spec.multiCluster.clusterName");
+      assert.deepEqual([taken.line, taken.column], [b.line, b.column]);
+      assert.match(taken.message, new RegExp(`\`${second.replace(".", "\\.")}\` and \`${first}\``));
+      assert.match(taken.hint ?? "", /case or punctuation/);
+    }
+  });
+
+  it("a remote or primary spelled otherwise than its manifest: the hint gives the manifest's spelling", () => {
+    const a = item("sp-a", primary("east", "n1", ["West"]), facts("AA"));
+    const b = item("sp-b", primary("west", "n2", ["east"]), facts("AA"));
+    const d = validateMeshSet([a, b]);
+    const unknown = d.find((x) => x.code === "mesh_set.remote_unknown");
+    assert.ok(unknown, codes(d).join());
+    assert.match(unknown.hint ?? "", /write `west` as its manifest/);
+  });
+
   it("missing mesh id and cluster name are required in a set", () => {
     const a = item("a1", primary("east", "n1", []));
     const b = item("b1", "metadata: {name: other}\nspec:\n  profile: minimal\n");

@@ -601,6 +601,38 @@ export const ruleCases: RuleCase[] = [
     path: "spec.multiCluster.remotes[0].clusterName",
   },
   {
+    name: "remote cluster names differing only in case are one name",
+    yaml: spec(
+      "  multiCluster:\n    clusterName: east\n    remotes:\n      - {clusterName: west, context: w}\n      - ⟦clusterName: West\n        context: w2\n",
+    ),
+    code: "multi_cluster.remotes_duplicate",
+    path: "spec.multiCluster.remotes[1].clusterName",
+  },
+  {
+    name: "remote cluster names differing only in punctuation are one name",
+    yaml: spec(
+      "  multiCluster:\n    clusterName: east\n    remotes:\n      - {clusterName: west.1, context: w}\n      - ⟦clusterName: west-1\n        context: w2\n",
+    ),
+    code: "multi_cluster.remotes_duplicate",
+    path: "spec.multiCluster.remotes[1].clusterName",
+  },
+  {
+    name: "a remote is not this cluster, in another case",
+    yaml: spec(
+      "  multiCluster:\n    clusterName: east\n    remotes:\n      - ⟦clusterName: East\n        context: e\n",
+    ),
+    code: "multi_cluster.remote_is_self",
+    path: "spec.multiCluster.remotes[0].clusterName",
+  },
+  {
+    name: "a remote is not this cluster, in other punctuation",
+    yaml: spec(
+      "  multiCluster:\n    clusterName: east_1\n    remotes:\n      - ⟦clusterName: east.1\n        context: e\n",
+    ),
+    code: "multi_cluster.remote_is_self",
+    path: "spec.multiCluster.remotes[0].clusterName",
+  },
+  {
     name: "a remote names a context or a kubeconfig",
     yaml: spec("  multiCluster:\n    clusterName: east\n    remotes:\n      - ⟦clusterName: west\n"),
     code: "remote.context_or_kubeconfig",
