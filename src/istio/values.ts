@@ -118,7 +118,10 @@ export function istiodValues(input: IstiodInput): Values {
   });
 }
 
-/** Values of the `base` chart (§3): CRDs and the default-revision validator, failing closed. */
+/**
+ * Values of the `base` chart (§3): CRDs and the default-revision validator, failing closed
+ * except in a remote-profile cluster, where it fails open until the primary's istiod takes it.
+ */
 export function baseValues(spec: KubernetesIstioSpec, defaultRevision: string): Values {
   // no `profile`: base reads nothing from the demo or ambient profiles (the fidelity tests check)
   return compact({
@@ -127,8 +130,25 @@ export function baseValues(spec: KubernetesIstioSpec, defaultRevision: string): 
       istioNamespace: spec.namespace,
       imagePullSecrets: spec.images?.pullSecrets.length ? [...spec.images.pullSecrets] : undefined,
     },
-    base: { validationFailurePolicy: "Fail" },
+    base: { validationFailurePolicy: validationFailurePolicy(spec.profile) },
   });
+}
+
+/**
+ * The `istiod-default-validator`'s failurePolicy (§3.3). A primary's own istiod is ready before
+ * planton creates Istio objects, so `Fail` from the start. A remote-profile cluster has no
+ * istiod: its validator calls the primary's istiod through the east-west gateway with no CA
+ * bundle until that istiod reads this cluster's remote secret and patches one in (its
+ * validation controller watches the remote clusters' webhooks too, as external control plane),
+ * which may be after planton's apply of this cluster; `Fail` would then reject every Istio
+ * object planton creates here right after the releases (`cross-network-gateway`). `Ignore`
+ * fails open until then; the primary's istiod switches it to `Fail` once the CA bundle is in
+ * and its webhook answers. Unset is not enough: the chart renders `Ignore` only on install and
+ * omits the field on upgrade (so Helm's three-way merge drops it, and the API server's default
+ * is `Fail`).
+ */
+export function validationFailurePolicy(profile: string): "Fail" | "Ignore" {
+  return profile === "remote" ? "Ignore" : "Fail";
 }
 
 /** Values of the `cni` chart (§6). */

@@ -188,6 +188,37 @@ describe("primary-remote: the remote profile's injector calls the primary", () =
   }
 });
 
+describe("the default validator fails open in a remote cluster, closed on a primary", () => {
+  for (const version of ["1.28.10", ...versions]) {
+    it(`remote.yaml and primary.yaml at ${version}`, async () => {
+      const validator = async (file: string) => {
+        const r = await renderManifest(charts.helm, charts.repo, example(file), [`spec.version=${version}`]);
+        // the remote profile's istiod renders no validator of its own: base's is the only one
+        const all = r.all.filter((o) => o.kind === "ValidatingWebhookConfiguration");
+        return {
+          all,
+          base: find(
+            r.releases.get("istio-base") ?? [],
+            "ValidatingWebhookConfiguration",
+            "istiod-default-validator",
+          ),
+        };
+      };
+      const remote = await validator("primary-remote/remote");
+      assert.deepEqual(
+        remote.all.map((o) => o.metadata.name),
+        ["istiod-default-validator"],
+      );
+      // no CA bundle until the primary's istiod patches one in: Ignore, not Fail
+      assert.equal(remote.base.webhooks[0].clientConfig.caBundle, undefined);
+      assert.equal(remote.base.webhooks[0].failurePolicy, "Ignore");
+      const primary = await validator("primary-remote/primary");
+      for (const o of primary.all)
+        for (const w of o.webhooks) assert.equal(w.failurePolicy, "Fail", `${o.metadata.name} ${w.name}`);
+    });
+  }
+});
+
 describe("remote secrets grant what the istiod chart's reader ClusterRole grants", () => {
   for (const version of ["1.28.10", ...versions]) {
     for (const servesRemotes of [false, true]) {
