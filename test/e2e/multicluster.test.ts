@@ -67,8 +67,9 @@ before(async () => {
   );
   figures.twoClusters = (Date.now() - t) / 1000;
 });
+const stopped = new Set<Cluster>();
 after(async () => {
-  await Promise.all(clusters.map((c) => stopCluster(c)));
+  await Promise.all(clusters.filter((c) => !stopped.has(c)).map((c) => stopCluster(c)));
   await closeCharts();
 });
 
@@ -477,5 +478,33 @@ describe("primary-remote: the remote's injector calls the primary", { concurrenc
     figures.destroyPrimaryRemote = d.seconds;
     assert.equal(d.code, 0, show(d));
     for (const c of [east(), west()]) assert.deepEqual(await plantonObjects(c), []);
+  });
+});
+
+describe("destroy when a remote cluster is gone", { concurrency: false }, () => {
+  it("stops before changing anything; --forget-unreachable-remotes removes the rest and says what stays", async () => {
+    const a = await cli(["apply", "--yes", "--no-verify", ...files("primary")]);
+    assert.equal(a.code, 0, show(a));
+    const { kubeconfig } = await remoteSecret(east(), "remote");
+    assert.equal((await getWithKubeconfig(kubeconfig, "/api/v1/namespaces")).status, 200);
+    // the remote cluster goes away for good (its API server and etcd stop)
+    stopped.add(west());
+    await stopCluster(west());
+    const refused = await cli(["destroy", "--yes", ...files("primary")]);
+    assert.equal(refused.code, 1, show(refused));
+    assert.match(refused.stderr, /remote cluster cannot be reached: remote/);
+    assert.match(refused.stderr, /nothing was changed/);
+    assert.ok(
+      (await plantonObjects(east())).includes("Deployment istio-system/istiod"),
+      "nothing was removed",
+    );
+    const d = await cli(["destroy", "--yes", "--forget-unreachable-remotes", ...files("primary")]);
+    figures.destroyUnreachableRemote = d.seconds;
+    assert.equal(d.code, 0, show(d));
+    assert.match(
+      d.stderr,
+      /these stay behind: in remote: ServiceAccount and Secret kube-system\/istio-reader-primary-remote/,
+    );
+    assert.deepEqual(await plantonObjects(east()), []);
   });
 });
