@@ -15,8 +15,9 @@ export interface MultiClusterProblem {
 
 /**
  * Rules of one manifest's multi-cluster settings that CEL cannot position well: the `remote`
- * profile (its primary and cluster name required; revisions, revision tags, CNI, a mesh CA and
- * remotes refused), `primary` only with that profile, remote cluster names (unique, not this
+ * profile (its primary and cluster name required; revisions, revision tags, CNI, a mesh CA,
+ * remotes, and the fields only the primary's istiod acts on — mtls, meshConfig, proxy,
+ * controlPlane, container — refused), `primary` only with that profile, remote cluster names (unique, not this
  * cluster's, both compared as object names, `clusterName` needed beside them), and the east-west gateway (needs a network; its
  * name free). Reads the manifest as written (before defaults). Pure.
  */
@@ -77,6 +78,46 @@ export function checkMultiCluster(spec: KubernetesIstioSpec): MultiClusterProble
         "remote.remotes",
         "a remote cluster runs no istiod that could read other clusters",
         "list this cluster under the primary's multiCluster.remotes instead",
+      );
+    // fields only the primary's istiod acts on: rendered with the remote profile (configMap
+    // false, omitSidecarInjectorConfigMap, no Deployment) they reach nothing but the chart's
+    // `values` dump, and the primary injects and configures this cluster's proxies with its own
+    // (the fidelity tests render them)
+    const onPrimary = "set it on the primary's manifest";
+    if (spec.mtls !== undefined)
+      add(
+        "spec.mtls",
+        "remote.mtls",
+        "the PeerAuthentication would be created in this cluster, where no istiod reads it: the primary's istiod reads mesh-wide policy only from its own cluster, so STRICT would not be enforced",
+        `remove mtls here; ${onPrimary} (it applies to this cluster's proxies too)`,
+      );
+    if (spec.meshConfig !== undefined)
+      add(
+        "spec.mesh_config",
+        "remote.mesh_config",
+        "a remote cluster's proxies run with the primary's istiod's mesh config; the remote profile renders none",
+        `remove meshConfig here; ${onPrimary}`,
+      );
+    if (spec.proxy !== undefined)
+      add(
+        "spec.proxy",
+        "remote.proxy",
+        "the primary's istiod injects this cluster's pods with its own sidecar settings; the remote profile renders no injector template",
+        `remove proxy here; ${onPrimary}`,
+      );
+    if (spec.controlPlane !== undefined)
+      add(
+        "spec.control_plane",
+        "remote.control_plane",
+        "a remote cluster runs no istiod to size",
+        `remove controlPlane here; ${onPrimary}`,
+      );
+    if (spec.container !== undefined)
+      add(
+        "spec.container",
+        "remote.container",
+        "a remote cluster runs no istiod container to size",
+        `remove container here; ${onPrimary}`,
       );
     if (spec.eastWestGateway?.exposeIstiod === true && spec.eastWestGateway.enabled !== false)
       add(

@@ -219,6 +219,45 @@ describe("the default validator fails open in a remote cluster, closed on a prim
   }
 });
 
+describe("profile remote: what meshConfig, proxy, controlPlane and container would set reaches nothing", () => {
+  for (const version of ["1.28.10", ...versions]) {
+    it(`remote.yaml at ${version}: only the chart's values dump changes`, async () => {
+      const r = await renderManifest(charts.helm, charts.repo, example("primary-remote/remote"), [
+        `spec.version=${version}`,
+      ]);
+      const istiod = r.plan.releases.find((x) => x.name === "istiod") as PlannedRelease;
+      // what istiodValues sends for those fields on a primary (validate refuses them with profile remote)
+      const extra = {
+        meshConfig: {
+          accessLogFile: "/dev/stdout",
+          outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
+          trustDomain: "example.org",
+        },
+        global: { proxy: { resources: { requests: { cpu: "300m", memory: "1Gi" } } } },
+        pilot: {
+          autoscaleEnabled: false,
+          replicaCount: 3,
+          resources: { requests: { cpu: "3", memory: "4Gi" } },
+          traceSampling: "5",
+        },
+      };
+      const base = await renderRelease(charts.helm, istiod, charts.repo);
+      const withExtra = await renderRelease(charts.helm, istiod, charts.repo, {
+        ...istiod.values,
+        ...extra,
+        global: { ...(istiod.values.global as object), ...extra.global },
+      });
+      assert.equal(meaningful(withExtra.objects), meaningful(base.objects));
+      assert.notEqual(withExtra.text, base.text, "the values reach the chart (its values dump)");
+      assert.ok(
+        !base.objects.some(
+          (o) => o.kind === "ConfigMap" && /^istio(-sidecar-injector)?$/.test(o.metadata.name),
+        ),
+      );
+    });
+  }
+});
+
 describe("remote secrets grant what the istiod chart's reader ClusterRole grants", () => {
   for (const version of ["1.28.10", ...versions]) {
     for (const servesRemotes of [false, true]) {

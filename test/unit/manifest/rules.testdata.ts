@@ -549,6 +549,46 @@ export const ruleCases: RuleCase[] = [
     path: "spec.multiCluster.remotes",
   },
   {
+    name: "profile remote refuses mtls: only the primary's istiod acts on it",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  ⟦mtls: {mode: STRICT}\n",
+    ),
+    code: "remote.mtls",
+    path: "spec.mtls",
+  },
+  {
+    name: "profile remote refuses meshConfig: only the primary's istiod acts on it",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  ⟦meshConfig: {accessLogFile: /dev/stdout}\n",
+    ),
+    code: "remote.mesh_config",
+    path: "spec.meshConfig",
+  },
+  {
+    name: "profile remote refuses proxy: only the primary's istiod acts on it",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  ⟦proxy: {resources: {requests: {cpu: 50m}}}\n",
+    ),
+    code: "remote.proxy",
+    path: "spec.proxy",
+  },
+  {
+    name: "profile remote refuses controlPlane: only the primary's istiod acts on it",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  ⟦controlPlane: {replicas: 2}\n",
+    ),
+    code: "remote.control_plane",
+    path: "spec.controlPlane",
+  },
+  {
+    name: "profile remote refuses container: only the primary's istiod acts on it",
+    yaml: spec(
+      "  profile: remote\n  multiCluster: {clusterName: r, primary: {clusterName: p, address: 192.0.2.10}}\n  ⟦container: {resources: {requests: {cpu: 50m}}}\n",
+    ),
+    code: "remote.container",
+    path: "spec.container",
+  },
+  {
     name: "profile remote has no istiod to expose",
     yaml: spec(
       "  profile: remote\n  multiCluster: {clusterName: r, network: n, primary: {clusterName: p, address: 192.0.2.10}}\n  eastWestGateway:\n    ⟦exposeIstiod: true\n",
