@@ -160,13 +160,13 @@ export async function withSession<T>(
  * loaded here, when a command needs it, so that the state read can run while it loads.
  */
 export async function istioProgram(
-  req: Pick<DeployRequest, "plan" | "cluster" | "remotes">,
+  req: Pick<DeployRequest, "plan" | "cluster" | "remotes" | "io">,
   options: { timeoutSeconds?: number | undefined } = {},
 ): Promise<PulumiFn> {
   const { createIstioProgram } = await import("../pulumi/program.js");
   return createIstioProgram(
     req.plan,
-    { ...req.cluster, remotes: req.remotes },
+    { ...req.cluster, remotes: req.remotes, secret: (v) => req.io.secret(v, "a remote reader's token") },
     options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
   );
 }

@@ -21,6 +21,8 @@ export interface ClusterTarget {
   context: string;
   /** The plan's remote clusters, resolved (see `resolveRemotes`); needed when the plan has remotes. */
   remotes?: RemoteTarget[];
+  /** Told every secret the program reads at run time (the remote readers' tokens), for redaction. */
+  secret?: (value: string) => void;
 }
 
 /** Chart and repository inputs of a `helm.v3.Release` for a planned chart source. */
@@ -109,7 +111,7 @@ export function createIstioProgram(
     drawNamespacePatches(plan, provider);
     const tags = drawTags(plan, provider, releases);
     drawWorkloadNamespaces(plan, provider, new Map<string, pulumi.Resource>([...releases, ...tags]));
-    drawRemoteSecrets(plan, provider, releases, target.remotes ?? []);
+    drawRemoteSecrets(plan, provider, releases, target.remotes ?? [], target.secret);
     return toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(plan), {
       alwaysEmitImplicit: true,
     }) as Record<string, unknown>;

@@ -29,6 +29,7 @@ export function drawRemoteSecrets(
   provider: k8s.Provider,
   ready: Map<string, pulumi.Resource>,
   remotes: RemoteTarget[],
+  secret: (value: string) => void = () => {},
 ): void {
   for (const r of plan.remotes) {
     const target = remotes.find((t) => t.clusterName === r.clusterName);
@@ -38,6 +39,7 @@ export function drawRemoteSecrets(
       target.cluster,
       provider,
       r.dependsOn.flatMap((d) => ready.get(d) ?? []),
+      secret,
     );
   }
 }
@@ -47,6 +49,7 @@ function drawRemote(
   remote: ResolvedCluster,
   provider: k8s.Provider,
   dependsOn: pulumi.Resource[],
+  secret: (value: string) => void,
 ): void {
   // named by the remote's normalised name (as its Secret is): a change of case or punctuation in
   // the manifest is then an update in place, not a second copy of the same objects
@@ -98,6 +101,7 @@ function drawRemote(
     });
     // a preview whose token Secret was deleted behind the stack's back: apply will wait for it
     if (sa === undefined) return "(issued by apply)";
+    secret(sa.token);
     const endpoint = remoteEndpoint(remote);
     return remoteKubeconfig(
       r.clusterName,

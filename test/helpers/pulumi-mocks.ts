@@ -53,7 +53,12 @@ export interface Registered {
  * (by resource name). @internal
  */
 export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unknown> = () => ({})) {
-  const seen = { registered: [] as Registered[], edges: new Map<string, string[]>() };
+  const seen = {
+    registered: [] as Registered[],
+    edges: new Map<string, string[]>(),
+    /** Secrets the program reported at run time (for redaction). */
+    secrets: [] as string[],
+  };
   const props = new Map<string, Record<string, unknown>>();
   const servers: { close: () => Promise<void> }[] = [];
   after(() => Promise.all(servers.map((s) => s.close())));
@@ -82,12 +87,14 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
     settle: () => boolean = () => true,
   ): Promise<Record<string, unknown>> {
     seen.registered = [];
+    seen.secrets = [];
     seen.edges.clear();
     props.clear();
     const program = createIstioProgram(plan, {
       kubeconfig: "apiVersion: v1\nkind: Config\n",
       context: "test-ctx",
       remotes: await standInRemotes(plan, servers),
+      secret: (v) => seen.secrets.push(v),
     });
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {

@@ -81,6 +81,7 @@ describe("the program: remote secrets on both sides", () => {
     const kubeconfig = parse(Buffer.from(values.west ?? "", "base64").toString());
     assert.equal(kubeconfig["current-context"], "west");
     assert.equal(kubeconfig.users[0].user.token, remoteReaderToken);
+    assert.deepEqual(seen.secrets, [remoteReaderToken], "the token is registered for redaction");
     assert.deepEqual(outputs.remotes, ["west"]);
     assert.equal(outputs.clusterName, "east");
     assert.equal(outputs.network, "net-east");
