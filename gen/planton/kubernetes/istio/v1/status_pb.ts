@@ -121,15 +121,18 @@ export const KubernetesIstioStatusReportSchema: GenMessage<KubernetesIstioStatus
  */
 export type KubernetesIstioStatusCheck = Message<"planton.kubernetes.istio.v1.KubernetesIstioStatusCheck"> & {
   /**
-   * Stable name of the check, for example `istiod/1-30-3`, `release/istio-base`, `tag/default`.
+   * Stable name of the check, for example `istiod/1-30-3`, `release/istio-base`, `tag/default`,
+   * `istiod/primary` (profile remote), `remote-secret/west`.
    *
    * @generated from field: string name = 1;
    */
   name: string;
 
   /**
-   * What the check is about: `releases`, `control-plane`, `crds`, `webhooks`, `gateways`,
-   * `mtls`, `ca` (with `spec.ca`: the mesh CA and its expiry) or `namespaces`.
+   * What the check is about: `releases`, `control-plane` (on a remote-profile cluster: the
+   * primary that serves it), `crds`, `webhooks`, `gateways`, `mtls`, `ca` (with `spec.ca`: the
+   * mesh CA and its expiry), `remote-secrets` (with `multiCluster.remotes`: each Secret istiod
+   * reads another cluster with, by metadata and key names only) or `namespaces`.
    *
    * @generated from field: string category = 2;
    */
@@ -171,15 +174,18 @@ export type KubernetesIstioStatusCheck = Message<"planton.kubernetes.istio.v1.Ku
  */
 export type KubernetesIstioStatusCheckJson = {
   /**
-   * Stable name of the check, for example `istiod/1-30-3`, `release/istio-base`, `tag/default`.
+   * Stable name of the check, for example `istiod/1-30-3`, `release/istio-base`, `tag/default`,
+   * `istiod/primary` (profile remote), `remote-secret/west`.
    *
    * @generated from field: string name = 1;
    */
   name?: string;
 
   /**
-   * What the check is about: `releases`, `control-plane`, `crds`, `webhooks`, `gateways`,
-   * `mtls`, `ca` (with `spec.ca`: the mesh CA and its expiry) or `namespaces`.
+   * What the check is about: `releases`, `control-plane` (on a remote-profile cluster: the
+   * primary that serves it), `crds`, `webhooks`, `gateways`, `mtls`, `ca` (with `spec.ca`: the
+   * mesh CA and its expiry), `remote-secrets` (with `multiCluster.remotes`: each Secret istiod
+   * reads another cluster with, by metadata and key names only) or `namespaces`.
    *
    * @generated from field: string category = 2;
    */
