@@ -160,13 +160,21 @@ export async function withSession<T>(
  * loaded here, when a command needs it, so that the state read can run while it loads.
  */
 export async function istioProgram(
-  req: Pick<DeployRequest, "plan" | "cluster" | "remotes" | "io">,
+  req: Pick<DeployRequest, "plan" | "cluster" | "remotes" | "io" | "signal">,
   options: { timeoutSeconds?: number | undefined } = {},
 ): Promise<PulumiFn> {
   const { createIstioProgram } = await import("../pulumi/program.js");
   return createIstioProgram(
     req.plan,
-    { ...req.cluster, remotes: req.remotes, secret: (v) => req.io.secret(v, "a remote reader's token") },
+    {
+      ...req.cluster,
+      remotes: req.remotes,
+      secret: (v) => req.io.secret(v, "a remote reader's token"),
+      admitted: async (manifest) => {
+        const { waitUntilAdmitted } = await import("../cluster/admission.js");
+        await waitUntilAdmitted(req.cluster, manifest, { timeoutMs: 120_000, signal: req.signal });
+      },
+    },
     options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
   );
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { toJson } from "@bufbuild/protobuf";
 import { KubernetesIstioStackOutputsSchema } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
-import type { InstallPlan, PlannedRelease } from "../istio/types.js";
+import type { InstallPlan, PlannedObject, PlannedRelease } from "../istio/types.js";
 import { stackOutputsOf } from "./outputs.js";
 import { drawCaSecret } from "./ca.js";
 import { drawRemoteSecrets, type RemoteTarget } from "./remotes.js";
@@ -23,6 +23,8 @@ export interface ClusterTarget {
   remotes?: RemoteTarget[];
   /** Told every secret the program reads at run time (the remote readers' tokens), for redaction. */
   secret?: (value: string) => void;
+  /** Resolves once the API server would admit this object (its admission webhooks answer); see `waitUntilAdmitted`. */
+  admitted?: (manifest: PlannedObject["manifest"]) => Promise<void>;
 }
 
 /** Chart and repository inputs of a `helm.v3.Release` for a planned chart source. */
@@ -106,7 +108,17 @@ export function createIstioProgram(
       const deps = o.dependsOn
         .map((name) => releases.get(name))
         .filter((x): x is k8s.helm.v3.Release => x !== undefined);
-      new k8s.apiextensions.CustomResource(o.id, { ...o.manifest }, { provider, dependsOn: deps });
+      // created once the API server would admit it: a fresh istiod answers its validating
+      // webhook only after patching in its CA bundle (never waited for in a preview)
+      const admitted = target.admitted;
+      const spec =
+        admitted === undefined
+          ? o.manifest.spec
+          : pulumi.all(deps.map((d) => d.urn)).apply(async () => {
+              if (!pulumi.runtime.isDryRun()) await admitted(o.manifest);
+              return o.manifest.spec;
+            });
+      new k8s.apiextensions.CustomResource(o.id, { ...o.manifest, spec }, { provider, dependsOn: deps });
     }
     drawNamespacePatches(plan, provider);
     const tags = drawTags(plan, provider, releases);
