@@ -32,12 +32,28 @@ function lockFiles(settings: EngineSettings): string[] {
     : [];
 }
 
-function alive(pid: number): boolean {
+/**
+ * True while the process runs. A killed process whose parent has not reaped it yet (a zombie,
+ * common in containers whose init does not reap) still answers signal 0 but holds nothing: on
+ * Linux its state in /proc says so.
+ */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !zombie(pid);
+}
+
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "<pid> (<command, may hold spaces and parentheses>) <state> …"
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" || state === "X";
+  } catch {
+    return false; // no /proc (not Linux) or gone this instant: signal 0 answered
   }
 }
 

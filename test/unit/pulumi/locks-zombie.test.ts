@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { describe, it } from "node:test";
+import { alive } from "../../../src/pulumi/locks.js";
+
+describe("a lock's holder", () => {
+  it("a killed process not yet reaped (a zombie) no longer holds its lock; a running one does", async (t) => {
+    if (process.platform !== "linux") return t.skip("zombie state is read from /proc (Linux)");
+    // the shell starts `true` in the background and becomes `sleep`, which never reaps it
+    const parent = spawn("sh", ["-c", "true & echo $!; exec sleep 5"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const pid = await new Promise<number>((resolve) =>
+      parent.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      // it still answers signal 0 (not reaped), which is what made a dead holder look alive
+      assert.doesNotThrow(() => process.kill(pid, 0));
+      assert.equal(alive(pid), false, `pid ${pid} is a zombie`);
+      assert.equal(alive(parent.pid ?? 0), true, "the sleeping parent runs");
+      assert.equal(alive(process.pid), true);
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+});
