@@ -81,6 +81,20 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     };
   };
 
+  // a cluster command's state read starts before its modules load (see src/cli/prefetch.ts)
+  const withPrefetch = async (
+    o: { file: string[]; set?: string[]; stack?: string; backend?: string },
+    run: () => Promise<void>,
+  ) => {
+    const { prefetch, settlePrefetch } = await import("./prefetch.js");
+    prefetch(o, io, runtime.signal);
+    try {
+      await run();
+    } finally {
+      await settlePrefetch();
+    }
+  };
+
   program
     .description("Install and run the Istio service mesh on Kubernetes from one declarative manifest.")
     .version(pkg.version, "--version", "print planton's version")
@@ -154,9 +168,11 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     .action(async (o) =>
       o.file.length > 1
         ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).previewMesh(o, context())
-        : (await timed("load modules", () => import("./commands/preview.js"))).preview(
-            { ...o, file: o.file[0] },
-            context(),
+        : withPrefetch(o, async () =>
+            (await timed("load modules", () => import("./commands/preview.js"))).preview(
+              { ...o, file: o.file[0] },
+              context(),
+            ),
           ),
     );
 
@@ -191,9 +207,11 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     .action(async (o) =>
       o.file.length > 1
         ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).applyMesh(o, context())
-        : (await timed("load modules", () => import("./commands/apply.js"))).apply(
-            { ...o, file: o.file[0] },
-            context(),
+        : withPrefetch(o, async () =>
+            (await timed("load modules", () => import("./commands/apply.js"))).apply(
+              { ...o, file: o.file[0] },
+              context(),
+            ),
           ),
     );
 
@@ -219,9 +237,11 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     .action(async (o) =>
       o.file.length > 1
         ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).destroyMesh(o, context())
-        : (await timed("load modules", () => import("./commands/destroy.js"))).destroy(
-            { ...o, file: o.file[0] },
-            context(),
+        : withPrefetch(o, async () =>
+            (await timed("load modules", () => import("./commands/destroy.js"))).destroy(
+              { ...o, file: o.file[0] },
+              context(),
+            ),
           ),
     );
 

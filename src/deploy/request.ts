@@ -6,8 +6,9 @@ import { planIstio } from "../istio/plan.js";
 import type { InstallPlan } from "../istio/types.js";
 import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
 import type { RemoteTarget } from "../pulumi/remotes.js";
-import type { EarlyState, EngineSession } from "../pulumi/workspace.js";
+import type { EngineSession } from "../pulumi/workspace.js";
 import { timed } from "../timings.js";
+import { readStateEarly, takePrefetchedState } from "./early-state.js";
 import { type RemoteProblem, resolveRemotes, resolveRemotesLeniently } from "./remotes.js";
 
 /** How a deploy verb talks to the person or script running it; the CLI provides it. */
@@ -127,7 +128,7 @@ export async function withSession<T>(
 ): Promise<T> {
   // the state is read (one `pulumi stack export`, no SDK) while the Pulumi SDK loads and the
   // session opens: each takes ~0.4-0.7 s, and every command reads the state first
-  const early = startStateRead(req);
+  const early = takePrefetchedState(req.settings) ?? readStateEarly(req.settings, req.env, req.signal);
   let session: EngineSession;
   try {
     // loaded here, not at the top: the Pulumi SDK costs ~0.7 s to load, and `status` never needs it
@@ -176,20 +177,5 @@ export async function istioProgram(
       },
     },
     options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
-  );
-}
-
-/**
- * Starts reading the stack's state without the SDK. Never rejects: a failure is kept and
- * reported by `EngineSession.readState`, the command's first step, as the session's own read
- * would (commands that never read the state ignore it).
- */
-function startStateRead(req: Pick<DeployRequest, "settings" | "env" | "signal">): Promise<EarlyState> {
-  return timed("state (early)", async () => {
-    const { exportStackState } = await import("../pulumi/state-read.js");
-    return exportStackState({ settings: req.settings, env: req.env, signal: req.signal });
-  }).then(
-    (read) => (read === undefined ? { kind: "none" as const } : { kind: "read" as const, state: read.state }),
-    (error: unknown) => ({ kind: "failed" as const, error }),
   );
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { alive } from "../../../src/pulumi/locks.js";
 
@@ -13,7 +14,13 @@ describe("a lock's holder", () => {
     const pid = await new Promise<number>((resolve) =>
       parent.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // until `true` has exited and, unreaped, is a zombie (a loaded machine may take a while)
+    const deadline = Date.now() + 4_000;
+    const state = () => {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    };
+    while (state() !== "Z" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     try {
       // it still answers signal 0 (not reaped), which is what made a dead holder look alive
       assert.doesNotThrow(() => process.kill(pid, 0));
