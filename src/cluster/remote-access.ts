@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { DeployError } from "../errors.js";
-import { isNotFound, kubeCall, withDeadline } from "./api.js";
+import { describeFailure, isNotFound, kubeCall, withDeadline } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** A service account's long-lived token and the cluster CA its token Secret carries (base64). */
@@ -99,10 +99,6 @@ export async function unreachableReason(
     await withDeadline(() => cluster.config.makeApiClient(k8s.VersionApi).getCode(), timeoutMs);
     return undefined;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const status = (err as { code?: unknown }).code;
-    return typeof status === "number"
-      ? `HTTP ${status}`
-      : (code ?? (err as Error).message.split("\n")[0] ?? "no answer");
+    return describeFailure(err);
   }
 }

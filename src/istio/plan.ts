@@ -134,7 +134,8 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
       baseValues(spec, defaultRev?.name ?? ""),
     ),
   ];
-  if (remote) {
+  if (remote || revisions.length === 0) {
+    // one unrevisioned istiod release: the remote profile's (no Deployment) or the only one
     releases.push(
       release(
         componentReleaseNames.istiod,
@@ -143,19 +144,9 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
         spec.version,
         ns,
         [componentReleaseNames.base],
-        remoteIstiodValues(spec),
-      ),
-    );
-  } else if (revisions.length === 0) {
-    releases.push(
-      release(
-        componentReleaseNames.istiod,
-        "istiod",
-        "istiod",
-        spec.version,
-        ns,
-        [componentReleaseNames.base],
-        istiodValues({ spec, version: spec.version, revision: "", defaultTag: false, cni }),
+        remote
+          ? remoteIstiodValues(spec)
+          : istiodValues({ spec, version: spec.version, revision: "", defaultTag: false, cni }),
       ),
     );
   } else {
