@@ -92,7 +92,7 @@ export function chainPath(
  */
 export function checkPathLengths(path: X509Certificate[], emit: Emit): void {
   for (const [k, cert] of path.entries()) {
-    if (k > 0 && !cert.ca) {
+    if (k > 0 && !markedCa(cert)) {
       emit(
         "certChain",
         "ca.not_a_ca",
@@ -110,6 +110,11 @@ export function checkPathLengths(path: X509Certificate[], emit: Emit): void {
       `reissue it with pathlen:${k} or more (or none), or issue ca-cert.pem directly from it`,
     );
   }
+}
+
+/** basicConstraints' CA flag as Go reads it (node's `ca` is also false without keyCertSign). */
+export function markedCa(cert: X509Certificate): boolean {
+  return fieldsOf(cert)?.isCA ?? cert.ca;
 }
 
 const fieldsCache = new WeakMap<X509Certificate, CertFields | undefined>();
@@ -224,7 +229,7 @@ export function checkCaCertificate(
         "reissue it without extendedKeyUsage, or with serverAuth and clientAuth",
       );
   }
-  if (cert.ca && f.keyUsage !== undefined && f.keyUsage[5] !== true)
+  if (f.isCA && f.keyUsage !== undefined && f.keyUsage[5] !== true)
     emit(
       file,
       "ca.key_usage",

@@ -5,7 +5,7 @@ import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1
 import type { CaCertificateFacts, CaFacts } from "../istio/types.js";
 import { checkCaDirectory, looksLikeMaterial, maxCaSecretBytes, readCaFile } from "./ca-read.js";
 import { certificateBlocks, keyBlock, pemBlocks } from "./ca-pem.js";
-import { chainPath, checkCaCertificate, checkPathLengths, subjectLine } from "./ca-rules.js";
+import { chainPath, checkCaCertificate, checkPathLengths, markedCa, subjectLine } from "./ca-rules.js";
 import type {
   KubernetesIstioCaPlugin,
   KubernetesIstioSpec,
@@ -225,7 +225,7 @@ function checkCaCert(
         "give the key the CA certificate was issued for",
       );
   }
-  if (!caCert.ca)
+  if (!markedCa(caCert))
     emit(
       "caCert",
       "ca.not_a_ca",

@@ -83,6 +83,8 @@ const BIT_STRING = 0x03;
 export interface CertFields {
   /** The OID of the algorithm the issuer signed with. */
   signatureAlgorithm: string;
+  /** basicConstraints' cA flag (false when the extension is absent). */
+  isCA: boolean;
   /** basicConstraints' pathLenConstraint, when present. */
   maxPathLen: number | undefined;
   /** keyUsage bits (bit 0 = digitalSignature … bit 5 = keyCertSign), when present. */
@@ -112,6 +114,7 @@ function readExtension(buf: Buffer, ext: Tlv, out: CertFields): void {
   const inner = readTlv(buf, value.start, value.end);
   if (id === "2.5.29.19") {
     const bc = children(buf, expect(inner, SEQUENCE));
+    out.isCA = bc[0]?.tag === BOOLEAN && buf[bc[0].start] !== 0;
     const len = bc.find((t) => t.tag === INTEGER);
     out.maxPathLen = len === undefined ? undefined : integer(buf, len);
   } else if (id === "2.5.29.15") {
@@ -128,6 +131,7 @@ export function certFields(der: Buffer): CertFields {
   const algParts = children(der, expect(sigAlg, SEQUENCE));
   const out: CertFields = {
     signatureAlgorithm: oid(der, expect(algParts[0], OID)),
+    isCA: false,
     maxPathLen: undefined,
     keyUsage: undefined,
     extKeyUsage: undefined,
