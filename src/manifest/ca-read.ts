@@ -13,11 +13,28 @@ import { describeReadFailure, readFileBounded } from "./read-file.js";
 export const maxCaSecretBytes = 1024 * 1024;
 export const maxCaFileBytes = maxCaSecretBytes;
 
-/** True when a path field holds PEM material or a base64 DER/PEM body instead of a path. */
+/**
+ * True when a path field holds PEM material or a base64 body instead of a path: a PEM marker, a
+ * line break, the base64 of a PEM file (`LS0tLS1…`), or base64 that decodes to one DER
+ * structure (a key or certificate body, `MI…`/`MH…`) — not a path that merely uses letters.
+ */
 export function looksLikeMaterial(value: string): boolean {
   if (value.includes("-----BEGIN") || value.includes("-----END") || /[\r\n]/.test(value)) return true;
   const compact = value.replace(/\s+/g, "");
-  return compact.length >= 40 && /^(?:MI|LS0tLS1)[A-Za-z0-9+/]+={0,2}$/.test(compact);
+  if (compact.length < 40 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return false;
+  if (compact.startsWith("LS0tLS1")) return true;
+  const der = Buffer.from(compact, "base64");
+  if (der[0] !== 0x30) return false;
+  const len = der[1] ?? 0;
+  const size =
+    len < 0x80
+      ? 2 + len
+      : len === 0x81
+        ? 3 + (der[2] ?? 0)
+        : len === 0x82
+          ? 4 + ((der[2] ?? 0) << 8) + (der[3] ?? 0)
+          : -1;
+  return size > 0 && Math.abs(der.length - size) <= 2;
 }
 
 /** A path as messages may show it: the path itself when short and path-like, else nothing. */

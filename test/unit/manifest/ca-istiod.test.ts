@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadManifest } from "../../../src/manifest/load.js";
 import { issue, opensslMissing, opensslOutput, writePluginFiles } from "../../helpers/ca-certs.js";
+import { runCli } from "../../helpers/cli.js";
 import { header } from "../../helpers/load.js";
 
 /** The plug-in CA shapes istiod refuses at start-up, or with which no workload certificate verifies. */
@@ -177,5 +178,35 @@ describe("plug-in CA: files that are not files", { skip: opensslMissing }, () =>
       "{caCert: ca-cert.pem, caKey: '', rootCert: root-cert.pem, certChain: cert-chain.pem}",
     );
     assert.deepEqual(got, ["ca.plugin_all_files@spec.ca.plugin"]);
+  });
+});
+
+describe("plug-in CA: key material where a path belongs", { skip: opensslMissing }, () => {
+  it("a PEM key or its base64 body in caKey is refused and never printed, as text or JSON", async () => {
+    const dir = twoLevel();
+    const key = readFileSync(join(dir, "ca-key.pem"), "utf8");
+    const body = key
+      .split("\n")
+      .filter((l) => l !== "" && !l.startsWith("-----"))
+      .join("");
+    const pem = `|\n${key.replace(/^/gm, "        ")}`;
+    for (const value of [pem, body, JSON.stringify(key)]) {
+      const file = join(dir, "istio.yaml");
+      writeFileSync(
+        file,
+        `${header}spec:\n  profile: minimal\n  ca:\n    type: PLUGIN\n    plugin:\n      caCert: ca-cert.pem\n      caKey: ${value}\n      rootCert: root-cert.pem\n      certChain: cert-chain.pem\n`,
+      );
+      for (const args of [
+        ["validate", "-f", file],
+        ["-v", "validate", "-o", "json", "-f", file],
+      ]) {
+        const r = await runCli(args);
+        assert.equal(r.code, 2, r.stderr);
+        const text = r.stdout + r.stderr;
+        assert.match(text, /ca\.path_is_material/);
+        for (const line of body.match(/.{1,16}/g) ?? [])
+          assert.ok(!text.includes(line), `a piece of the key appears in: ${text}`);
+      }
+    }
   });
 });
