@@ -97,3 +97,14 @@ export function checkCaDirectory(path: string): CaReadProblem | undefined {
     hint: "give the folder holding ca-cert.pem, ca-key.pem, root-cert.pem and cert-chain.pem (relative to the manifest's folder)",
   };
 }
+
+/**
+ * A CA file's bytes for the `cacerts` Secret, bounded like `validate`'s read: the program reads
+ * the files again at apply, and one swapped for a FIFO or device since must not hang or grow it.
+ */
+export function readCaFileBytes(path: string): Buffer {
+  const r = readFileBounded(path, { limit: maxCaFileBytes });
+  if (r.kind === "ok") return r.bytes;
+  const shown = printablePath(path) ?? "a plug-in CA file";
+  throw new Error(`cannot read ${shown}: ${describeReadFailure(r, maxCaFileBytes)}`);
+}
