@@ -92,7 +92,8 @@ export function chainPath(
  */
 export function checkPathLengths(path: X509Certificate[], emit: Emit): void {
   for (const [k, cert] of path.entries()) {
-    if (k > 0 && !markedCa(cert)) {
+    // a root (the last) need not say CA:TRUE: Go trusts it as given
+    if (k > 0 && k < path.length - 1 && !markedCa(cert)) {
       emit(
         "certChain",
         "ca.not_a_ca",
@@ -163,18 +164,29 @@ const neededUsages: [string, string][] = [
   ["1.3.6.1.5.5.7.3.2", "clientAuth"],
 ];
 
-/** Refuses an RSA key below 2048 bits (the CA's own, or any certificate's). */
+/** Curves Go's crypto/x509 parses. */
+const goCurves = new Set(["prime256v1", "secp384r1", "secp521r1", "secp224r1"]);
+
+/**
+ * Refuses a public key Go's crypto/x509 cannot use for a CA: an RSA key below 2048 bits, an EC key
+ * on a curve other than P-224/256/384/521, or a type other than RSA, EC and Ed25519.
+ */
 export function checkKeySize(key: KeyObject, file: Parameters<Emit>[0], who: string, emit: Emit): void {
+  const type = key.asymmetricKeyType ?? "unknown";
   const bits = key.asymmetricKeyDetails?.modulusLength;
-  if (
-    (key.asymmetricKeyType === "rsa" || key.asymmetricKeyType === "rsa-pss") &&
-    bits !== undefined &&
-    bits < 2048
-  )
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (type === "rsa" && bits !== undefined && bits < 2048)
     emit(
       file,
       "ca.key_too_small",
       `${who} has a ${bits}-bit RSA key; istiod needs at least 2048 bits`,
+      "issue it with an RSA key of 2048 bits or more, or an EC P-256 key",
+    );
+  else if ((type === "ec" && !goCurves.has(curve ?? "")) || !["rsa", "ec", "ed25519"].includes(type))
+    emit(
+      file,
+      "ca.key_type",
+      `${who} has a ${type === "ec" ? `${curve} EC` : type} key, which istiod (Go's crypto/x509) cannot use`,
       "issue it with an RSA key of 2048 bits or more, or an EC P-256 key",
     );
 }
@@ -203,6 +215,13 @@ export function checkCaCertificate(
     );
     return;
   }
+  if (cert.serialNumber.startsWith("-"))
+    emit(
+      file,
+      "ca.negative_serial",
+      `${who} has a negative serial number, which Go's crypto/x509 refuses to parse`,
+      "reissue it with a positive serial number (openssl's default)",
+    );
   const weak = weakSignatures[f.signatureAlgorithm];
   if (weak !== undefined)
     emit(

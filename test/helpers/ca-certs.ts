@@ -113,8 +113,10 @@ export interface IssueOptions {
   signer?: string;
   /** The extensions, as an openssl extension file's lines. */
   ext?: string;
-  /** `ec` (P-256, the default) or `rsa:<bits>`. */
+  /** `ec` (P-256, the default), `ec:<curve>` or `rsa:<bits>`. */
   key?: string;
+  /** A fixed serial number (e.g. `-5`) instead of a random one. */
+  serial?: string;
   /** The signature digest (default sha256). */
   digest?: string;
 }
@@ -124,7 +126,13 @@ const caExt = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,
 /** One certificate `<name>-cert.pem` with its key `<name>-key.pem` in `dir`, in any shape. */
 export function issue(dir: string, name: string, opts: IssueOptions = {}): void {
   const key = opts.key ?? "ec";
-  const newKey = key === "ec" ? ecKey : ["-newkey", key, "-nodes"];
+  const newKey =
+    key === "ec"
+      ? ecKey
+      : key.startsWith("ec:")
+        ? ["-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${key.slice(3)}`, "-nodes"]
+        : ["-newkey", key, "-nodes"];
+  const serial = opts.serial === undefined ? [] : ["-set_serial", opts.serial];
   writeFileSync(join(dir, `${name}.ext`), opts.ext ?? caExt);
   openssl(dir, [
     "req",
@@ -139,8 +147,14 @@ export function issue(dir: string, name: string, opts: IssueOptions = {}): void 
   ]);
   const signer =
     opts.signer === undefined
-      ? ["-signkey", `${name}-key.pem`]
-      : ["-CA", `${opts.signer}-cert.pem`, "-CAkey", `${opts.signer}-key.pem`, "-CAcreateserial"];
+      ? ["-signkey", `${name}-key.pem`, ...serial]
+      : [
+          "-CA",
+          `${opts.signer}-cert.pem`,
+          "-CAkey",
+          `${opts.signer}-key.pem`,
+          ...(serial.length > 0 ? serial : ["-CAcreateserial"]),
+        ];
   openssl(dir, [
     "x509",
     "-req",

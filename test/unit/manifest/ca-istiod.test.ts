@@ -136,6 +136,14 @@ describe("plug-in CA: istiod's loading rules", { skip: opensslMissing }, () => {
     assert.deepEqual(check(twoLevel({ key: "rsa:1024" }), paths), ["ca.key_too_small@caCert"]);
   });
 
+  it("refuses an EC key on a curve Go does not parse (secp256k1)", () => {
+    assert.deepEqual(check(twoLevel({ key: "ec:secp256k1" }), paths), ["ca.key_type@caCert"]);
+  });
+
+  it("refuses a negative serial number (Go's x509 refuses to parse it)", () => {
+    assert.deepEqual(check(twoLevel({ serial: "-5" }), paths), ["ca.negative_serial@caCert"]);
+  });
+
   it("accepts an RSA key of 2048 bits", () => {
     assert.deepEqual(check(twoLevel({ key: "rsa:2048" }), paths), []);
   });
