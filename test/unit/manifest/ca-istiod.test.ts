@@ -190,6 +190,25 @@ describe("plug-in CA: files that are not files", { skip: opensslMissing }, () =>
 });
 
 describe("plug-in CA: key material where a path belongs", { skip: opensslMissing }, () => {
+  it("a base64 key body given with --set is refused and not repeated in the diagnostic's file", async () => {
+    const dir = twoLevel();
+    const body = readFileSync(join(dir, "ca-key.pem"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "" && !l.startsWith("-----"))
+      .join("");
+    const file = join(dir, "istio.yaml");
+    writeFileSync(
+      file,
+      `${header}spec:\n  profile: minimal\n  ca:\n    type: PLUGIN\n    plugin: ${paths}\n`,
+    );
+    for (const output of ["text", "json"]) {
+      const r = await runCli(["validate", "-o", output, "-f", file, "--set", `spec.ca.plugin.caKey=${body}`]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stdout + r.stderr, /ca\.path_is_material/);
+      assert.ok(!(r.stdout + r.stderr).includes(body.slice(0, 16)), r.stdout + r.stderr);
+    }
+  });
+
   it("a PEM key or its base64 body in caKey is refused and never printed, as text or JSON", async () => {
     const dir = twoLevel();
     const key = readFileSync(join(dir, "ca-key.pem"), "utf8");
