@@ -107,7 +107,7 @@ export function checkPathLengths(path: X509Certificate[], emit: Emit): void {
     emit(
       k === path.length - 1 ? "rootCert" : "certChain",
       "ca.path_length",
-      `${subjectLine(cert.subject)} allows ${max} CA certificate(s) below it (pathlen:${max}) but has ${k} below it down to ca-cert.pem; every workload certificate would fail verification`,
+      `${subjectLine(cert.subject)} has pathlen:${max}: at most ${max} CA certificate(s) may stand below it, but ${k} (ca-cert.pem${k > 1 ? " and the ones above it" : ""}) stand between it and every workload certificate, so each fails verification (path length constraint exceeded)`,
       `reissue it with pathlen:${k} or more (or none), or issue ca-cert.pem directly from it`,
     );
   }
