@@ -12,8 +12,9 @@ import type {
 } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 
 /**
- * The plug-in CA (`spec.ca.type: PLUGIN`): where its four files are, offline checks of them with
- * Node's own X.509 (no OpenSSL), and the facts `render` shows (subjects, fingerprints, expiry).
+ * The plug-in CA (`spec.ca.type: PLUGIN`): where its four files are, offline checks of them as
+ * istiod loads them (Node's X.509 and a small DER reader, no OpenSSL; the rules in ca-rules.ts,
+ * the reading in ca-read.ts), and the facts `render` shows (subjects, fingerprints, expiry).
  * The private key is read only to check that it matches `ca-cert.pem`; no message, fact or
  * checksum here contains it or anything derived from it.
  */
@@ -135,9 +136,7 @@ function readPluginFiles(
   for (const field of Object.keys(caFiles) as CaFileField[]) {
     if (plugin.directory === "" && plugin[field] === "") continue;
     const bad =
-      plugin.directory === "" && looksLikeMaterial(plugin[field])
-        ? materialProblem(fieldPath[field])
-        : undefined;
+      plugin.directory === "" && looksLikeMaterial(plugin[field]) ? materialProblem(field) : undefined;
     const r = bad ?? readCaFile(paths[field], caFiles[field]);
     if ("text" in r) text[field] = r.text;
     else emit(field, r.code, r.message, r.hint);
