@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { resolveCluster } from "../../../src/cluster/kubeconfig.js";
 import { readFileBounded } from "../../../src/manifest/read-file.js";
 
 const dir = mkdtempSync(join(tmpdir(), "planton-read-"));
@@ -32,5 +33,20 @@ describe("the bounded file reader (regular mode)", () => {
     const r = readFileBounded(join(dir, "ok"), { limit: 10 });
     assert.equal(r.kind === "ok" ? r.bytes.length : -1, 10);
     assert.deepEqual(readFileBounded(join(dir, "nope"), { limit: 10 }), { kind: "missing" });
+  });
+});
+
+describe("files planton reads besides manifests and CA files", () => {
+  it("a kubeconfig that is a FIFO is refused at once, not waited on", () => {
+    const fifo = join(dir, "kubeconfig-fifo");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    const sel = {
+      kubeconfigFlag: fifo,
+      manifestKubeconfig: "",
+      manifestContext: "",
+      manifestClusterName: "",
+      cwd: dir,
+    };
+    assert.throws(() => resolveCluster(sel, {}), /is not a regular file/);
   });
 });
