@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { DeployError, UsageError } from "../errors.js";
+import { readFileBounded } from "../manifest/read-file.js";
 
 /** A kubeconfig resolved to a file, its contents and one context. */
 export interface ResolvedCluster {
@@ -47,21 +48,17 @@ export function resolveCluster(sel: ClusterSelection, env: NodeJS.ProcessEnv): R
       "pass --kubeconfig, set spec.targetCluster.kubeconfig or $KUBECONFIG, or create ~/.kube/config",
     );
   }
-  let contents: string;
-  try {
-    const st = statSync(path);
-    if (!st.isFile())
-      throw new UsageError(`kubeconfig ${path} is not a regular file`, "pass a kubeconfig file");
-    if (st.size > maxKubeconfigBytes)
-      throw new UsageError(`kubeconfig ${path} is larger than 4 MiB`, "pass a kubeconfig file");
-    contents = readFileSync(path, "utf8");
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
+  const read = readFileBounded(path, { limit: maxKubeconfigBytes });
+  if (read.kind === "directory" || read.kind === "not_regular")
+    throw new UsageError(`kubeconfig ${path} is not a regular file`, "pass a kubeconfig file");
+  if (read.kind === "too_large")
+    throw new UsageError(`kubeconfig ${path} is larger than 4 MiB`, "pass a kubeconfig file");
+  if (read.kind !== "ok")
     throw new UsageError(
-      `cannot read kubeconfig ${path}: ${(err as NodeJS.ErrnoException).code ?? "unreadable"}`,
+      `cannot read kubeconfig ${path}: ${read.kind === "missing" ? "ENOENT" : read.code}`,
       "make the file readable by the current user",
     );
-  }
+  const contents = read.bytes.toString("utf8");
   const config = new k8s.KubeConfig();
   try {
     config.loadFromString(contents);

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { DeployError } from "../errors.js";
+import { describeReadFailure, readFileBounded } from "../manifest/read-file.js";
 import { describeFailure, isNotFound, kubeCall, withDeadline } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
@@ -60,8 +60,19 @@ export function remoteEndpoint(cluster: ResolvedCluster): {
       "fix the kubeconfig of spec.multiCluster.remotes[]",
     );
   let caData = c.caData ?? "";
-  if (caData === "" && c.caFile) caData = readFileSync(c.caFile).toString("base64");
+  if (caData === "" && c.caFile) caData = readClusterCa(c.caFile, cluster.kubeconfigPath);
   return { server: c.server, caData, insecure: c.skipTLSVerify === true };
+}
+
+/** A kubeconfig's certificate-authority file, bounded (a CA bundle is small), as base64. */
+function readClusterCa(file: string, kubeconfigPath: string): string {
+  const limit = 1024 * 1024;
+  const r = readFileBounded(file, { limit });
+  if (r.kind === "ok") return r.bytes.toString("base64");
+  throw new DeployError(
+    `the certificate-authority file ${file} of kubeconfig ${kubeconfigPath} ${describeReadFailure(r, limit)}`,
+    "fix the kubeconfig of spec.multiCluster.remotes[]",
+  );
 }
 
 /**

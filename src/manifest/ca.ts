@@ -1,17 +1,20 @@
 import { createHash, createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import type { CaCertificateFacts, CaFacts } from "../istio/types.js";
+import { checkCaDirectory, looksLikeMaterial, maxCaSecretBytes, readCaFile } from "./ca-read.js";
+import { certificateBlocks, keyBlock, pemBlocks } from "./ca-pem.js";
+import { chainPath, checkCaCertificate, checkPathLengths, markedCa, subjectLine } from "./ca-rules.js";
 import type {
   KubernetesIstioCaPlugin,
   KubernetesIstioSpec,
 } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 
 /**
- * The plug-in CA (`spec.ca.type: PLUGIN`): where its four files are, offline checks of them with
- * Node's own X.509 (no OpenSSL), and the facts `render` shows (subjects, fingerprints, expiry).
+ * The plug-in CA (`spec.ca.type: PLUGIN`): where its four files are, offline checks of them as
+ * istiod loads them (Node's X.509 and a small DER reader, no OpenSSL; the rules in ca-rules.ts,
+ * the reading in ca-read.ts), and the facts `render` shows (subjects, fingerprints, expiry).
  * The private key is read only to check that it matches `ca-cert.pem`; no message, fact or
  * checksum here contains it or anything derived from it.
  */
@@ -78,29 +81,22 @@ export function resolveCaPaths(spec: KubernetesIstioSpec, manifestDir: string): 
   Object.assign(plugin, paths);
 }
 
-/** Every PEM certificate block in a text. */
-function pemBlocks(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-}
+export { subjectLine } from "./ca-rules.js";
 
-/** `CN=a\nO=b` → `CN=a, O=b` */
-export function subjectLine(s: string): string {
-  return s.split("\n").filter(Boolean).join(", ");
-}
-
-/** True when `issuer` signed `cert`. */
-function issued(cert: X509Certificate, issuer: X509Certificate): boolean {
-  try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-}
+type Emit = (
+  field: CaFileField,
+  code: string,
+  message: string,
+  hint: string,
+  severity?: "error" | "warning",
+) => void;
 
 /**
- * Checks the plug-in CA's files offline: each readable, each a PEM that parses, the key matching
- * `ca-cert.pem`, `ca-cert.pem` a CA, chaining to `root-cert.pem` through `cert-chain.pem`, no
- * certificate expired or not yet valid (errors), none expiring within 30 days (a warning).
+ * Checks the plug-in CA's files offline, as istiod loads them (see ca-rules.ts): each a bounded
+ * regular file, PEM that parses, the key matching `ca-cert.pem`, `ca-cert.pem` a CA,
+ * `cert-chain.pem` the chain istiod appends (ca-cert.pem, then its issuers up to the root),
+ * path lengths, signatures, key sizes, usages and critical extensions Go accepts, no certificate
+ * expired or not yet valid (errors), none expiring within 30 days (a warning).
  */
 export function checkPluginCa(
   spec: KubernetesIstioSpec,
@@ -114,143 +110,153 @@ export function checkPluginCa(
   const base = "spec.ca.plugin";
   const at = (field: CaFileField) =>
     plugin.directory !== "" ? `${base}.directory` : `${base}.${fieldPath[field]}`;
-  const problem = (
-    field: CaFileField,
-    code: string,
-    message: string,
-    hint: string,
-    severity: "error" | "warning" = "error",
-  ) => out.push({ path: at(field), code, message, hint, severity });
-
-  const text: Partial<Record<CaFileField, string>> = {};
-  for (const field of Object.keys(caFiles) as CaFileField[]) {
-    try {
-      text[field] = readFileSync(paths[field], "utf8");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "error";
-      problem(
-        field,
-        "ca.file_unreadable",
-        `cannot read ${caFiles[field]} at ${paths[field]} (${code})`,
-        plugin.directory !== ""
-          ? `the directory must hold ${Object.values(caFiles).join(", ")}`
-          : "check the path; it is relative to the manifest's folder",
-      );
-    }
-  }
-
-  const parseCerts = (field: CaFileField): X509Certificate[] | undefined => {
-    const t = text[field];
-    if (t === undefined) return undefined;
-    const blocks = pemBlocks(t);
-    try {
-      if (blocks.length === 0) throw new Error("no certificate");
-      return blocks.map((b) => new X509Certificate(b));
-    } catch {
-      problem(
-        field,
-        "ca.pem_invalid",
-        `${caFiles[field]} is not a PEM certificate`,
-        "it must hold -----BEGIN CERTIFICATE----- blocks",
-      );
-      return undefined;
-    }
-  };
-  const caCert = parseCerts("caCert")?.[0];
-  const roots = parseCerts("rootCert");
-  const chain = parseCerts("certChain");
-  let key: KeyObject | undefined;
-  if (text.caKey !== undefined) {
-    try {
-      key = createPrivateKey(text.caKey);
-    } catch {
-      // never the parser's message: it could quote the input
-      problem(
-        "caKey",
-        "ca.key_invalid",
-        "ca-key.pem is not a PEM private key",
-        "it must hold an unencrypted PEM private key",
-      );
-    }
-  }
-
-  if (caCert !== undefined) {
-    if (key !== undefined) {
-      let matches = false;
-      try {
-        matches = caCert.checkPrivateKey(key);
-      } catch {
-        matches = false;
-      }
-      if (!matches)
-        problem(
-          "caKey",
-          "ca.key_mismatch",
-          "ca-key.pem is not the private key of ca-cert.pem",
-          "give the key the CA certificate was issued for",
-        );
-    }
-    if (!caCert.ca)
-      problem(
-        "caCert",
-        "ca.not_a_ca",
-        `ca-cert.pem (${subjectLine(caCert.subject)}) is not a CA certificate (basicConstraints CA:TRUE is missing)`,
-        "give an intermediate CA certificate, not a workload or server certificate",
-      );
-    if (roots !== undefined && chain !== undefined && !chainsToRoot(caCert, chain, roots))
-      problem(
-        "certChain",
-        "ca.chain_broken",
-        "ca-cert.pem does not chain to root-cert.pem through cert-chain.pem",
-        "cert-chain.pem must hold ca-cert.pem's issuers up to the root (often ca-cert.pem followed by root-cert.pem)",
-      );
-  }
-
-  const dated: [CaFileField, X509Certificate][] = [
-    ...(caCert ? [["caCert", caCert] as [CaFileField, X509Certificate]] : []),
-    ...(roots ?? []).map((c) => ["rootCert", c] as [CaFileField, X509Certificate]),
-    ...(chain ?? []).map((c) => ["certChain", c] as [CaFileField, X509Certificate]),
-  ];
-  const seen = new Set<string>();
-  for (const [field, c] of dated) {
-    if (seen.has(c.fingerprint256)) continue;
-    seen.add(c.fingerprint256);
-    const notAfter = new Date(c.validTo);
-    const notBefore = new Date(c.validFrom);
-    const who = `${caFiles[field]} (${subjectLine(c.subject)})`;
-    if (notAfter.getTime() <= now.getTime())
-      problem(field, "ca.expired", `${who} expired on ${notAfter.toISOString()}`, "issue a new certificate");
-    else if (notBefore.getTime() > now.getTime())
-      problem(
-        field,
-        "ca.not_yet_valid",
-        `${who} is valid only from ${notBefore.toISOString()}`,
-        "check the clock, or wait",
-      );
-    else if (notAfter.getTime() - now.getTime() < expiryWarningDays * 86_400_000)
-      problem(
-        field,
-        "ca.expiring",
-        `${who} expires on ${notAfter.toISOString()}, within ${expiryWarningDays} days`,
-        "rotate the CA soon: give new files and apply again (istiod restarts and loads them)",
-        "warning",
-      );
-  }
+  const emit: Emit = (field, code, message, hint, severity = "error") =>
+    out.push({ path: at(field), code, message, hint, severity });
+  const text = readPluginFiles(plugin, paths, emit);
+  checkMaterial(text, emit, now);
   return out;
 }
 
-/** Walks from `cert` through `chain` to one of `roots`, each step a verified signature. */
-function chainsToRoot(cert: X509Certificate, chain: X509Certificate[], roots: X509Certificate[]): boolean {
-  let current = cert;
-  const used = new Set<string>([cert.fingerprint256]);
-  for (let step = 0; step <= chain.length; step++) {
-    if (roots.some((r) => issued(current, r))) return true;
-    const next = chain.find((c) => !used.has(c.fingerprint256) && issued(current, c));
-    if (next === undefined) return false;
-    used.add(next.fingerprint256);
-    current = next;
+/** The files' texts; a field left empty is skipped (the manifest's own rule reports it). */
+function readPluginFiles(
+  plugin: KubernetesIstioCaPlugin,
+  paths: Record<CaFileField, string>,
+  emit: Emit,
+): Partial<Record<CaFileField, string>> {
+  const text: Partial<Record<CaFileField, string>> = {};
+  if (plugin.directory !== "") {
+    const bad = looksLikeMaterial(plugin.directory)
+      ? materialProblem("directory")
+      : checkCaDirectory(dirname(paths.caCert));
+    if (bad !== undefined) {
+      emit("caCert", bad.code, bad.message, bad.hint);
+      return text;
+    }
   }
-  return false;
+  for (const field of Object.keys(caFiles) as CaFileField[]) {
+    if (plugin.directory === "" && plugin[field] === "") continue;
+    const bad =
+      plugin.directory === "" && looksLikeMaterial(plugin[field]) ? materialProblem(field) : undefined;
+    const r = bad ?? readCaFile(paths[field], caFiles[field]);
+    if ("text" in r) text[field] = r.text;
+    else emit(field, r.code, r.message, r.hint);
+  }
+  const total = Object.values(text).reduce((n, t) => n + Buffer.byteLength(t), 0);
+  if (total > maxCaSecretBytes)
+    emit(
+      "certChain",
+      "ca.file_too_large",
+      `the four CA files hold ${total} bytes; the cacerts Secret holds at most ${maxCaSecretBytes}`,
+      "give only the certificates each file needs",
+    );
+  return text;
+}
+
+function materialProblem(field: string) {
+  return {
+    code: "ca.path_is_material",
+    message: `${field} holds key or certificate material where a path belongs; it is not shown`,
+    hint: "write it to a file and give the file's path (relative to the manifest's folder); a key pasted into a manifest should be treated as exposed",
+  };
+}
+
+/** Parses ca-key.pem's key block, or reports why it cannot be used. */
+function parseKey(text: string, emit: Emit): KeyObject | undefined {
+  const block = keyBlock(text, emit);
+  if (block === undefined) return undefined;
+  try {
+    return createPrivateKey(block);
+  } catch {
+    // never the parser's message: it could quote the input
+    emit(
+      "caKey",
+      "ca.key_invalid",
+      "ca-key.pem is not a PEM private key",
+      "it must hold an unencrypted PEM private key",
+    );
+    return undefined;
+  }
+}
+
+function checkMaterial(text: Partial<Record<CaFileField, string>>, emit: Emit, now: Date): void {
+  const certs = (field: CaFileField) => {
+    const t = text[field];
+    return t === undefined ? undefined : certificateBlocks(t, field, caFiles[field], emit);
+  };
+  const caCert = certs("caCert")?.[0];
+  const roots = certs("rootCert");
+  const chain = certs("certChain");
+  const key = text.caKey === undefined ? undefined : parseKey(text.caKey, emit);
+  if (caCert !== undefined) checkCaCert(caCert, key, roots, chain, emit);
+  const all: [CaFileField, X509Certificate][] = [
+    ...(caCert ? [["caCert", caCert] as [CaFileField, X509Certificate]] : []),
+    ...(chain ?? []).map((c) => ["certChain", c] as [CaFileField, X509Certificate]),
+    ...(roots ?? []).map((c) => ["rootCert", c] as [CaFileField, X509Certificate]),
+  ];
+  const seen = new Set<string>();
+  for (const [field, c] of all) {
+    if (seen.has(c.fingerprint256)) continue;
+    seen.add(c.fingerprint256);
+    checkCaCertificate(c, field, caFiles[field], emit);
+    checkDates(c, field, emit, now);
+  }
+}
+
+function checkCaCert(
+  caCert: X509Certificate,
+  key: KeyObject | undefined,
+  roots: X509Certificate[] | undefined,
+  chain: X509Certificate[] | undefined,
+  emit: Emit,
+): void {
+  if (key !== undefined) {
+    let matches = false;
+    try {
+      matches = caCert.checkPrivateKey(key);
+    } catch {
+      matches = false;
+    }
+    if (!matches)
+      emit(
+        "caKey",
+        "ca.key_mismatch",
+        "ca-key.pem is not the private key of ca-cert.pem",
+        "give the key the CA certificate was issued for",
+      );
+  }
+  if (!markedCa(caCert))
+    emit(
+      "caCert",
+      "ca.not_a_ca",
+      `ca-cert.pem (${subjectLine(caCert.subject)}) is not a CA certificate (basicConstraints CA:TRUE is missing)`,
+      "give an intermediate CA certificate, not a workload or server certificate",
+    );
+  if (roots === undefined || chain === undefined) return;
+  const path = chainPath(caCert, chain, roots, emit);
+  if (path !== undefined) checkPathLengths(path, emit);
+}
+
+function checkDates(c: X509Certificate, field: CaFileField, emit: Emit, now: Date): void {
+  const notAfter = new Date(c.validTo);
+  const notBefore = new Date(c.validFrom);
+  const who = `${caFiles[field]} (${subjectLine(c.subject)})`;
+  if (notAfter.getTime() <= now.getTime())
+    emit(field, "ca.expired", `${who} expired on ${notAfter.toISOString()}`, "issue a new certificate");
+  else if (notBefore.getTime() > now.getTime())
+    emit(
+      field,
+      "ca.not_yet_valid",
+      `${who} is valid only from ${notBefore.toISOString()}`,
+      "check the clock, or wait",
+    );
+  else if (notAfter.getTime() - now.getTime() < expiryWarningDays * 86_400_000)
+    emit(
+      field,
+      "ca.expiring",
+      `${who} expires on ${notAfter.toISOString()}, within ${expiryWarningDays} days`,
+      "rotate the CA soon: give new files and apply again (istiod restarts and loads them)",
+      "warning",
+    );
 }
 
 /**
@@ -265,10 +271,13 @@ export function readCaFacts(manifest: KubernetesIstioValid): CaFacts | undefined
     const hash = createHash("sha256");
     const certificates: CaCertificateFacts[] = [];
     for (const field of ["caCert", "rootCert", "certChain"] as const) {
-      const t = readFileSync(paths[field], "utf8");
+      const r = readCaFile(paths[field], caFiles[field]);
+      if (!("text" in r)) return undefined;
+      const t = r.text;
       hash.update(`${caFiles[field]}\0${t}\0`);
       for (const b of pemBlocks(t)) {
-        const c = new X509Certificate(b);
+        if (b.type !== "CERTIFICATE") continue;
+        const c = new X509Certificate(b.text);
         certificates.push({
           file: caFiles[field],
           subject: subjectLine(c.subject),

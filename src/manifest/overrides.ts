@@ -1,5 +1,6 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type Pair, YAMLMap, YAMLSeq } from "yaml";
 import { UsageError } from "../errors.js";
+import { looksLikeMaterial } from "./ca-read.js";
 import { composeYaml, structuralProblems } from "./parse.js";
 
 /** One `--set path=value` from the command line. */
@@ -82,8 +83,14 @@ function unsupportedNode(root: unknown): string | undefined {
   return undefined;
 }
 
-/** Hides the user name and password of a URL in a `--set` argument, e.g. `https://***@host/`. */
+/**
+ * A `--set` argument as messages show it: the user name and password of a URL hidden
+ * (`https://***@host/`), and a value that is key or certificate material (a PEM block, a base64
+ * key body) replaced whole by `[secret]`.
+ */
 export function redactUserinfo(text: string): string {
+  const eq = text.indexOf("=");
+  if (eq > 0 && looksLikeMaterial(text.slice(eq + 1))) return `${text.slice(0, eq)}=[secret]`;
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@");
 }
 

@@ -1,6 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Diagnostic, diagnostic } from "./diagnostic.js";
+import { readAtMost, readFileBounded } from "./read-file.js";
+
+export { readAtMost };
 
 /** Manifests are small; anything bigger is a mistake (a wrong file, a log, a binary). */
 export const maxManifestBytes = 1024 * 1024;
@@ -20,36 +22,6 @@ function problem(file: string, code: string, message: string, hint: string): Sou
   return { kind: "invalid", diagnostic: diagnostic({ file, line: 1, column: 1 }, "", code, message, hint) };
 }
 
-/** Blocks for `ms` milliseconds (created on use: a V8 start-up snapshot has no SharedArrayBuffer). */
-function sleep(ms: number): void {
-  if (typeof SharedArrayBuffer === "function")
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-  else for (const end = Date.now() + ms; Date.now() < end; );
-}
-
-/**
- * Reads at most `limit` bytes from a file descriptor into one fixed buffer, so that a device
- * (`/dev/zero`), a pipe or a terminal that never ends costs no more memory than a manifest.
- * Waits out a non-blocking descriptor (EAGAIN) instead of failing.
- */
-export function readAtMost(fd: number, limit: number): Buffer {
-  const buf = Buffer.allocUnsafe(limit);
-  let total = 0;
-  while (total < limit) {
-    let n: number;
-    try {
-      n = readSync(fd, buf, total, limit - total, null);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
-      sleep(10);
-      continue;
-    }
-    if (n === 0) break;
-    total += n;
-  }
-  return buf.subarray(0, total);
-}
-
 /** Standard input of this process, at most `limit` bytes: what `Io.readStdin` is in production. */
 export const readProcessStdin: ReadStdin = (limit) => readAtMost(0, limit);
 
@@ -63,29 +35,44 @@ export interface SourceOptions {
 
 const tooLargeHint = "check that -f names the manifest and not another file";
 
+const directoryProblem = (file: string) =>
+  problem(
+    file,
+    "file.directory",
+    "is a directory, not a manifest file",
+    "pass the manifest's YAML file, e.g. -f istio.yaml",
+  );
+
+/** The manifest's bytes from a path (pipes and devices read like standard input), or why not. */
 function readPath(path: string, file: string): Buffer | SourceResult {
-  const fd = openSync(path, "r");
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) {
-      return problem(
-        file,
-        "file.directory",
-        "is a directory, not a manifest file",
-        "pass the manifest's YAML file, e.g. -f istio.yaml",
-      );
-    }
-    if (st.isFile() && st.size > maxManifestBytes) {
-      return problem(
-        file,
-        "file.too_large",
-        `is ${st.size} bytes; a manifest is at most ${maxManifestBytes} bytes`,
-        tooLargeHint,
-      );
-    }
-    return readAtMost(fd, maxManifestBytes + 1);
-  } finally {
-    closeSync(fd);
+  const r = readFileBounded(path, { limit: maxManifestBytes, mode: "stream" });
+  switch (r.kind) {
+    case "ok":
+      return r.bytes;
+    case "missing":
+      return problem(file, "file.missing", "no such file", "check the path given to -f");
+    case "directory":
+      return directoryProblem(file);
+    case "too_large":
+      return r.size === undefined
+        ? problem(
+            file,
+            "file.too_large",
+            `is more than ${maxManifestBytes} bytes, the most a manifest may be`,
+            tooLargeHint,
+          )
+        : problem(
+            file,
+            "file.too_large",
+            `is ${r.size} bytes; a manifest is at most ${maxManifestBytes} bytes`,
+            tooLargeHint,
+          );
+    case "unreadable":
+      return r.code === "EACCES" || r.code === "EPERM"
+        ? problem(file, "file.unreadable", "permission denied", "make the file readable by the current user")
+        : problem(file, "file.unreadable", `cannot be read (${r.code})`, "check the path given to -f");
+    case "not_regular":
+      return problem(file, "file.unreadable", "is a socket, not a file", "check the path given to -f");
   }
 }
 
@@ -98,41 +85,17 @@ function readPath(path: string, file: string): Buffer | SourceResult {
 export function readManifestSource(path: string, options: SourceOptions = {}): SourceResult {
   const file = path === "-" ? "<stdin>" : path;
   let bytes: Buffer;
-  try {
-    if (path === "-") {
+  if (path === "-") {
+    try {
       bytes = (options.readStdin ?? readProcessStdin)(maxManifestBytes + 1);
-    } else {
-      const read = readPath(resolve(options.cwd ?? process.cwd(), path), file);
-      if (!Buffer.isBuffer(read)) return read;
-      bytes = read;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return problem(file, "file.unreadable", `cannot be read (${code ?? "error"})`, "check standard input");
     }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      return problem(file, "file.missing", "no such file", "check the path given to -f");
-    }
-    if (code === "EISDIR") {
-      return problem(
-        file,
-        "file.directory",
-        "is a directory, not a manifest file",
-        "pass the manifest's YAML file, e.g. -f istio.yaml",
-      );
-    }
-    if (code === "EACCES" || code === "EPERM") {
-      return problem(
-        file,
-        "file.unreadable",
-        "permission denied",
-        "make the file readable by the current user",
-      );
-    }
-    return problem(
-      file,
-      "file.unreadable",
-      `cannot be read (${code ?? String(err)})`,
-      "check the path given to -f",
-    );
+  } else {
+    const read = readPath(resolve(options.cwd ?? process.cwd(), path), file);
+    if (!Buffer.isBuffer(read)) return read;
+    bytes = read;
   }
   if (bytes.length > maxManifestBytes) {
     return problem(

@@ -28,9 +28,14 @@ const KEY = `(?<![A-Za-z0-9_])(?<![A-Za-z0-9_]-)(?:[A-Za-z0-9]+[-_])*(?:${KEY_NA
 /** Values that are not secrets: left alone so ordinary YAML and JSON come through unchanged. */
 const EMPTY_VALUES = new Set(["", "null", "~", "true", "false", "none", "<nil>", "nil", SECRET_MARK]);
 
-/** `-----BEGIN …-----` … `-----END …-----`, or an unterminated block up to the end of its body. */
+/**
+ * `-----BEGIN …-----` … `-----END …-----`, or an unterminated block up to the end of its body. An
+ * unterminated block has a body: a line break (real or escaped) or 16 base64 characters right
+ * after its header; words after a header (`-----BEGIN CERTIFICATE----- blocks`, as a hint says)
+ * are prose, left alone with what follows them.
+ */
 const PEM =
-  /-----BEGIN ([A-Z0-9 ]{1,64})-----(?:(?:(?!-----(?:BEGIN|END) )[\s\S])*-----END \1-----|(?:[A-Za-z0-9+/=:,\- \t\r\n]|\\[nrt])*)/g;
+  /-----BEGIN ([A-Z0-9 ]{1,64})-----(?:(?:(?!-----(?:BEGIN|END) )[\s\S])*-----END \1-----|(?=[ \t]*(?:\r?\n|\\[nr]|[A-Za-z0-9+/=]{16}))(?:[A-Za-z0-9+/=:,\- \t\r\n]|\\[nrt])*)/g;
 
 /** A base64-encoded PEM block (`LS0tLS1CRUdJTi` is base64 of `-----BEGIN`). */
 const PEM_BASE64 = /LS0tLS1CRUdJTi[A-Za-z0-9+/=]*/g;

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { InstallPlan } from "../istio/types.js";
+import { readCaFileBytes } from "../manifest/ca-read.js";
 
 /**
  * The plug-in CA's `cacerts` Secret, when planton creates it: its four keys read from the files
@@ -17,7 +17,7 @@ export function drawCaSecret(
   const s = plan.ca?.secret;
   if (s === undefined || !s.create) return undefined;
   const data: Record<string, string> = {};
-  for (const [key, path] of Object.entries(s.files)) data[key] = readFileSync(path).toString("base64");
+  for (const [key, path] of Object.entries(s.files)) data[key] = readCaFileBytes(path).toString("base64");
   const ns = namespaces.get(s.namespace);
   return new k8s.core.v1.Secret(
     `ca-${s.name}`,

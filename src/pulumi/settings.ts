@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
+import { readFileBounded } from "../manifest/read-file.js";
 import { plantonHome } from "./cli-path.js";
 
 /** The Pulumi project every planton stack belongs to. */
@@ -32,24 +33,19 @@ const passphraseHint =
   "set PULUMI_CONFIG_PASSPHRASE, or PULUMI_CONFIG_PASSPHRASE_FILE naming a file that holds it; planton's built-in passphrase is used only for its own ~/.planton/state";
 
 function readPassphraseFile(file: string): string {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(file);
-  } catch {
+  const limit = 64 * 1024;
+  const r = readFileBounded(file, { limit });
+  if (r.kind === "ok") return r.bytes.toString("utf8").replace(/\r?\n$/, "");
+  if (r.kind === "missing")
     throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} does not exist`, passphraseHint);
-  }
-  if (!st.isFile())
+  if (r.kind === "directory" || r.kind === "not_regular")
     throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} is not a regular file`, passphraseHint);
-  if (st.size > 64 * 1024)
+  if (r.kind === "too_large")
     throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE ${file} is larger than 64 KiB`, passphraseHint);
-  try {
-    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
-  } catch (err) {
-    throw new UsageError(
-      `PULUMI_CONFIG_PASSPHRASE_FILE ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-      "make the file readable by the current user",
-    );
-  }
+  throw new UsageError(
+    `PULUMI_CONFIG_PASSPHRASE_FILE ${file} cannot be read (${r.code})`,
+    "make the file readable by the current user",
+  );
 }
 
 /**

@@ -106,3 +106,86 @@ export function makePluginCa(opts: { days?: number; ca?: boolean; dir?: string }
   );
   return dir;
 }
+
+/** How `issue` makes one certificate. */
+export interface IssueOptions {
+  /** The issuer's name in `dir` (its `<name>-cert.pem` and `<name>-key.pem`); self-signed when absent. */
+  signer?: string;
+  /** The extensions, as an openssl extension file's lines. */
+  ext?: string;
+  /** `ec` (P-256, the default), `ec:<curve>` or `rsa:<bits>`. */
+  key?: string;
+  /** A fixed serial number (e.g. `-5`) instead of a random one. */
+  serial?: string;
+  /** The signature digest (default sha256). */
+  digest?: string;
+}
+
+const caExt = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n";
+
+/** One certificate `<name>-cert.pem` with its key `<name>-key.pem` in `dir`, in any shape. */
+export function issue(dir: string, name: string, opts: IssueOptions = {}): void {
+  const key = opts.key ?? "ec";
+  const newKey =
+    key === "ec"
+      ? ecKey
+      : key.startsWith("ec:")
+        ? ["-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${key.slice(3)}`, "-nodes"]
+        : ["-newkey", key, "-nodes"];
+  const serial = opts.serial === undefined ? [] : ["-set_serial", opts.serial];
+  writeFileSync(join(dir, `${name}.ext`), opts.ext ?? caExt);
+  openssl(dir, [
+    "req",
+    "-new",
+    ...newKey,
+    "-keyout",
+    `${name}-key.pem`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    `/O=planton-test/CN=${name}`,
+  ]);
+  const signer =
+    opts.signer === undefined
+      ? ["-signkey", `${name}-key.pem`, ...serial]
+      : [
+          "-CA",
+          `${opts.signer}-cert.pem`,
+          "-CAkey",
+          `${opts.signer}-key.pem`,
+          ...(serial.length > 0 ? serial : ["-CAcreateserial"]),
+        ];
+  openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    ...signer,
+    `-${opts.digest ?? "sha256"}`,
+    "-days",
+    "365",
+    "-out",
+    `${name}-cert.pem`,
+    "-extfile",
+    `${name}.ext`,
+  ]);
+}
+
+/**
+ * Writes the plug-in CA files in `dir` from issued names: ca-cert.pem and ca-key.pem from `ca`,
+ * root-cert.pem from `root`, cert-chain.pem the concatenation of `chain`'s certificates.
+ */
+export function writePluginFiles(dir: string, ca: string, root: string, chain: string[]): void {
+  const cert = (n: string) => readFileSync(join(dir, `${n}-cert.pem`), "utf8");
+  copyFileSync(join(dir, `${ca}-cert.pem`), join(dir, "ca-cert.pem"));
+  copyFileSync(join(dir, `${ca}-key.pem`), join(dir, "ca-key.pem"));
+  copyFileSync(join(dir, `${root}-cert.pem`), join(dir, "root-cert.pem"));
+  writeFileSync(join(dir, "cert-chain.pem"), chain.map(cert).join(""));
+}
+
+/** Runs openssl in `dir` and returns its standard output (e.g. an `EC PARAMETERS` block). */
+export function opensslOutput(dir: string, args: string[]): string {
+  const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}

@@ -5,7 +5,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readlinkSync,
   renameSync,
   type Stats,
@@ -16,6 +15,7 @@ import { join, resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
 import { readCaFacts } from "../../manifest/ca.js";
+import { readFileBounded } from "../../manifest/read-file.js";
 import type { InstallPlan } from "../../istio/types.js";
 import { planToJson, planToYaml, valuesToYaml } from "../../output/plan.js";
 import { escapeControl } from "../../output/redact.js";
@@ -139,7 +139,9 @@ function previousValuesFiles(
   if (io(`cannot read ${where(PLAN_FILE)}`, () => lstatOrUndefined(path)) === undefined) return [];
   let releases: unknown;
   try {
-    releases = (JSON.parse(readFileSync(path, "utf8")) as { releases?: unknown }).releases;
+    const read = readFileBounded(path, { limit: 16 * 1024 * 1024 });
+    const text = read.kind === "ok" ? read.bytes.toString("utf8") : "";
+    releases = (JSON.parse(text) as { releases?: unknown }).releases;
   } catch {
     releases = undefined;
   }
