@@ -103,7 +103,7 @@ describe("adopt --write-manifest: a release installed by hand", () => {
   it("sends every chart the live values, plus only what planton adds, each listed in the header", () => {
     const again = planManifestJson(written.manifest);
     const istiod = again.releases.find((r) => r.name === "istiod");
-    assert.deepEqual((istiod?.values.pilot as Record<string, unknown>).env, {
+    assert.deepEqual((istiod?.values.pilot as Record<string, unknown> | undefined)?.env, {
       PILOT_ENABLE_ALPHA_GATEWAY_API: "true",
     });
     const changed = written.notes.filter((n) => n.kind === "changed").map((n) => n.path);
