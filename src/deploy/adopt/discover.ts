@@ -123,7 +123,10 @@ export function meshMembers(namespaces: KubeObject[]): LiveMember[] {
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** What istioctl installed, grouped by component and revision; objects a Helm release owns are not. */
+/**
+ * What istioctl installed, grouped by component and revision. Objects a Helm release owns carry
+ * the same labels (the charts render them) and are left out, as are revision tags' objects.
+ */
 export function istioctlComponents(objects: KubeObject[]): IstioctlComponent[] {
   const groups = new Map<string, IstioctlComponent>();
   for (const o of objects) {
@@ -131,6 +134,8 @@ export function istioctlComponents(objects: KubeObject[]): IstioctlComponent[] {
     const component = labels[componentLabel];
     if (component === undefined) continue;
     if (o.metadata?.annotations?.["meta.helm.sh/release-name"] !== undefined) continue;
+    // a revision tag's objects carry Pilot's label too (the chart renders them so); tags are read apart
+    if (labels["istio.io/tag"] !== undefined || labels[managedBy] === "planton") continue;
     const revision = labels["istio.io/rev"] ?? "";
     const key = `${component}/${revision === "default" ? "" : revision}`;
     let g = groups.get(key);

@@ -1,41 +1,15 @@
 import type { Values } from "../../istio/merge.js";
 import type { Component } from "../../istio/types.js";
 
+import type { KubeObject } from "../../cluster/adopt-reads.js";
+
 /**
- * What `planton adopt` reads from a cluster, as plain JSON objects the API returned (the reads
- * are in src/cluster/adopt-reads.ts), and what discovery makes of them. Recorded objects in,
- * so every step after the reads is pure and tested on fixtures.
+ * What discovery makes of the objects `planton adopt` reads from a cluster (the reads and their
+ * shape are in src/cluster/adopt-reads.ts). Recorded objects in, so every step after the reads
+ * is pure and tested on fixtures.
  */
 
-/** A Kubernetes object as the API returns it (only what adoption reads). */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec?: Record<string, unknown>;
-  /** A Secret's data: base64 of each value, as the API returns it. */
-  data?: Record<string, string>;
-  [key: string]: unknown;
-}
-
-/** Everything adoption reads, each kind with one list call. */
-export interface ClusterObjects {
-  /** Helm storage Secrets (`owner=helm`) of every namespace. */
-  helmSecrets: KubeObject[];
-  /** MutatingWebhookConfigurations (revision tags and injectors). */
-  mutatingWebhooks: KubeObject[];
-  namespaces: KubeObject[];
-  /** PeerAuthentications of every namespace (empty when the kind is not installed). */
-  peerAuthentications: KubeObject[];
-  /** Objects labelled `operator.istio.io/component` (what istioctl installed), any kind. */
-  operatorObjects: KubeObject[];
-}
+export type { ClusterObjects, KubeObject } from "../../cluster/adopt-reads.js";
 
 /** One Helm release: its newest record. */
 export interface LiveRelease {

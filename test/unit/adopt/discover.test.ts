@@ -181,6 +181,17 @@ describe("adopt discovery: an istioctl-installed mesh", () => {
     }));
     assert.deepEqual(discoverMesh({ ...c, operatorObjects: owned }).istioctl, []);
   });
+  it("leaves out a revision tag's objects, which carry Pilot's label too", () => {
+    const tagService = {
+      kind: "Service",
+      metadata: {
+        name: "istiod-revision-tag-prod",
+        namespace: "istio-system",
+        labels: { "operator.istio.io/component": "Pilot", "istio.io/rev": "1-29-6", "istio.io/tag": "prod" },
+      },
+    };
+    assert.deepEqual(discoverMesh({ ...c, operatorObjects: [tagService] }).istioctl, []);
+  });
 });
 
 const planOf = (file: string, sets: string[] = []) => {
