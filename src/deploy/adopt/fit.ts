@@ -57,27 +57,24 @@ export function common(a: Values, b: Values): Values {
 
 /**
  * Values planton always sends that equal what the chart does without them, per chart and
- * dotted path: a release that lacks them renders the same objects. `version` is the release's
- * chart version (an image tag left empty falls back to the chart's appVersion, the Istio version).
- * test/fidelity/adopt-defaults.test.ts renders each with and without the key to prove it.
+ * dotted path, as a function of the release's chart version: a release that lacks them renders
+ * the same objects (an image tag left empty falls back to the chart's appVersion, the Istio
+ * version). test/fidelity/adopt-defaults.test.ts renders each with and without the key.
  */
-export const chartDefaults: Record<
-  Component,
-  Record<string, (value: unknown, version: string) => boolean>
-> = {
+export const chartDefaults: Record<Component, Record<string, (version: string) => unknown>> = {
   base: {
-    defaultRevision: (v) => v === "default",
-    "global.istioNamespace": (v) => v === "istio-system",
+    defaultRevision: () => "default",
+    "global.istioNamespace": () => "istio-system",
   },
   istiod: {
-    "global.istioNamespace": (v) => v === "istio-system",
-    "global.tag": (v, version) => v === version,
-    "global.defaultPodDisruptionBudget.enabled": (v) => v === true,
+    "global.istioNamespace": () => "istio-system",
+    "global.tag": (version) => version,
+    "global.defaultPodDisruptionBudget.enabled": () => true,
   },
-  cni: { "global.tag": (v, version) => v === version },
+  cni: { "global.tag": (version) => version },
   ztunnel: {
-    tag: (v, version) => v === version,
-    istioNamespace: (v) => v === "istio-system",
+    tag: (version) => version,
+    istioNamespace: () => "istio-system",
   },
   gateway: {},
 };
@@ -90,5 +87,8 @@ export function addedByPlanton(
   live: Values,
 ): [string, unknown][] {
   const defaults = chartDefaults[component];
-  return plannedOnly(planned, live).filter(([path, value]) => !(defaults[path]?.(value, version) ?? false));
+  return plannedOnly(planned, live).filter(([path, value]) => {
+    const chartDefault = defaults[path];
+    return chartDefault === undefined || !same(chartDefault(version), value);
+  });
 }
