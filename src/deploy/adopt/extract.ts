@@ -1,6 +1,7 @@
+import { parse } from "yaml";
 import type { Json, JsonObject, Notes } from "../../convert/source.js";
 import type { Values } from "../../istio/merge.js";
-import type { LiveMesh, LiveRelease } from "./live.js";
+import type { IstioctlComponent, KubeObject, LiveMesh, LiveRelease } from "./live.js";
 
 /**
  * The manifest fields a live Helm mesh sets, read from its releases' values. Only fields that
@@ -77,8 +78,65 @@ function gateway(r: LiveRelease): JsonObject {
   });
 }
 
+/** The mesh config fields the manifest has, from istiod's `meshConfig` values or istioctl's `istio` ConfigMap. */
+function meshConfig(m: unknown): JsonObject {
+  return clean({
+    accessLogFile: str(at(m, "accessLogFile")),
+    accessLogEncoding: str(at(m, "accessLogEncoding")),
+    outboundTrafficPolicy: str(at(m, "outboundTrafficPolicy", "mode")),
+    trustDomain: str(at(m, "trustDomain")),
+  });
+}
+
+/** What istioctl installed, as manifest fields: version, revision, namespace, profile, gateways, mesh config. */
+function istioctlSpec(mesh: LiveMesh, pilot: IstioctlComponent): JsonObject {
+  const ns = pilot.objects.find((o) => o.metadata?.namespace)?.metadata?.namespace;
+  const revision = pilot.revision === "default" ? "" : pilot.revision;
+  const has = (c: string) => mesh.istioctl.some((x) => x.component === c);
+  const gateways = (c: string) =>
+    mesh.istioctl
+      .filter((x) => x.component === c)
+      .flatMap((x) => x.objects.filter((o) => o.kind === "Deployment"))
+      .map((d) => istioctlGateway(d, mesh.istioctl));
+  const config = pilot.objects.find(
+    (o) => o.kind === "ConfigMap" && o.metadata?.name === (revision ? `istio-${revision}` : "istio"),
+  );
+  let liveMeshConfig: unknown;
+  try {
+    liveMeshConfig = parse(
+      String((config as { data?: Record<string, string> } | undefined)?.data?.mesh ?? "{}"),
+    );
+  } catch {
+    liveMeshConfig = {};
+  }
+  return clean({
+    ...(revision
+      ? { revisions: [{ name: revision, version: pilot.version }], defaultRevision: revision }
+      : { version: pilot.version }),
+    profile: has("Ztunnel") ? "ambient" : "default",
+    namespace: ns,
+    ingressGateways: gateways("IngressGateways"),
+    egressGateways: gateways("EgressGateways"),
+    cni: has("Cni") && !has("Ztunnel") ? { enabled: true } : undefined,
+    meshConfig: meshConfig(liveMeshConfig),
+  });
+}
+
+/** An istioctl gateway Deployment as a manifest gateway, with its Service's type. */
+function istioctlGateway(d: KubeObject, components: IstioctlComponent[]): JsonObject {
+  const name = d.metadata?.name ?? "";
+  const namespace = d.metadata?.namespace ?? "";
+  const svc = components
+    .flatMap((c) => c.objects)
+    .find((o) => o.kind === "Service" && o.metadata?.name === name && o.metadata?.namespace === namespace);
+  return clean({ name, namespace, service: { type: str(at(svc?.spec, "type")) } });
+}
+
 /** The spec, without `helmValues`, that reproduces the live mesh's structure. */
 export function extractSpec(mesh: LiveMesh, notes: Notes): JsonObject {
+  const pilot = mesh.istioctl.find((c) => c.component === "Pilot");
+  if (pilot !== undefined && !mesh.releases.some((r) => r.component === "istiod"))
+    return withMembers(mesh, istioctlSpec(mesh, pilot));
   const istiod = defaultIstiod(mesh);
   const v = istiod?.values ?? {};
   const ns = istiod?.namespace ?? mesh.releases.find((r) => r.component === "base")?.namespace;
@@ -98,24 +156,26 @@ export function extractSpec(mesh: LiveMesh, notes: Notes): JsonObject {
     ingressGateways: gateways.filter((g) => !egress(g)).map(gateway),
     egressGateways: gateways.filter(egress).map(gateway),
     cni: cni ? { enabled: true } : undefined,
-    mtls: mesh.peerAuthentication?.mode ? { mode: mesh.peerAuthentication.mode } : undefined,
-    meshConfig: {
-      accessLogFile: str(at(v, "meshConfig", "accessLogFile")),
-      accessLogEncoding: str(at(v, "meshConfig", "accessLogEncoding")),
-      outboundTrafficPolicy: str(at(v, "meshConfig", "outboundTrafficPolicy", "mode")),
-      trustDomain: str(at(v, "meshConfig", "trustDomain")),
-    },
+    meshConfig: meshConfig(at(v, "meshConfig")),
     multiCluster: {
       meshId: str(at(v, "global", "meshID")),
       clusterName: str(at(v, "global", "multiCluster", "clusterName")),
       network: str(at(v, "global", "network")),
     },
     revisionTags: tags.map((t) => ({ name: t.name, revision: t.revision })),
-    namespaces: mesh.members.map((m) =>
-      clean({ name: m.name, injection: m.injection, revision: m.revision || undefined, create: false }),
-    ),
   });
+  return withMembers(mesh, spec);
+}
+
+/** The mesh-wide mTLS mode and the labelled namespaces (which planton labels, never creates). */
+function withMembers(mesh: LiveMesh, spec: JsonObject): JsonObject {
   // written out even when empty: an unset list means planton's default ingress gateway
   if (spec.ingressGateways === undefined) spec.ingressGateways = [];
+  const mode = mesh.peerAuthentication?.mode;
+  if (mode) spec.mtls = { mode };
+  const namespaces = mesh.members.map((m) =>
+    clean({ name: m.name, injection: m.injection, revision: m.revision || undefined, create: false }),
+  );
+  if (namespaces.length > 0) spec.namespaces = namespaces;
   return spec;
 }

@@ -117,8 +117,8 @@ export function writeManifest(mesh: LiveMesh, name: string): WrittenManifest {
   noteDifferences(mesh, planManifestJson(manifest), notes);
   for (const c of mesh.istioctl)
     notes.dropped(
-      `istioctl.${c.component}`,
-      "installed by istioctl: its values are not recorded in the cluster",
+      `istioctl.${c.component}${c.revision && c.revision !== "default" ? `.${c.revision}` : ""}`,
+      "installed by istioctl, which records no install values in the cluster: the manifest carries its version, revision, namespace, gateways and mesh config; compare `planton render` of it with the live objects for anything else",
     );
   return { manifest, notes: notes.list };
 }

@@ -35,6 +35,9 @@ export function istioctlInstall(version = "1.29.6", namespace = "istio-system"):
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: { name: "istio", namespace, labels: labels("Pilot", version) },
+      data: {
+        mesh: "accessLogFile: /dev/stdout\ndefaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\nenablePrometheusMerge: true\n",
+      },
     },
     {
       apiVersion: "v1",

@@ -11,6 +11,7 @@ import { loadManifest } from "../../../src/manifest/load.js";
 import { root } from "../../helpers/paths.js";
 import { clusterFromPlan, helmSecret } from "./fixtures.js";
 import { emptyCluster } from "./fixtures.js";
+import { istioctlInstall } from "./istioctl-fixtures.js";
 
 const load = (file: string) => {
   const r = loadManifest({ file: `${root}/${file}` });
@@ -115,5 +116,35 @@ describe("adopt --write-manifest: a release installed by hand", () => {
     const yaml = renderWrittenManifest(written, "context kind-e2e");
     assert.match(yaml, /^# Written by `planton adopt --write-manifest` from context kind-e2e\.$/m);
     assert.match(yaml, /^# Converted in another form \(\d+\):$/m);
+  });
+});
+
+describe("adopt --write-manifest: an istioctl-installed mesh", () => {
+  it("carries version, namespace, gateways and mesh config, and says the install values are not recorded", () => {
+    const c = emptyCluster();
+    c.operatorObjects = istioctlInstall("1.28.10");
+    const written = writeManifest(discoverMesh(c), "adopted");
+    assert.deepEqual(written.manifest.spec, {
+      version: "1.28.10",
+      profile: "default",
+      namespace: "istio-system",
+      ingressGateways: [
+        { name: "istio-ingressgateway", namespace: "istio-system", service: { type: "LoadBalancer" } },
+      ],
+      meshConfig: { accessLogFile: "/dev/stdout" },
+    });
+    assert.deepEqual(
+      written.notes.map((n) => n.path),
+      ["istioctl.Base", "istioctl.IngressGateways", "istioctl.Pilot"],
+    );
+    const plan = planManifestJson(written.manifest);
+    assert.deepEqual(
+      plan.releases.map((r) => `${r.namespace}/${r.name}@${r.version}`),
+      [
+        "istio-system/istio-base@1.28.10",
+        "istio-system/istiod@1.28.10",
+        "istio-system/istio-ingressgateway@1.28.10",
+      ],
+    );
   });
 });
