@@ -8,7 +8,13 @@ import type { LiveMesh, LiveRelease } from "./live.js";
  */
 
 export interface Refusal {
-  reason: "two_control_planes" | "pending_release" | "other_stack" | "version_skew" | "no_mesh";
+  reason:
+    | "two_control_planes"
+    | "pending_release"
+    | "other_stack"
+    | "version_skew"
+    | "no_mesh"
+    | "unplanned_release";
   message: string;
   hint: string;
 }
@@ -71,6 +77,7 @@ export function adoptionRefusals(mesh: LiveMesh, plan?: InstallPlan): Refusal[] 
       hint: repairHint(r),
     });
   out.push(...otherStack(mesh));
+  if (plan !== undefined) out.push(...unplanned(mesh, plan));
   if (plan !== undefined) {
     const recorded = Object.fromEntries(
       mesh.releases.map((r) => [r.name, { chart: r.chart, version: r.version }]),
@@ -83,6 +90,29 @@ export function adoptionRefusals(mesh: LiveMesh, plan?: InstallPlan): Refusal[] 
       });
   }
   return out;
+}
+
+/**
+ * Live Istio releases the manifest's plan has no release for (same name and namespace): adopting
+ * would install a second copy of the chart beside them. Only the manifest's control plane counts.
+ */
+function unplanned(mesh: LiveMesh, plan: InstallPlan): Refusal[] {
+  const own = meshIn(mesh, plan.mesh.namespace);
+  return own.releases
+    .filter((r) => !plan.releases.some((p) => p.name === r.name && p.namespace === r.namespace))
+    .map((r) => {
+      const names = plan.releases
+        .filter((p) => p.component === r.component)
+        .map((p) => `${p.namespace}/${p.name}`);
+      return {
+        reason: "unplanned_release" as const,
+        message: `Helm release ${r.namespace}/${r.name} (chart ${r.chart} ${r.version}) is not in the manifest, which ${names.length > 0 ? `plans ${names.join(", ")}` : `installs no ${r.chart}`}: adopting would install a second ${r.chart} beside it`,
+        hint:
+          r.component === "gateway"
+            ? `add the gateway to the manifest (name: ${r.name}, namespace: ${r.namespace}); planton adopt --write-manifest writes it`
+            : "planton names its releases istio-base, istiod or istiod-<revision>, istio-cni and ztunnel, and a Helm release cannot be renamed in place: reinstall this component under planton's name first, or fix the manifest's revisions",
+      };
+    });
 }
 
 /** The live mesh restricted to one control plane's namespace (and the gateways it serves). */

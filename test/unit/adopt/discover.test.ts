@@ -221,11 +221,14 @@ describe("adopt refusals", () => {
       "two_control_planes",
     );
     // the manifest names one: adopt that one, the other is left alone
-    const plan = planOf("examples/production.yaml");
+    // (a gateway in a namespace of its own is not known to be the other's: it is named)
+    const plan = planOf("examples/dev.yaml", ["spec.namespace=istio-canary", "spec.version=1.28.10"]);
+    const refusals = adoptionRefusals(mesh, plan);
     assert.deepEqual(
-      adoptionRefusals(meshIn(mesh, plan.mesh.namespace), plan).map((x) => x.reason),
-      [],
+      refusals.map((x) => x.reason),
+      ["unplanned_release"],
     );
+    assert.match(refusals[0]?.message ?? "", /^Helm release istio-ingress\/istio-ingress \(chart gateway/);
     assert.equal(
       meshIn(mesh, "istio-system").releases.some((x) => x.namespace === "istio-canary"),
       false,
@@ -285,6 +288,28 @@ describe("adopt refusals", () => {
     assert.deepEqual(
       adoptionRefusals(discoverMesh(c), planOf("examples/production.yaml", ["spec.version=1.29.6"])),
       [],
+    );
+  });
+  it("a live release the manifest has no release for", () => {
+    const c = emptyCluster();
+    c.helmSecrets = [
+      helmSecret({ name: "base", namespace: "istio-system", chart: "base", version: "1.29.6", values: {} }),
+      helmSecret({
+        name: "istiod",
+        namespace: "istio-system",
+        chart: "istiod",
+        version: "1.29.6",
+        values: {},
+      }),
+    ];
+    const refusals = adoptionRefusals(discoverMesh(c), planOf("examples/dev.yaml", ["spec.version=1.29.6"]));
+    assert.deepEqual(
+      refusals.map((r) => r.reason),
+      ["unplanned_release"],
+    );
+    assert.match(
+      refusals[0]?.message ?? "",
+      /istio-system\/base \(chart base 1\.29\.6\) is not in the manifest, which plans istio-system\/istio-base/,
     );
   });
   it("nothing to adopt", () => {
