@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { renderConvertedYaml } from "../../convert/render.js";
 import { type Json, type JsonObject, type Note, Notes, show } from "../../convert/source.js";
+import { DeployError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
 import type { InstallPlan, PlannedRelease } from "../../istio/types.js";
 import { loadManifest } from "../../manifest/load.js";
@@ -26,8 +27,9 @@ export function planManifestJson(manifest: JsonObject, cwd = "/"): InstallPlan {
   const text = stringify(manifest, { lineWidth: 0 });
   const loaded = loadManifest({ file: "-", readStdin: () => Buffer.from(text), cwd });
   if (loaded.kind === "invalid")
-    throw new Error(
-      `the written manifest does not validate: ${loaded.diagnostics.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
+    throw new DeployError(
+      `the manifest read from the live mesh does not validate: ${loaded.diagnostics.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
+      "a live setting is outside what planton accepts; nothing was written or changed",
     );
   return planIstio(loaded.manifest);
 }
@@ -73,14 +75,19 @@ function noteDifferences(mesh: LiveMesh, plan: InstallPlan, notes: Notes): void 
   for (const r of mesh.releases) {
     const p = planned(plan, r);
     if (p === undefined || r.component === undefined) continue;
+    const at = `releases.${r.namespace}/${r.name}.values`;
+    const why =
+      r.component === "istiod"
+        ? "is this revision's alone (helmValues.istiod is shared by every revision)"
+        : "has no place in the manifest";
     for (const [path, value] of Object.entries(flatten(overlay(p.values, r.values))))
       notes.dropped(
-        `releases.${r.name}.values.${path}`,
-        `${show(value as Json)} is this release's alone (helmValues.istiod is shared by every revision); planton would send ${show((leaf(p.values, path) ?? null) as Json)}`,
+        `${at}.${path}`,
+        `${show(value as Json)} ${why}; planton would send ${show((leaf(p.values, path) ?? null) as Json)}`,
       );
     for (const [path, value] of addedByPlanton(r.component, r.version, p.values, r.values))
       notes.changed(
-        `releases.${r.name}.values.${path}`,
+        `${at}.${path}`,
         `planton sets ${show(value as Json)}, which the release does not set: the first apply after adoption changes it`,
       );
   }

@@ -110,8 +110,8 @@ describe("adopt --write-manifest: a release installed by hand", () => {
     const changed = written.notes.filter((n) => n.kind === "changed").map((n) => n.path);
     // chart defaults planton sends (istioNamespace, tag, defaultPodDisruptionBudget) are not changes
     assert.deepEqual(changed.sort(), [
-      "releases.istio-base.values.base.validationFailurePolicy",
-      "releases.istiod.values.base.validationFailurePolicy",
+      "releases.istio-system/istio-base.values.base.validationFailurePolicy",
+      "releases.istio-system/istiod.values.base.validationFailurePolicy",
     ]);
     const yaml = renderWrittenManifest(written, "context kind-e2e");
     assert.match(yaml, /^# Written by `planton adopt --write-manifest` from context kind-e2e\.$/m);
@@ -144,6 +144,32 @@ describe("adopt --write-manifest: an istioctl-installed mesh", () => {
         "istio-system/istio-base@1.28.10",
         "istio-system/istiod@1.28.10",
         "istio-system/istio-ingressgateway@1.28.10",
+      ],
+    );
+  });
+});
+
+describe("adopt --write-manifest: two revisions with different values", () => {
+  it("keeps what they share under helmValues.istiod and names what only one has", () => {
+    const c = emptyCluster();
+    const istiod = (rev: string, level: string) =>
+      helmSecret({
+        name: `istiod-${rev}`,
+        namespace: "istio-system",
+        chart: "istiod",
+        version: rev === "stable" ? "1.29.6" : "1.30.3",
+        values: { revision: rev, pilot: { env: { SHARED: "yes", LEVEL: level } } },
+      });
+    c.helmSecrets = [istiod("stable", "1"), istiod("canary", "2")];
+    c.mutatingWebhooks = [];
+    const written = writeManifest(discoverMesh(c), "adopted");
+    const spec = written.manifest.spec as Record<string, Record<string, unknown>>;
+    assert.deepEqual(spec.helmValues?.istiod, { pilot: { env: { SHARED: "yes" } } });
+    assert.deepEqual(
+      written.notes.filter((n) => n.kind === "dropped").map((n) => n.path),
+      [
+        "releases.istio-system/istiod-canary.values.pilot.env.LEVEL",
+        "releases.istio-system/istiod-stable.values.pilot.env.LEVEL",
       ],
     );
   });
