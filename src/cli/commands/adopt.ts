@@ -3,10 +3,11 @@ import { resolve } from "node:path";
 import { kubeconfigSecrets, resolveCluster } from "../../cluster/kubeconfig.js";
 import type { JsonObject } from "../../convert/source.js";
 import type { AdoptionPlan } from "../../deploy/adopt/adoption-plan.js";
-import { planAdoption, readLiveMesh, refusalError } from "../../deploy/adopt/index.js";
+import { liveReleaseChanges, planAdoption, readLiveMesh, refusalError } from "../../deploy/adopt/index.js";
 import { renderWrittenManifest, writeManifest } from "../../deploy/adopt/write-manifest.js";
 import { DeployError, UsageError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
+import { renderReleaseChanges } from "../../output/engine.js";
 import { escapeControl } from "../../output/redact.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand } from "../load-input.js";
@@ -99,6 +100,7 @@ export async function adopt(flags: AdoptFlags, ctx: CommandContext): Promise<voi
   }
   if (plan === undefined) return;
   ctx.io.stdout(describePlan(planAdoption(reading, plan)));
+  ctx.io.stdout(renderReleaseChanges(liveReleaseChanges(reading, plan), ctx.out));
   throw new DeployError(
     "taking a live mesh into a stack is not available yet: nothing was changed",
     "the lines above are what adoption would do; planton adopt --write-manifest writes the manifest that reproduces the mesh",

@@ -2,6 +2,7 @@ import { type AdoptReads, readAdoption } from "../../cluster/adopt-reads.js";
 import type { ResolvedCluster } from "../../cluster/kubeconfig.js";
 import { DeployError } from "../../errors.js";
 import type { InstallPlan } from "../../istio/types.js";
+import { diffReleases, type ReleaseChange } from "../../istio/upgrade.js";
 import { type AdoptionPlan, adoptionPlan } from "./adoption-plan.js";
 import { discoverMesh } from "./discover.js";
 import type { LiveMesh } from "./live.js";
@@ -46,4 +47,15 @@ export function planAdoption(reading: LiveMeshReading, plan: InstallPlan): Adopt
     namespaces: reading.reads.namespaces.map((n) => n.metadata?.name ?? ""),
     services: reading.reads.tagServices,
   });
+}
+
+/**
+ * How the manifest's releases differ from the live ones, as `preview` shows a stack's: what the
+ * first apply after adoption would change in each release.
+ */
+export function liveReleaseChanges(reading: LiveMeshReading, plan: InstallPlan): ReleaseChange[] {
+  const live = Object.fromEntries(
+    reading.mesh.releases.map((r) => [r.name, { version: r.version, values: r.values }]),
+  );
+  return diffReleases(plan, live);
 }

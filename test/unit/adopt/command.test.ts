@@ -79,6 +79,21 @@ describe("planton adopt against the stand-in API", () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^ {2}kubernetes:helm\.sh\/v3:Release istiod \(id istio-system\/istiod\)$/m);
     assert.match(r.message, /not available yet: nothing was changed/);
+    // the live releases are the plan's own: each one shows as no change
+    assert.match(r.stdout, /^ {2}= istiod \S+ \(no change\)$/m);
+  });
+
+  it("-f with one field changed shows exactly that change", async () => {
+    const r = await run({
+      file: join(root, "examples", "production.yaml"),
+      set: ["spec.meshConfig.accessLogFile=/dev/stderr"],
+    });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stdout,
+      /^ {2}~ istiod \S+\n {6}~ meshConfig\.accessLogFile: "\/dev\/stdout" → "\/dev\/stderr"$/m,
+    );
+    assert.equal((r.stdout.match(/^ {6}[~+-] /gm) ?? []).length, 1, r.stdout);
   });
 
   it("neither -f nor --write-manifest is a usage error (exit 2)", async () => {
