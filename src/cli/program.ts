@@ -296,6 +296,35 @@ export function createProgram(io: Io, runtime: Runtime): Command {
           ),
     );
 
+  program
+    .command("adopt")
+    .description(
+      "Read a running Istio mesh (installed with Helm or istioctl) and write the manifest that reproduces it; reads only.",
+    )
+    .option(
+      "-f, --file <path>",
+      "the manifest to adopt into (its namespace picks the control plane; its target cluster is used)",
+    )
+    .option("--set <path=value>", "override a manifest field before validation (repeatable)", collect)
+    .option(
+      "--write-manifest <path>",
+      "write the KubernetesIstio manifest that reproduces the live mesh to this file",
+    )
+    .option("--name <name>", "metadata.name of the written manifest (default: -f's, else adopted-mesh)")
+    .option("--context <name>", "kubeconfig context (overrides spec.targetCluster.context)")
+    .option("--kubeconfig <path>", "kubeconfig file (overrides spec.targetCluster.kubeconfig)")
+    .addHelpText(
+      "after",
+      examples([
+        "planton adopt --write-manifest istio.yaml --context prod",
+        "planton adopt -f istio.yaml --write-manifest adopted.yaml",
+        "planton adopt -f istio.yaml   # what adoption would import and hand over (not yet applied)",
+      ]),
+    )
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/adopt.js"))).adopt(o, context()),
+    );
+
   clusterOptions(manifestOptions(program.command("unlock")))
     .description("Remove a stack lock left behind by a killed planton or pulumi process.")
     .option(

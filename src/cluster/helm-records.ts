@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import * as k8s from "@kubernetes/client-node";
 import { isNotFound, kubeCall } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
@@ -8,6 +9,17 @@ export interface InterruptedRelease {
   namespace: string;
   /** `creating`: Pulumi never recorded the release; `updating`: an upgrade was cut off. */
   operation: string;
+}
+
+/**
+ * The release a Helm storage Secret's `release` key holds: JSON, gzipped (by Helm 3; records of
+ * older writers are not), base64-encoded by Helm and again by the Secret, as the API returns it.
+ * Throws on a payload that is not one.
+ */
+export function decodeHelmPayload(payload: string): unknown {
+  let raw = Buffer.from(Buffer.from(payload, "base64").toString("latin1"), "base64");
+  if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
+  return JSON.parse(raw.toString("utf8"));
 }
 
 /** Helm's storage records (Secrets `sh.helm.release.v1.<name>.v<n>`) of one release. */

@@ -1,7 +1,7 @@
-import { gunzipSync } from "node:zlib";
 import * as k8s from "@kubernetes/client-node";
 import type { InstallPlan } from "../istio/types.js";
 import { isNotFound, kubeCall } from "./api.js";
+import { decodeHelmPayload } from "./helm-records.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** The newest Helm record (`sh.helm.release.v1.<name>.v<n>` Secret) of one release. */
@@ -71,9 +71,7 @@ export function helmRecordOf(secret: k8s.V1Secret): HelmReleaseRecord | undefine
   const payload = secret.data?.release;
   if (payload !== undefined) {
     try {
-      let raw = Buffer.from(Buffer.from(payload, "base64").toString("latin1"), "base64");
-      if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
-      const release = JSON.parse(raw.toString("utf8")) as {
+      const release = decodeHelmPayload(payload) as {
         chart?: { metadata?: { name?: unknown; version?: unknown } };
       };
       const meta = release.chart?.metadata;
