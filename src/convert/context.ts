@@ -40,15 +40,11 @@ export class Context {
     readonly prefix: string,
   ) {}
 
-  /** An image tag was read already (`spec.tag` wins over `values.global.tag`). */
-  tagSeen = false;
-
   /**
    * An IstioOperator image tag: a plain Istio version becomes `spec.version` (images follow
    * it, as they did); any other tag is `spec.images.tag`.
    */
   applyTag(tag: string, path: string): void {
-    this.tagSeen = true;
     if (!/^\d+\.\d+\.\d+$/.test(tag)) {
       this.section("images").tag = tag;
       return;

@@ -4,7 +4,7 @@ import { convertControlPlane } from "./control-plane.js";
 import { convertDataplane } from "./dataplane.js";
 import { convertGateways } from "./gateways.js";
 import { stringMap } from "./k8s.js";
-import { convertMeshConfig } from "./mesh.js";
+import { convertMeshConfig, dropOverriddenMesh } from "./mesh.js";
 import { isObject, type Json, type JsonObject, type Note, show, Source } from "./source.js";
 import { convertRemoved, convertTop, finishRevision } from "./top-level.js";
 import { convertValues } from "./values.js";
@@ -112,6 +112,7 @@ export function convertIstioOperator(doc: Json, options: ConvertOptions = {}): C
   const ctx = new Context(read.prefix);
   const src = ctx.track(new Source(read.spec, read.prefix));
   convertTop(ctx, src);
+  dropOverriddenMesh(ctx, src);
   convertMeshConfig(ctx, src, "meshConfig");
   convertControlPlane(ctx, src);
   convertGateways(ctx, src);

@@ -69,25 +69,19 @@ export function convertTop(ctx: Context, src: Source): void {
   }
   ctx.spec.profile = ctx.profile;
 
-  const ns = src.takeString("namespace");
-  const globalNs = src.takeString("values", "global", "istioNamespace");
-  if (ns && globalNs && ns !== globalNs)
-    ctx.notes.dropped(
-      src.at("values", "global", "istioNamespace"),
-      `differs from spec.namespace (${ns}); planton uses one control-plane namespace`,
-    );
-  ctx.namespace = ns || globalNs || "istio-system";
+  const ns = winning(ctx, src, ["namespace"], ["values", "global", "istioNamespace"]);
+  ctx.namespace = ns?.value || "istio-system";
   if (ctx.namespace !== "istio-system") ctx.spec.namespace = ctx.namespace;
 
-  const hub = src.takeString("hub");
-  if (hub) ctx.section("images").hub = hub;
-  const tag = src.takeString("tag");
-  if (tag) ctx.applyTag(tag, src.at("tag"));
+  const hub = winning(ctx, src, ["hub"], ["values", "global", "hub"]);
+  if (hub?.value) ctx.section("images").hub = hub.value;
+  const tag = winning(ctx, src, ["tag"], ["values", "global", "tag"]);
+  if (tag?.value) ctx.applyTag(tag.value, tag.path);
 
-  const compat = src.takeString("compatibilityVersion");
+  const compat = winning(ctx, src, ["compatibilityVersion"], ["values", "compatibilityVersion"]);
   if (compat !== undefined)
     for (const chart of ["base", "istiod", "cni", "ztunnel", "gateway"] as Chart[])
-      ctx.helmValue(chart, ["compatibilityVersion"], compat);
+      ctx.helmValue(chart, ["compatibilityVersion"], compat.value);
   if (src.take("installPackagePath") !== undefined)
     ctx.notes.dropped(
       src.at("installPackagePath"),
@@ -127,11 +121,12 @@ export function convertRemoved(ctx: Context, src: Source): void {
 
 /** `spec.revision`: one revision of the version read, which holds the default tag. */
 export function finishRevision(ctx: Context, src: Source): void {
-  const revision = src.takeString("revision");
-  if (!revision) return;
+  const picked = winning(ctx, src, ["revision"], ["values", "revision"]);
+  const revision = picked?.value;
+  if (!picked || !revision) return;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(revision) || revision.length > 46 || revision === "default") {
     ctx.notes.dropped(
-      src.at("revision"),
+      picked.path,
       `revision ${show(revision)} is not a DNS-1123 label of at most 46 characters other than "default"; installed without a revision`,
     );
     return;
@@ -140,7 +135,30 @@ export function finishRevision(ctx: Context, src: Source): void {
   ctx.spec.defaultRevision = revision;
   delete ctx.spec.version;
   ctx.notes.changed(
-    src.at("revision"),
+    picked.path,
     `revision ${revision} written as spec.revisions; as the only revision it holds the default tag (istio-injection=enabled uses it)`,
   );
+}
+
+/**
+ * A top-level field that istioctl also reads from `spec.values` (`hub` from `values.global.hub`,
+ * …). istioctl merges `spec.values` last, so that one wins: its value and path are returned, and
+ * a typed value that differs is noted as dropped.
+ */
+function winning(
+  ctx: Context,
+  src: Source,
+  typed: string[],
+  values: string[],
+): { value: string; path: string } | undefined {
+  const t = src.takeString(...typed);
+  const v = src.takeString(...values);
+  if (v !== undefined && t !== undefined && v !== t)
+    ctx.notes.dropped(
+      src.at(...typed),
+      `${show(t)}: ${src.at(...values)} (${show(v)}) is applied over it, as istioctl does`,
+    );
+  if (v !== undefined) return { value: v, path: src.at(...values) };
+  if (t !== undefined) return { value: t, path: src.at(...typed) };
+  return undefined;
 }

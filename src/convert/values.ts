@@ -14,6 +14,8 @@ import { isObject, type Json, type Source } from "./source.js";
 /** Sets a first-class `spec.meshConfig` field unless `spec.meshConfig` already set it. */
 function meshDefault(ctx: Context, key: string, value: Json): void {
   const mesh = ctx.section("meshConfig");
+  const explicit = ctx.helm.istiod.meshConfig;
+  if (isObject(explicit) && explicit[key] !== undefined) return; // set explicitly empty
   if (mesh[key] === undefined) mesh[key] = value;
 }
 
@@ -56,14 +58,7 @@ const removedGlobal: Record<string, string> = {
 export function convertValues(ctx: Context, src: Source): void {
   const g = ["values", "global"];
 
-  // images and identity
-  const hub = src.takeString(...g, "hub");
-  const tag = src.peek(...g, "tag");
-  if (hub !== undefined && ctx.spec.images?.hub === undefined) ctx.section("images").hub = hub;
-  if ((typeof tag === "string" || typeof tag === "number") && !ctx.tagSeen) {
-    src.take(...g, "tag");
-    ctx.applyTag(String(tag), src.at(...g, "tag"));
-  } else if (tag !== undefined && ctx.tagSeen) src.take(...g, "tag");
+  // images (hub and tag were read with spec.hub and spec.tag) and identity
   const secrets = src.peek(...g, "imagePullSecrets");
   if (Array.isArray(secrets)) {
     src.take(...g, "imagePullSecrets");
