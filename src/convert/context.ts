@@ -32,8 +32,15 @@ export class Context {
   readonly sources: Source[] = [];
   /** Control-plane namespace, as the IstioOperator set it (istio-system when it did not). */
   namespace = "istio-system";
-  /** planton profile: minimal | default | demo | ambient. */
+  /** planton profile: minimal | default | demo | ambient | remote. */
   profile = "default";
+  /** Where the profile was set (`spec.profile`, `spec.values.profile`); empty when implied. */
+  profilePath = "";
+
+  /** The path a note about the profile's implied settings names: the profile, or the spec. */
+  get profileOrigin(): string {
+    return this.profilePath || this.prefix || "spec";
+  }
 
   constructor(
     /** `spec` for a full IstioOperator, `` for a bare spec fragment. */

@@ -32,7 +32,12 @@ export function convertControlPlane(ctx: Context, src: Source): void {
     );
 
   // sizing
+  const replicaPath = src.peek(...k8s, "replicaCount") !== undefined ? k8s : values;
   const replicaCount = src.takeInt(...k8s, "replicaCount") ?? src.takeInt(...values, "replicaCount");
+  // the paths the autoscaler's settings came from, for notes
+  const hpaPaths = [src.at(...k8s, "hpaSpec")].filter(() => src.peek(...k8s, "hpaSpec") !== undefined);
+  for (const key of [["autoscaleMin"], ["autoscaleMax"], ["cpu", "targetAverageUtilization"]])
+    if (src.peek(...values, ...key) !== undefined) hpaPaths.push(src.at(...values, ...key));
   const hpa: Hpa = takeHpa(ctx, src, ...k8s, "hpaSpec") ?? {};
   const vmin = src.takeInt(...values, "autoscaleMin");
   const vmax = src.takeInt(...values, "autoscaleMax");
@@ -48,18 +53,19 @@ export function convertControlPlane(ctx: Context, src: Source): void {
     const n = replicaCount ?? (autoscale === false ? 1 : undefined);
     if (n !== undefined) cp.replicas = n;
     if (hasHpa)
-      ctx.notes.dropped(src.at(...k8s, "hpaSpec"), "autoscaling settings unused: the autoscaler is disabled");
+      for (const path of hpaPaths)
+        ctx.notes.dropped(path, "autoscaling settings unused: the autoscaler is disabled");
   } else if (hasHpa) {
     cp.autoscaling = autoscalingOf(hpa);
     if (replicaCount !== undefined)
       ctx.notes.changed(
-        src.at(...k8s, "replicaCount"),
+        src.at(...replicaPath, "replicaCount"),
         `replicaCount ${replicaCount} left out: the autoscaler sets istiod's replica count`,
       );
   } else if (replicaCount !== undefined) {
     cp.replicas = replicaCount;
     ctx.notes.changed(
-      src.at(...k8s, "replicaCount"),
+      src.at(...replicaPath, "replicaCount"),
       `istiod's autoscaler (1 to 5 replicas) ran next to replicaCount; controlPlane.replicas: ${replicaCount} turns it off (use controlPlane.autoscaling to keep one)`,
     );
   }

@@ -1,5 +1,6 @@
 import type { Context } from "./context.js";
 import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
+import { demoIngressPorts, sharedValues } from "./gateway-values.js";
 import { isObject, type Json, type JsonObject, Source } from "./source.js";
 
 type Direction = "ingress" | "egress";
@@ -56,18 +57,22 @@ export function convertGateways(ctx: Context, src: Source): void {
     for (const name of implicit) {
       entries.unshift({ source: undefined, name });
       ctx.notes.changed(
-        src.at("profile"),
+        ctx.profileOrigin,
         `the ${ctx.profile} profile's ${name} made explicit, in ${ctx.namespace} as IstioOperator installs it`,
       );
     }
+    const shared = sharedValues(ctx, src, d);
     let enabledCount = 0;
     for (const e of entries) {
-      const c = convertGateway(ctx, src, e.source, e.name, d);
+      const legacy = shared.copy();
+      const c = convertGateway(ctx, src, e.source, legacy, e.name, d);
       if (c !== undefined) {
+        shared.used(legacy);
         all.push(c);
         enabledCount++;
       }
     }
+    shared.finish(enabledCount);
     // `[]` only where planton's profile would add its own default gateway
     if (enabledCount === 0 && implicitGateways(ctx.profile, d).length > 0) ctx.spec[key] = [];
   }
@@ -83,31 +88,20 @@ function convertGateway(
   ctx: Context,
   root: Source,
   g: Source | undefined,
+  legacy: Source,
   name: string,
   d: Direction,
 ): Converted | undefined {
   const src = g ?? new Source({}, root.at("components", listKey(d)));
   src.take("name");
-  // the legacy chart values of this gateway: `values.gateways.<name>`
-  const legacyValues = root.peek("values", "gateways", name);
-  const legacy = isObject(legacyValues)
-    ? ctx.track(new Source(legacyValues, root.at("values", "gateways", name)))
-    : new Source({}, "");
-  if (isObject(legacyValues)) root.take("values", "gateways", name);
-  legacy.take("name");
-  legacy.take("injectionTemplate"); // the gateway chart always uses the `gateway` injection template
-
+  const enabledPath = src.peek("enabled") !== undefined ? src.at("enabled") : legacy.at("enabled");
   const enabled = src.takeBool("enabled") ?? legacy.takeBool("enabled");
   if (enabled === false) {
     // a built-in gateway the profile does not install anyway needs no note
     const builtIn = name === "istio-ingressgateway" || name === "istio-egressgateway";
     if (!builtIn || implicitGateways(ctx.profile, d).includes(name))
-      ctx.notes.changed(
-        g === undefined ? root.at("components", listKey(d)) : src.at("enabled"),
-        `${d} gateway ${name} is disabled; left out`,
-      );
+      ctx.notes.changed(enabledPath, `${d} gateway ${name} is disabled; left out`);
     src.drain();
-    legacy.drain();
     return undefined;
   }
   const gateway: JsonObject = { name, namespace: src.takeString("namespace") || ctx.namespace };
@@ -129,7 +123,12 @@ function convertGateway(
   }
 
   // sizing
+  const replicaPath =
+    src.peek("k8s", "replicaCount") !== undefined ? src.at("k8s", "replicaCount") : legacy.at("replicaCount");
   const replicaCount = src.takeInt("k8s", "replicaCount") ?? legacy.takeInt("replicaCount");
+  const hpaPaths = [src.at("k8s", "hpaSpec")].filter(() => src.peek("k8s", "hpaSpec") !== undefined);
+  for (const key of [["autoscaleMin"], ["autoscaleMax"], ["cpu", "targetAverageUtilization"]])
+    if (legacy.peek(...key) !== undefined) hpaPaths.push(legacy.at(...key));
   const hpa: Hpa = takeHpa(ctx, src, "k8s", "hpaSpec") ?? {};
   hpa.minReplicas ??= legacy.takeInt("autoscaleMin");
   hpa.maxReplicas ??= legacy.takeInt("autoscaleMax");
@@ -139,18 +138,19 @@ function convertGateway(
   if (autoscale === false) {
     gateway.replicas = replicaCount ?? 1;
     if (hasHpa)
-      ctx.notes.dropped(src.at("k8s", "hpaSpec"), "autoscaling settings unused: the autoscaler is disabled");
+      for (const path of hpaPaths)
+        ctx.notes.dropped(path, "autoscaling settings unused: the autoscaler is disabled");
   } else if (hasHpa) {
     gateway.autoscaling = autoscalingOf(hpa);
     if (replicaCount !== undefined)
       ctx.notes.changed(
-        src.at("k8s", "replicaCount"),
+        replicaPath,
         `replicaCount ${replicaCount} left out: the autoscaler sets ${name}'s replica count`,
       );
   } else if (replicaCount !== undefined) {
     gateway.replicas = replicaCount;
     ctx.notes.changed(
-      src.at("k8s", "replicaCount"),
+      replicaPath,
       `${name}'s autoscaler (1 to 5 replicas) ran next to replicaCount; replicas: ${replicaCount} turns it off (use autoscaling to keep one)`,
     );
   }
@@ -179,11 +179,13 @@ function convertGateway(
   if (Object.keys(service).length > 0) gateway.service = service;
   const ports = src.peek("k8s", "service", "ports") !== undefined ? src : legacy;
   const portsPath = ports === src ? ["k8s", "service", "ports"] : ["ports"];
-  const portList = ports.take(...portsPath);
-  extra(["service", "ports"], portList, ports.at(...portsPath));
+  const given = ports.take(...portsPath);
+  // the demo profile's values give every ingress gateway its extra ports
+  const portList = given ?? (d === "ingress" && ctx.profile === "demo" ? demoIngressPorts() : undefined);
+  extra(["service", "ports"], portList, given === undefined ? ctx.profileOrigin : ports.at(...portsPath));
   if (portList === undefined && d === "ingress")
     ctx.notes.changed(
-      g === undefined ? root.at("profile") : src.path,
+      g === undefined ? ctx.profileOrigin : src.path,
       `${name}: the gateway chart's Service sends ports 80 and 443 to target ports 80 and 443, where istioctl's sent them to 8080 and 8443; update AuthorizationPolicies that name target ports`,
     );
   for (const k of ["loadBalancerSourceRanges", "externalIPs", "ipFamilyPolicy", "ipFamilies"])

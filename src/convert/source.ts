@@ -130,6 +130,24 @@ export class Source {
     return b;
   }
 
+  /**
+   * Takes every setting that one of `others` (copies of the same subtree, each read for a
+   * different component) took: what none of them used is what stays behind.
+   */
+  takeWhatOthersTook(others: Source[]): void {
+    const walk = (node: JsonObject, keys: string[]) => {
+      for (const k of Object.keys(node)) {
+        const v = node[k] ?? null;
+        if (isObject(v) && Object.keys(v).length > 0) {
+          walk(v, [...keys, k]);
+          continue;
+        }
+        if (others.some((o) => o.peek(...keys, k) === undefined)) delete node[k];
+      }
+    };
+    walk(this.root, []);
+  }
+
   /** Takes everything left (a part of the input that is left out as a whole, already noted). */
   drain(): void {
     for (const k of Object.keys(this.root)) delete this.root[k];

@@ -8,9 +8,12 @@ export function convertTop(ctx: Context, src: Source): void {
   // the Helm profile istioctl's own profiles pass to the charts (demo, ambient)
   const helmProfile = src.takeString("values", "profile");
   let profile = src.takeString("profile") ?? "";
+  if (profile !== "") ctx.profilePath = src.at("profile");
   if (helmProfile !== undefined && helmProfile !== profile) {
-    if (profile === "" && (helmProfile === "demo" || helmProfile === "ambient")) profile = helmProfile;
-    else
+    if (profile === "" && ["demo", "ambient", "remote"].includes(helmProfile)) {
+      profile = helmProfile;
+      ctx.profilePath = src.at("values", "profile");
+    } else
       ctx.notes.dropped(
         src.at("values", "profile"),
         `Helm profile ${show(helmProfile)} differs from the profile ${show(profile || "default")}`,
@@ -109,8 +112,14 @@ export function convertRemoved(ctx: Context, src: Source): void {
     if (src.take("components", c) !== undefined)
       ctx.notes.dropped(src.at("components", c), `${what}, ${removedBefore124}`);
   }
-  if (src.take("components", "istiodRemote") !== undefined)
-    ctx.notes.dropped(src.at("components", "istiodRemote"), "a remote control plane is not supported yet");
+  // istioctl (1.24 and later) has no istiodRemote component: `enabled: false` says nothing, and
+  // `enabled: true` meant the remote profile, which is `profile: remote` now
+  const remote = src.takeBool("components", "istiodRemote", "enabled");
+  if (remote === true && ctx.profile !== "remote")
+    ctx.notes.dropped(
+      src.at("components", "istiodRemote", "enabled"),
+      "istioctl has no istiodRemote component any more; for a remote cluster set profile: remote (convert maps it to planton's profile: remote)",
+    );
   dropOverlays(ctx, src, "components", "base", "k8s");
   const base = src.takeBool("components", "base", "enabled");
   if (base === false)

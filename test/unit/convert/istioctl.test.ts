@@ -109,3 +109,72 @@ describe("convert applies spec.values over the typed fields, as istioctl merges 
     }
   });
 });
+
+describe("convert gives every gateway what istioctl gives it", () => {
+  it("values.gateways.istio-egressgateway reaches every egress gateway, whatever its name", async () => {
+    const { plan, header } = await convert(
+      [
+        "  profile: minimal",
+        "  components:",
+        "    egressGateways:",
+        "      - name: istio-egressgateway",
+        "        enabled: true",
+        "      - name: egress-b",
+        "        enabled: true",
+        "        namespace: egress-b",
+        "  values:",
+        "    gateways:",
+        "      istio-egressgateway:",
+        "        autoscaleEnabled: false",
+        "        resources:",
+        "          requests:",
+        "            cpu: 50m",
+        "",
+      ].join("\n"),
+    );
+    for (const name of ["istio-egressgateway", "egress-b"]) {
+      const v = valuesOf(plan, name);
+      assert.deepEqual(v.autoscaling, { enabled: false }, name);
+      assert.equal(v.replicaCount, 1, name);
+      assert.equal(v.resources.requests.cpu, "50m", name);
+    }
+    assert.match(header, /Everything in the IstioOperator was converted/);
+  });
+
+  it("the demo profile's ingress gateways keep istioctl's demo ports (31400 and 15443 too)", async () => {
+    const { plan } = await convert(
+      "  profile: demo\n  components:\n    ingressGateways:\n      - name: istio-ingressgateway\n        enabled: true\n      - name: second-ingress\n        enabled: true\n",
+    );
+    for (const name of ["istio-ingressgateway", "second-ingress"]) {
+      const ports = valuesOf(plan, name).service.ports.map(
+        (p: { port: number; targetPort: number }) => `${p.port}→${p.targetPort}`,
+      );
+      assert.deepEqual(ports, ["15021→15021", "80→8080", "443→8443", "31400→31400", "15443→15443"], name);
+    }
+  });
+});
+
+describe("the header names only paths the input has, and no no-ops", () => {
+  it("no profile set: the implied default profile's gateway is not put on spec.profile", async () => {
+    const { header } = await convert("  hub: registry.example.com/istio\n");
+    assert.doesNotMatch(header, /spec\.profile/);
+    assert.match(header, /^# {3}spec: the default profile's istio-ingressgateway made explicit/m);
+  });
+
+  it("autoscaling from values.pilot.autoscale* is named there, not as components.pilot.k8s.hpaSpec", async () => {
+    const { header } = await convert(
+      "  profile: minimal\n  values:\n    pilot:\n      autoscaleEnabled: false\n      autoscaleMin: 2\n      autoscaleMax: 4\n      replicaCount: 2\n",
+    );
+    assert.doesNotMatch(header, /hpaSpec/);
+    assert.match(header, /^# {3}spec\.values\.pilot\.autoscaleMin: autoscaling settings unused/m);
+    assert.match(header, /^# {3}spec\.values\.pilot\.autoscaleMax: autoscaling settings unused/m);
+  });
+
+  it("components.istiodRemote.enabled: false is no setting at all", async () => {
+    const { header } = await convert(
+      "  profile: minimal\n  components:\n    istiodRemote:\n      enabled: false\n",
+    );
+    assert.match(header, /Everything in the IstioOperator was converted/);
+    assert.doesNotMatch(header, /istiodRemote/);
+  });
+});
