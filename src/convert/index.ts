@@ -6,6 +6,7 @@ import { convertGateways } from "./gateways.js";
 import { stringMap } from "./k8s.js";
 import { convertMeshConfig, dropOverriddenMesh } from "./mesh.js";
 import { isObject, type Json, type JsonObject, type Note, show, Source } from "./source.js";
+import { convertRemote, finishRemote } from "./remote.js";
 import { convertRemoved, convertTop, finishRevision } from "./top-level.js";
 import { convertValues } from "./values.js";
 
@@ -112,6 +113,7 @@ export function convertIstioOperator(doc: Json, options: ConvertOptions = {}): C
   const ctx = new Context(read.prefix);
   const src = ctx.track(new Source(read.spec, read.prefix));
   convertTop(ctx, src);
+  const remote = convertRemote(ctx, src);
   dropOverriddenMesh(ctx, src);
   convertMeshConfig(ctx, src, "meshConfig");
   convertControlPlane(ctx, src);
@@ -120,6 +122,7 @@ export function convertIstioOperator(doc: Json, options: ConvertOptions = {}): C
   convertValues(ctx, src);
   convertRemoved(ctx, src);
   finishRevision(ctx, src);
+  finishRemote(ctx, remote);
 
   for (const s of ctx.sources)
     for (const [path, value] of s.rest(8)) ctx.notes.dropped(path, `${show(value)}: ${leftoverReason(path)}`);

@@ -25,6 +25,7 @@ export function convertTop(ctx: Context, src: Source): void {
     case "minimal":
     case "demo":
     case "ambient":
+    case "remote":
       ctx.profile = profile || "default";
       break;
     case "empty":

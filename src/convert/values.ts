@@ -9,7 +9,7 @@ import { type Context, removedBefore124 } from "./context.js";
 import { chartValues } from "./dataplane.js";
 import { takeResources } from "./k8s.js";
 import { convertMeshConfig } from "./mesh.js";
-import { isObject, type Json, type Source } from "./source.js";
+import { isObject, type Json, prune, type Source } from "./source.js";
 
 /** Sets a first-class `spec.meshConfig` field unless `spec.meshConfig` already set it. */
 function meshDefault(ctx: Context, key: string, value: Json): void {
@@ -200,7 +200,7 @@ export function convertValues(ctx: Context, src: Source): void {
     sidecarInjectorKeys,
   );
   for (const key of ["istiodRemote", "revisionTags", "gatewayClasses", "experimental"]) {
-    const v = src.take("values", key);
+    const v = prune(src.take("values", key));
     if (v !== undefined) ctx.helmValue("istiod", [key], v);
   }
   for (const key of ["securityContext", "seccompProfile"]) {

@@ -213,7 +213,7 @@ describe("convertIstioOperator: mapping rules", () => {
     assert.ok(other.notes.some((n) => n.path === "spec.components.ztunnel.enabled" && n.kind === "dropped"));
   });
   it("an unknown profile falls back to default with a note", () => {
-    const { spec, notes } = convertSpec("  profile: remote\n");
+    const { spec, notes } = convertSpec("  profile: my-company\n");
     assert.equal(spec.profile, "default");
     assert.ok(notes.some((n) => n.path === "spec.profile" && n.kind === "dropped"));
   });

@@ -178,3 +178,58 @@ describe("the header names only paths the input has, and no no-ops", () => {
     assert.doesNotMatch(header, /istiodRemote/);
   });
 });
+
+describe("profile: remote becomes planton's profile: remote with multiCluster.primary", () => {
+  it("remotePilotAddress and injectionPath map; the injector path planton renders is the IstioOperator's", async () => {
+    const { spec, header, plan } = await convert(
+      [
+        "  profile: remote",
+        "  values:",
+        "    istiodRemote:",
+        "      injectionPath: /inject/cluster/cluster2/net/network1",
+        "    global:",
+        "      remotePilotAddress: 192.0.2.10",
+        "      meshID: mesh1",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(spec.profile, "remote");
+    assert.deepEqual(spec.multiCluster, {
+      meshId: "mesh1",
+      clusterName: "cluster2",
+      network: "network1",
+      primary: { clusterName: "PRIMARY-CLUSTER-NAME", address: "192.0.2.10" },
+    });
+    const istiod = valuesOf(plan, "istiod");
+    assert.equal(istiod.istiodRemote.injectionPath, "/inject/cluster/cluster2/net/network1");
+    assert.equal(istiod.global.remotePilotAddress, "192.0.2.10");
+    assert.doesNotMatch(header, /no planton equivalent/);
+    assert.match(
+      header,
+      /^# {3}spec\.profile: multiCluster\.primary\.clusterName written as the placeholder PRIMARY-CLUSTER-NAME: an IstioOperator does not name the primary cluster/m,
+    );
+  });
+
+  it("settings the primary's istiod decides are left out with a note, so the manifest validates", async () => {
+    const { spec, header } = await convert(
+      [
+        "  meshConfig:",
+        "    accessLogFile: /dev/stdout",
+        "  values:",
+        "    profile: remote",
+        "    global:",
+        "      remotePilotAddress: istiod.primary.example.com",
+        "      multiCluster:",
+        "        clusterName: west",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(spec.profile, "remote");
+    assert.equal(spec.meshConfig, undefined);
+    assert.equal(spec.multiCluster.primary.address, "istiod.primary.example.com");
+    assert.match(
+      header,
+      /^# {3}spec\.values\.profile: meshConfig \{"accessLogFile":"\/dev\/stdout"\} left out/m,
+    );
+  });
+});
