@@ -18,6 +18,9 @@ export function demoIngressPorts(): Json[] {
 
 /** Hands out a copy of the shared chart values to each gateway and reports what none used. */
 export interface SharedValues {
+  /** Their `enabled` (istioctl: true installs every gateway of the kind, listed or built in). */
+  enabled: boolean | undefined;
+  enabledPath: string;
   /** A private copy for one gateway to take from. */
   copy(): Source;
   /** The copy of a gateway that is installed. */
@@ -40,12 +43,16 @@ export function sharedValues(ctx: Context, root: Source, d: "ingress" | "egress"
   if (isObject(found)) root.take(...keys);
   const fresh = () => {
     const s = new Source(values, path);
+    s.takeBool("enabled");
     s.take("name"); // istioctl sets it from the gateway's own name
     s.take("injectionTemplate"); // the gateway chart always uses the `gateway` injection template
     return s;
   };
   const used: Source[] = [];
+  const enabled = new Source(values, path).takeBool("enabled");
   return {
+    enabled,
+    enabledPath: root.at(...keys, "enabled"),
     copy: fresh,
     used: (copy) => used.push(copy),
     finish: (installed) => {
@@ -54,7 +61,6 @@ export function sharedValues(ctx: Context, root: Source, d: "ingress" | "egress"
         left.takeWhatOthersTook(used);
         return;
       }
-      if (left.peek("enabled") === false) left.take("enabled");
       const rest = left.rest(1).map(([p]) => p.slice(path.length + 1));
       if (rest.length === 0) return;
       left.drain();

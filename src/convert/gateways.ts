@@ -53,19 +53,25 @@ export function convertGateways(ctx: Context, src: Source): void {
     } else if (listed !== undefined) {
       ctx.notes.dropped(src.at("components", key), "not a list");
     }
-    const implicit = implicitGateways(ctx.profile, d).filter((n) => !entries.some((e) => e.name === n));
-    for (const name of implicit) {
-      entries.unshift({ source: undefined, name });
-      ctx.notes.changed(
-        ctx.profileOrigin,
-        `the ${ctx.profile} profile's ${name} made explicit, in ${ctx.namespace} as IstioOperator installs it`,
-      );
-    }
     const shared = sharedValues(ctx, src, d);
+    // a list given replaces the profile's (istioctl merges lists whole); without one, the
+    // profile's gateway, or the built-in one `values.gateways.istio-<kind>gateway.enabled` asks for
+    if (listed === undefined) {
+      const builtIn = `istio-${d}gateway`;
+      const implicit = implicitGateways(ctx.profile, d);
+      const names = implicit.length === 0 && shared.enabled === true ? [builtIn] : implicit;
+      for (const name of names) {
+        entries.push({ source: undefined, name });
+        ctx.notes.changed(
+          implicit.length > 0 ? ctx.profileOrigin : shared.enabledPath,
+          `${implicit.length > 0 ? `the ${ctx.profile} profile's` : "the built-in"} ${name} made explicit, in ${ctx.namespace} as IstioOperator installs it`,
+        );
+      }
+    }
     let enabledCount = 0;
     for (const e of entries) {
       const legacy = shared.copy();
-      const c = convertGateway(ctx, src, e.source, legacy, e.name, d);
+      const c = convertGateway(ctx, src, e.source, legacy, e.name, d, shared.enabled === true);
       if (c !== undefined) {
         shared.used(legacy);
         all.push(c);
@@ -91,16 +97,17 @@ function convertGateway(
   legacy: Source,
   name: string,
   d: Direction,
+  /** `values.gateways.istio-<kind>gateway.enabled: true`: istioctl installs every listed one. */
+  forced: boolean,
 ): Converted | undefined {
   const src = g ?? new Source({}, root.at("components", listKey(d)));
   src.take("name");
-  const enabledPath = src.peek("enabled") !== undefined ? src.at("enabled") : legacy.at("enabled");
-  const enabled = src.takeBool("enabled") ?? legacy.takeBool("enabled");
-  if (enabled === false) {
+  const enabled = src.takeBool("enabled");
+  if (enabled === false && !forced) {
     // a built-in gateway the profile does not install anyway needs no note
     const builtIn = name === "istio-ingressgateway" || name === "istio-egressgateway";
     if (!builtIn || implicitGateways(ctx.profile, d).includes(name))
-      ctx.notes.changed(enabledPath, `${d} gateway ${name} is disabled; left out`);
+      ctx.notes.changed(src.at("enabled"), `${d} gateway ${name} is disabled; left out`);
     src.drain();
     return undefined;
   }

@@ -154,6 +154,29 @@ describe("convert gives every gateway what istioctl gives it", () => {
   });
 });
 
+describe("convert installs the gateways istioctl installs", () => {
+  const names = (plan: ReturnType<typeof planIstio> | undefined) =>
+    plan?.mesh.gateways.map((g) => `${g.direction} ${g.name}`);
+
+  it("a gateway list replaces the profile's: the default profile's istio-ingressgateway is not added", async () => {
+    const { plan } = await convert(
+      "  components:\n    ingressGateways:\n      - name: internal\n        enabled: true\n",
+    );
+    assert.deepEqual(names(plan), ["ingress internal"]);
+  });
+
+  it("values.gateways.istio-egressgateway.enabled: true installs the built-in one, and listed ones even when disabled", async () => {
+    const builtIn = await convert(
+      "  profile: minimal\n  values:\n    gateways:\n      istio-egressgateway:\n        enabled: true\n",
+    );
+    assert.deepEqual(names(builtIn.plan), ["egress istio-egressgateway"]);
+    const listed = await convert(
+      "  profile: minimal\n  components:\n    egressGateways:\n      - name: egress-a\n        enabled: false\n  values:\n    gateways:\n      istio-egressgateway:\n        enabled: on\n",
+    );
+    assert.deepEqual(names(listed.plan), ["egress egress-a"]);
+  });
+});
+
 describe("the header names only paths the input has, and no no-ops", () => {
   it("no profile set: the implied default profile's gateway is not put on spec.profile", async () => {
     const { header } = await convert("  hub: registry.example.com/istio\n");
