@@ -1,6 +1,6 @@
 import compareSemver from "semver/functions/compare.js";
 import { minimumIstioVersion } from "../istio/versions.js";
-import { type Json, type JsonObject, Notes, type Source, setIn } from "./source.js";
+import { isObject, type Json, type JsonObject, Notes, type Source, setIn } from "./source.js";
 
 /** The charts `spec.helmValues` has a section for. */
 export type Chart = "base" | "istiod" | "cni" | "ztunnel" | "gateway";
@@ -34,8 +34,21 @@ export class Context {
   namespace = "istio-system";
   /** planton profile: minimal | default | demo | ambient | remote. */
   profile = "default";
+  /** The spec as given, untouched, to tell which paths the input has. */
+  input: JsonObject = {};
   /** Where the profile was set (`spec.profile`, `spec.values.profile`); empty when implied. */
   profilePath = "";
+
+  /** The IstioOperator paths among `candidates` (key lists) that the input has. */
+  present(candidates: string[][]): string[] {
+    return candidates
+      .filter((keys) => {
+        let cur: Json | undefined = this.input;
+        for (const k of keys) cur = isObject(cur) ? cur[k] : undefined;
+        return cur !== undefined;
+      })
+      .map((keys) => [this.prefix, ...keys].filter((k) => k !== "").join("."));
+  }
 
   /** The path a note about the profile's implied settings names: the profile, or the spec. */
   get profileOrigin(): string {

@@ -111,6 +111,7 @@ export function convertIstioOperator(doc: Json, options: ConvertOptions = {}): C
   }
 
   const ctx = new Context(read.prefix);
+  ctx.input = read.spec;
   const src = ctx.track(new Source(read.spec, read.prefix));
   convertTop(ctx, src);
   const remote = convertRemote(ctx, src);
@@ -147,6 +148,8 @@ export function convertIstioOperator(doc: Json, options: ConvertOptions = {}): C
 }
 
 function leftoverReason(path: string): string {
+  if (/values\.gateways\.(?!istio-(ingress|egress)gateway\b)[^.]+/.test(path))
+    return "istioctl renders gateways from values.gateways.istio-ingressgateway and istio-egressgateway only";
   const m = /values\.(pilot|global|sidecarInjectorWebhook|cni|ztunnel|base)\b/.exec(path);
   if (m !== null) {
     const chart = m[1] === "cni" || m[1] === "ztunnel" || m[1] === "base" ? m[1] : "istiod";

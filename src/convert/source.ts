@@ -222,3 +222,16 @@ export function show(v: Json | undefined): string {
   const s = JSON.stringify(v) ?? "undefined";
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+
+/**
+ * A setting that only turns things off (`{enabled: false}`, or maps of those): for a component
+ * that is not installed anyway it says nothing, so it needs no note.
+ */
+export function onlyDisables(v: Json | undefined): boolean {
+  if (!isObject(v)) return false;
+  const entries = Object.entries(v);
+  return (
+    entries.length > 0 &&
+    entries.every(([k, x]) => (k === "enabled" ? x === false || x === "false" : onlyDisables(x)))
+  );
+}

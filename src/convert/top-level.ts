@@ -1,7 +1,7 @@
 import { defaultIstioVersion } from "../istio/versions.js";
 import { type Chart, type Context, removedBefore124 } from "./context.js";
 import { dropOverlays } from "./k8s.js";
-import { show, type Source } from "./source.js";
+import { onlyDisables, show, type Source } from "./source.js";
 
 /** profile, hub, tag, namespace and the other top-level spec fields. */
 export function convertTop(ctx: Context, src: Source): void {
@@ -110,7 +110,8 @@ export function convertRemoved(ctx: Context, src: Source): void {
     nodeAgent: "the node agent",
   };
   for (const [c, what] of Object.entries(removed)) {
-    if (src.take("components", c) !== undefined)
+    const v = src.take("components", c);
+    if (v !== undefined && !onlyDisables(v))
       ctx.notes.dropped(src.at("components", c), `${what}, ${removedBefore124}`);
   }
   // istioctl (1.24 and later) has no istiodRemote component: `enabled: false` says nothing, and
@@ -125,7 +126,8 @@ export function convertRemoved(ctx: Context, src: Source): void {
   const base = src.takeBool("components", "base", "enabled");
   if (base === false)
     ctx.notes.dropped(src.at("components", "base", "enabled"), "planton always installs base (Istio's CRDs)");
-  if (src.take("addonComponents") !== undefined)
+  const addons = src.take("addonComponents");
+  if (addons !== undefined && !onlyDisables(addons))
     ctx.notes.dropped(src.at("addonComponents"), `add-on components, ${removedBefore124}`);
 }
 

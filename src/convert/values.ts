@@ -9,7 +9,7 @@ import { type Context, removedBefore124 } from "./context.js";
 import { chartValues } from "./dataplane.js";
 import { takeResources } from "./k8s.js";
 import { convertMeshConfig } from "./mesh.js";
-import { isObject, type Json, prune, type Source } from "./source.js";
+import { isObject, type Json, onlyDisables, prune, type Source } from "./source.js";
 
 /** Sets a first-class `spec.meshConfig` field unless `spec.meshConfig` already set it. */
 function meshDefault(ctx: Context, key: string, value: Json): void {
@@ -218,7 +218,8 @@ export function convertValues(ctx: Context, src: Source): void {
         );
     }
   }
-  if (src.take("values", "telemetry", "v1") !== undefined)
+  const v1 = src.take("values", "telemetry", "v1");
+  if (v1 !== undefined && !onlyDisables(v1))
     ctx.notes.dropped(src.at("values", "telemetry", "v1"), `telemetry v1 (Mixer), ${removedBefore124}`);
   const telemetry = src.peek("values", "telemetry");
   if (isObject(telemetry)) {
@@ -244,7 +245,8 @@ export function convertValues(ctx: Context, src: Source): void {
   convertMeshConfig(ctx, src, "values", "meshConfig");
 
   for (const [key, what] of Object.entries(removedSections)) {
-    if (src.take("values", key) !== undefined)
+    const v = src.take("values", key);
+    if (v !== undefined && !onlyDisables(v))
       ctx.notes.dropped(src.at("values", key), `${what}, ${removedBefore124}`);
   }
 }

@@ -219,13 +219,7 @@ describe("convert: the plan of each converted manifest has the settings the Isti
     const { plan, out } = await planOf("legacy");
     const pa = plan.objects.find((o) => o.manifest.kind === "PeerAuthentication");
     assert.deepEqual(pa?.manifest.spec, { mtls: { mode: "STRICT" } });
-    for (const path of [
-      "spec.values.global.jwtPolicy",
-      "spec.values.mixer",
-      "spec.values.telemetry.v1",
-      "spec.addonComponents",
-      "spec.tag",
-    ])
+    for (const path of ["spec.values.global.jwtPolicy", "spec.addonComponents", "spec.tag"])
       assert.match(out.stdout, new RegExp(`^# {3}${path.replace(/\./g, "\\.")}: `, "m"), path);
     assert.match(out.stdout, /removed in a release before 1\.24/);
     assert.equal(values(plan, "istiod").meshConfig.accessLogFile, "/dev/stdout");

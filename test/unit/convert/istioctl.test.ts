@@ -193,6 +193,29 @@ describe("the header names only paths the input has, and no no-ops", () => {
     assert.match(header, /^# {3}spec\.values\.pilot\.autoscaleMax: autoscaling settings unused/m);
   });
 
+  it("turning off what Istio removed (Mixer, add-ons) is no setting at all", async () => {
+    const { header } = await convert(
+      "  profile: minimal\n  addonComponents:\n    grafana:\n      enabled: false\n  components:\n    policy:\n      enabled: false\n  values:\n    mixer:\n      policy:\n        enabled: false\n    kiali:\n      enabled: false\n    telemetry:\n      v1:\n        enabled: false\n",
+    );
+    assert.match(header, /Everything in the IstioOperator was converted/);
+  });
+
+  it("settings of a chart not installed name the section they came from", async () => {
+    const { header } = await convert("  profile: minimal\n  values:\n    ztunnel:\n      logLevel: debug\n");
+    assert.match(header, /^# {3}spec\.values\.ztunnel: ztunnel settings \(logLevel\)/m);
+    assert.doesNotMatch(header, /components\.ztunnel/);
+  });
+
+  it("values.gateways.<another name> is named as what istioctl ignores", async () => {
+    const { header } = await convert(
+      "  profile: minimal\n  values:\n    gateways:\n      my-gateway:\n        replicaCount: 2\n",
+    );
+    assert.match(
+      header,
+      /^# {3}spec\.values\.gateways\.my-gateway\.replicaCount: 2: istioctl renders gateways from/m,
+    );
+  });
+
   it("components.istiodRemote.enabled: false is no setting at all", async () => {
     const { header } = await convert(
       "  profile: minimal\n  components:\n    istiodRemote:\n      enabled: false\n",
