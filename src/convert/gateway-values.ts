@@ -16,6 +16,11 @@ export function demoIngressPorts(): Json[] {
   ];
 }
 
+/** The requests istioctl's demo profile gives every gateway (`gateways.*.resources`). */
+export function demoGatewayResources(): JsonObject {
+  return { requests: { cpu: "10m", memory: "40Mi" } };
+}
+
 /** Hands out a copy of the shared chart values to each gateway and reports what none used. */
 export interface SharedValues {
   /** Their `enabled` (istioctl: true installs every gateway of the kind, listed or built in). */

@@ -1,6 +1,6 @@
 import type { Context } from "./context.js";
 import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
-import { demoIngressPorts, sharedValues } from "./gateway-values.js";
+import { demoGatewayResources, demoIngressPorts, sharedValues } from "./gateway-values.js";
 import { isObject, type Json, type JsonObject, Source } from "./source.js";
 
 type Direction = "ingress" | "egress";
@@ -140,7 +140,9 @@ function convertGateway(
   hpa.minReplicas ??= legacy.takeInt("autoscaleMin");
   hpa.maxReplicas ??= legacy.takeInt("autoscaleMax");
   hpa.targetCpu ??= legacy.takeInt("cpu", "targetAverageUtilization");
-  const autoscale = legacy.takeBool("autoscaleEnabled");
+  // istioctl's demo profile runs every gateway without an autoscaler, with small requests
+  const demo = ctx.profile === "demo";
+  const autoscale = legacy.takeBool("autoscaleEnabled") ?? (demo ? false : undefined);
   const hasHpa = Object.values(hpa).some((v) => v !== undefined);
   if (autoscale === false) {
     gateway.replicas = replicaCount ?? 1;
@@ -161,7 +163,10 @@ function convertGateway(
       `${name}'s autoscaler (1 to 5 replicas) ran next to replicaCount; replicas: ${replicaCount} turns it off (use autoscaling to keep one)`,
     );
   }
-  const resources = takeResources(src, "k8s", "resources") ?? takeResources(legacy, "resources");
+  const resources =
+    takeResources(src, "k8s", "resources") ??
+    takeResources(legacy, "resources") ??
+    (demo ? demoGatewayResources() : undefined);
   if (resources !== undefined) gateway.resources = resources;
 
   // the Service

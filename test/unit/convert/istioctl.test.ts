@@ -141,7 +141,7 @@ describe("convert gives every gateway what istioctl gives it", () => {
     assert.match(header, /Everything in the IstioOperator was converted/);
   });
 
-  it("the demo profile's ingress gateways keep istioctl's demo ports (31400 and 15443 too)", async () => {
+  it("the demo profile's gateways keep istioctl's demo ports (31400 and 15443 too), one replica, small requests", async () => {
     const { plan } = await convert(
       "  profile: demo\n  components:\n    ingressGateways:\n      - name: istio-ingressgateway\n        enabled: true\n      - name: second-ingress\n        enabled: true\n",
     );
@@ -150,6 +150,10 @@ describe("convert gives every gateway what istioctl gives it", () => {
         (p: { port: number; targetPort: number }) => `${p.port}→${p.targetPort}`,
       );
       assert.deepEqual(ports, ["15021→15021", "80→8080", "443→8443", "31400→31400", "15443→15443"], name);
+      // the demo profile's gateway values: no autoscaler, small requests
+      assert.deepEqual(valuesOf(plan, name).autoscaling, { enabled: false }, name);
+      assert.equal(valuesOf(plan, name).replicaCount, 1, name);
+      assert.deepEqual(valuesOf(plan, name).resources.requests, { cpu: "10m", memory: "40Mi" }, name);
     }
   });
 });
