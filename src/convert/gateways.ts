@@ -1,6 +1,7 @@
 import type { Context } from "./context.js";
-import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
-import { demoGatewayResources, demoIngressPorts, sharedValues } from "./gateway-values.js";
+import { dropOverlays, stringMap, takeEnv } from "./k8s.js";
+import { gatewaySizing } from "./gateway-sizing.js";
+import { demoIngressPorts, sharedValues } from "./gateway-values.js";
 import { isObject, type Json, type JsonObject, Source } from "./source.js";
 
 type Direction = "ingress" | "egress";
@@ -130,44 +131,7 @@ function convertGateway(
   }
 
   // sizing
-  const replicaPath =
-    src.peek("k8s", "replicaCount") !== undefined ? src.at("k8s", "replicaCount") : legacy.at("replicaCount");
-  const replicaCount = src.takeInt("k8s", "replicaCount") ?? legacy.takeInt("replicaCount");
-  const hpaPaths = [src.at("k8s", "hpaSpec")].filter(() => src.peek("k8s", "hpaSpec") !== undefined);
-  for (const key of [["autoscaleMin"], ["autoscaleMax"], ["cpu", "targetAverageUtilization"]])
-    if (legacy.peek(...key) !== undefined) hpaPaths.push(legacy.at(...key));
-  const hpa: Hpa = takeHpa(ctx, src, "k8s", "hpaSpec") ?? {};
-  hpa.minReplicas ??= legacy.takeInt("autoscaleMin");
-  hpa.maxReplicas ??= legacy.takeInt("autoscaleMax");
-  hpa.targetCpu ??= legacy.takeInt("cpu", "targetAverageUtilization");
-  // istioctl's demo profile runs every gateway without an autoscaler, with small requests
-  const demo = ctx.profile === "demo";
-  const autoscale = legacy.takeBool("autoscaleEnabled") ?? (demo ? false : undefined);
-  const hasHpa = Object.values(hpa).some((v) => v !== undefined);
-  if (autoscale === false) {
-    gateway.replicas = replicaCount ?? 1;
-    if (hasHpa)
-      for (const path of hpaPaths)
-        ctx.notes.dropped(path, "autoscaling settings unused: the autoscaler is disabled");
-  } else if (hasHpa) {
-    gateway.autoscaling = autoscalingOf(hpa);
-    if (replicaCount !== undefined)
-      ctx.notes.changed(
-        replicaPath,
-        `replicaCount ${replicaCount} left out: the autoscaler sets ${name}'s replica count`,
-      );
-  } else if (replicaCount !== undefined) {
-    gateway.replicas = replicaCount;
-    ctx.notes.changed(
-      replicaPath,
-      `${name}'s autoscaler (1 to 5 replicas) ran next to replicaCount; replicas: ${replicaCount} turns it off (use autoscaling to keep one)`,
-    );
-  }
-  const resources =
-    takeResources(src, "k8s", "resources") ??
-    takeResources(legacy, "resources") ??
-    (demo ? demoGatewayResources() : undefined);
-  if (resources !== undefined) gateway.resources = resources;
+  Object.assign(gateway, gatewaySizing(ctx, src, legacy, name));
 
   // the Service
   const service: JsonObject = {};
