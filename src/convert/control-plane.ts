@@ -1,6 +1,6 @@
 import type { Context } from "./context.js";
 import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
-import { isObject, type JsonObject, type Source } from "./source.js";
+import { isObject, type JsonObject, type Source, show } from "./source.js";
 
 /**
  * istiod: `components.pilot` and the sizing part of `values.pilot`. Replicas, autoscaling and
@@ -20,10 +20,18 @@ export function convertControlPlane(ctx: Context, src: Source): void {
       "istiod disabled: planton always installs istiod (a remote or external control plane is not supported yet)",
     );
   src.take(...values, "enabled");
-  const hub = src.takeString(...pilot, "hub");
-  const tag = src.takeString(...pilot, "tag");
-  if (hub !== undefined) ctx.helmValue("istiod", ["pilot", "hub"], hub);
-  if (tag !== undefined) ctx.helmValue("istiod", ["pilot", "tag"], tag);
+  // istioctl sets a component's hub and tag over `values.pilot.hub`/`tag`
+  for (const key of ["hub", "tag"]) {
+    const own = src.takeString(...pilot, key);
+    if (own === undefined) continue;
+    ctx.helmValue("istiod", ["pilot", key], own);
+    const value = src.take(...values, key);
+    if (value !== undefined && String(value) !== own)
+      ctx.notes.dropped(
+        src.at(...values, key),
+        `${show(value)}: ${src.at(...pilot, key)} (${show(own)}) is applied over it, as istioctl does`,
+      );
+  }
   const ns = src.takeString(...pilot, "namespace");
   if (ns !== undefined && ns !== ctx.namespace)
     ctx.notes.dropped(

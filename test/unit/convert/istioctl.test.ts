@@ -99,6 +99,20 @@ describe("convert applies spec.values over the typed fields, as istioctl merges 
       );
   });
 
+  it("a component's own hub and tag win over values.pilot.hub/tag, as istioctl sets them last", async () => {
+    const { spec, header } = await convert(
+      "  profile: minimal\n  components:\n    pilot:\n      hub: own.example.com\n      tag: own-tag\n  values:\n    pilot:\n      hub: values.example.com\n      tag: values-tag\n",
+    );
+    assert.deepEqual(
+      [spec.helmValues.istiod.pilot.hub, spec.helmValues.istiod.pilot.tag],
+      ["own.example.com", "own-tag"],
+    );
+    assert.match(
+      header,
+      /^# {3}spec\.values\.pilot\.hub: "values\.example\.com": spec\.components\.pilot\.hub/m,
+    );
+  });
+
   it("an explicitly empty accessLogFile stays empty over the demo profile's access log", async () => {
     for (const where of ["meshConfig", "values:\n    meshConfig"]) {
       const { plan, header } = await convert(
