@@ -139,6 +139,13 @@ describe("convert round trip: the rendered objects hold what the IstioOperator a
     // the egress gateway keeps the gateway chart's own ports: the demo ports are ingress ones
     assert.deepEqual(ports(find(r.all, "Service", "istio-egressgateway")), [15021, 80, 443]);
   });
+  it('demo with accessLogFile: "" and enableTracing: off renders istiod without access log or tracing', async () => {
+    const r = await render("demo-quiet");
+    const m = mesh(r.all);
+    assert.equal(m.accessLogFile ?? "", "", "the demo profile's /dev/stdout is overridden");
+    assert.equal(m.enableTracing, false);
+    assert.equal(r.all.filter((o) => o.metadata.name === "istio-egressgateway").length, 0, "enabled: no");
+  });
   it("one gateway with overlays: its ports, labels and node selector through helmValues.gateway", async () => {
     const r = await render("overlays");
     const svc = find(r.all, "Service", "istio-ingressgateway");
