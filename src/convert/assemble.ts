@@ -1,6 +1,21 @@
 import type { Chart, Context } from "./context.js";
 import { isObject, type Json, type JsonObject } from "./source.js";
 
+/** The IstioOperator sections each chart's values are read from. */
+const sourcesOf: Record<Chart, string[][]> = {
+  base: [["values", "base"]],
+  istiod: [["values", "pilot"]],
+  cni: [
+    ["components", "cni"],
+    ["values", "cni"],
+  ],
+  ztunnel: [
+    ["components", "ztunnel"],
+    ["values", "ztunnel"],
+  ],
+  gateway: [["values", "gateways"]],
+};
+
 /** The spec in the manifest's field order, without empty sections. */
 export function assembleSpec(ctx: Context): JsonObject {
   const s = ctx.spec;
@@ -49,11 +64,13 @@ export function assembleSpec(ctx: Context): JsonObject {
           Object.keys(values.global).every((g) => g === "platform")
         ),
     );
-    if (own.length > 0)
-      ctx.notes.dropped(
-        `${ctx.prefix ? `${ctx.prefix}.` : ""}${chart === "ztunnel" ? "components.ztunnel" : chart === "cni" ? "values.cni" : "values.gateways"}`,
-        `${chart} settings (${own.join(", ")}): the converted manifest installs no ${chart}`,
-      );
+    if (own.length === 0) continue;
+    // name where the settings came from, among the paths the input has
+    const from = ctx.present(sourcesOf[chart]);
+    ctx.notes.dropped(
+      from.length > 0 ? from.join(", ") : ctx.profileOrigin,
+      `${chart} settings (${own.join(", ")}): the converted manifest installs no ${chart}`,
+    );
   }
   put("helmValues", helm);
   return out;

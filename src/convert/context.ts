@@ -1,6 +1,6 @@
 import compareSemver from "semver/functions/compare.js";
 import { minimumIstioVersion } from "../istio/versions.js";
-import { type Json, type JsonObject, Notes, type Source, setIn } from "./source.js";
+import { isObject, type Json, type JsonObject, Notes, type Source, setIn } from "./source.js";
 
 /** The charts `spec.helmValues` has a section for. */
 export type Chart = "base" | "istiod" | "cni" | "ztunnel" | "gateway";
@@ -32,23 +32,39 @@ export class Context {
   readonly sources: Source[] = [];
   /** Control-plane namespace, as the IstioOperator set it (istio-system when it did not). */
   namespace = "istio-system";
-  /** planton profile: minimal | default | demo | ambient. */
+  /** planton profile: minimal | default | demo | ambient | remote. */
   profile = "default";
+  /** The spec as given, untouched, to tell which paths the input has. */
+  input: JsonObject = {};
+  /** Where the profile was set (`spec.profile`, `spec.values.profile`); empty when implied. */
+  profilePath = "";
+
+  /** The IstioOperator paths among `candidates` (key lists) that the input has. */
+  present(candidates: string[][]): string[] {
+    return candidates
+      .filter((keys) => {
+        let cur: Json | undefined = this.input;
+        for (const k of keys) cur = isObject(cur) ? cur[k] : undefined;
+        return cur !== undefined;
+      })
+      .map((keys) => [this.prefix, ...keys].filter((k) => k !== "").join("."));
+  }
+
+  /** The path a note about the profile's implied settings names: the profile, or the spec. */
+  get profileOrigin(): string {
+    return this.profilePath || this.prefix || "spec";
+  }
 
   constructor(
     /** `spec` for a full IstioOperator, `` for a bare spec fragment. */
     readonly prefix: string,
   ) {}
 
-  /** An image tag was read already (`spec.tag` wins over `values.global.tag`). */
-  tagSeen = false;
-
   /**
    * An IstioOperator image tag: a plain Istio version becomes `spec.version` (images follow
    * it, as they did); any other tag is `spec.images.tag`.
    */
   applyTag(tag: string, path: string): void {
-    this.tagSeen = true;
     if (!/^\d+\.\d+\.\d+$/.test(tag)) {
       this.section("images").tag = tag;
       return;

@@ -1,6 +1,6 @@
 import type { Context } from "./context.js";
 import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
-import { isObject, type JsonObject, type Source } from "./source.js";
+import { isObject, type JsonObject, type Source, show } from "./source.js";
 
 /**
  * istiod: `components.pilot` and the sizing part of `values.pilot`. Replicas, autoscaling and
@@ -20,10 +20,18 @@ export function convertControlPlane(ctx: Context, src: Source): void {
       "istiod disabled: planton always installs istiod (a remote or external control plane is not supported yet)",
     );
   src.take(...values, "enabled");
-  const hub = src.takeString(...pilot, "hub");
-  const tag = src.takeString(...pilot, "tag");
-  if (hub !== undefined) ctx.helmValue("istiod", ["pilot", "hub"], hub);
-  if (tag !== undefined) ctx.helmValue("istiod", ["pilot", "tag"], tag);
+  // istioctl sets a component's hub and tag over `values.pilot.hub`/`tag`
+  for (const key of ["hub", "tag"]) {
+    const own = src.takeString(...pilot, key);
+    if (own === undefined) continue;
+    ctx.helmValue("istiod", ["pilot", key], own);
+    const value = src.take(...values, key);
+    if (value !== undefined && String(value) !== own)
+      ctx.notes.dropped(
+        src.at(...values, key),
+        `${show(value)}: ${src.at(...pilot, key)} (${show(own)}) is applied over it, as istioctl does`,
+      );
+  }
   const ns = src.takeString(...pilot, "namespace");
   if (ns !== undefined && ns !== ctx.namespace)
     ctx.notes.dropped(
@@ -32,7 +40,12 @@ export function convertControlPlane(ctx: Context, src: Source): void {
     );
 
   // sizing
+  const replicaPath = src.peek(...k8s, "replicaCount") !== undefined ? k8s : values;
   const replicaCount = src.takeInt(...k8s, "replicaCount") ?? src.takeInt(...values, "replicaCount");
+  // the paths the autoscaler's settings came from, for notes
+  const hpaPaths = [src.at(...k8s, "hpaSpec")].filter(() => src.peek(...k8s, "hpaSpec") !== undefined);
+  for (const key of [["autoscaleMin"], ["autoscaleMax"], ["cpu", "targetAverageUtilization"]])
+    if (src.peek(...values, ...key) !== undefined) hpaPaths.push(src.at(...values, ...key));
   const hpa: Hpa = takeHpa(ctx, src, ...k8s, "hpaSpec") ?? {};
   const vmin = src.takeInt(...values, "autoscaleMin");
   const vmax = src.takeInt(...values, "autoscaleMax");
@@ -48,18 +61,19 @@ export function convertControlPlane(ctx: Context, src: Source): void {
     const n = replicaCount ?? (autoscale === false ? 1 : undefined);
     if (n !== undefined) cp.replicas = n;
     if (hasHpa)
-      ctx.notes.dropped(src.at(...k8s, "hpaSpec"), "autoscaling settings unused: the autoscaler is disabled");
+      for (const path of hpaPaths)
+        ctx.notes.dropped(path, "autoscaling settings unused: the autoscaler is disabled");
   } else if (hasHpa) {
     cp.autoscaling = autoscalingOf(hpa);
     if (replicaCount !== undefined)
       ctx.notes.changed(
-        src.at(...k8s, "replicaCount"),
+        src.at(...replicaPath, "replicaCount"),
         `replicaCount ${replicaCount} left out: the autoscaler sets istiod's replica count`,
       );
   } else if (replicaCount !== undefined) {
     cp.replicas = replicaCount;
     ctx.notes.changed(
-      src.at(...k8s, "replicaCount"),
+      src.at(...replicaPath, "replicaCount"),
       `istiod's autoscaler (1 to 5 replicas) ran next to replicaCount; controlPlane.replicas: ${replicaCount} turns it off (use controlPlane.autoscaling to keep one)`,
     );
   }

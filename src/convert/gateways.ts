@@ -1,5 +1,7 @@
 import type { Context } from "./context.js";
-import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
+import { dropOverlays, stringMap, takeEnv } from "./k8s.js";
+import { gatewaySizing } from "./gateway-sizing.js";
+import { demoIngressPorts, sharedValues } from "./gateway-values.js";
 import { isObject, type Json, type JsonObject, Source } from "./source.js";
 
 type Direction = "ingress" | "egress";
@@ -52,22 +54,32 @@ export function convertGateways(ctx: Context, src: Source): void {
     } else if (listed !== undefined) {
       ctx.notes.dropped(src.at("components", key), "not a list");
     }
-    const implicit = implicitGateways(ctx.profile, d).filter((n) => !entries.some((e) => e.name === n));
-    for (const name of implicit) {
-      entries.unshift({ source: undefined, name });
-      ctx.notes.changed(
-        src.at("profile"),
-        `the ${ctx.profile} profile's ${name} made explicit, in ${ctx.namespace} as IstioOperator installs it`,
-      );
+    const shared = sharedValues(ctx, src, d);
+    // a list given replaces the profile's (istioctl merges lists whole); without one, the
+    // profile's gateway, or the built-in one `values.gateways.istio-<kind>gateway.enabled` asks for
+    if (listed === undefined) {
+      const builtIn = `istio-${d}gateway`;
+      const implicit = implicitGateways(ctx.profile, d);
+      const names = implicit.length === 0 && shared.enabled === true ? [builtIn] : implicit;
+      for (const name of names) {
+        entries.push({ source: undefined, name });
+        ctx.notes.changed(
+          implicit.length > 0 ? ctx.profileOrigin : shared.enabledPath,
+          `${implicit.length > 0 ? `the ${ctx.profile} profile's` : "the built-in"} ${name} made explicit, in ${ctx.namespace} as IstioOperator installs it`,
+        );
+      }
     }
     let enabledCount = 0;
     for (const e of entries) {
-      const c = convertGateway(ctx, src, e.source, e.name, d);
+      const legacy = shared.copy();
+      const c = convertGateway(ctx, src, e.source, legacy, e.name, d, shared.enabled === true);
       if (c !== undefined) {
+        shared.used(legacy);
         all.push(c);
         enabledCount++;
       }
     }
+    shared.finish(enabledCount);
     // `[]` only where planton's profile would add its own default gateway
     if (enabledCount === 0 && implicitGateways(ctx.profile, d).length > 0) ctx.spec[key] = [];
   }
@@ -83,31 +95,21 @@ function convertGateway(
   ctx: Context,
   root: Source,
   g: Source | undefined,
+  legacy: Source,
   name: string,
   d: Direction,
+  /** `values.gateways.istio-<kind>gateway.enabled: true`: istioctl installs every listed one. */
+  forced: boolean,
 ): Converted | undefined {
   const src = g ?? new Source({}, root.at("components", listKey(d)));
   src.take("name");
-  // the legacy chart values of this gateway: `values.gateways.<name>`
-  const legacyValues = root.peek("values", "gateways", name);
-  const legacy = isObject(legacyValues)
-    ? ctx.track(new Source(legacyValues, root.at("values", "gateways", name)))
-    : new Source({}, "");
-  if (isObject(legacyValues)) root.take("values", "gateways", name);
-  legacy.take("name");
-  legacy.take("injectionTemplate"); // the gateway chart always uses the `gateway` injection template
-
-  const enabled = src.takeBool("enabled") ?? legacy.takeBool("enabled");
-  if (enabled === false) {
+  const enabled = src.takeBool("enabled");
+  if (enabled === false && !forced) {
     // a built-in gateway the profile does not install anyway needs no note
     const builtIn = name === "istio-ingressgateway" || name === "istio-egressgateway";
     if (!builtIn || implicitGateways(ctx.profile, d).includes(name))
-      ctx.notes.changed(
-        g === undefined ? root.at("components", listKey(d)) : src.at("enabled"),
-        `${d} gateway ${name} is disabled; left out`,
-      );
+      ctx.notes.changed(src.at("enabled"), `${d} gateway ${name} is disabled; left out`);
     src.drain();
-    legacy.drain();
     return undefined;
   }
   const gateway: JsonObject = { name, namespace: src.takeString("namespace") || ctx.namespace };
@@ -129,33 +131,7 @@ function convertGateway(
   }
 
   // sizing
-  const replicaCount = src.takeInt("k8s", "replicaCount") ?? legacy.takeInt("replicaCount");
-  const hpa: Hpa = takeHpa(ctx, src, "k8s", "hpaSpec") ?? {};
-  hpa.minReplicas ??= legacy.takeInt("autoscaleMin");
-  hpa.maxReplicas ??= legacy.takeInt("autoscaleMax");
-  hpa.targetCpu ??= legacy.takeInt("cpu", "targetAverageUtilization");
-  const autoscale = legacy.takeBool("autoscaleEnabled");
-  const hasHpa = Object.values(hpa).some((v) => v !== undefined);
-  if (autoscale === false) {
-    gateway.replicas = replicaCount ?? 1;
-    if (hasHpa)
-      ctx.notes.dropped(src.at("k8s", "hpaSpec"), "autoscaling settings unused: the autoscaler is disabled");
-  } else if (hasHpa) {
-    gateway.autoscaling = autoscalingOf(hpa);
-    if (replicaCount !== undefined)
-      ctx.notes.changed(
-        src.at("k8s", "replicaCount"),
-        `replicaCount ${replicaCount} left out: the autoscaler sets ${name}'s replica count`,
-      );
-  } else if (replicaCount !== undefined) {
-    gateway.replicas = replicaCount;
-    ctx.notes.changed(
-      src.at("k8s", "replicaCount"),
-      `${name}'s autoscaler (1 to 5 replicas) ran next to replicaCount; replicas: ${replicaCount} turns it off (use autoscaling to keep one)`,
-    );
-  }
-  const resources = takeResources(src, "k8s", "resources") ?? takeResources(legacy, "resources");
-  if (resources !== undefined) gateway.resources = resources;
+  Object.assign(gateway, gatewaySizing(ctx, src, legacy, name));
 
   // the Service
   const service: JsonObject = {};
@@ -179,11 +155,13 @@ function convertGateway(
   if (Object.keys(service).length > 0) gateway.service = service;
   const ports = src.peek("k8s", "service", "ports") !== undefined ? src : legacy;
   const portsPath = ports === src ? ["k8s", "service", "ports"] : ["ports"];
-  const portList = ports.take(...portsPath);
-  extra(["service", "ports"], portList, ports.at(...portsPath));
+  const given = ports.take(...portsPath);
+  // the demo profile's values give every ingress gateway its extra ports
+  const portList = given ?? (d === "ingress" && ctx.profile === "demo" ? demoIngressPorts() : undefined);
+  extra(["service", "ports"], portList, given === undefined ? ctx.profileOrigin : ports.at(...portsPath));
   if (portList === undefined && d === "ingress")
     ctx.notes.changed(
-      g === undefined ? root.at("profile") : src.path,
+      g === undefined ? ctx.profileOrigin : src.path,
       `${name}: the gateway chart's Service sends ports 80 and 443 to target ports 80 and 443, where istioctl's sent them to 8080 and 8443; update AuthorizationPolicies that name target ports`,
     );
   for (const k of ["loadBalancerSourceRanges", "externalIPs", "ipFamilyPolicy", "ipFamilies"])

@@ -4,8 +4,9 @@ import { convertControlPlane } from "./control-plane.js";
 import { convertDataplane } from "./dataplane.js";
 import { convertGateways } from "./gateways.js";
 import { stringMap } from "./k8s.js";
-import { convertMeshConfig } from "./mesh.js";
+import { convertMeshConfig, dropOverriddenMesh } from "./mesh.js";
 import { isObject, type Json, type JsonObject, type Note, show, Source } from "./source.js";
+import { convertRemote, finishRemote } from "./remote.js";
 import { convertRemoved, convertTop, finishRevision } from "./top-level.js";
 import { convertValues } from "./values.js";
 
@@ -110,8 +111,11 @@ export function convertIstioOperator(doc: Json, options: ConvertOptions = {}): C
   }
 
   const ctx = new Context(read.prefix);
+  ctx.input = read.spec;
   const src = ctx.track(new Source(read.spec, read.prefix));
   convertTop(ctx, src);
+  const remote = convertRemote(ctx, src);
+  dropOverriddenMesh(ctx, src);
   convertMeshConfig(ctx, src, "meshConfig");
   convertControlPlane(ctx, src);
   convertGateways(ctx, src);
@@ -119,6 +123,7 @@ export function convertIstioOperator(doc: Json, options: ConvertOptions = {}): C
   convertValues(ctx, src);
   convertRemoved(ctx, src);
   finishRevision(ctx, src);
+  finishRemote(ctx, remote);
 
   for (const s of ctx.sources)
     for (const [path, value] of s.rest(8)) ctx.notes.dropped(path, `${show(value)}: ${leftoverReason(path)}`);
@@ -143,6 +148,8 @@ export function convertIstioOperator(doc: Json, options: ConvertOptions = {}): C
 }
 
 function leftoverReason(path: string): string {
+  if (/values\.gateways\.(?!istio-(ingress|egress)gateway\b)[^.]+/.test(path))
+    return "istioctl renders gateways from values.gateways.istio-ingressgateway and istio-egressgateway only";
   const m = /values\.(pilot|global|sidecarInjectorWebhook|cni|ztunnel|base)\b/.exec(path);
   if (m !== null) {
     const chart = m[1] === "cni" || m[1] === "ztunnel" || m[1] === "base" ? m[1] : "istiod";

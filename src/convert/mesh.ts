@@ -1,5 +1,5 @@
 import { type Context, removedBefore124 } from "./context.js";
-import { isObject, type JsonObject, prune, type Source } from "./source.js";
+import { isObject, type Json, type JsonObject, prune, type Source, show } from "./source.js";
 
 /** MeshConfig fields of the Mixer era that Istio's MeshConfig no longer has. */
 const removedMeshFields = [
@@ -35,7 +35,9 @@ export function convertMeshConfig(ctx: Context, src: Source, ...keys: string[]):
   const file = src.peek(...keys, "accessLogFile");
   if (typeof file === "string") {
     src.take(...keys, "accessLogFile");
+    // explicitly empty turns access logs off, also where the chart's profile turns them on
     if (file !== "") first.accessLogFile = file;
+    else ctx.helmValue("istiod", ["meshConfig", "accessLogFile"], "");
   }
   const encoding = src.peek(...keys, "accessLogEncoding");
   if (encoding === "TEXT" || encoding === "JSON")
@@ -65,4 +67,29 @@ export function convertMeshConfig(ctx: Context, src: Source, ...keys: string[]):
   }
   const rest = prune(src.take(...keys));
   if (isObject(rest)) ctx.helmValue("istiod", ["meshConfig"], rest);
+}
+
+/**
+ * istioctl merges `spec.values.meshConfig` over `spec.meshConfig` key by key (lists and values
+ * replace, maps merge): each `spec.meshConfig` setting that `spec.values.meshConfig` also sets is
+ * taken out here, noted when the two differ, so the values one is what converts.
+ */
+export function dropOverriddenMesh(ctx: Context, src: Source, keys: string[] = []): void {
+  const typed = src.peek("meshConfig", ...keys);
+  if (!isObject(typed)) return;
+  for (const k of Object.keys(typed)) {
+    const t: Json | undefined = typed[k];
+    const v = src.peek("values", "meshConfig", ...keys, k);
+    if (v === undefined || t === undefined) continue;
+    if (isObject(t) && isObject(v)) {
+      dropOverriddenMesh(ctx, src, [...keys, k]);
+      continue;
+    }
+    src.take("meshConfig", ...keys, k);
+    if (JSON.stringify(t) !== JSON.stringify(v))
+      ctx.notes.dropped(
+        src.at("meshConfig", ...keys, k),
+        `${show(t)}: ${src.at("values", "meshConfig", ...keys, k)} (${show(v)}) is applied over it, as istioctl does`,
+      );
+  }
 }

@@ -130,6 +130,24 @@ export class Source {
     return b;
   }
 
+  /**
+   * Takes every setting that one of `others` (copies of the same subtree, each read for a
+   * different component) took: what none of them used is what stays behind.
+   */
+  takeWhatOthersTook(others: Source[]): void {
+    const walk = (node: JsonObject, keys: string[]) => {
+      for (const k of Object.keys(node)) {
+        const v = node[k] ?? null;
+        if (isObject(v) && Object.keys(v).length > 0) {
+          walk(v, [...keys, k]);
+          continue;
+        }
+        if (others.some((o) => o.peek(...keys, k) === undefined)) delete node[k];
+      }
+    };
+    walk(this.root, []);
+  }
+
   /** Takes everything left (a part of the input that is left out as a whole, already noted). */
   drain(): void {
     for (const k of Object.keys(this.root)) delete this.root[k];
@@ -203,4 +221,17 @@ export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
 export function show(v: Json | undefined): string {
   const s = JSON.stringify(v) ?? "undefined";
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * A setting that only turns things off (`{enabled: false}`, or maps of those): for a component
+ * that is not installed anyway it says nothing, so it needs no note.
+ */
+export function onlyDisables(v: Json | undefined): boolean {
+  if (!isObject(v)) return false;
+  const entries = Object.entries(v);
+  return (
+    entries.length > 0 &&
+    entries.every(([k, x]) => (k === "enabled" ? x === false || x === "false" : onlyDisables(x)))
+  );
 }

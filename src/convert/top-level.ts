@@ -1,16 +1,19 @@
 import { defaultIstioVersion } from "../istio/versions.js";
 import { type Chart, type Context, removedBefore124 } from "./context.js";
 import { dropOverlays } from "./k8s.js";
-import { show, type Source } from "./source.js";
+import { onlyDisables, show, type Source } from "./source.js";
 
 /** profile, hub, tag, namespace and the other top-level spec fields. */
 export function convertTop(ctx: Context, src: Source): void {
   // the Helm profile istioctl's own profiles pass to the charts (demo, ambient)
   const helmProfile = src.takeString("values", "profile");
   let profile = src.takeString("profile") ?? "";
+  if (profile !== "") ctx.profilePath = src.at("profile");
   if (helmProfile !== undefined && helmProfile !== profile) {
-    if (profile === "" && (helmProfile === "demo" || helmProfile === "ambient")) profile = helmProfile;
-    else
+    if (profile === "" && ["demo", "ambient", "remote"].includes(helmProfile)) {
+      profile = helmProfile;
+      ctx.profilePath = src.at("values", "profile");
+    } else
       ctx.notes.dropped(
         src.at("values", "profile"),
         `Helm profile ${show(helmProfile)} differs from the profile ${show(profile || "default")}`,
@@ -22,6 +25,7 @@ export function convertTop(ctx: Context, src: Source): void {
     case "minimal":
     case "demo":
     case "ambient":
+    case "remote":
       ctx.profile = profile || "default";
       break;
     case "empty":
@@ -69,25 +73,19 @@ export function convertTop(ctx: Context, src: Source): void {
   }
   ctx.spec.profile = ctx.profile;
 
-  const ns = src.takeString("namespace");
-  const globalNs = src.takeString("values", "global", "istioNamespace");
-  if (ns && globalNs && ns !== globalNs)
-    ctx.notes.dropped(
-      src.at("values", "global", "istioNamespace"),
-      `differs from spec.namespace (${ns}); planton uses one control-plane namespace`,
-    );
-  ctx.namespace = ns || globalNs || "istio-system";
+  const ns = winning(ctx, src, ["namespace"], ["values", "global", "istioNamespace"]);
+  ctx.namespace = ns?.value || "istio-system";
   if (ctx.namespace !== "istio-system") ctx.spec.namespace = ctx.namespace;
 
-  const hub = src.takeString("hub");
-  if (hub) ctx.section("images").hub = hub;
-  const tag = src.takeString("tag");
-  if (tag) ctx.applyTag(tag, src.at("tag"));
+  const hub = winning(ctx, src, ["hub"], ["values", "global", "hub"]);
+  if (hub?.value) ctx.section("images").hub = hub.value;
+  const tag = winning(ctx, src, ["tag"], ["values", "global", "tag"]);
+  if (tag?.value) ctx.applyTag(tag.value, tag.path);
 
-  const compat = src.takeString("compatibilityVersion");
+  const compat = winning(ctx, src, ["compatibilityVersion"], ["values", "compatibilityVersion"]);
   if (compat !== undefined)
     for (const chart of ["base", "istiod", "cni", "ztunnel", "gateway"] as Chart[])
-      ctx.helmValue(chart, ["compatibilityVersion"], compat);
+      ctx.helmValue(chart, ["compatibilityVersion"], compat.value);
   if (src.take("installPackagePath") !== undefined)
     ctx.notes.dropped(
       src.at("installPackagePath"),
@@ -112,26 +110,35 @@ export function convertRemoved(ctx: Context, src: Source): void {
     nodeAgent: "the node agent",
   };
   for (const [c, what] of Object.entries(removed)) {
-    if (src.take("components", c) !== undefined)
+    const v = src.take("components", c);
+    if (v !== undefined && !onlyDisables(v))
       ctx.notes.dropped(src.at("components", c), `${what}, ${removedBefore124}`);
   }
-  if (src.take("components", "istiodRemote") !== undefined)
-    ctx.notes.dropped(src.at("components", "istiodRemote"), "a remote control plane is not supported yet");
+  // istioctl (1.24 and later) has no istiodRemote component: `enabled: false` says nothing, and
+  // `enabled: true` meant the remote profile, which is `profile: remote` now
+  const remote = src.takeBool("components", "istiodRemote", "enabled");
+  if (remote === true && ctx.profile !== "remote")
+    ctx.notes.dropped(
+      src.at("components", "istiodRemote", "enabled"),
+      "istioctl has no istiodRemote component any more; for a remote cluster set profile: remote (convert maps it to planton's profile: remote)",
+    );
   dropOverlays(ctx, src, "components", "base", "k8s");
   const base = src.takeBool("components", "base", "enabled");
   if (base === false)
     ctx.notes.dropped(src.at("components", "base", "enabled"), "planton always installs base (Istio's CRDs)");
-  if (src.take("addonComponents") !== undefined)
+  const addons = src.take("addonComponents");
+  if (addons !== undefined && !onlyDisables(addons))
     ctx.notes.dropped(src.at("addonComponents"), `add-on components, ${removedBefore124}`);
 }
 
 /** `spec.revision`: one revision of the version read, which holds the default tag. */
 export function finishRevision(ctx: Context, src: Source): void {
-  const revision = src.takeString("revision");
-  if (!revision) return;
+  const picked = winning(ctx, src, ["revision"], ["values", "revision"]);
+  const revision = picked?.value;
+  if (!picked || !revision) return;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(revision) || revision.length > 46 || revision === "default") {
     ctx.notes.dropped(
-      src.at("revision"),
+      picked.path,
       `revision ${show(revision)} is not a DNS-1123 label of at most 46 characters other than "default"; installed without a revision`,
     );
     return;
@@ -140,7 +147,30 @@ export function finishRevision(ctx: Context, src: Source): void {
   ctx.spec.defaultRevision = revision;
   delete ctx.spec.version;
   ctx.notes.changed(
-    src.at("revision"),
+    picked.path,
     `revision ${revision} written as spec.revisions; as the only revision it holds the default tag (istio-injection=enabled uses it)`,
   );
+}
+
+/**
+ * A top-level field that istioctl also reads from `spec.values` (`hub` from `values.global.hub`,
+ * …). istioctl merges `spec.values` last, so that one wins: its value and path are returned, and
+ * a typed value that differs is noted as dropped.
+ */
+function winning(
+  ctx: Context,
+  src: Source,
+  typed: string[],
+  values: string[],
+): { value: string; path: string } | undefined {
+  const t = src.takeString(...typed);
+  const v = src.takeString(...values);
+  if (v !== undefined && t !== undefined && v !== t)
+    ctx.notes.dropped(
+      src.at(...typed),
+      `${show(t)}: ${src.at(...values)} (${show(v)}) is applied over it, as istioctl does`,
+    );
+  if (v !== undefined) return { value: v, path: src.at(...values) };
+  if (t !== undefined) return { value: t, path: src.at(...typed) };
+  return undefined;
 }

@@ -9,11 +9,13 @@ import { type Context, removedBefore124 } from "./context.js";
 import { chartValues } from "./dataplane.js";
 import { takeResources } from "./k8s.js";
 import { convertMeshConfig } from "./mesh.js";
-import { isObject, type Json, type Source } from "./source.js";
+import { isObject, type Json, onlyDisables, prune, type Source } from "./source.js";
 
 /** Sets a first-class `spec.meshConfig` field unless `spec.meshConfig` already set it. */
 function meshDefault(ctx: Context, key: string, value: Json): void {
   const mesh = ctx.section("meshConfig");
+  const explicit = ctx.helm.istiod.meshConfig;
+  if (isObject(explicit) && explicit[key] !== undefined) return; // set explicitly empty
   if (mesh[key] === undefined) mesh[key] = value;
 }
 
@@ -56,14 +58,7 @@ const removedGlobal: Record<string, string> = {
 export function convertValues(ctx: Context, src: Source): void {
   const g = ["values", "global"];
 
-  // images and identity
-  const hub = src.takeString(...g, "hub");
-  const tag = src.peek(...g, "tag");
-  if (hub !== undefined && ctx.spec.images?.hub === undefined) ctx.section("images").hub = hub;
-  if ((typeof tag === "string" || typeof tag === "number") && !ctx.tagSeen) {
-    src.take(...g, "tag");
-    ctx.applyTag(String(tag), src.at(...g, "tag"));
-  } else if (tag !== undefined && ctx.tagSeen) src.take(...g, "tag");
+  // images (hub and tag were read with spec.hub and spec.tag) and identity
   const secrets = src.peek(...g, "imagePullSecrets");
   if (Array.isArray(secrets)) {
     src.take(...g, "imagePullSecrets");
@@ -205,7 +200,7 @@ export function convertValues(ctx: Context, src: Source): void {
     sidecarInjectorKeys,
   );
   for (const key of ["istiodRemote", "revisionTags", "gatewayClasses", "experimental"]) {
-    const v = src.take("values", key);
+    const v = prune(src.take("values", key));
     if (v !== undefined) ctx.helmValue("istiod", [key], v);
   }
   for (const key of ["securityContext", "seccompProfile"]) {
@@ -223,7 +218,8 @@ export function convertValues(ctx: Context, src: Source): void {
         );
     }
   }
-  if (src.take("values", "telemetry", "v1") !== undefined)
+  const v1 = src.take("values", "telemetry", "v1");
+  if (v1 !== undefined && !onlyDisables(v1))
     ctx.notes.dropped(src.at("values", "telemetry", "v1"), `telemetry v1 (Mixer), ${removedBefore124}`);
   const telemetry = src.peek("values", "telemetry");
   if (isObject(telemetry)) {
@@ -249,7 +245,8 @@ export function convertValues(ctx: Context, src: Source): void {
   convertMeshConfig(ctx, src, "values", "meshConfig");
 
   for (const [key, what] of Object.entries(removedSections)) {
-    if (src.take("values", key) !== undefined)
+    const v = src.take("values", key);
+    if (v !== undefined && !onlyDisables(v))
       ctx.notes.dropped(src.at("values", key), `${what}, ${removedBefore124}`);
   }
 }

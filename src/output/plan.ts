@@ -1,6 +1,7 @@
 import { Document, visit } from "yaml";
 import type { InstallPlan } from "../istio/types.js";
 import { escapeControl, hasControl } from "./redact.js";
+import { quoteForYaml11 } from "./yaml11.js";
 
 /**
  * The plan as JSON, 2-space indented, newline-terminated (also the golden-file form). Control
@@ -28,6 +29,7 @@ export function valuesToYaml(values: Record<string, unknown>): string {
  */
 function safeYaml(value: unknown): string {
   const doc = new Document(value, { aliasDuplicateObjects: false });
+  quoteForYaml11(doc); // Helm reads values files as YAML 1.1
   let unsafe = false;
   visit(doc, {
     Scalar(_key, node) {

@@ -119,8 +119,32 @@ describe("convert round trip: the rendered objects hold what the IstioOperator a
     assert.equal(internal.metadata.namespace, "istio-internal");
     assert.equal(internal.spec.type, "NodePort");
     assert.equal(internal.spec.selector.istio, "internal-gateway");
-    assert.deepEqual(hpa(r.all, "internal-gateway"), { min: 2, max: 4, cpu: 80 });
+    // values.gateways.istio-ingressgateway.autoscaleEnabled: false reaches every ingress gateway,
+    // as in istioctl: no autoscaler, one replica
+    assert.equal(
+      r.all.filter((o) => o.kind === "HorizontalPodAutoscaler" && o.metadata.name === "internal-gateway")
+        .length,
+      0,
+    );
+    assert.equal(find(r.all, "Deployment", "internal-gateway").spec.replicas, 1);
     assert.equal(r.all.filter((o) => o.metadata.name === "partner-gateway").length, 0);
+  });
+  it("Istio's demo profile: the ingress gateway's Service has istioctl's demo ports", async () => {
+    const r = await render("profile-demo");
+    const svc = find(r.all, "Service", "istio-ingressgateway");
+    const portMap = svc.spec.ports.map(
+      (p: { port: number; targetPort: number }) => `${p.port}→${p.targetPort}`,
+    );
+    assert.deepEqual(portMap, ["15021→15021", "80→8080", "443→8443", "31400→31400", "15443→15443"]);
+    // the egress gateway keeps the gateway chart's own ports: the demo ports are ingress ones
+    assert.deepEqual(ports(find(r.all, "Service", "istio-egressgateway")), [15021, 80, 443]);
+  });
+  it('demo with accessLogFile: "" and enableTracing: off renders istiod without access log or tracing', async () => {
+    const r = await render("demo-quiet");
+    const m = mesh(r.all);
+    assert.equal(m.accessLogFile ?? "", "", "the demo profile's /dev/stdout is overridden");
+    assert.equal(m.enableTracing, false);
+    assert.equal(r.all.filter((o) => o.metadata.name === "istio-egressgateway").length, 0, "enabled: no");
   });
   it("one gateway with overlays: its ports, labels and node selector through helmValues.gateway", async () => {
     const r = await render("overlays");

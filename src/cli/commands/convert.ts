@@ -1,7 +1,7 @@
 import { isMap, isScalar, type Document } from "yaml";
 import { convertIstioOperator } from "../../convert/index.js";
 import { renderConvertedJson, renderConvertedYaml, renderNotes } from "../../convert/render.js";
-import type { Json } from "../../convert/source.js";
+import { readAsIstioctl } from "../../convert/read.js";
 import { ManifestError, UsageError } from "../../errors.js";
 import { type Diagnostic, diagnostic, positionIn } from "../../manifest/diagnostic.js";
 import { loadManifest } from "../../manifest/load.js";
@@ -42,7 +42,7 @@ export async function convert(options: ConvertCommandOptions, ctx: CommandContex
   if (source.kind === "invalid") fail([source.diagnostic], ctx);
   const parsed = parseManifestYaml(source.text, source.file);
   if (parsed.kind === "invalid") fail(parsed.diagnostics, ctx);
-  const result = convertIstioOperator(parsed.doc.toJS() as Json, { name: options.name });
+  const result = convertIstioOperator(readAsIstioctl(source.text), { name: options.name });
   if (result.kind === "not_operator") {
     const at = positionIn(parsed.lines, source.file, keyOffset(parsed.doc, result.path));
     fail([diagnostic(at, result.path, "convert.not_istio_operator", result.message, result.hint)], ctx);

@@ -213,7 +213,7 @@ describe("convertIstioOperator: mapping rules", () => {
     assert.ok(other.notes.some((n) => n.path === "spec.components.ztunnel.enabled" && n.kind === "dropped"));
   });
   it("an unknown profile falls back to default with a note", () => {
-    const { spec, notes } = convertSpec("  profile: remote\n");
+    const { spec, notes } = convertSpec("  profile: my-company\n");
     assert.equal(spec.profile, "default");
     assert.ok(notes.some((n) => n.path === "spec.profile" && n.kind === "dropped"));
   });
@@ -223,8 +223,10 @@ describe("convertIstioOperator: mapping rules", () => {
     assert.equal(r.kind, "ok");
     if (r.kind !== "ok") return;
     const noted = r.notes.map((n) => n.path);
-    for (const p of ["spec.values.kiali", "spec.values.prometheus", "spec.components.policy"])
+    for (const p of ["spec.values.kiali", "spec.values.prometheus", "spec.components.telemetry"])
       assert.ok(noted.includes(p), p);
+    // turning off what no longer exists says nothing: no note
+    for (const p of ["spec.components.policy", "spec.values.mixer"]) assert.ok(!noted.includes(p), p);
   });
 });
 

@@ -121,7 +121,14 @@ describe("convert: the plan of each converted manifest has the settings the Isti
     assert.equal(pub.service.externalTrafficPolicy, "Local");
     assert.deepEqual(pub.resources.limits, { cpu: "2", memory: "1Gi" });
     const internal = values(plan, "internal-gateway");
-    assert.deepEqual(internal.autoscaling, { enabled: true, minReplicas: 2, maxReplicas: 4 });
+    // values.gateways.istio-ingressgateway.autoscaleEnabled: false reaches every ingress gateway in
+    // istioctl, so internal-gateway's hpaSpec is unused there too: one replica
+    assert.deepEqual(internal.autoscaling, { enabled: false });
+    assert.equal(internal.replicaCount, 1);
+    assert.match(
+      out.stdout,
+      /^# {3}spec\.components\.ingressGateways\[1\]\.k8s\.hpaSpec: autoscaling settings unused/m,
+    );
     assert.equal(internal.service.type, "NodePort");
     assert.equal(internal.service.annotations["example.com/owner"], "platform-team");
     // each gateway's own ports go to its own helmValues (helmValues.gateway would reach both)
@@ -212,13 +219,7 @@ describe("convert: the plan of each converted manifest has the settings the Isti
     const { plan, out } = await planOf("legacy");
     const pa = plan.objects.find((o) => o.manifest.kind === "PeerAuthentication");
     assert.deepEqual(pa?.manifest.spec, { mtls: { mode: "STRICT" } });
-    for (const path of [
-      "spec.values.global.jwtPolicy",
-      "spec.values.mixer",
-      "spec.values.telemetry.v1",
-      "spec.addonComponents",
-      "spec.tag",
-    ])
+    for (const path of ["spec.values.global.jwtPolicy", "spec.addonComponents", "spec.tag"])
       assert.match(out.stdout, new RegExp(`^# {3}${path.replace(/\./g, "\\.")}: `, "m"), path);
     assert.match(out.stdout, /removed in a release before 1\.24/);
     assert.equal(values(plan, "istiod").meshConfig.accessLogFile, "/dev/stdout");
