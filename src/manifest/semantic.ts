@@ -15,7 +15,7 @@ import type { NodeRef } from "./decode.js";
 import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { locatePath } from "./locate.js";
 import { checkPluginCa } from "./ca.js";
-import { checkMembership } from "./mesh-membership.js";
+import { checkGatewayInjection, checkMembership } from "./mesh-membership.js";
 import { checkMultiCluster } from "./multicluster.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
 
@@ -192,6 +192,11 @@ export function checkSemantics(
     }
   }
   for (const p of checkMembership(spec)) report(ctx, p.path, p.code, p.message, p.hint);
+  const written = {
+    ingressGateways: index.has("spec.ingress_gateways"),
+    egressGateways: index.has("spec.egress_gateways"),
+  };
+  for (const p of checkGatewayInjection(spec, written)) report(ctx, p.path, p.code, p.message, p.hint);
   for (const p of checkMultiCluster(spec)) report(ctx, p.path, p.code, p.message, p.hint);
   for (const p of checkPluginCa(spec, manifestDir))
     report(ctx, p.path, p.code, p.message, p.hint, p.severity);

@@ -82,6 +82,28 @@ describe("gateway names may not take planton's own release names", () => {
   });
 });
 
+describe("gateways and namespaces marked DISABLED", () => {
+  it("a namespace without a gateway may be DISABLED: no default gateway there, none installed, another namespace", () => {
+    for (const body of [
+      "  profile: minimal\n  namespaces: [{name: istio-ingress, injection: DISABLED}]\n",
+      "  ingressGateways: []\n  namespaces: [{name: istio-ingress, injection: DISABLED}]\n",
+      "  ingressGateways: [{name: in, namespace: edge, enabled: false}]\n  namespaces: [{name: edge, injection: DISABLED}]\n",
+      "  ingressGateways: [{name: in, namespace: edge}]\n  namespaces: [{name: batch, injection: DISABLED}]\n",
+    ]) {
+      const r = load(`${header}spec:\n${body}`);
+      assert.equal(r.kind, "ok", JSON.stringify(listOf(r)));
+    }
+  });
+  it("one diagnostic per namespace, naming every gateway in it", () => {
+    const hit = expectAtMarker(
+      `${header}spec:\n  profile: demo\n  egressGateways: [{name: out, namespace: istio-ingress}]\n  namespaces:\n    - name: istio-ingress\n      ⟦injection: DISABLED\n`,
+      "namespaces.gateway_not_injected",
+      "spec.namespaces[0].injection",
+    );
+    assert.match(hit.message, /ingress gateway `istio-ingressgateway` and the egress gateway `out`/);
+  });
+});
+
 describe("duplicate keys: linear, named, with the line of the first", () => {
   it("names the key and its first line, at the second occurrence", () => {
     const d = expectAtMarker(
