@@ -82,9 +82,14 @@ function unsupportedNode(root: unknown): string | undefined {
   return undefined;
 }
 
-/** Hides the user name and password of a URL in a `--set` argument, e.g. `https://***@host/`. */
+/**
+ * Hides the user name and password of a URL in a `--set` argument, e.g. `https://***@host/`,
+ * and its query, where tokens and signatures go (`https://host/charts?***`).
+ */
 export function redactUserinfo(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@");
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@")
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^?#\s]*\?)[^#\s]*/gi, "$1***");
 }
 
 const norm = (k: string) => k.replace(/_/g, "").toLowerCase();

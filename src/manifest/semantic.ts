@@ -246,6 +246,17 @@ function checkRepository(ctx: Ctx, repo: string, manifestDir: string): void {
       "remove them from the URL and give them to Helm instead: `helm registry login` for oci://, `helm repo add --username` for https://",
     );
   }
+  // a query is where signed URLs and token links carry their secret (`?token=`, `sig=`,
+  // `X-Amz-Signature=`); a chart repository needs none, so any query is refused, unnamed
+  if (repo.slice(repo.indexOf("://") + 3 + authority.length).includes("?")) {
+    report(
+      ctx,
+      repositoryPath,
+      "charts.repository_query",
+      "must not have a query (`?…`): a repository URL's query carries tokens and signatures, which planton would print and store",
+      "give the repository's plain URL and the credentials to Helm: `helm registry login` for oci://, `helm repo add --username` for https://",
+    );
+  }
   if (!repo.startsWith("https://") && !repo.startsWith("oci://")) return; // the scheme rule reported it
   if (/\s/.test(repo)) {
     report(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -290,6 +291,41 @@ describe("chart repositories", () => {
       assert.ok(codes(withRepo(repo)).includes(code), JSON.stringify(listOf(withRepo(repo))));
     });
   }
+  it("a URL with any query is refused: tokens and signatures go there, and none is ever printed or written", async () => {
+    const secret = "Tok3n-5ecret";
+    const out = mkdtempSync(join(tmpdir(), "planton-query-"));
+    for (const repo of [
+      `https://charts.example.com/istio?token=${secret}`,
+      `https://charts.example.com/istio/?access_token=${secret}&x=1`,
+      `https://bucket.s3.amazonaws.com/charts?X-Amz-Credential=a&X-Amz-Signature=${secret}`,
+      `https://acct.blob.core.windows.net/charts?sv=2024&sig=${secret}`,
+      `oci://registry.example.com/istio?auth=${secret}`,
+      `http://127.0.0.1:8879/charts?${secret}`,
+    ]) {
+      const r = withRepo(repo);
+      assert.ok(codes(r).includes("charts.repository_query"), JSON.stringify(listOf(r)));
+      assert.doesNotMatch(JSON.stringify(listOf(r)), new RegExp(secret));
+      const set = `spec.charts.repository=${repo}`;
+      for (const args of [
+        ["validate", "-f", "-", "--set", set],
+        ["validate", "-o", "json", "-f", "-", "--set", set],
+        ["render", "-o", "json", "-f", "-", "--set", set],
+        ["render", "-f", "-", "--output-dir", out, "--set", set],
+      ]) {
+        const cli = await runCli(args, { stdin: `${header}spec: {}\n` });
+        assert.equal(cli.code, 2, args.join(" "));
+        assert.doesNotMatch(cli.stdout + cli.stderr, new RegExp(secret), args.join(" "));
+      }
+    }
+    assert.deepEqual(readdirSync(out), [], "nothing written for GitOps");
+    rmSync(out, { recursive: true });
+  });
+  it("a directory whose name holds a ? is a directory, not a query", () => {
+    const dir = mkdtempSync(join(tmpdir(), "planton-charts?-"));
+    const r = withRepo(dir);
+    assert.equal(r.kind, "ok", JSON.stringify(listOf(r)));
+    rmSync(dir, { recursive: true });
+  });
   it("credentials in the URL are refused and never printed", async () => {
     const secret = "s3cr3t-Pa55";
     for (const repo of [
