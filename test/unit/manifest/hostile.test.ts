@@ -105,6 +105,33 @@ describe("gateways and namespaces marked DISABLED", () => {
   });
 });
 
+describe("addresses and servers are checked in words", () => {
+  const csr = (address: string) =>
+    load(`${header}spec:\n  ca: {type: ISTIO_CSR, istioCsr: {address: "${address}"}}\n`);
+  it("istioCsr.address takes ports 1 to 65535 only", () => {
+    for (const port of ["1", "443", "9443", "65535"]) assert.equal(csr(`csr.svc:${port}`).kind, "ok", port);
+    for (const port of ["0", "00443", "65536", "70000", "99999"]) {
+      const hit = listOf(csr(`csr.svc:${port}`)).find((d) => d.path === "spec.ca.istioCsr.address");
+      assert.match(hit?.message ?? "", /port from 1 to 65535/, port);
+    }
+  });
+  it("a remote's server that is not an https:// URL is told in words, without the regex or the value", () => {
+    for (const server of [
+      "http://10.0.0.1:6443",
+      "https://u:pw@10.0.0.1",
+      "https://h:6443?token=pw",
+      "https://h/#pw",
+    ]) {
+      const r = load(
+        `${header}spec:\n  multiCluster:\n    clusterName: east\n    remotes: [{clusterName: west, context: w, server: "${server}"}]\n`,
+      );
+      const hit = listOf(r).find((d) => d.path === "spec.multiCluster.remotes[0].server");
+      assert.match(hit?.message ?? "", /must be an https:\/\/ URL .* without a user name, query/, server);
+      assert.doesNotMatch(JSON.stringify(hit), /regex|\^\(|pw/, server);
+    }
+  });
+});
+
 describe("duplicate keys: linear, named, with the line of the first", () => {
   it("names the key and its first line, at the second occurrence", () => {
     const d = expectAtMarker(

@@ -513,6 +513,12 @@ export const ruleCases: RuleCase[] = [
     path: "spec.ca.istioCsr.address",
   },
   {
+    name: "ca.istioCsr.address has a port from 1 to 65535",
+    yaml: spec("  ca:\n    type: ISTIO_CSR\n    istioCsr:\n      ⟦address: csr.cert-manager.svc:99999\n"),
+    code: "string.pattern",
+    path: "spec.ca.istioCsr.address",
+  },
+  {
     name: "ca.istioCsr.rootCaConfigMap is a ConfigMap name",
     yaml: spec("  ca:\n    type: ISTIO_CSR\n    istioCsr:\n      ⟦rootCaConfigMap: Root_CA\n"),
     code: "string.pattern",
