@@ -42,7 +42,28 @@ const byField: Record<string, Record<string, Wording>> = {
   namespace: { "string.pattern": dnsLabel, "string.max_len": dnsLabel },
   name: {
     "string.pattern": dnsLabel,
+    "string.min_len": { message: "is required", hint: "give it a name: lower-case letters, digits and `-`" },
+  },
+  "spec.ingress_gateways.name": {
     "string.min_len": { message: "is required", hint: "name the gateway, e.g. `istio-ingressgateway`" },
+  },
+  "spec.egress_gateways.name": {
+    "string.min_len": { message: "is required", hint: "name the gateway, e.g. `istio-egressgateway`" },
+  },
+  "spec.revision_tags.name": {
+    "string.min_len": {
+      message: "is required",
+      hint: "name the tag, e.g. `prod-stable`; namespaces select it by that name (istio.io/rev)",
+    },
+  },
+  "spec.revision_tags.revision": {
+    "string.min_len": {
+      message: "is required",
+      hint: "point the tag at one of spec.revisions, e.g. `1-30-3`",
+    },
+  },
+  "spec.namespaces.name": {
+    "string.min_len": { message: "is required", hint: "name the workload namespace, e.g. `shop`" },
   },
   "spec.version": { "string.pattern": versionPattern },
   "spec.ca.istio_csr.root_ca_config_map": {
@@ -70,6 +91,7 @@ const byField: Record<string, Record<string, Wording>> = {
       message: "`default` is reserved",
       hint: "name revisions after their version, e.g. `1-30-3`",
     },
+    "string.min_len": { message: "is required", hint: "name the revision after its version, e.g. `1-30-3`" },
     "string.max_len": {
       message: "is longer than 46 characters",
       hint: "istiod is named istiod-<revision>, which must fit in 53 characters",

@@ -38,14 +38,15 @@ export function checkMembership(spec: KubernetesIstioSpec): MembershipProblem[] 
   const tags = new Map<string, number>();
   spec.revisionTags.forEach((t, i) => {
     const path = `spec.revision_tags[${i}]`;
-    if (tags.has(t.name))
+    // a nameless tag is reported once, as required (a proto rule): it is no duplicate of another
+    if (t.name !== "" && tags.has(t.name))
       out.push({
         path: `${path}.name`,
         code: "revision_tags.duplicate",
         message: `tag \`${t.name}\` is declared twice`,
         hint: "give each tag one entry",
       });
-    tags.set(t.name, i);
+    if (t.name !== "") tags.set(t.name, i);
     if (revisions.includes(t.name))
       out.push({
         path: `${path}.name`,
@@ -70,7 +71,7 @@ export function checkMembership(spec: KubernetesIstioSpec): MembershipProblem[] 
   const seen = new Set<string>();
   spec.namespaces.forEach((n, i) => {
     const path = `spec.namespaces[${i}]`;
-    if (seen.has(n.name))
+    if (n.name !== "" && seen.has(n.name))
       out.push({
         path: `${path}.name`,
         code: "namespaces.duplicate",

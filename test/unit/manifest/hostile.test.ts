@@ -132,6 +132,40 @@ describe("addresses and servers are checked in words", () => {
   });
 });
 
+describe("a field left empty is reported once, as required, in its own words", () => {
+  for (const [what, body, path, about] of [
+    [
+      "a revision tag without a name",
+      "  revisions: [{name: 1-30-3, version: 1.30.3}]\n  revisionTags:\n    - ⟦revision: 1-30-3\n    - {name: '', revision: 1-30-3}\n",
+      "spec.revisionTags[0].name",
+      /tag/,
+    ],
+    [
+      "a workload namespace without a name",
+      "  namespaces:\n    - ⟦injection: DISABLED\n    - {name: ''}\n",
+      "spec.namespaces[0].name",
+      /namespace/,
+    ],
+    [
+      "a revision without a name",
+      "  revisions:\n    - ⟦version: 1.30.3\n",
+      "spec.revisions[0].name",
+      /revision/,
+    ],
+  ] as const) {
+    it(what, () => {
+      const { result, line, column } = loadMarked(`${header}spec:\n${body}`);
+      const list = listOf(result);
+      const first = list.filter((d) => d.path === path);
+      assert.equal(first.length, 1, JSON.stringify(first));
+      assert.deepEqual([first[0]?.code, first[0]?.line, first[0]?.column], ["string.min_len", line, column]);
+      assert.equal(first[0]?.message, "is required");
+      assert.match(first[0]?.hint ?? "", about);
+      assert.doesNotMatch(JSON.stringify(list), /gateway|declared twice|listed twice/);
+    });
+  }
+});
+
 describe("duplicate keys: linear, named, with the line of the first", () => {
   it("names the key and its first line, at the second occurrence", () => {
     const d = expectAtMarker(
