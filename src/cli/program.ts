@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
 import { timed } from "../timings.js";
@@ -13,6 +13,18 @@ export interface Runtime {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/**
+ * The `-f` of a command that reads one manifest: a second one is refused (exit 2) rather than
+ * silently replacing the first, which would act on the last file and never read the others.
+ */
+function onlyOne(value: string, previous: string | undefined): string {
+  if (previous !== undefined)
+    throw new InvalidArgumentError(
+      `a second manifest: this command reads one (the first was ${previous}); run it once per manifest`,
+    );
+  return value;
+}
+
 function manifestOptions(cmd: Command, multiple = false): Command {
   return cmd
     .addOption(
@@ -21,7 +33,9 @@ function manifestOptions(cmd: Command, multiple = false): Command {
             "-f, --file <path...>",
             "manifest file(s); - reads standard input; several manifests make one mesh over several clusters",
           ).makeOptionMandatory()
-        : new Option("-f, --file <path>", "manifest file; - reads standard input").makeOptionMandatory(),
+        : new Option("-f, --file <path>", "manifest file; - reads standard input")
+            .argParser(onlyOne)
+            .makeOptionMandatory(),
     )
     .option(
       "--set <path=value>",

@@ -19,6 +19,12 @@ const versionPattern: Wording = {
   hint: 'quote it, e.g. version: "1.30.3"',
 };
 
+/** A mesh id, cluster name or network: a label value. */
+const meshName = (example: string): Wording => ({
+  message: "must be letters, digits, `-`, `.` and `_`, starting and ending with a letter or digit",
+  hint: `for example \`${example}\``,
+});
+
 /** Field-specific wording: canonical path suffix (without list indices) → wording per rule id. */
 const byField: Record<string, Record<string, Wording>> = {
   "metadata.name": {
@@ -36,7 +42,28 @@ const byField: Record<string, Record<string, Wording>> = {
   namespace: { "string.pattern": dnsLabel, "string.max_len": dnsLabel },
   name: {
     "string.pattern": dnsLabel,
+    "string.min_len": { message: "is required", hint: "give it a name: lower-case letters, digits and `-`" },
+  },
+  "spec.ingress_gateways.name": {
     "string.min_len": { message: "is required", hint: "name the gateway, e.g. `istio-ingressgateway`" },
+  },
+  "spec.egress_gateways.name": {
+    "string.min_len": { message: "is required", hint: "name the gateway, e.g. `istio-egressgateway`" },
+  },
+  "spec.revision_tags.name": {
+    "string.min_len": {
+      message: "is required",
+      hint: "name the tag, e.g. `prod-stable`; namespaces select it by that name (istio.io/rev)",
+    },
+  },
+  "spec.revision_tags.revision": {
+    "string.min_len": {
+      message: "is required",
+      hint: "point the tag at one of spec.revisions, e.g. `1-30-3`",
+    },
+  },
+  "spec.namespaces.name": {
+    "string.min_len": { message: "is required", hint: "name the workload namespace, e.g. `shop`" },
   },
   "spec.version": { "string.pattern": versionPattern },
   "spec.ca.istio_csr.root_ca_config_map": {
@@ -47,7 +74,7 @@ const byField: Record<string, Record<string, Wording>> = {
   },
   "spec.ca.istio_csr.address": {
     "string.pattern": {
-      message: "must be host:port, without a scheme",
+      message: "must be host:port with a port from 1 to 65535, without a scheme",
       hint: "for example `cert-manager-istio-csr.cert-manager.svc:443`",
     },
   },
@@ -64,6 +91,7 @@ const byField: Record<string, Record<string, Wording>> = {
       message: "`default` is reserved",
       hint: "name revisions after their version, e.g. `1-30-3`",
     },
+    "string.min_len": { message: "is required", hint: "name the revision after its version, e.g. `1-30-3`" },
     "string.max_len": {
       message: "is longer than 46 characters",
       hint: "istiod is named istiod-<revision>, which must fit in 53 characters",
@@ -73,6 +101,20 @@ const byField: Record<string, Record<string, Wording>> = {
     "string.pattern": {
       message: "must be a host name or an IP address, without a scheme or a port",
       hint: "the primary's east-west gateway address, e.g. 192.0.2.10 or istiod.primary.example.com",
+    },
+  },
+  "spec.multi_cluster.mesh_id": { "string.pattern": meshName("mesh1") },
+  cluster_name: { "string.pattern": meshName("cluster1") },
+  "spec.multi_cluster.network": { "string.pattern": meshName("network1") },
+  "spec.multi_cluster.remotes.server": {
+    "string.pattern": {
+      message:
+        "must be an https:// URL of the API server: https://host[:port][/path], without a user name, query (`?`), fragment (`#`) or spaces",
+      hint: "the remote API server as this cluster's istiod reaches it, e.g. https://10.0.0.12:6443; credentials come from the reader planton creates",
+    },
+    "string.max_len": {
+      message: "is longer than 2048 characters",
+      hint: "give the API server's address, e.g. https://10.0.0.12:6443",
     },
   },
   "spec.images.tag": {

@@ -1,4 +1,10 @@
 import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+import {
+  defaultEastWestGatewayName,
+  defaultEgressGateway,
+  defaultIngressGateway,
+  defaultNamespace,
+} from "../istio/defaults.js";
 
 /** One problem with `spec.revisionTags` or `spec.namespaces`, at a field path. */
 export interface MembershipProblem {
@@ -32,14 +38,15 @@ export function checkMembership(spec: KubernetesIstioSpec): MembershipProblem[] 
   const tags = new Map<string, number>();
   spec.revisionTags.forEach((t, i) => {
     const path = `spec.revision_tags[${i}]`;
-    if (tags.has(t.name))
+    // a nameless tag is reported once, as required (a proto rule): it is no duplicate of another
+    if (t.name !== "" && tags.has(t.name))
       out.push({
         path: `${path}.name`,
         code: "revision_tags.duplicate",
         message: `tag \`${t.name}\` is declared twice`,
         hint: "give each tag one entry",
       });
-    tags.set(t.name, i);
+    if (t.name !== "") tags.set(t.name, i);
     if (revisions.includes(t.name))
       out.push({
         path: `${path}.name`,
@@ -64,7 +71,7 @@ export function checkMembership(spec: KubernetesIstioSpec): MembershipProblem[] 
   const seen = new Set<string>();
   spec.namespaces.forEach((n, i) => {
     const path = `spec.namespaces[${i}]`;
-    if (seen.has(n.name))
+    if (n.name !== "" && seen.has(n.name))
       out.push({
         path: `${path}.name`,
         code: "namespaces.duplicate",
@@ -115,6 +122,60 @@ export function checkMembership(spec: KubernetesIstioSpec): MembershipProblem[] 
             : "set injection (and revision) instead",
         });
     }
+  });
+  return out;
+}
+
+/** Which gateway lists the manifest wrote out (an absent list gets the profile's default gateways). */
+export interface GatewayListsWritten {
+  ingressGateways: boolean;
+  egressGateways: boolean;
+}
+
+/** Every gateway the manifest installs, with its namespace as the defaults resolve it. */
+function installedGateways(spec: KubernetesIstioSpec, written: GatewayListsWritten) {
+  const profile = spec.profile || "default";
+  const out: { what: string; namespace: string }[] = [];
+  for (const [list, isWritten, kind, fallback, withDefault] of [
+    [spec.ingressGateways, written.ingressGateways, "ingress", defaultIngressGateway, ["default", "demo"]],
+    [spec.egressGateways, written.egressGateways, "egress", defaultEgressGateway, ["demo"]],
+  ] as const) {
+    if (!isWritten && (withDefault as readonly string[]).includes(profile))
+      out.push({ what: `the ${kind} gateway \`${fallback.name}\``, namespace: fallback.namespace });
+    for (const g of list)
+      if (g.enabled !== false)
+        out.push({ what: `the ${kind} gateway \`${g.name}\``, namespace: g.namespace || fallback.namespace });
+  }
+  const ew = spec.eastWestGateway;
+  if (ew !== undefined && ew.enabled !== false)
+    out.push({
+      what: `the east-west gateway \`${ew.name || defaultEastWestGatewayName}\``,
+      namespace: ew.namespace || spec.namespace || defaultNamespace,
+    });
+  return out;
+}
+
+/**
+ * A gateway's pods get their proxy by injection (the gateway chart's `inject` template), which a
+ * namespace marked `DISABLED` (`istio-injection=disabled`) turns off for every pod in it: such a
+ * gateway would never start. One problem per namespace entry, at its `injection`.
+ */
+export function checkGatewayInjection(
+  spec: KubernetesIstioSpec,
+  written: GatewayListsWritten,
+): MembershipProblem[] {
+  const gateways = installedGateways(spec, written);
+  const out: MembershipProblem[] = [];
+  spec.namespaces.forEach((n, i) => {
+    if (n.injection !== "DISABLED") return;
+    const here = gateways.filter((g) => g.namespace === n.name).map((g) => g.what);
+    if (here.length === 0) return;
+    out.push({
+      path: `spec.namespaces[${i}].injection`,
+      code: "namespaces.gateway_not_injected",
+      message: `\`${n.name}\` holds ${here.join(" and ")}, whose pods get their proxy by injection, which DISABLED turns off`,
+      hint: "remove this entry (a gateway's namespace needs no injection label), or move the gateway to another namespace",
+    });
   });
   return out;
 }

@@ -85,13 +85,16 @@ function unsupportedNode(root: unknown): string | undefined {
 
 /**
  * A `--set` argument as messages show it: the user name and password of a URL hidden
- * (`https://***@host/`), and a value that is key or certificate material (a PEM block, a base64
- * key body) replaced whole by `[secret]`.
+ * (`https://***@host/`), its query too, where tokens and signatures go (`https://host/charts?***`),
+ * and a value that is key or certificate material (a PEM block, a base64 key body) replaced whole
+ * by `[secret]`.
  */
 export function redactUserinfo(text: string): string {
   const eq = text.indexOf("=");
   if (eq > 0 && looksLikeMaterial(text.slice(eq + 1))) return `${text.slice(0, eq)}=[secret]`;
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@");
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@")
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^?#\s]*\?)[^#\s]*/gi, "$1***");
 }
 
 const norm = (k: string) => k.replace(/_/g, "").toLowerCase();

@@ -15,7 +15,7 @@ import type { NodeRef } from "./decode.js";
 import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { locatePath } from "./locate.js";
 import { checkPluginCa } from "./ca.js";
-import { checkMembership } from "./mesh-membership.js";
+import { checkGatewayInjection, checkMembership } from "./mesh-membership.js";
 import { checkMultiCluster } from "./multicluster.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
 
@@ -192,6 +192,11 @@ export function checkSemantics(
     }
   }
   for (const p of checkMembership(spec)) report(ctx, p.path, p.code, p.message, p.hint);
+  const written = {
+    ingressGateways: index.has("spec.ingress_gateways"),
+    egressGateways: index.has("spec.egress_gateways"),
+  };
+  for (const p of checkGatewayInjection(spec, written)) report(ctx, p.path, p.code, p.message, p.hint);
   for (const p of checkMultiCluster(spec)) report(ctx, p.path, p.code, p.message, p.hint);
   for (const p of checkPluginCa(spec, manifestDir))
     report(ctx, p.path, p.code, p.message, p.hint, p.severity);
@@ -239,6 +244,17 @@ function checkRepository(ctx: Ctx, repo: string, manifestDir: string): void {
       "charts.repository_credentials",
       "must not contain a user name or password",
       "remove them from the URL and give them to Helm instead: `helm registry login` for oci://, `helm repo add --username` for https://",
+    );
+  }
+  // a query is where signed URLs and token links carry their secret (`?token=`, `sig=`,
+  // `X-Amz-Signature=`); a chart repository needs none, so any query is refused, unnamed
+  if (repo.slice(repo.indexOf("://") + 3 + authority.length).includes("?")) {
+    report(
+      ctx,
+      repositoryPath,
+      "charts.repository_query",
+      "must not have a query (`?…`): a repository URL's query carries tokens and signatures, which planton would print and store",
+      "give the repository's plain URL and the credentials to Helm: `helm registry login` for oci://, `helm repo add --username` for https://",
     );
   }
   if (!repo.startsWith("https://") && !repo.startsWith("oci://")) return; // the scheme rule reported it

@@ -1,4 +1,4 @@
-import { createValidator, type Validator } from "@bufbuild/protovalidate";
+import { createValidator, type Validator, type Violation } from "@bufbuild/protovalidate";
 import { type KubernetesIstio, KubernetesIstioSchema } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import { childPath, type NodeRef } from "./decode.js";
 import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
@@ -44,6 +44,17 @@ function duplicateGatewayPath(m: KubernetesIstio): string | undefined {
 }
 
 /**
+ * An empty required field (`string.min_len` 1) also fails its pattern: only "is required" is
+ * worth saying, so the field's other violations are dropped.
+ */
+function withoutEchoesOfMissing(violations: Violation[]): Violation[] {
+  const missing = new Set(
+    violations.filter((v) => v.ruleId === "string.min_len").map((v) => canonicalPath(v.field)),
+  );
+  return violations.filter((v) => v.ruleId === "string.min_len" || !missing.has(canonicalPath(v.field)));
+}
+
+/**
  * Runs the proto's protovalidate rules (field rules and CEL rules) and turns each violation into
  * a diagnostic at the offending key, in the manifest's own spelling, with a hint.
  */
@@ -66,7 +77,7 @@ export function validateRules(
       ),
     ];
   }
-  return result.violations.map((v) => {
+  return withoutEchoesOfMissing(result.violations).map((v) => {
     let path = canonicalPath(v.field);
     const point = pointAtField[v.ruleId];
     if (point !== undefined) path = childPath(path, point);

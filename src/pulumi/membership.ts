@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { tagId } from "../istio/membership.js";
-import type { InstallPlan, PlannedTag } from "../istio/types.js";
+import type { InstallPlan } from "../istio/types.js";
+import { templateChartArgs } from "./chart-inputs.js";
 
 /** A Kubernetes object as `helm template` renders it. */
 export interface RenderedObject {
@@ -42,18 +43,6 @@ export function keepTagObjects(tag: string): (o: RenderedObject) => void {
   };
 }
 
-/** `helm.v3.Chart` inputs of a tag, for its chart source. */
-function tagChartArgs(t: PlannedTag) {
-  switch (t.source.type) {
-    case "repository":
-      return { chart: t.chart, fetchOpts: { repo: t.source.url } };
-    case "oci":
-      return { chart: t.source.ref };
-    case "archive":
-      return { chart: t.source.path };
-  }
-}
-
 /**
  * One `helm.v3.Chart` per revision tag: the target revision's istiod chart rendered with
  * `revisionTags: [tag]`, reduced to the tag's webhook and Service, after that istiod is ready.
@@ -73,7 +62,7 @@ export function drawTags(
       new k8s.helm.v3.Chart(
         `tag-${t.name}`,
         {
-          ...tagChartArgs(t),
+          ...templateChartArgs(t.source, t.chart),
           version: t.version,
           namespace: t.namespace,
           values: t.values,

@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { toJson } from "@bufbuild/protobuf";
 import { KubernetesIstioStackOutputsSchema } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
-import type { InstallPlan, PlannedObject, PlannedRelease } from "../istio/types.js";
+import type { InstallPlan, PlannedObject } from "../istio/types.js";
 import { stackOutputsOf } from "./outputs.js";
+import { releaseChartArgs } from "./chart-inputs.js";
 import { drawCaSecret } from "./ca.js";
 import { drawRemoteSecrets, type RemoteTarget } from "./remotes.js";
 import {
@@ -25,18 +26,6 @@ export interface ClusterTarget {
   secret?: (value: string) => void;
   /** Resolves once the API server would admit this object (its admission webhooks answer); see `waitUntilAdmitted`. */
   admitted?: (manifest: PlannedObject["manifest"]) => Promise<void>;
-}
-
-/** Chart and repository inputs of a `helm.v3.Release` for a planned chart source. */
-export function chartArgs(r: PlannedRelease): { chart: string; repositoryOpts?: { repo: string } } {
-  switch (r.source.type) {
-    case "repository":
-      return { chart: r.chart, repositoryOpts: { repo: r.source.url } };
-    case "oci":
-      return { chart: r.source.ref };
-    case "archive":
-      return { chart: r.source.path };
-  }
 }
 
 /**
@@ -90,7 +79,7 @@ export function createIstioProgram(
           r.name,
           {
             name: r.name,
-            ...chartArgs(r),
+            ...releaseChartArgs(r.source, r.chart),
             version: r.version,
             namespace: r.namespace,
             values: r.values,

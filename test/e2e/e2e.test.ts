@@ -758,6 +758,43 @@ describe("planton end to end", { concurrency: false }, () => {
     await waitForNamespaceGone("istio-system");
   });
 
+  it("a revision tag from a chart directory (the air-gapped form): applied, applied again unchanged, destroyed", async () => {
+    // helm.v3.Chart (the tag) once pulled a chart on disk as if from a repository: "repo not found"
+    const file = join(work, "airgap-tag.yaml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: kubernetes.project-planton.org/v1",
+        "kind: KubernetesIstio",
+        "metadata: {name: airgap-mesh}",
+        "spec:",
+        "  profile: minimal",
+        "  revisions: [{name: 1-30-3, version: 1.30.3}]",
+        "  revisionTags: [{name: offline, revision: 1-30-3}]",
+        `  charts: {repository: ${JSON.stringify(chartsDir)}}`,
+        "",
+      ].join("\n"),
+    );
+    const tagHook =
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-offline";
+    const a = await cli(["apply", "--yes", "-f", file]);
+    assert.equal(a.code, 0, show(a));
+    const hook = await get(tagHook);
+    assert.equal(hook.status, 200, "the tag's webhook is applied");
+    assert.equal(hook.body.webhooks[0].clientConfig.service.name, "istiod-1-30-3");
+    assert.equal(
+      (await get("/api/v1/namespaces/istio-system/services/istiod-revision-tag-offline")).status,
+      200,
+    );
+    const again = await cli(["apply", "--yes", "-f", file]);
+    assert.equal(again.code, 0, show(again));
+    assert.match(again.stderr, /No changes/);
+    const d = await cli(["destroy", "--yes", "-f", file]);
+    assert.equal(d.code, 0, show(d));
+    assert.equal((await get(tagHook)).status, 404);
+    await waitForNamespaceGone("istio-system");
+  });
+
   it("production: gateways, egress and STRICT mTLS", async () => {
     const a = await cli(["apply", "--yes", "-f", manifest("production"), "--set", repo()]);
     assert.equal(a.code, 0, show(a));

@@ -53,10 +53,48 @@ describe("exit codes and streams", () => {
     assert.match(r.stderr, /expected PATH=VALUE\n {2}hint:/);
   });
   it("valid files: exit 0, the verdict on stdout", async () => {
+    // several -f are one mesh (below): the examples are checked one by one, the multi-cluster pairs together
     const files = yamlFiles("examples").map(([, f]) => f);
-    const r = await runCli(["validate", "-f", ...files]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim().split("\n").length, files.length);
+    for (const f of files) {
+      const r = await runCli(["validate", "-f", f]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${f}: valid\n`);
+    }
+    for (const pair of [
+      ["multi-primary/east", "multi-primary/west"],
+      ["primary-remote/primary", "primary-remote/remote"],
+    ]) {
+      const set = pair.flatMap((f) => ["-f", `${root}/examples/multicluster/${f}.yaml`]);
+      const r = await runCli(["validate", ...set]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim().split("\n").length, 2);
+    }
+  });
+  it("several -f are checked as one mesh, as preview checks them: the same diagnostics and exit 2", async () => {
+    const mc = `${root}/examples/multicluster`;
+    const sets = [
+      // a primary whose remote is not given; a remote whose primary is not given
+      [`${mc}/multi-primary/east.yaml`, `${mc}/primary-remote/remote.yaml`],
+      // one stack name twice, no cluster names
+      [`${root}/examples/dev.yaml`, `${root}/examples/dev.yaml`],
+      // two multi-primary meshes with different meshIds and one cluster name twice
+      [`${mc}/multi-primary/east.yaml`, `${mc}/multi-primary/west.yaml`, `${mc}/primary-remote/primary.yaml`],
+    ];
+    for (const set of sets) {
+      const files = set.flatMap((f) => ["-f", f]);
+      const preview = await runCli(["preview", ...files]);
+      const v = await runCli(["validate", ...files]);
+      assert.equal(preview.code, 2, preview.stderr);
+      assert.equal(v.code, 2, v.stderr);
+      assert.equal(v.stderr, preview.stderr);
+      const json = await runCli(["validate", "-o", "json", ...files]);
+      assert.equal(json.code, 2);
+      const errors = (JSON.parse(json.stdout) as { code: string; file: string; severity: string }[]).filter(
+        (d) => d.severity === "error",
+      );
+      assert.ok(errors.some((d) => d.code.startsWith("mesh_set.")));
+      for (const d of errors) assert.ok(!v.stdout.includes(`${d.file}: valid`), `${d.file} is not valid`);
+    }
   });
   it("an invalid file among valid ones: exit 2, every file checked", async () => {
     const r = await runCli([
@@ -86,6 +124,19 @@ describe("exit codes and streams", () => {
     const j = await runCli(["render", "-f", `${root}/examples/dev.yaml`, "-o", "json"]);
     assert.equal(y.code, 0);
     assert.deepEqual(parse(y.stdout), JSON.parse(j.stdout));
+  });
+  it("render (and every one-manifest command) refuses a second -f with exit 2, a missing first file too", async () => {
+    const dev = `${root}/examples/dev.yaml`;
+    for (const args of [
+      ["render", "-f", `${root}/no-such-file.yaml`, "-f", dev],
+      ["render", "-f", dev, "-f", dev, "-o", "json"],
+      ["outputs", "-f", dev, "-f", `${root}/examples/staging.yaml`],
+    ]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, /a second manifest: this command reads one \(the first was [^)]+\)/);
+    }
   });
   it("render of an invalid manifest prints diagnostics and exits 2 with nothing on stdout", async () => {
     const r = await runCli(["render", "-f", `${root}/test/fixtures/manifests/invalid/units.yaml`]);

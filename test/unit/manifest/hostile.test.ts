@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -80,6 +81,89 @@ describe("gateway names may not take planton's own release names", () => {
     const r = load(`${header}spec:\n  ingressGateways: [{name: istiod-edge}]\n`);
     assert.equal(r.kind, "ok", JSON.stringify(listOf(r)));
   });
+});
+
+describe("gateways and namespaces marked DISABLED", () => {
+  it("a namespace without a gateway may be DISABLED: no default gateway there, none installed, another namespace", () => {
+    for (const body of [
+      "  profile: minimal\n  namespaces: [{name: istio-ingress, injection: DISABLED}]\n",
+      "  ingressGateways: []\n  namespaces: [{name: istio-ingress, injection: DISABLED}]\n",
+      "  ingressGateways: [{name: in, namespace: edge, enabled: false}]\n  namespaces: [{name: edge, injection: DISABLED}]\n",
+      "  ingressGateways: [{name: in, namespace: edge}]\n  namespaces: [{name: batch, injection: DISABLED}]\n",
+    ]) {
+      const r = load(`${header}spec:\n${body}`);
+      assert.equal(r.kind, "ok", JSON.stringify(listOf(r)));
+    }
+  });
+  it("one diagnostic per namespace, naming every gateway in it", () => {
+    const hit = expectAtMarker(
+      `${header}spec:\n  profile: demo\n  egressGateways: [{name: out, namespace: istio-ingress}]\n  namespaces:\n    - name: istio-ingress\n      ⟦injection: DISABLED\n`,
+      "namespaces.gateway_not_injected",
+      "spec.namespaces[0].injection",
+    );
+    assert.match(hit.message, /ingress gateway `istio-ingressgateway` and the egress gateway `out`/);
+  });
+});
+
+describe("addresses and servers are checked in words", () => {
+  const csr = (address: string) =>
+    load(`${header}spec:\n  ca: {type: ISTIO_CSR, istioCsr: {address: "${address}"}}\n`);
+  it("istioCsr.address takes ports 1 to 65535 only", () => {
+    for (const port of ["1", "443", "9443", "65535"]) assert.equal(csr(`csr.svc:${port}`).kind, "ok", port);
+    for (const port of ["0", "00443", "65536", "70000", "99999"]) {
+      const hit = listOf(csr(`csr.svc:${port}`)).find((d) => d.path === "spec.ca.istioCsr.address");
+      assert.match(hit?.message ?? "", /port from 1 to 65535/, port);
+    }
+  });
+  it("a remote's server that is not an https:// URL is told in words, without the regex or the value", () => {
+    for (const server of [
+      "http://10.0.0.1:6443",
+      "https://u:pw@10.0.0.1",
+      "https://h:6443?token=pw",
+      "https://h/#pw",
+    ]) {
+      const r = load(
+        `${header}spec:\n  multiCluster:\n    clusterName: east\n    remotes: [{clusterName: west, context: w, server: "${server}"}]\n`,
+      );
+      const hit = listOf(r).find((d) => d.path === "spec.multiCluster.remotes[0].server");
+      assert.match(hit?.message ?? "", /must be an https:\/\/ URL .* without a user name, query/, server);
+      assert.doesNotMatch(JSON.stringify(hit), /regex|\^\(|pw/, server);
+    }
+  });
+});
+
+describe("a field left empty is reported once, as required, in its own words", () => {
+  for (const [what, body, path, about] of [
+    [
+      "a revision tag without a name",
+      "  revisions: [{name: 1-30-3, version: 1.30.3}]\n  revisionTags:\n    - ⟦revision: 1-30-3\n    - {name: '', revision: 1-30-3}\n",
+      "spec.revisionTags[0].name",
+      /tag/,
+    ],
+    [
+      "a workload namespace without a name",
+      "  namespaces:\n    - ⟦injection: DISABLED\n    - {name: ''}\n",
+      "spec.namespaces[0].name",
+      /namespace/,
+    ],
+    [
+      "a revision without a name",
+      "  revisions:\n    - ⟦version: 1.30.3\n",
+      "spec.revisions[0].name",
+      /revision/,
+    ],
+  ] as const) {
+    it(what, () => {
+      const { result, line, column } = loadMarked(`${header}spec:\n${body}`);
+      const list = listOf(result);
+      const first = list.filter((d) => d.path === path);
+      assert.equal(first.length, 1, JSON.stringify(first));
+      assert.deepEqual([first[0]?.code, first[0]?.line, first[0]?.column], ["string.min_len", line, column]);
+      assert.equal(first[0]?.message, "is required");
+      assert.match(first[0]?.hint ?? "", about);
+      assert.doesNotMatch(JSON.stringify(list), /gateway|declared twice|listed twice/);
+    });
+  }
 });
 
 describe("duplicate keys: linear, named, with the line of the first", () => {
@@ -268,6 +352,41 @@ describe("chart repositories", () => {
       assert.ok(codes(withRepo(repo)).includes(code), JSON.stringify(listOf(withRepo(repo))));
     });
   }
+  it("a URL with any query is refused: tokens and signatures go there, and none is ever printed or written", async () => {
+    const secret = "Tok3n-5ecret";
+    const out = mkdtempSync(join(tmpdir(), "planton-query-"));
+    for (const repo of [
+      `https://charts.example.com/istio?token=${secret}`,
+      `https://charts.example.com/istio/?access_token=${secret}&x=1`,
+      `https://bucket.s3.amazonaws.com/charts?X-Amz-Credential=a&X-Amz-Signature=${secret}`,
+      `https://acct.blob.core.windows.net/charts?sv=2024&sig=${secret}`,
+      `oci://registry.example.com/istio?auth=${secret}`,
+      `http://127.0.0.1:8879/charts?${secret}`,
+    ]) {
+      const r = withRepo(repo);
+      assert.ok(codes(r).includes("charts.repository_query"), JSON.stringify(listOf(r)));
+      assert.doesNotMatch(JSON.stringify(listOf(r)), new RegExp(secret));
+      const set = `spec.charts.repository=${repo}`;
+      for (const args of [
+        ["validate", "-f", "-", "--set", set],
+        ["validate", "-o", "json", "-f", "-", "--set", set],
+        ["render", "-o", "json", "-f", "-", "--set", set],
+        ["render", "-f", "-", "--output-dir", out, "--set", set],
+      ]) {
+        const cli = await runCli(args, { stdin: `${header}spec: {}\n` });
+        assert.equal(cli.code, 2, args.join(" "));
+        assert.doesNotMatch(cli.stdout + cli.stderr, new RegExp(secret), args.join(" "));
+      }
+    }
+    assert.deepEqual(readdirSync(out), [], "nothing written for GitOps");
+    rmSync(out, { recursive: true });
+  });
+  it("a directory whose name holds a ? is a directory, not a query", () => {
+    const dir = mkdtempSync(join(tmpdir(), "planton-charts?-"));
+    const r = withRepo(dir);
+    assert.equal(r.kind, "ok", JSON.stringify(listOf(r)));
+    rmSync(dir, { recursive: true });
+  });
   it("credentials in the URL are refused and never printed", async () => {
     const secret = "s3cr3t-Pa55";
     for (const repo of [

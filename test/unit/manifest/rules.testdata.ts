@@ -387,6 +387,28 @@ export const ruleCases: RuleCase[] = [
     path: "spec.namespaces[0].labels.istio-injection",
   },
   {
+    name: "the default profile's ingress gateway is not in a namespace marked DISABLED",
+    yaml: spec("  namespaces:\n    - name: istio-ingress\n      ⟦injection: DISABLED\n"),
+    code: "namespaces.gateway_not_injected",
+    path: "spec.namespaces[0].injection",
+  },
+  {
+    name: "an egress gateway is not in a namespace marked DISABLED",
+    yaml: spec(
+      "  profile: minimal\n  egressGateways: [{name: out, namespace: edge}]\n  namespaces:\n    - {name: edge, ⟦injection: DISABLED}\n",
+    ),
+    code: "namespaces.gateway_not_injected",
+    path: "spec.namespaces[0].injection",
+  },
+  {
+    name: "the east-west gateway is not in a namespace marked DISABLED",
+    yaml: spec(
+      "  profile: minimal\n  multiCluster: {meshId: m, clusterName: c1, network: n1}\n  eastWestGateway: {namespace: istio-gateways}\n  namespaces:\n    - name: istio-gateways\n      ⟦injection: DISABLED\n",
+    ),
+    code: "namespaces.gateway_not_injected",
+    path: "spec.namespaces[0].injection",
+  },
+  {
     name: "a gateway may not take the name of planton's istiod release",
     yaml: spec("  ingressGateways:\n    - ⟦name: istiod\n"),
     code: "gateway.name_reserved",
@@ -487,6 +509,12 @@ export const ruleCases: RuleCase[] = [
   {
     name: "ca.istioCsr.address is host:port",
     yaml: spec("  ca:\n    type: ISTIO_CSR\n    istioCsr:\n      ⟦address: https://csr.example\n"),
+    code: "string.pattern",
+    path: "spec.ca.istioCsr.address",
+  },
+  {
+    name: "ca.istioCsr.address has a port from 1 to 65535",
+    yaml: spec("  ca:\n    type: ISTIO_CSR\n    istioCsr:\n      ⟦address: csr.cert-manager.svc:99999\n"),
     code: "string.pattern",
     path: "spec.ca.istioCsr.address",
   },

@@ -6,6 +6,8 @@
  * istiod their label names. The real chart's rendering is checked in test/fidelity.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { planIstio } from "../../../src/istio/plan.js";
@@ -13,14 +15,19 @@ import { loadManifest } from "../../../src/manifest/load.js";
 import { root } from "../../helpers/paths.js";
 import { usePulumiMocks } from "../../helpers/pulumi-mocks.js";
 
-const templates: { values: { revision?: string; revisionTags?: string[] } }[] = [];
+interface TemplateOpts {
+  values: { revision?: string; revisionTags?: string[] };
+  chart?: string;
+  path?: string;
+  fetch_opts?: { repo?: string };
+  version?: string;
+}
+
+const templates: TemplateOpts[] = [];
 
 /** What the istiod chart renders for `revision` and `revisionTags` (the parts that matter here). */
 function fakeTemplate(jsonOpts: string): unknown[] {
-  const opts = JSON.parse(jsonOpts) as {
-    values: { revision?: string; revisionTags?: string[] };
-    namespace: string;
-  };
+  const opts = JSON.parse(jsonOpts) as TemplateOpts & { namespace: string };
   templates.push(opts);
   const rev = opts.values.revision ?? "";
   const svc = rev ? `istiod-${rev}` : "istiod";
@@ -68,9 +75,9 @@ const { seen, run: runPlan } = usePulumiMocks((args) =>
   args.token === "kubernetes:helm:template" ? { result: fakeTemplate(args.inputs.jsonOpts as string) } : {},
 );
 
-async function run(file: string) {
+async function run(file: string, overrides: string[] = []) {
   templates.length = 0;
-  const loaded = loadManifest({ file });
+  const loaded = loadManifest({ file, overrides });
   assert.equal(loaded.kind, "ok", JSON.stringify(loaded));
   if (loaded.kind !== "ok") throw new Error("invalid");
   const plan = planIstio(loaded.manifest);
@@ -139,6 +146,25 @@ describe("revision tags and workload namespaces in the program", () => {
       "istio.io/rev": "prod-canary",
       "app.kubernetes.io/managed-by": "planton",
     });
+  });
+  it("a tag reads its chart from every source form; one on disk as a path, which the provider never pulls", async () => {
+    const canary = join(root, "examples", "canary", "2-canary.yaml");
+    const dir = mkdtempSync(join(tmpdir(), "planton-charts-"));
+    const cases: [string, Partial<TemplateOpts>][] = [
+      [
+        "https://charts.example.com/istio",
+        { chart: "istiod", fetch_opts: { repo: "https://charts.example.com/istio" } },
+      ],
+      ["oci://registry.example.com/charts", { chart: "oci://registry.example.com/charts/istiod" }],
+      // helm pull reads "/dir/istiod-1.30.3.tgz" as repository "" and chart "dir/…": "repo not found"
+      [dir, { path: `${dir}/istiod-1.30.3.tgz` }],
+    ];
+    for (const [repository, expected] of cases) {
+      await run(canary, [`spec.charts.repository=${repository}`]);
+      const canaryTag = templates.find((t) => t.values.revisionTags?.[0] === "prod-canary");
+      const { chart, path, fetch_opts } = canaryTag ?? {};
+      assert.deepEqual(JSON.parse(JSON.stringify({ chart, path, fetch_opts })), expected, repository);
+    }
   });
   it("a manifest without tags or namespaces draws neither", async () => {
     await run(join(root, "examples", "dev.yaml"));
