@@ -53,10 +53,10 @@ export interface PollOptions<T> {
   onPending?: (value: T, leftMs: number) => void;
 }
 
-/** How a poll ended, with the last result it got (none when every attempt failed). */
+/** How a poll ended, with the last result it got (none when aborted before any). */
 export type PollOutcome<T> =
   | { state: "done"; value: T }
-  | { state: "timeout"; value: T | undefined }
+  | { state: "timeout"; value: T }
   | { state: "aborted"; value: T | undefined };
 
 type Attempt<T> = { value: T } | { error: unknown } | { aborted: true };

@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
-import type { InstallPlan } from "../istio/types.js";
-import type { StatusCheck } from "./status.js";
+import type { InstallPlan } from "../../istio/types.js";
+import type { StatusCheck } from "./model.js";
 
 /** A CA certificate expiring within this many days is a warning. */
 const warnDays = 30;
