@@ -4,23 +4,12 @@ import { type Document, isMap, isScalar, isSeq, type LineCounter, type Pair } fr
 import { AliasBudget } from "./alias-budget.js";
 import { decodeAny, decodeValueOrRef, maxDepth, textKeys } from "./decode-map.js";
 import { decodeScalar, describe, offsetOf } from "./decode-scalar.js";
+import type { JsonValue, NodeRef } from "./decode-types.js";
 import { type Diagnostic, diagnostic, positionIn } from "./diagnostic.js";
 
-/** A JSON value as protobuf's `fromJson` reads it. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-type JsonObject = { [key: string]: JsonValue };
+export type { JsonValue, NodeRef } from "./decode-types.js";
 
-/** Where a value of the decoded manifest came from. */
-export interface NodeRef {
-  /** Path in the manifest's own spelling, e.g. `spec.control_plane.replicas`. */
-  display: string;
-  /** Offset in the source of the key (or of the list item) that names this value. */
-  keyOffset: number | undefined;
-  /** Offset of the value itself. */
-  valueOffset: number | undefined;
-  /** True when the key is written in snake_case (Project Planton's spelling). */
-  snake: boolean;
-}
+type JsonObject = { [key: string]: JsonValue };
 
 /**
  * The result of decoding: JSON for `fromJson`, and an index from canonical paths (proto field
