@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
-import { componentReleaseNames, reservedReleaseNames } from "../istio/plan.js";
+import { componentReleaseNames, reservedReleaseNames } from "../istio/releases.js";
 import { defaultEastWestGatewayName } from "../istio/defaults.js";
 import { objectNamePart } from "../istio/multicluster.js";
 
