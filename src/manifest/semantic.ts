@@ -14,7 +14,7 @@ import {
 import type { NodeRef } from "./decode.js";
 import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { locatePath } from "./locate.js";
-import { checkPluginCa } from "./ca.js";
+import { checkPluginCa } from "./ca-check.js";
 import { checkMembership } from "./mesh-membership.js";
 import { checkMultiCluster } from "./multicluster.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
