@@ -3,13 +3,8 @@ import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/
 import { caIstiodValues, type PlanInputs, planCa } from "./ca.js";
 import { mergeValues } from "./merge.js";
 import { planTags, planWorkloadNamespaces } from "./membership.js";
-import {
-  activeEastWest,
-  eastWestObjects,
-  meshMultiCluster,
-  planNamespaces,
-  planRemotes,
-} from "./multicluster.js";
+import { activeEastWest, eastWestObjects, meshMultiCluster, planNamespaces } from "./multicluster.js";
+import { planRemotes } from "./remotes.js";
 import { controlPlaneReleases, gatewayReleases, type ReleaseFacts, releaseFacts } from "./releases.js";
 import type { InstallPlan, PlannedCa, PlannedGatewayInfo, PlannedRelease } from "./types.js";
 
