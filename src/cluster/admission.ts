@@ -1,5 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
-import { describeFailure, withDeadline } from "./api.js";
+import { describeFailure } from "./api.js";
+import { poll, withDeadline } from "../poll.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** An admission webhook could not be called (not answering yet, or no CA bundle patched in yet). */
@@ -20,16 +21,15 @@ export async function waitUntilAdmitted(
   options: { timeoutMs: number; pollMs?: number; signal?: AbortSignal },
 ): Promise<void> {
   const client = k8s.KubernetesObjectApi.makeApiClient(cluster.config);
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    let reason = "";
-    try {
-      await withDeadline(() => client.create(manifest, undefined, "All"), 15_000);
-      return;
-    } catch (err) {
-      reason = describeFailure(err);
-    }
-    if (!webhookNotReady.test(reason) || Date.now() >= deadline || options.signal?.aborted) return;
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
-  }
+  /** The reason the dry-run failed; empty when it was admitted. */
+  const dryRun = () =>
+    withDeadline(() => client.create(manifest, undefined, "All"), 15_000).then(
+      () => "",
+      (err: unknown) => describeFailure(err),
+    );
+  await poll(dryRun, (reason) => !webhookNotReady.test(reason), {
+    timeoutMs: options.timeoutMs,
+    intervalMs: options.pollMs ?? 500,
+    signal: options.signal,
+  });
 }

@@ -1,4 +1,5 @@
 import { DeployError } from "../errors.js";
+import { TimeoutError, withDeadline } from "../poll.js";
 
 /** Default time one Kubernetes API call may take. */
 export const apiTimeoutMs = 15_000;
@@ -18,28 +19,6 @@ export async function kubeCall<T>(
     return await withDeadline(call, options.timeoutMs ?? apiTimeoutMs);
   } catch (err) {
     throw clusterError(what, err, options.context);
-  }
-}
-
-/** Runs `call`, rejecting with a timeout error when it takes longer than `ms`. */
-export async function withDeadline<T>(call: () => Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      call(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
-        timer.unref();
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-class TimeoutError extends Error {
-  constructor(readonly ms: number) {
-    super(`timed out after ${ms / 1000}s`);
   }
 }
 

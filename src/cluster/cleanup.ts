@@ -139,29 +139,53 @@ export async function cleanupLeftovers(
 ): Promise<CleanupResult> {
   const result: CleanupResult = { removed: [], kept: [] };
   if (e.istiodReleases.length === 0 && e.baseRelease === undefined) return result;
-  const adm = cluster.config.makeApiClient(k8s.AdmissionregistrationV1Api);
-  const core = cluster.config.makeApiClient(k8s.CoreV1Api);
-  const keep = (object: string, reason: string) => result.kept.push({ object, reason });
-  const helmOwned = (m: k8s.V1ObjectMeta | undefined) =>
-    m?.labels?.["app.kubernetes.io/managed-by"] === "Helm";
-  const remove = async (object: string, del: () => Promise<unknown>) => {
-    await kubeCall(`deleting ${object}`, del, { context: cluster.context }).catch(tolerate404);
-    result.removed.push(object);
+  const c: Cleanup = {
+    cluster,
+    e,
+    plan,
+    adm: cluster.config.makeApiClient(k8s.AdmissionregistrationV1Api),
+    core: cluster.config.makeApiClient(k8s.CoreV1Api),
+    keep: (object, reason) => result.kept.push({ object, reason }),
+    remove: async (object, del) => {
+      await kubeCall(`deleting ${object}`, del, { context: cluster.context }).catch(tolerate404);
+      result.removed.push(object);
+    },
+    helmOwned: (m) => m?.labels?.["app.kubernetes.io/managed-by"] === "Helm",
   };
+  await cleanupWebhooks(c);
+  await cleanupRootConfigMaps(c);
+  await cleanupControlPlaneObjects(c);
+  if (purgeCrds) await purgeIstioCrds(c);
+  return result;
+}
 
+/** What each cleanup step works with: the evidence, the plan, the API clients and how to keep or remove. */
+interface Cleanup {
+  cluster: ResolvedCluster;
+  e: OwnershipEvidence;
+  plan: PlannedCleanup;
+  adm: k8s.AdmissionregistrationV1Api;
+  core: k8s.CoreV1Api;
+  keep: (object: string, reason: string) => void;
+  remove: (object: string, del: () => Promise<unknown>) => Promise<void>;
+  helmOwned: (m: k8s.V1ObjectMeta | undefined) => boolean;
+}
+
+/** Webhook configurations outside Helm whose every hook calls the stack's istiod. */
+async function cleanupWebhooks(c: Cleanup): Promise<void> {
   const seen = new Set<string>();
-  for (const selector of plan.webhookSelectors) {
+  for (const selector of c.plan.webhookSelectors) {
     const lists = [
       [
         "MutatingWebhookConfiguration",
         await kubeCall("listing webhooks", () =>
-          adm.listMutatingWebhookConfiguration({ labelSelector: selector }),
+          c.adm.listMutatingWebhookConfiguration({ labelSelector: selector }),
         ),
       ],
       [
         "ValidatingWebhookConfiguration",
         await kubeCall("listing webhooks", () =>
-          adm.listValidatingWebhookConfiguration({ labelSelector: selector }),
+          c.adm.listValidatingWebhookConfiguration({ labelSelector: selector }),
         ),
       ],
     ] as const;
@@ -169,76 +193,84 @@ export async function cleanupLeftovers(
       for (const w of list.items) {
         const name = w.metadata?.name;
         const object = `${kind}/${name}`;
-        if (name === undefined || helmOwned(w.metadata) || seen.has(object)) continue;
+        if (name === undefined || c.helmOwned(w.metadata) || seen.has(object)) continue;
         seen.add(object);
-        if (!callsOwnIstiod(e, w.webhooks)) continue; // another control plane's: not ours to mention
-        const why = notProven(e, w.metadata);
-        if (why !== undefined) keep(object, why);
+        if (!callsOwnIstiod(c.e, w.webhooks)) continue; // another control plane's: not ours to mention
+        const why = notProven(c.e, w.metadata);
+        if (why !== undefined) c.keep(object, why);
         else
-          await remove(object, () =>
+          await c.remove(object, () =>
             kind === "MutatingWebhookConfiguration"
-              ? adm.deleteMutatingWebhookConfiguration({ name })
-              : adm.deleteValidatingWebhookConfiguration({ name }),
+              ? c.adm.deleteMutatingWebhookConfiguration({ name })
+              : c.adm.deleteValidatingWebhookConfiguration({ name }),
           );
       }
     }
   }
+}
 
-  for (const name of plan.configMapsInAllNamespaces) {
+/** `istio-ca-root-cert` ConfigMaps holding the root the stack's istiod published. */
+async function cleanupRootConfigMaps(c: Cleanup): Promise<void> {
+  for (const name of c.plan.configMapsInAllNamespaces) {
     const list = await kubeCall(`listing ${name} ConfigMaps`, () =>
-      core.listConfigMapForAllNamespaces({ fieldSelector: `metadata.name=${name}` }),
+      c.core.listConfigMapForAllNamespaces({ fieldSelector: `metadata.name=${name}` }),
     );
     for (const cm of list.items) {
       const ns = cm.metadata?.namespace;
       if (ns === undefined) continue;
       const object = `ConfigMap/${ns}/${name}`;
       const root = cm.data?.["root-cert.pem"]?.trim() ?? "";
-      if (!e.roots.includes(root)) continue; // not published by the stack's istiod
-      const why = e.foreignRoots.includes(root)
+      if (!c.e.roots.includes(root)) continue; // not published by the stack's istiod
+      const why = c.e.foreignRoots.includes(root)
         ? "a control plane this stack does not manage publishes the same root"
-        : notProven(e, cm.metadata);
-      if (why !== undefined) keep(object, why);
-      else await remove(object, () => core.deleteNamespacedConfigMap({ name, namespace: ns }));
+        : notProven(c.e, cm.metadata);
+      if (why !== undefined) c.keep(object, why);
+      else await c.remove(object, () => c.core.deleteNamespacedConfigMap({ name, namespace: ns }));
     }
   }
+}
 
-  const sharedNamespace = e.foreign.some((f) => f.namespace === e.namespace);
-  for (const o of plan.controlPlaneObjects) {
+/** istiod's own objects in the stack's namespace, unless a foreign istiod shares it. */
+async function cleanupControlPlaneObjects(c: Cleanup): Promise<void> {
+  const sharedNamespace = c.e.foreign.some((f) => f.namespace === c.e.namespace);
+  for (const o of c.plan.controlPlaneObjects) {
     if (o.kind === "Lease") continue;
-    const object = `${o.kind}/${e.namespace}/${o.name}`;
-    const ref = { name: o.name, namespace: e.namespace };
+    const object = `${o.kind}/${c.e.namespace}/${o.name}`;
+    const ref = { name: o.name, namespace: c.e.namespace };
     const found = await kubeCall(`reading ${object}`, () =>
-      o.kind === "Secret" ? core.readNamespacedSecret(ref) : core.readNamespacedConfigMap(ref),
+      o.kind === "Secret" ? c.core.readNamespacedSecret(ref) : c.core.readNamespacedConfigMap(ref),
     ).catch((err: unknown) => {
       tolerate404(err);
       return undefined;
     });
-    if (found === undefined || helmOwned(found.metadata)) continue;
-    const why = sharedNamespace ? "another istiod runs in the same namespace" : notProven(e, found.metadata);
-    if (why !== undefined) keep(object, why);
+    if (found === undefined || c.helmOwned(found.metadata)) continue;
+    const why = sharedNamespace
+      ? "another istiod runs in the same namespace"
+      : notProven(c.e, found.metadata);
+    if (why !== undefined) c.keep(object, why);
     else
-      await remove(object, () =>
-        o.kind === "Secret" ? core.deleteNamespacedSecret(ref) : core.deleteNamespacedConfigMap(ref),
+      await c.remove(object, () =>
+        o.kind === "Secret" ? c.core.deleteNamespacedSecret(ref) : c.core.deleteNamespacedConfigMap(ref),
       );
   }
+}
 
-  if (purgeCrds) {
-    const ext = cluster.config.makeApiClient(k8s.ApiextensionsV1Api);
-    const crds = await kubeCall("listing CRDs", () => ext.listCustomResourceDefinition());
-    for (const crd of crds.items) {
-      const name = crd.metadata?.name;
-      const group = crd.spec.group;
-      if (name === undefined || !plan.crdGroups.some((g) => group === g || group.endsWith(`.${g}`))) continue;
-      const object = `CustomResourceDefinition/${name}`;
-      const a = crd.metadata?.annotations ?? {};
-      const mine =
-        e.baseRelease !== undefined &&
-        a["meta.helm.sh/release-name"] === e.baseRelease &&
-        a["meta.helm.sh/release-namespace"] === e.namespace;
-      if (!mine) keep(object, "the stack's base release did not install it");
-      else if (e.foreign.length > 0) keep(object, "another Istio control plane still uses Istio's CRDs");
-      else await remove(object, () => ext.deleteCustomResourceDefinition({ name }));
-    }
+/** Istio's CRDs installed by the stack's base release, when no foreign control plane needs them. */
+async function purgeIstioCrds(c: Cleanup): Promise<void> {
+  const ext = c.cluster.config.makeApiClient(k8s.ApiextensionsV1Api);
+  const crds = await kubeCall("listing CRDs", () => ext.listCustomResourceDefinition());
+  for (const crd of crds.items) {
+    const name = crd.metadata?.name;
+    const group = crd.spec.group;
+    if (name === undefined || !c.plan.crdGroups.some((g) => group === g || group.endsWith(`.${g}`))) continue;
+    const object = `CustomResourceDefinition/${name}`;
+    const a = crd.metadata?.annotations ?? {};
+    const mine =
+      c.e.baseRelease !== undefined &&
+      a["meta.helm.sh/release-name"] === c.e.baseRelease &&
+      a["meta.helm.sh/release-namespace"] === c.e.namespace;
+    if (!mine) c.keep(object, "the stack's base release did not install it");
+    else if (c.e.foreign.length > 0) c.keep(object, "another Istio control plane still uses Istio's CRDs");
+    else await c.remove(object, () => ext.deleteCustomResourceDefinition({ name }));
   }
-  return result;
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { isNotFound, kubeCall } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
+import { poll } from "../poll.js";
 
 /** Every namespace's labels, by name (one list call). */
 export async function namespaceLabels(
@@ -21,23 +22,26 @@ export async function waitForNamespacesGone(
   options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
 ): Promise<string[]> {
   const core = cluster.config.makeApiClient(k8s.CoreV1Api);
-  const deadline = Date.now() + options.timeoutMs;
-  let left = [...names];
-  while (left.length > 0 && Date.now() < deadline && !options.signal?.aborted) {
-    const still = await Promise.all(
-      left.map((name) =>
-        kubeCall(`reading namespace ${name}`, () => core.readNamespace({ name }), { timeoutMs: 10_000 }).then(
-          () => name,
-          (err: unknown) => {
-            if (isNotFound(err)) return undefined;
-            throw err;
-          },
-        ),
-      ),
+  const exists = (name: string) =>
+    kubeCall(`reading namespace ${name}`, () => core.readNamespace({ name }), { timeoutMs: 10_000 }).then(
+      () => true,
+      (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      },
     );
-    left = still.filter((n): n is string => n !== undefined);
-    if (left.length > 0) await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
-  }
+  let left = [...names];
+  const stillThere = async () => {
+    const found = await Promise.all(left.map(exists));
+    left = left.filter((_, i) => found[i]);
+    return left;
+  };
+  if (left.length === 0) return left;
+  await poll(stillThere, (still) => still.length === 0, {
+    timeoutMs: options.timeoutMs,
+    intervalMs: options.intervalMs ?? 250,
+    signal: options.signal,
+  });
   return left;
 }
 

@@ -1,7 +1,8 @@
 import * as k8s from "@kubernetes/client-node";
 import semver from "semver";
 import { DeployError } from "../errors.js";
-import { apiTimeoutMs, describeFailure, kubeCall, withDeadline } from "./api.js";
+import { apiTimeoutMs, describeFailure, kubeCall } from "./api.js";
+import { withDeadline } from "../poll.js";
 import { type ResolvedCluster, unreachable } from "./kubeconfig.js";
 
 /** The Kubernetes version the API server reports, parsed, and as it reports it (`v1.34.1-gke.100`). */

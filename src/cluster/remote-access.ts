@@ -2,7 +2,8 @@ import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { DeployError } from "../errors.js";
 import { describeReadFailure, readFileBounded } from "../manifest/read-file.js";
-import { describeFailure, isNotFound, kubeCall, withDeadline } from "./api.js";
+import { poll, withDeadline } from "../poll.js";
+import { describeFailure, isNotFound, kubeCall } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** A service account's long-lived token and the cluster CA its token Secret carries (base64). */
@@ -24,8 +25,7 @@ export async function readServiceAccountToken(
   options: { waitMs: number; pollMs?: number },
 ): Promise<ServiceAccountToken | undefined> {
   const core = cluster.config.makeApiClient(k8s.CoreV1Api);
-  const deadline = Date.now() + options.waitMs;
-  for (;;) {
+  const readToken = async (): Promise<ServiceAccountToken | undefined> => {
     const secret = await kubeCall(
       `reading Secret ${namespace}/${name} in cluster of context "${cluster.context}"`,
       () => core.readNamespacedSecret({ namespace, name }),
@@ -35,11 +35,14 @@ export async function readServiceAccountToken(
       throw err;
     });
     const token = secret?.data?.token;
-    if (token !== undefined && token !== "")
-      return { token: Buffer.from(token, "base64").toString("utf8"), caCrt: secret?.data?.["ca.crt"] ?? "" };
-    if (Date.now() >= deadline) break;
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
-  }
+    if (token === undefined || token === "") return undefined;
+    return { token: Buffer.from(token, "base64").toString("utf8"), caCrt: secret?.data?.["ca.crt"] ?? "" };
+  };
+  const read = await poll(readToken, (sa) => sa !== undefined, {
+    timeoutMs: options.waitMs,
+    intervalMs: options.pollMs ?? 200,
+  });
+  if (read.state === "done") return read.value;
   if (options.waitMs === 0) return undefined;
   throw new DeployError(
     `the token of Secret ${namespace}/${name} in the cluster of context "${cluster.context}" was not issued within ${Math.round(options.waitMs / 1000)}s`,

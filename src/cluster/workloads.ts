@@ -1,6 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { isNotFound, kubeCall } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
+import { poll } from "../poll.js";
 
 /** A Deployment (or Service) by namespace and name. */
 export interface ObjectRef {
@@ -28,15 +29,6 @@ export async function serviceAddresses(
   return out;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-
 /** True when every wanted replica of the Deployment is updated and available. */
 export function deploymentReady(d: k8s.V1Deployment | undefined): boolean {
   if (d === undefined) return false;
@@ -56,26 +48,26 @@ export async function waitForDeployments(
   options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; onWait?: (t: ObjectRef) => void },
 ): Promise<string[]> {
   const apps = cluster.config.makeApiClient(k8s.AppsV1Api);
-  const deadline = Date.now() + options.timeoutMs;
-  const results = await Promise.all(
-    targets.map(async (t) => {
-      let told = false;
-      for (;;) {
-        const d = await kubeCall("reading a Deployment", () => apps.readNamespacedDeployment(t), {
-          timeoutMs: 10_000,
-        }).catch((err: unknown) => {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        });
-        if (deploymentReady(d)) return undefined;
-        if (Date.now() > deadline || options.signal?.aborted) return `${t.namespace}/${t.name}`;
-        if (!told) {
-          options.onWait?.(t);
-          told = true;
-        }
-        await sleep(options.intervalMs ?? 1000, options.signal);
-      }
-    }),
-  );
+  const read = (t: ObjectRef) => () =>
+    kubeCall("reading a Deployment", () => apps.readNamespacedDeployment(t), { timeoutMs: 10_000 }).catch(
+      (err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      },
+    );
+  const waitFor = async (t: ObjectRef) => {
+    let told = false;
+    const outcome = await poll(read(t), deploymentReady, {
+      timeoutMs: options.timeoutMs,
+      intervalMs: options.intervalMs ?? 1000,
+      signal: options.signal,
+      onPending: () => {
+        if (!told) options.onWait?.(t);
+        told = true;
+      },
+    });
+    return outcome.state === "done" ? undefined : `${t.namespace}/${t.name}`;
+  };
+  const results = await Promise.all(targets.map(waitFor));
   return results.filter((x): x is string => x !== undefined);
 }

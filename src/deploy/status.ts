@@ -29,13 +29,8 @@ export {
   skippedPod,
   workloadOf,
 } from "./status/namespaces.js";
-export {
-  checkRemoteSecrets,
-  checkServedByPrimary,
-  isChartIp,
-  readMultiCluster,
-  remoteSecretRecord,
-} from "./status/multicluster.js";
+export { checkRemoteSecrets, checkServedByPrimary, isChartIp } from "./status/multicluster.js";
+export { checkCa } from "./status/ca.js";
 export { checkReleases } from "./status/releases.js";
 export { checkFunctions, evaluate, readChecks, type StatusOptions, status } from "./status/run.js";
 export { checkWebhooks, revisionCalled, tagOf, tagTargets } from "./status/webhooks.js";

@@ -1,5 +1,5 @@
 import { type Document, isAlias, isMap, isSeq, type Pair } from "yaml";
-import type { Reporter } from "./decode-scalar.js";
+import type { Reporter } from "./decode-types.js";
 
 /** How many values aliases may add to a document ("billion laughs" documents add billions). */
 export const maxAliasExpansion = 20000;

@@ -1,7 +1,7 @@
 import { type DescField, ScalarType } from "@bufbuild/protobuf";
 import { isMap, isScalar, isSeq, type Pair, type Scalar, type YAMLMap } from "yaml";
-import type { JsonValue, NodeRef } from "./decode.js";
-import { decodeScalar, offsetOf, type Reporter } from "./decode-scalar.js";
+import { decodeScalar, offsetOf } from "./decode-scalar.js";
+import type { JsonValue, NodeRef, Reporter } from "./decode-types.js";
 
 /** What the map helpers need from the decoder. */
 export interface DecodeContext extends Reporter {

@@ -1,11 +1,6 @@
 import { ScalarType } from "@bufbuild/protobuf";
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import type { JsonValue } from "./decode.js";
-
-/** What decoding helpers need to report a diagnostic (the decoder). */
-export interface Reporter {
-  report(offset: number | undefined, path: string, code: string, message: string, hint: string): void;
-}
+import type { JsonValue, Reporter } from "./decode-types.js";
 
 const int32Max = 2 ** 31 - 1;
 

@@ -4,23 +4,12 @@ import { type Document, isMap, isScalar, isSeq, type LineCounter, type Pair } fr
 import { AliasBudget } from "./alias-budget.js";
 import { decodeAny, decodeValueOrRef, maxDepth, textKeys } from "./decode-map.js";
 import { decodeScalar, describe, offsetOf } from "./decode-scalar.js";
+import type { JsonValue, NodeRef } from "./decode-types.js";
 import { type Diagnostic, diagnostic, positionIn } from "./diagnostic.js";
 
-/** A JSON value as protobuf's `fromJson` reads it. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-type JsonObject = { [key: string]: JsonValue };
+export type { JsonValue, NodeRef } from "./decode-types.js";
 
-/** Where a value of the decoded manifest came from. */
-export interface NodeRef {
-  /** Path in the manifest's own spelling, e.g. `spec.control_plane.replicas`. */
-  display: string;
-  /** Offset in the source of the key (or of the list item) that names this value. */
-  keyOffset: number | undefined;
-  /** Offset of the value itself. */
-  valueOffset: number | undefined;
-  /** True when the key is written in snake_case (Project Planton's spelling). */
-  snake: boolean;
-}
+type JsonObject = { [key: string]: JsonValue };
 
 /**
  * The result of decoding: JSON for `fromJson`, and an index from canonical paths (proto field
@@ -160,75 +149,95 @@ class Decoder {
         return decodeScalar(this, node, ScalarType.STRING, display);
       case "message":
         return this.messageOrStruct(node, field.message, canon, display, depth);
-      case "list": {
-        if (!isSeq(node)) {
-          this.report(
-            this.offset(node),
-            display,
-            "type.mismatch",
-            `expected a list, found ${describe(node)}`,
-            "write a YAML list (one `- item` per line, or `[]`)",
-          );
-          return undefined;
-        }
-        const items: JsonValue[] = [];
-        node.items.forEach((item, i) => {
-          const itemCanon = `${canon}[${i}]`;
-          const itemDisplay = `${display}[${i}]`;
-          this.index.set(itemCanon, {
-            display: itemDisplay,
-            keyOffset: this.offset(item),
-            valueOffset: this.offset(item),
-            snake: false,
-          });
-          const v =
-            field.listKind === "message"
-              ? this.messageOrStruct(item, field.message, itemCanon, itemDisplay, depth)
-              : decodeScalar(
-                  this,
-                  this.deref(item, itemDisplay),
-                  field.listKind === "scalar" ? field.scalar : ScalarType.STRING,
-                  itemDisplay,
-                );
-          if (v !== undefined) items.push(v);
-        });
-        return items;
-      }
-      case "map": {
-        if (!isMap(node)) {
-          this.report(
-            this.offset(node),
-            display,
-            "type.mismatch",
-            `expected a map, found ${describe(node)}`,
-            "write `key: value` pairs, or `{}`",
-          );
-          return undefined;
-        }
-        const out: JsonObject = {};
-        for (const { pair, keyNode, key } of textKeys(this, node, display)) {
-          const itemCanon = `${canon}[${JSON.stringify(key)}]`;
-          const itemDisplay = `${display}.${key}`;
-          this.index.set(itemCanon, {
-            display: itemDisplay,
-            keyOffset: keyNode.range?.[0],
-            valueOffset: this.offset(pair.value),
-            snake: false,
-          });
-          const v =
-            field.mapKind === "message"
-              ? this.messageOrStruct(pair.value, field.message, itemCanon, itemDisplay, depth)
-              : decodeScalar(
-                  this,
-                  this.deref(pair.value, itemDisplay),
-                  field.mapKind === "scalar" ? field.scalar : ScalarType.STRING,
-                  itemDisplay,
-                );
-          if (v !== undefined) out[key] = v;
-        }
-        return out;
-      }
+      case "list":
+        return this.list(node, field, canon, display, depth);
+      case "map":
+        return this.map(node, field, canon, display, depth);
     }
+  }
+
+  /** A repeated field: a YAML list, each item indexed and decoded. */
+  private list(
+    node: unknown,
+    field: Extract<DescField, { fieldKind: "list" }>,
+    canon: string,
+    display: string,
+    depth: number,
+  ): JsonValue[] | undefined {
+    if (!isSeq(node)) {
+      this.report(
+        this.offset(node),
+        display,
+        "type.mismatch",
+        `expected a list, found ${describe(node)}`,
+        "write a YAML list (one `- item` per line, or `[]`)",
+      );
+      return undefined;
+    }
+    const items: JsonValue[] = [];
+    node.items.forEach((item, i) => {
+      const itemCanon = `${canon}[${i}]`;
+      const itemDisplay = `${display}[${i}]`;
+      this.index.set(itemCanon, {
+        display: itemDisplay,
+        keyOffset: this.offset(item),
+        valueOffset: this.offset(item),
+        snake: false,
+      });
+      const v =
+        field.listKind === "message"
+          ? this.messageOrStruct(item, field.message, itemCanon, itemDisplay, depth)
+          : decodeScalar(
+              this,
+              this.deref(item, itemDisplay),
+              field.listKind === "scalar" ? field.scalar : ScalarType.STRING,
+              itemDisplay,
+            );
+      if (v !== undefined) items.push(v);
+    });
+    return items;
+  }
+
+  /** A map field: a YAML map with text keys, each value indexed and decoded. */
+  private map(
+    node: unknown,
+    field: Extract<DescField, { fieldKind: "map" }>,
+    canon: string,
+    display: string,
+    depth: number,
+  ): JsonObject | undefined {
+    if (!isMap(node)) {
+      this.report(
+        this.offset(node),
+        display,
+        "type.mismatch",
+        `expected a map, found ${describe(node)}`,
+        "write `key: value` pairs, or `{}`",
+      );
+      return undefined;
+    }
+    const out: JsonObject = {};
+    for (const { pair, keyNode, key } of textKeys(this, node, display)) {
+      const itemCanon = `${canon}[${JSON.stringify(key)}]`;
+      const itemDisplay = `${display}.${key}`;
+      this.index.set(itemCanon, {
+        display: itemDisplay,
+        keyOffset: keyNode.range?.[0],
+        valueOffset: this.offset(pair.value),
+        snake: false,
+      });
+      const v =
+        field.mapKind === "message"
+          ? this.messageOrStruct(pair.value, field.message, itemCanon, itemDisplay, depth)
+          : decodeScalar(
+              this,
+              this.deref(pair.value, itemDisplay),
+              field.mapKind === "scalar" ? field.scalar : ScalarType.STRING,
+              itemDisplay,
+            );
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
   }
 
   private messageOrStruct(

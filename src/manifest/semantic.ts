@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { KubernetesIstio } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import type { KubernetesIstioResources } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
-import { componentReleaseNames, reservedReleaseNames } from "../istio/plan.js";
+import { componentReleaseNames, reservedReleaseNames } from "../istio/releases.js";
 import {
   compareVersions,
   minimumIstioVersion,

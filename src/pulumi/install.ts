@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 import { SemVer } from "semver";
 import { DeployError } from "../errors.js";
+import { withDeadline } from "../poll.js";
 import { findPulumiCli, plantonHome } from "./cli-path.js";
 
 /** How to install the Pulumi CLI by hand, for error hints. */
@@ -52,12 +53,7 @@ export async function locatePulumiCommand(
     `Pulumi CLI not found on PATH: installing the version that matches planton's Pulumi SDK into ${root} (one time)…`,
   );
   try {
-    return await Promise.race([
-      PulumiCommand.install({ root }),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error("timed out after 120s")), 120_000).unref(),
-      ),
-    ]);
+    return await withDeadline(() => PulumiCommand.install({ root }), 120_000);
   } catch (err) {
     cached = undefined;
     throw new DeployError(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readerRules } from "../../src/istio/multicluster.js";
+import { readerRules } from "../../src/istio/remotes.js";
 import type { PlannedObject, PlannedRelease } from "../../src/istio/types.js";
 import { root } from "../helpers/paths.js";
 import { find, type K8sObject, renderRelease, useChartRepository } from "./helm.js";

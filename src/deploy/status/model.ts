@@ -1,6 +1,7 @@
 // `planton status`: the check model (states, checks, results) and the helpers the checks share.
 
 import type * as k8s from "@kubernetes/client-node";
+import type { MultiClusterReads } from "../../cluster/multicluster-reads.js";
 import type { StatusReads } from "../../cluster/status-reads.js";
 import type { InstallPlan } from "../../istio/types.js";
 import type { StackState } from "../../pulumi/state.js";
@@ -53,26 +54,7 @@ export interface StatusResult {
   namespaces: NamespaceStatus[];
 }
 
-/**
- * What only a multi-cluster mesh needs read (./multicluster.ts reads it): absent for a
- * single-cluster plan, and in tests that do not need it.
- */
-export interface MultiClusterReads {
-  /** Profile remote: the EndpointSlices of the control-plane namespace's `istiod` Service. */
-  istiodEndpointSlices?: k8s.V1EndpointSlice[];
-  /** `spec.multiCluster.remotes`: each planned remote secret as found, or undefined when it is missing. */
-  remoteSecrets?: Record<string, RemoteSecretRecord | undefined>;
-}
-
-/**
- * A remote secret as status keeps it: its metadata and the names of its non-empty data keys.
- * The kubeconfig itself (and its token) is dropped as soon as the Secret is read.
- */
-export interface RemoteSecretRecord {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  dataKeys: string[];
-}
+export type { MultiClusterReads, RemoteSecretRecord } from "../../cluster/multicluster-reads.js";
 
 /** Everything the checks read: the cluster-wide reads and the multi-cluster ones. */
 export type CheckReads = StatusReads & MultiClusterReads;

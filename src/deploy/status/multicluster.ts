@@ -1,21 +1,8 @@
-// `planton status`: what only a multi-cluster mesh has: a remote cluster's control plane (the
+// `planton status`: the checks of what only a multi-cluster mesh has (cluster/multicluster-reads.ts reads it): a remote cluster's control plane (the
 // primary's istiod, reached through the `istiod` Service) and the remote secrets istiod reads.
 
-import * as k8s from "@kubernetes/client-node";
-import { isNotFound, kubeCall } from "../../cluster/api.js";
-import type { ResolvedCluster } from "../../cluster/kubeconfig.js";
-import type { InstallPlan } from "../../istio/types.js";
-import {
-  type CheckFunction,
-  combine,
-  type Issue,
-  type MultiClusterReads,
-  type RemoteSecretRecord,
-  remotePrimary,
-} from "./model.js";
-
-/** The Service a remote cluster's webhooks call: the istiod chart's remote profile names it `istiod`. */
-export const remoteIstiodService = "istiod";
+import { remoteIstiodService } from "../../cluster/multicluster-reads.js";
+import { type CheckFunction, combine, type Issue, remotePrimary } from "./model.js";
 /** The label istiod watches Secrets by (the one planton's remote secrets carry). */
 const watchedLabel = "istio/multiCluster";
 /** The ports the remote profile's EndpointSlice opens on the primary: xDS and CA, and the webhooks. */
@@ -28,69 +15,6 @@ const primaryPorts = [15012, 15017];
  */
 export function isChartIp(address: string): boolean {
   return /^([0-9]*\.){3}[0-9]*$/.test(address) || /^([0-9a-fA-F]*:)+[0-9a-fA-F]*$/.test(address);
-}
-
-/**
- * Reads what the multi-cluster checks need, only when the plan has it: for profile remote the
- * `istiod` Service's EndpointSlices (one list call), for each planned remote secret that Secret by
- * name (never a list of the namespace's Secrets, which hold the CA's keys). A remote secret is
- * kept as its labels, annotations and data key names: its kubeconfig is never kept or decoded.
- */
-export async function readMultiCluster(
-  cluster: ResolvedCluster,
-  plan: InstallPlan,
-): Promise<MultiClusterReads> {
-  const { config, context } = cluster;
-  const ns = plan.mesh.namespace;
-  const call = <T>(what: string, fn: () => Promise<T>) => kubeCall(what, fn, { context });
-  const out: MultiClusterReads = {};
-  const reads: Promise<void>[] = [];
-  if (remotePrimary(plan) !== undefined) {
-    const discovery = config.makeApiClient(k8s.DiscoveryV1Api);
-    reads.push(
-      call(`listing the EndpointSlices of ${ns}/${remoteIstiodService}`, () =>
-        discovery.listNamespacedEndpointSlice({
-          namespace: ns,
-          labelSelector: `kubernetes.io/service-name=${remoteIstiodService}`,
-        }),
-      ).then((l) => {
-        out.istiodEndpointSlices = l.items;
-      }),
-    );
-  }
-  if (plan.remotes.length > 0) {
-    const core = config.makeApiClient(k8s.CoreV1Api);
-    const secrets: Record<string, RemoteSecretRecord | undefined> = {};
-    out.remoteSecrets = secrets;
-    for (const r of plan.remotes)
-      reads.push(
-        call(`reading Secret ${r.secret.namespace}/${r.secret.name}`, () =>
-          core.readNamespacedSecret({ name: r.secret.name, namespace: r.secret.namespace }),
-        ).then(
-          (s) => {
-            secrets[r.clusterName] = remoteSecretRecord(s);
-          },
-          (err: unknown) => {
-            if (!isNotFound(err)) throw err;
-            secrets[r.clusterName] = undefined;
-          },
-        ),
-      );
-  }
-  await Promise.all(reads);
-  return out;
-}
-
-/** A remote secret's metadata and non-empty data key names; the values go no further. */
-export function remoteSecretRecord(s: k8s.V1Secret): RemoteSecretRecord {
-  return {
-    labels: { ...(s.metadata?.labels ?? {}) },
-    annotations: { ...(s.metadata?.annotations ?? {}) },
-    dataKeys: Object.entries(s.data ?? {})
-      .filter(([, v]) => v !== "")
-      .map(([k]) => k)
-      .sort(),
-  };
 }
 
 /**

@@ -1,7 +1,8 @@
-// `planton status`: every check together, and the command itself (with its wait loop).
+// `planton status`: every check together, and the command itself (waiting through ./wait.ts).
 
 import { serverVersion } from "../../cluster/precheck.js";
 import type { ResolvedCluster } from "../../cluster/kubeconfig.js";
+import { readMultiCluster } from "../../cluster/multicluster-reads.js";
 import { readStatus } from "../../cluster/status-reads.js";
 import { DeployError, InterruptedError } from "../../errors.js";
 import type { InstallPlan } from "../../istio/types.js";
@@ -9,14 +10,15 @@ import type { StackState } from "../../pulumi/state.js";
 import { exportStackState } from "../../pulumi/state-read.js";
 import { timed } from "../../timings.js";
 import { type DeployRequest, withSession } from "../request.js";
-import { checkCa } from "../status-ca.js";
+import { checkCa } from "./ca.js";
 import { checkControlPlane } from "./control-plane.js";
 import { checkCrds } from "./crds.js";
 import { checkGateways, checkMtls } from "./gateways-mtls.js";
 import { type CheckFunction, type CheckReads, type StatusResult, worst } from "./model.js";
-import { checkRemoteSecrets, readMultiCluster } from "./multicluster.js";
+import { checkRemoteSecrets } from "./multicluster.js";
 import { checkNamespaces, namespaceStatuses } from "./namespaces.js";
 import { checkReleases } from "./releases.js";
+import { waitUntilHealthy } from "./wait.js";
 import { checkWebhooks } from "./webhooks.js";
 
 /** Every check, in report order. */
@@ -58,17 +60,6 @@ export interface StatusOptions {
   intervalMs?: number;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-
 const interrupted = () =>
   new InterruptedError("status --wait was interrupted: nothing was changed (status never changes anything)");
 
@@ -78,62 +69,48 @@ const interrupted = () =>
  * reporting what it waits for through `req.io.info`. Changes nothing.
  */
 export async function status(req: DeployRequest, options: StatusOptions = {}): Promise<StatusResult> {
-  const stack = req.settings.stack;
   // the cluster's reads do not depend on the state: they run while the state is read. A missing
   // stack is still the error reported first; the reads' own failure waits until the state is in.
-  const firstReads = timed("cluster reads", async () => {
+  let firstReads: Promise<CheckReads> | undefined = startFirstReads(req);
+  const state = await timed("read state", () => readState(req));
+  requireApplied(req.settings.stack, state);
+  const round = async (): Promise<StatusResult> => {
+    const reads = firstReads ?? readChecks(req.cluster, req.plan);
+    firstReads = undefined;
+    return {
+      stack: req.settings.stack,
+      context: req.cluster.context,
+      ...evaluate(await reads, req.plan, state),
+    };
+  };
+  const outcome = await waitUntilHealthy(round, {
+    waitMs: (options.waitSeconds ?? 0) * 1000,
+    intervalMs: options.intervalMs ?? 2000,
+    signal: req.signal,
+    onWaiting: (failing, left) => req.io.info(`waiting up to ${left}s for: ${failing}`),
+    onRetry: (err) => req.io.info(`could not read the cluster (${err.message}); retrying`),
+  });
+  if (outcome.state === "aborted") throw interrupted();
+  return outcome.value;
+}
+
+/** The first round of reads, started before the state is read; its failure is handled once the state is in. */
+function startFirstReads(req: DeployRequest): Promise<CheckReads> {
+  const reads = timed("cluster reads", async () => {
     await serverVersion(req.cluster); // an unreachable cluster is one clear error
     return readChecks(req.cluster, req.plan);
   });
-  firstReads.catch(() => {}); // handled below, once the state was read
-  const state = await timed("read state", () => readState(req));
+  reads.catch(() => {});
+  return reads;
+}
+
+/** Refuses a stack that does not exist or has no apply recorded: there is no mesh to check. */
+function requireApplied(stack: string, state: StackState | undefined): void {
   if (state === undefined || (state.outputs === undefined && state.releases.length === 0))
     throw new DeployError(
       `stack ${stack} ${state === undefined ? "does not exist" : "has no apply recorded"}: there is no mesh to check`,
       "run `planton apply -f FILE` first, or name the stack that has it with --stack and --backend",
     );
-  const round = async (reads?: CheckReads): Promise<StatusResult> => ({
-    stack,
-    context: req.cluster.context,
-    ...evaluate(reads ?? (await readChecks(req.cluster, req.plan)), req.plan, state),
-  });
-  const waitMs = (options.waitSeconds ?? 0) * 1000;
-  const deadline = Date.now() + waitMs;
-  let result: StatusResult | undefined;
-  try {
-    result = await round(await firstReads);
-  } catch (err) {
-    // with --wait, a failed first read is retried like any later one: right after an apply the
-    // API server can still answer 429 for a CRD whose storage is initializing
-    if (!(err instanceof DeployError) || waitMs <= 0) throw err;
-    req.io.info(`could not read the cluster (${err.message}); retrying`);
-  }
-  if (result !== undefined && (waitMs <= 0 || result.state !== "error")) return result;
-  let told = "";
-  for (;;) {
-    if (req.signal.aborted) throw interrupted();
-    if (result !== undefined) {
-      const failing = result.checks.filter((c) => c.state === "error").map((c) => c.message);
-      const left = Math.ceil((deadline - Date.now()) / 1000);
-      if (left <= 0) return result;
-      const line = failing.join("; ");
-      if (line !== told) {
-        req.io.info(`waiting up to ${left}s for: ${line}`);
-        told = line;
-      }
-    }
-    await sleep(Math.min(options.intervalMs ?? 2000, Math.max(deadline - Date.now(), 0)), req.signal);
-    if (req.signal.aborted) throw interrupted();
-    try {
-      result = await round();
-    } catch (err) {
-      // a failed read while waiting (an API server restarting) is retried until the time is up
-      if (!(err instanceof DeployError) || Date.now() >= deadline) throw err;
-      req.io.info(`could not read the cluster (${err.message}); retrying`);
-      continue;
-    }
-    if (result.state !== "error") return result;
-  }
 }
 
 /**

@@ -3,7 +3,7 @@
 import type * as k8s from "@kubernetes/client-node";
 import type { StatusReads } from "../../cluster/status-reads.js";
 import type { InstallPlan, PlannedRelease } from "../../istio/types.js";
-import { plannedRevisions } from "./control-plane.js";
+import { type PlannedRevision, plannedRevisions } from "./control-plane.js";
 import {
   type CheckFunction,
   combine,
@@ -124,67 +124,79 @@ function remoteInjectorIssues(injector: WebhookConfig, release: PlannedRelease |
  * validating webhook calling istiod, with a CA bundle.
  */
 export const checkWebhooks: CheckFunction = (reads, plan) => {
+  const tags = reads.mutatingWebhooks.filter((w) => tagOf(w) !== undefined);
+  return [
+    ...plannedRevisions(plan).map((rev) => injectorCheck(reads, plan, rev)),
+    ...defaultTagCheck(tags, plan),
+    ...manifestTagChecks(tags, plan),
+    ...otherTagChecks(tags, plan),
+    validationCheck(reads, plan),
+  ];
+};
+
+/** A revision's sidecar-injector webhook calls its istiod (profile remote: the primary), with a CA bundle. */
+function injectorCheck(reads: StatusReads, plan: InstallPlan, rev: PlannedRevision): StatusCheck {
   const ns = plan.mesh.namespace;
-  const revisions = plannedRevisions(plan);
-  const checks: StatusCheck[] = [];
-  for (const rev of revisions) {
-    const injector = reads.mutatingWebhooks.find(
-      (w) => tagOf(w) === undefined && revisionCalled(w, ns) === rev.revision,
-    );
-    const name = `injector/${rev.revision}`;
-    if (injector === undefined) {
-      checks.push(
-        combine("webhooks", name, "", [
+  const injector = reads.mutatingWebhooks.find(
+    (w) => tagOf(w) === undefined && revisionCalled(w, ns) === rev.revision,
+  );
+  const name = `injector/${rev.revision}`;
+  if (injector === undefined)
+    return combine("webhooks", name, "", [
+      {
+        state: "error",
+        message: `no sidecar-injector webhook calls ${ns}/${rev.deployment}: pods of revision ${rev.revision} get no proxy`,
+        hint: `\`planton apply\` reinstalls it (Helm release ${rev.release?.name ?? "istiod"})`,
+      },
+    ]);
+  const primary = remotePrimary(plan);
+  const path = injector.webhooks?.find((h) => h.clientConfig?.service !== undefined)?.clientConfig?.service
+    ?.path;
+  return combine(
+    "webhooks",
+    name,
+    primary === undefined
+      ? `injector ${injector.metadata?.name ?? ""} calls ${rev.deployment}, CA bundle set`
+      : `injector ${injector.metadata?.name ?? ""} calls ${rev.deployment} → the primary ${primary.clusterName} (${path ?? "URL"}), CA bundle set`,
+    [
+      ...(primary === undefined ? [] : remoteInjectorIssues(injector, rev.release)),
+      ...caBundleIssue("injector webhook", injector, ns, writerFor(plan, rev.deployment)),
+    ],
+  );
+}
+
+/** Revisioned meshes: the `default` tag points at the manifest's `defaultRevision`. */
+function defaultTagCheck(tags: WebhookConfig[], plan: InstallPlan): StatusCheck[] {
+  const ns = plan.mesh.namespace;
+  const wantDefault = plan.mesh.defaultRevision;
+  if (wantDefault === "") return [];
+  const hook = tags.find((w) => tagOf(w) === "default");
+  const points = hook === undefined ? undefined : revisionCalled(hook, ns);
+  const issues: Issue[] =
+    hook === undefined
+      ? [
           {
             state: "error",
-            message: `no sidecar-injector webhook calls ${ns}/${rev.deployment}: pods of revision ${rev.revision} get no proxy`,
-            hint: `\`planton apply\` reinstalls it (Helm release ${rev.release?.name ?? "istiod"})`,
+            message: `the default tag is missing: namespaces labelled istio-injection=enabled get no proxy`,
+            hint: "`planton apply` recreates it on spec.defaultRevision",
           },
-        ]),
-      );
-      continue;
-    }
-    const primary = remotePrimary(plan);
-    const path = injector.webhooks?.find((h) => h.clientConfig?.service !== undefined)?.clientConfig?.service
-      ?.path;
-    checks.push(
-      combine(
-        "webhooks",
-        name,
-        primary === undefined
-          ? `injector ${injector.metadata?.name ?? ""} calls ${rev.deployment}, CA bundle set`
-          : `injector ${injector.metadata?.name ?? ""} calls ${rev.deployment} → the primary ${primary.clusterName} (${path ?? "URL"}), CA bundle set`,
-        [
-          ...(primary === undefined ? [] : remoteInjectorIssues(injector, rev.release)),
-          ...caBundleIssue("injector webhook", injector, ns, writerFor(plan, rev.deployment)),
-        ],
-      ),
-    );
-  }
+        ]
+      : points !== wantDefault
+        ? [
+            {
+              state: "error",
+              message: `the default tag points at revision ${points ?? "(none)"}; the manifest says ${wantDefault} (spec.defaultRevision)`,
+              hint: "`planton apply` moves it to spec.defaultRevision",
+            },
+          ]
+        : caBundleIssue("tag webhook", hook, ns, writerFor(plan, `istiod-${wantDefault}`));
+  return [combine("webhooks", "tag/default", `default tag → ${wantDefault}`, issues)];
+}
 
-  const tags = reads.mutatingWebhooks.filter((w) => tagOf(w) !== undefined);
-  const wantDefault = plan.mesh.defaultRevision;
-  if (wantDefault !== "") {
-    const hook = tags.find((w) => tagOf(w) === "default");
-    const points = hook === undefined ? undefined : revisionCalled(hook, ns);
-    const issues: Issue[] = [];
-    if (hook === undefined)
-      issues.push({
-        state: "error",
-        message: `the default tag is missing: namespaces labelled istio-injection=enabled get no proxy`,
-        hint: "`planton apply` recreates it on spec.defaultRevision",
-      });
-    else if (points !== wantDefault)
-      issues.push({
-        state: "error",
-        message: `the default tag points at revision ${points ?? "(none)"}; the manifest says ${wantDefault} (spec.defaultRevision)`,
-        hint: "`planton apply` moves it to spec.defaultRevision",
-      });
-    else issues.push(...caBundleIssue("tag webhook", hook, ns, writerFor(plan, `istiod-${wantDefault}`)));
-    checks.push(combine("webhooks", "tag/default", `default tag → ${wantDefault}`, issues));
-  }
-  // the manifest's revision tags: present, and pointing where spec.revisionTags says
-  for (const [tag, want] of Object.entries(plan.mesh.revisionTags ?? {})) {
+/** The manifest's revision tags: present, and pointing where spec.revisionTags says. */
+function manifestTagChecks(tags: WebhookConfig[], plan: InstallPlan): StatusCheck[] {
+  const ns = plan.mesh.namespace;
+  return Object.entries(plan.mesh.revisionTags ?? {}).map(([tag, want]) => {
     const hook = tags.find((w) => tagOf(w) === tag);
     const points = hook === undefined ? undefined : revisionCalled(hook, ns);
     const issues: Issue[] =
@@ -205,16 +217,22 @@ export const checkWebhooks: CheckFunction = (reads, plan) => {
               },
             ]
           : caBundleIssue("tag webhook", hook, ns, writerFor(plan, `istiod-${want}`));
-    checks.push(combine("webhooks", `tag/${tag}`, `tag ${tag} → ${want}`, issues));
-  }
-  const installed = new Set(revisions.map((r) => r.revision));
-  for (const hook of tags) {
-    const tag = tagOf(hook) ?? "";
-    if (tag === "default" && wantDefault !== "") continue;
-    if (tag in (plan.mesh.revisionTags ?? {})) continue;
-    const points = revisionCalled(hook, ns);
-    checks.push(
-      combine(
+    return combine("webhooks", `tag/${tag}`, `tag ${tag} → ${want}`, issues);
+  });
+}
+
+/** Tags the manifest does not name: each on a revision this mesh runs (else a warning), with a CA bundle. */
+function otherTagChecks(tags: WebhookConfig[], plan: InstallPlan): StatusCheck[] {
+  const ns = plan.mesh.namespace;
+  const installed = new Set(plannedRevisions(plan).map((r) => r.revision));
+  const named = (tag: string) =>
+    (tag === "default" && plan.mesh.defaultRevision !== "") || tag in (plan.mesh.revisionTags ?? {});
+  return tags
+    .filter((hook) => !named(tagOf(hook) ?? ""))
+    .map((hook) => {
+      const tag = tagOf(hook) ?? "";
+      const points = revisionCalled(hook, ns);
+      return combine(
         "webhooks",
         `tag/${tag}`,
         `tag ${tag} → ${points}`,
@@ -232,44 +250,33 @@ export const checkWebhooks: CheckFunction = (reads, plan) => {
                 hint: `point it at a revision of the manifest (${[...installed].join(", ")}): \`istioctl tag set ${tag} --revision REVISION --overwrite\`, or remove it with \`istioctl tag remove ${tag}\``,
               },
             ],
-      ),
-    );
-  }
+      );
+    });
+}
 
+/** A validating webhook calls istiod in the control plane's namespace, with a CA bundle. */
+function validationCheck(reads: StatusReads, plan: InstallPlan): StatusCheck {
+  const ns = plan.mesh.namespace;
   const validators = reads.validatingWebhooks.filter((w) =>
     (w.webhooks ?? []).some(
       (h) => h.clientConfig?.service?.namespace === ns && h.clientConfig.service.name.startsWith("istiod"),
     ),
   );
   if (validators.length === 0)
-    checks.push(
-      combine("webhooks", "validation", "", [
-        {
-          state: "error",
-          message: `no validating webhook calls istiod in ${ns}: invalid Istio configuration is accepted unchecked`,
-          hint: "`planton apply` reinstalls it (Helm releases istio-base and istiod)",
-        },
-      ]),
-    );
-  else
-    checks.push(
-      combine(
-        "webhooks",
-        "validation",
-        `validating ${plural(validators.length, "webhook")} present (${validators.map((v) => v.metadata?.name ?? "").join(", ")})`,
-        validators.flatMap((v) =>
-          caBundleIssue(
-            "validating webhook",
-            v,
-            ns,
-            writerFor(
-              plan,
-              v.webhooks?.find((h) => h.clientConfig?.service?.namespace === ns)?.clientConfig?.service
-                ?.name ?? "istiod",
-            ),
-          ),
-        ),
-      ),
-    );
-  return checks;
-};
+    return combine("webhooks", "validation", "", [
+      {
+        state: "error",
+        message: `no validating webhook calls istiod in ${ns}: invalid Istio configuration is accepted unchecked`,
+        hint: "`planton apply` reinstalls it (Helm releases istio-base and istiod)",
+      },
+    ]);
+  const calledIstiod = (v: WebhookConfig) =>
+    v.webhooks?.find((h) => h.clientConfig?.service?.namespace === ns)?.clientConfig?.service?.name ??
+    "istiod";
+  return combine(
+    "webhooks",
+    "validation",
+    `validating ${plural(validators.length, "webhook")} present (${validators.map((v) => v.metadata?.name ?? "").join(", ")})`,
+    validators.flatMap((v) => caBundleIssue("validating webhook", v, ns, writerFor(plan, calledIstiod(v)))),
+  );
+}

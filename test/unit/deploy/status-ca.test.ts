@@ -5,7 +5,7 @@ import { after, describe, it } from "node:test";
 import { planIstio } from "../../../src/istio/plan.js";
 import { readCaFacts } from "../../../src/manifest/ca.js";
 import { loadManifest } from "../../../src/manifest/load.js";
-import { checkCa } from "../../../src/deploy/status-ca.js";
+import { checkCa } from "../../../src/deploy/status/ca.js";
 import { makePluginCa, opensslMissing } from "../../helpers/ca-certs.js";
 import { header } from "../../helpers/load.js";
 

@@ -17,9 +17,9 @@ import {
   evaluate,
   isChartIp,
   namespaceStatuses,
-  remoteSecretRecord,
   type StatusCheck,
 } from "../../../src/deploy/status.js";
+import { remoteSecretRecord } from "../../../src/cluster/multicluster-reads.js";
 import { planIstio } from "../../../src/istio/plan.js";
 import type { InstallPlan } from "../../../src/istio/types.js";
 import { loadManifest } from "../../../src/manifest/load.js";
