@@ -94,14 +94,19 @@ export function ownersOf(meta: k8s.V1ObjectMeta | undefined): FieldOwner[] {
   }));
 }
 
-const managed = (apiVersion: string, kind: string, o: { metadata?: k8s.V1ObjectMeta }): ManagedObject => ({
+/** An object's reference, revision labels and field owners. */
+export const managed = (
+  apiVersion: string,
+  kind: string,
+  o: { metadata?: k8s.V1ObjectMeta },
+): ManagedObject => ({
   ref: { apiVersion, kind, namespace: o.metadata?.namespace ?? "", name: o.metadata?.name ?? "" },
   labels: o.metadata?.labels ?? {},
   owners: ownersOf(o.metadata),
 });
 
 /** The CRDs, split into Gateway API's and Istio's, each with the version it was installed at. */
-function splitCrds(crds: k8s.V1CustomResourceDefinition[]) {
+export function splitCrds(crds: k8s.V1CustomResourceDefinition[]) {
   const gatewayApi = crds
     .filter((c) => c.spec?.group === "gateway.networking.k8s.io")
     .map((c) => ({ name: c.metadata?.name ?? "", version: c.metadata?.annotations?.[bundleVersion] }));
@@ -178,13 +183,7 @@ export async function readPrecheck(
     snapshot.gatewayApiCrds = gatewayApi;
     snapshot.istioCrds = istio;
   }
-  if (istiods !== undefined)
-    snapshot.istiods = istiods.items.map((d) => ({
-      namespace: d.metadata?.namespace ?? "",
-      name: d.metadata?.name ?? "",
-      revision: d.metadata?.labels?.["istio.io/rev"] ?? "default",
-      version: imageVersionOf(d),
-    }));
+  if (istiods !== undefined) snapshot.istiods = istiods.items.map(istiodOf);
   if (pods !== undefined) snapshot.pods = pods;
   if (mutating !== undefined) snapshot.mutatingWebhooks = mutating.items;
   if (nsList !== undefined)
@@ -214,9 +213,15 @@ export async function readPrecheck(
   return snapshot;
 }
 
-/** The version istiod's image tag names (`pilot:1.30.3-distroless` → 1.30.3). */
-function imageVersionOf(d: k8s.V1Deployment): string | undefined {
-  return imageVersion(d.spec?.template?.spec?.containers?.find((c) => c.name === "discovery")?.image ?? "");
+/** An istiod Deployment's revision, and the version its image tag names (`pilot:1.30.3-distroless` → 1.30.3). */
+export function istiodOf(d: k8s.V1Deployment): Istiod {
+  const image = d.spec?.template?.spec?.containers?.find((c) => c.name === "discovery")?.image ?? "";
+  return {
+    namespace: d.metadata?.namespace ?? "",
+    name: d.metadata?.name ?? "",
+    revision: d.metadata?.labels?.["istio.io/rev"] ?? "default",
+    version: imageVersion(image),
+  };
 }
 
 /** The planned gateways' Deployments and Services that exist already. */
