@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { DeployError } from "../errors.js";
 import type { InstallPlan } from "../istio/types.js";
 import { describeFailure, isNotFound, kubeCall } from "./api.js";
 import { type AccessAnswer, type AccessQuestion, reviewAccess } from "./access-review.js";
@@ -139,9 +140,9 @@ export async function readPrecheck(
     try {
       return await fn();
     } catch (err) {
-      const reason = describeFailure(err instanceof Error && err.cause !== undefined ? err.cause : err);
-      const what = err instanceof Error ? err.message.split(":")[0] : "";
-      for (const read of reads) snapshot.failures.push({ read, reason: `${what}: ${reason}` });
+      // kubeCall's errors say what was read and why it failed, secret-free
+      const reason = err instanceof DeployError ? err.message : describeFailure(err);
+      for (const read of reads) snapshot.failures.push({ read, reason });
       return undefined;
     }
   };
