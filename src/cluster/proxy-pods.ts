@@ -9,8 +9,12 @@ export interface ProxyPod {
   name: string;
   /** `Running`, `Pending`, `Succeeded`, `Failed` or `Unknown`. */
   phase: string;
-  /** `sidecar`: injected into an application pod; `gateway`: a pod that is only a proxy; `ztunnel`. */
-  kind: "sidecar" | "gateway" | "ztunnel";
+  /**
+   * `sidecar`: injected into an application pod; `waypoint`: an ambient waypoint istiod deployed
+   * (`gateway.istio.io/managed=istio.io-mesh-controller`); `gateway`: another pod that is only a
+   * proxy; `ztunnel`.
+   */
+  kind: "sidecar" | "waypoint" | "gateway" | "ztunnel";
   /** The revision that injected it (`istio.io/rev` label or `sidecar.istio.io/status`); "" for ztunnel. */
   revision: string;
   /** The proxy's image. */
@@ -57,7 +61,13 @@ export function proxyPodOf(pod: k8s.V1Pod): ProxyPod | undefined {
     namespace: meta.namespace ?? "",
     name: meta.name ?? "",
     phase: pod.status?.phase ?? "Unknown",
-    kind: ztunnel ? "ztunnel" : onlyProxy ? "gateway" : "sidecar",
+    kind: ztunnel
+      ? "ztunnel"
+      : labels["gateway.istio.io/managed"] === "istio.io-mesh-controller"
+        ? "waypoint"
+        : onlyProxy
+          ? "gateway"
+          : "sidecar",
     revision: ztunnel
       ? ""
       : (labels["istio.io/rev"] ??

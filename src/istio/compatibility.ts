@@ -47,9 +47,10 @@ export function gatewayApiLimitsFor(istioVersion: string): Map<string, BundleLim
 }
 
 /**
- * istiod versions that send every proxy the `istio.hashable_string` filter-state factory, which
- * proxies older than 1.29.2 do not know: their listeners are rejected. Fixed in 1.29.5 and 1.30.2
- * ("Sidecars prior to 1.29.2 break on upgrade").
+ * istiod versions that put the `istio.hashable_string` filter-state factory into the listeners of
+ * waypoints (connect_terminate, inner_connect_originate) and of multi-network ambient ingress
+ * gateways, which proxies older than 1.29.2 do not know: those listeners are rejected. Fixed in
+ * 1.29.5 and 1.30.2 ("Sidecars prior to 1.29.2 break on upgrade", which changed only those).
  */
 const hashableStringRanges: [from: string, fixedIn: string][] = [
   ["1.29.2", "1.29.5"],

@@ -37,8 +37,8 @@ export const findingCodes = {
   },
   PROXY_INPLACE_BREAK: {
     severity: "ERROR",
-    breaks: "proxies older than 1.29.2 reject the configuration of istiod 1.29.2-1.29.4 and 1.30.0-1.30.1",
-    fix: "install istiod 1.29.5+ or 1.30.2+, or restart those workloads onto 1.29.2+ proxies first",
+    breaks: "waypoints older than 1.29.2 reject the listeners of istiod 1.29.2-1.29.4 and 1.30.0-1.30.1",
+    fix: "install istiod 1.29.5+ or 1.30.2+, or restart the waypoints onto 1.29.2+ proxies first",
   },
   WEBHOOK_OVERLAP: {
     severity: "ERROR",

@@ -17,7 +17,25 @@ export function plannedRevisions(plan: InstallPlan): Map<string, string> {
 /** The Istio version that will serve a proxy after the apply; undefined when no planned istiod serves it. */
 export function servingVersion(plan: InstallPlan, pod: ProxyPod): string | undefined {
   if (pod.kind === "ztunnel") return plan.mesh.profile === "remote" ? undefined : plan.mesh.version;
-  return plannedRevisions(plan).get(pod.revision);
+  const version = plannedRevisions(plan).get(pod.revision);
+  // a waypoint without a revision of its own is served by the default revision
+  if (
+    version === undefined &&
+    pod.kind === "waypoint" &&
+    pod.revision === "default" &&
+    plan.mesh.profile !== "remote"
+  )
+    return plan.mesh.version;
+  return version;
+}
+
+/**
+ * Proxies that get the listeners of the pre-1.29.2 break: waypoints (every one), and ingress
+ * gateways when ambient spans several networks (double HBONE).
+ */
+function hboneListeners(plan: InstallPlan, pod: ProxyPod): boolean {
+  if (pod.kind === "waypoint") return true;
+  return pod.kind === "gateway" && plan.mesh.profile === "ambient" && plan.mesh.multiCluster !== undefined;
 }
 
 /** Pods that are (or will be) running: finished ones serve nothing. */
@@ -87,18 +105,21 @@ export const proxySkew: Check = {
   },
 };
 
-/** PROXY_INPLACE_BREAK: proxies that reject the configuration their (new) istiod will send. */
+/** PROXY_INPLACE_BREAK: waypoints (and multi-network ambient gateways) that reject the configuration their istiod will send. */
 export const proxyInplaceBreak: Check = {
   codes: ["PROXY_INPLACE_BREAK"],
   needs: ["pods"],
   run: (plan, s) =>
-    groups(plan, s.pods ?? [])
+    groups(
+      plan,
+      (s.pods ?? []).filter((p) => hboneListeners(plan, p)),
+    )
       .filter((g) => breaksProxy(g.istiod, g.proxy))
       .sort((a, b) => a.namespace.localeCompare(b.namespace) || compareVersions(a.proxy, b.proxy))
       .map((g) =>
         finding(
           "PROXY_INPLACE_BREAK",
-          `${g.pods.length} ${g.pods.length === 1 ? "proxy" : "proxies"} of ${g.proxy} in ${g.namespace} would reject the configuration of istiod ${g.istiod} (proxies older than ${hashableStringProxy} do not know its istio.hashable_string filter state)`,
+          `${g.pods.length} ${g.pods.length === 1 ? "proxy" : "proxies"} of ${g.proxy} in ${g.namespace} would reject the listeners of istiod ${g.istiod} (proxies older than ${hashableStringProxy} do not know its istio.hashable_string filter state)`,
           { object: namespaceRef(g.namespace), details: podNames(g.pods) },
         ),
       ),

@@ -55,11 +55,14 @@ export const revisionInUse: Check = {
     const out: Finding[] = [];
     for (const d of removed) {
       const u = usersOf(plan, s, d.revision, options);
-      const gateways = u.running.filter((p) => p.kind === "gateway");
-      const sidecars = u.running.filter((p) => p.kind === "sidecar");
+      const count = (kind: ProxyPod["kind"], what: string) => {
+        const n = u.running.filter((p) => p.kind === kind).length;
+        return n === 0 ? "" : `${n} ${what} ${n === 1 ? "pod" : "pods"}`;
+      };
       const uses = [
-        sidecars.length > 0 ? `${sidecars.length} running ${sidecars.length === 1 ? "pod" : "pods"}` : "",
-        gateways.length > 0 ? `${gateways.length} gateway ${gateways.length === 1 ? "pod" : "pods"}` : "",
+        count("sidecar", "running"),
+        count("gateway", "gateway"),
+        count("waypoint", "waypoint"),
         u.tags.length > 0 ? `tag ${u.tags.join(", ")}` : "",
         u.namespaces.length > 0 ? `namespace ${u.namespaces.join(", ")}` : "",
       ].filter((x) => x !== "");

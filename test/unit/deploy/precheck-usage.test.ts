@@ -33,17 +33,18 @@ describe("precheck: REVISION_IN_USE", () => {
     assert.equal(f?.object?.name, "istiod-1-28-3");
     assert.equal(
       f?.message,
-      "the manifest removes revision 1-28-3 (istiod istio-system/istiod-1-28-3), still used by 1 running pod, 1 gateway pod, tag prod-stable",
+      "the manifest removes revision 1-28-3 (istiod istio-system/istiod-1-28-3), still used by 1 running pod, 1 gateway pod, 1 waypoint pod, tag prod-stable",
     );
     assert.deepEqual(f?.details, [
       "running sidecar shop/cart-7d9c6b5f4-x2k8p",
       "running gateway istio-ingress/istio-ingressgateway-6c9f7d8b5-mz7rt",
+      "running waypoint shop/waypoint-5c8b9d7f6-k2j4h",
       "succeeded pod shop/nightly-report-29114400-8xk2d (finished: not counted)",
     ]);
   });
-  it("--restart-workloads moves the pods of namespaces the manifest relabels; the gateway still counts", () => {
+  it("--restart-workloads moves the sidecars of namespaces the manifest relabels; the gateway and waypoint still count", () => {
     const [f] = revisionInUse.run(removeOld, snapshotOf(cluster), { restartWorkloads: true });
-    assert.match(f?.message ?? "", /still used by 1 gateway pod, tag prod-stable$/);
+    assert.match(f?.message ?? "", /still used by 1 gateway pod, 1 waypoint pod, tag prod-stable$/);
   });
   it("only a Completed pod left on the removed revision: nothing blocks its removal", () => {
     const s = snapshotOf({ ...cluster, webhooks: [] });

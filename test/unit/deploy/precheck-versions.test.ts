@@ -101,20 +101,20 @@ describe("precheck: ISTIO_CRD_DOWNGRADE", () => {
 
 describe("precheck: proxies", () => {
   const pods = snapshotOf({ pods: "pods.json" });
-  it("in place to 1.30.3: proxies of 1.28.3 (sidecar, gateway, ztunnel) are two minors behind; finished pods and 1.29 proxies are not", () => {
+  it("in place to 1.30.3: proxies of 1.28.3 (sidecar, waypoint, gateway, ztunnel) are two minors behind; finished pods and 1.29 proxies are not", () => {
     const plan = planOf(revisionsSpec({ "1-28-3": "1.30.3", "1-29-6": "1.30.3" }));
     const found = proxySkew.run(plan, pods, {});
     assert.deepEqual(
       found.map((f) => [f.severity, f.object?.name, f.details]),
       [
-        ["ERROR", "shop", ["sidecar shop/cart-7d9c6b5f4-x2k8p"]],
+        ["ERROR", "shop", ["sidecar shop/cart-7d9c6b5f4-x2k8p", "waypoint shop/waypoint-5c8b9d7f6-k2j4h"]],
         ["ERROR", "istio-ingress", ["gateway istio-ingress/istio-ingressgateway-6c9f7d8b5-mz7rt"]],
         ["ERROR", "istio-system", ["ztunnel istio-system/ztunnel-4rk9m"]],
       ],
     );
     assert.match(
       found[0]?.message ?? "",
-      /1 proxy of 1\.28\.3 in shop would be served by istiod 1\.30\.3, 2 minor versions ahead/,
+      /2 proxies of 1\.28\.3 in shop would be served by istiod 1\.30\.3, 2 minor versions ahead/,
     );
   });
   it("a proxy newer than the istiod that serves it: a warning", () => {
@@ -124,19 +124,19 @@ describe("precheck: proxies", () => {
       [["WARNING", "shop"]],
     );
   });
-  it("istiod 1.30.1 breaks proxies older than 1.29.2; 1.30.3 does not", () => {
+  it("istiod 1.30.1 breaks waypoints older than 1.29.2 (not sidecars, nor gateways outside multi-network ambient); 1.30.3 does not", () => {
     const broken = proxyInplaceBreak.run(
       planOf(revisionsSpec({ "1-28-3": "1.30.1", "1-29-6": "1.30.1" })),
       pods,
       {},
     );
     assert.deepEqual(
-      broken.map((f) => f.object?.name),
-      ["istio-ingress", "istio-system", "shop"],
+      broken.map((f) => [f.object?.name, f.details]),
+      [["shop", ["waypoint shop/waypoint-5c8b9d7f6-k2j4h"]]],
     );
     assert.match(
-      broken[2]?.message ?? "",
-      /of 1\.28\.3 in shop would reject the configuration of istiod 1\.30\.1/,
+      broken[0]?.message ?? "",
+      /1 proxy of 1\.28\.3 in shop would reject the listeners of istiod 1\.30\.1/,
     );
     assert.deepEqual(proxyInplaceBreak.run(planOf(revisionsSpec({ "1-28-3": "1.30.3" })), pods, {}), []);
   });
