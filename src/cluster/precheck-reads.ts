@@ -178,6 +178,26 @@ export async function readPrecheck(
       attempt(["managedObjects"], () => readGatewayObjects(cluster, plan)),
     ],
   );
+  fill(snapshot, { access, crds, istiods, pods, mutating, validating, nsList, helm, gatewayObjects });
+  return snapshot;
+}
+
+/** What the reads of `readPrecheck` returned; undefined for a read that failed. */
+interface Reads {
+  access: AccessAnswer[] | undefined;
+  crds: k8s.V1CustomResourceDefinitionList | undefined;
+  istiods: k8s.V1DeploymentList | undefined;
+  pods: ProxyPod[] | undefined;
+  mutating: k8s.V1MutatingWebhookConfigurationList | undefined;
+  validating: k8s.V1ValidatingWebhookConfigurationList | undefined;
+  nsList: k8s.V1NamespaceList | undefined;
+  helm: k8s.V1SecretList[] | undefined;
+  gatewayObjects: ManagedObject[] | undefined;
+}
+
+/** Puts what was read into the snapshot, reduced to what the checks use. */
+function fill(snapshot: PrecheckSnapshot, reads: Reads): void {
+  const { access, crds, istiods, pods, mutating, validating, nsList, helm, gatewayObjects } = reads;
   if (access !== undefined) snapshot.access = access;
   if (crds !== undefined) {
     const { gatewayApi, istio } = splitCrds(crds.items);
@@ -211,7 +231,6 @@ export async function readPrecheck(
     ];
   else if (!snapshot.failures.some((f) => f.read === "managedObjects"))
     snapshot.failures.push({ read: "managedObjects", reason: "the objects it needs could not be read" });
-  return snapshot;
 }
 
 /** An istiod Deployment's revision, and the version its image tag names (`pilot:1.30.3-distroless` → 1.30.3). */
