@@ -65,7 +65,7 @@ Exit codes:
   1    the operation failed (cluster, engine, Helm), or "no" at the prompt
   2    the input is wrong: usage, manifest, kubeconfig or context, state settings
   3    preview --expect-no-changes found changes
-  4    status found the mesh unhealthy (a check is an error)
+  4    status found the mesh unhealthy (a check is an error), or precheck found what would break
   130  interrupted: nothing changed, or the engine was cancelled and the lock released
 `;
 
@@ -337,6 +337,29 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     )
     .action(async (o) =>
       (await timed("load modules", () => import("./commands/adopt.js"))).adopt(o, context()),
+    );
+
+  clusterOptions(manifestOptions(program.command("precheck"), true))
+    .description(
+      "Check, before installing or upgrading to the manifest, every known way it would break: Kubernetes and Gateway API CRD versions, the rights the install needs, proxy version skew and known in-place breaks, webhook overlaps and the default tag's owner, pending Helm releases, foreign field managers, an Istio CRD downgrade, revisions removed while still used. Reads only. Exit 4 when a finding is an error, 1 when a check could not be made.",
+    )
+    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+    .option(
+      "--skip-check <code>",
+      "waive one finding code (repeatable): its findings are listed as waived and do not fail",
+      collect,
+    )
+    .addHelpText(
+      "after",
+      examples([
+        "planton precheck -f istio.yaml",
+        "planton precheck -f istio.yaml -o json | jq -r '.findings[] | select(.severity == \"ERROR\") | .code'",
+        "planton precheck -f istio.yaml --skip-check PROXY_VERSION_SKEW",
+        "planton precheck -f east.yaml -f west.yaml   # one mesh over two clusters, a report per stack",
+      ]),
+    )
+    .action(async (o) =>
+      (await timed("load modules", () => import("./commands/precheck.js"))).precheck(o, context()),
     );
 
   clusterOptions(manifestOptions(program.command("unlock")))

@@ -37,11 +37,17 @@ export async function serverVersion(
   };
 }
 
-/** Refuses a cluster older than the minimum `MAJOR.MINOR` Istio needs. */
-export function requireKubernetes(server: ServerVersion, minimum: string, istioVersion: string): void {
+/** True when the server's `MAJOR.MINOR` is below `minimum` (`MAJOR.MINOR`). */
+export function olderThan(server: ServerVersion, minimum: string): boolean {
   const { version } = server;
   const min = semver.coerce(minimum);
-  if (min !== null && semver.lt(`${version.major}.${version.minor}.0`, `${min.major}.${min.minor}.0`))
+  return min !== null && semver.lt(`${version.major}.${version.minor}.0`, `${min.major}.${min.minor}.0`);
+}
+
+/** Refuses a cluster older than the minimum `MAJOR.MINOR` Istio needs. */
+export function requireKubernetes(server: ServerVersion, minimum: string, istioVersion: string): void {
+  const min = semver.coerce(minimum);
+  if (min !== null && olderThan(server, minimum))
     throw new DeployError(
       `Kubernetes ${server.gitVersion} is older than ${min.major}.${min.minor}, the minimum for Istio ${istioVersion}`,
       "upgrade the cluster, or install an older Istio (spec.version)",

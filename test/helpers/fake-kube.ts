@@ -20,6 +20,7 @@ export interface FakeObject {
 /** `resource` as a path names it → where it lives in the store. */
 const resources: Record<string, { kind: string; namespaced: boolean }> = {
   configmaps: { kind: "ConfigMap", namespaced: true },
+  pods: { kind: "Pod", namespaced: true },
   secrets: { kind: "Secret", namespaced: true },
   services: { kind: "Service", namespaced: true },
   namespaces: { kind: "Namespace", namespaced: false },
@@ -65,7 +66,14 @@ function matchesLabels(o: FakeObject, selector: string | null): boolean {
  * @internal
  */
 export async function startFakeKubeApi(
-  options: { minor?: string; deployments?: unknown[]; objects?: FakeObject[]; forbid?: RegExp } = {},
+  options: {
+    minor?: string;
+    deployments?: unknown[];
+    objects?: FakeObject[];
+    forbid?: RegExp;
+    /** SelfSubjectAccessReviews: true for the resource attributes the user may not use (default: all allowed). */
+    deny?: (attributes: Record<string, string>) => boolean;
+  } = {},
 ) {
   const requests: string[] = [];
   const store = new Map<string, FakeObject>();
@@ -91,6 +99,18 @@ export async function startFakeKubeApi(
       send(code, { kind: "Status", apiVersion: "v1", status: "Failure", reason, message, code });
     if (options.forbid?.test(url.pathname))
       return status(403, "Forbidden", `forbidden: User "test" cannot access ${url.pathname}`);
+    if (url.pathname.endsWith("/selfsubjectaccessreviews") && req.method === "POST") {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString("utf8");
+      });
+      req.on("end", () => {
+        const review = JSON.parse(body) as { spec?: { resourceAttributes?: Record<string, string> } };
+        const attributes = review.spec?.resourceAttributes ?? {};
+        send(201, { ...review, status: { allowed: !(options.deny?.(attributes) ?? false) } });
+      });
+      return;
+    }
     if (url.pathname.startsWith("/version")) {
       const minor = options.minor ?? "34";
       return send(200, { major: "1", minor, gitVersion: `v1.${minor}.1` });
@@ -117,7 +137,17 @@ export async function startFakeKubeApi(
       .filter((o) => p.namespace === undefined || o.metadata.namespace === p.namespace)
       .filter((o) => fieldName === undefined || o.metadata.name === fieldName)
       .filter((o) => matchesLabels(o, url.searchParams.get("labelSelector")));
-    return send(200, { kind: "List", apiVersion: "v1", metadata: {}, items });
+    // `limit` and `continue` page a list the way the API server does (the token is an offset here)
+    const limit = Number(url.searchParams.get("limit") ?? 0);
+    const from = Number(url.searchParams.get("continue") ?? 0);
+    const page = limit > 0 ? items.slice(from, from + limit) : items;
+    const more = limit > 0 && from + limit < items.length;
+    return send(200, {
+      kind: "List",
+      apiVersion: "v1",
+      metadata: more ? { continue: String(from + limit) } : {},
+      items: page,
+    });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const address = server.address();

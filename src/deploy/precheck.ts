@@ -1,0 +1,13 @@
+// `planton precheck`: the public API of the checks in ./precheck/.
+
+export {
+  type Finding,
+  type FindingCode,
+  findingCodes,
+  isFindingCode,
+  type PrecheckResult,
+  precheckExitCode,
+  type Severity,
+  type Unchecked,
+} from "./precheck/model.js";
+export { checks, evaluatePrecheck, type PrecheckInput, precheck } from "./precheck/run.js";
