@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
 import { timed } from "../timings.js";
-import { parseTimeout } from "./commands/timeout.js";
+import { parseTimeout } from "./durations.js";
 import type { CommandContext, GlobalOptions, Io } from "./io.js";
 
 /** What main.ts gives every command besides the Io: cancellation and the secret registry. */

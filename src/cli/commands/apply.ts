@@ -6,7 +6,7 @@ import {
   renderOutputs,
   renderReleaseChanges,
   renderRestartAdvice,
-} from "../../output/engine.js";
+} from "../../output/results.js";
 import { jsonResult } from "../../output/json.js";
 import type { CommandContext } from "../io.js";
 import { type ClusterFlags, requestFor } from "./cluster-command.js";

@@ -1,5 +1,5 @@
 import { type DestroyOptions, type DestroyResult, destroy as destroyStack } from "../../deploy/destroy.js";
-import { renderDestroyed } from "../../output/engine.js";
+import { renderDestroyed } from "../../output/results.js";
 import { jsonResult } from "../../output/json.js";
 import type { CommandContext } from "../io.js";
 import { type ClusterFlags, requestFor } from "./cluster-command.js";

@@ -3,7 +3,7 @@ import { destroy as destroyStack } from "../../deploy/destroy.js";
 import { preview as previewStack } from "../../deploy/preview.js";
 import { status as statusStack, type StatusResult } from "../../deploy/status.js";
 import { ChangesFoundError, InterruptedError, isPlantonError } from "../../errors.js";
-import { renderDestroyed } from "../../output/engine.js";
+import { renderDestroyed } from "../../output/results.js";
 import { jsonResult } from "../../output/json.js";
 import { renderStatusTable, statusJsonValue } from "../../output/status.js";
 import type { CommandContext } from "../io.js";

@@ -1,6 +1,6 @@
-import { outputs as stackOutputs } from "../../deploy/maintenance.js";
+import { outputs as stackOutputs } from "../../deploy/outputs.js";
 import { clusterFor, settingsFor } from "../../deploy/request.js";
-import { renderOutputs } from "../../output/engine.js";
+import { renderOutputs } from "../../output/results.js";
 import { jsonDocument } from "../../output/json.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand } from "../load-input.js";

@@ -1,6 +1,6 @@
 import { type PreviewResult, preview as previewStack } from "../../deploy/preview.js";
 import { ChangesFoundError } from "../../errors.js";
-import { renderChangeSummary, renderMembershipChanges, renderReleaseChanges } from "../../output/engine.js";
+import { renderChangeSummary, renderMembershipChanges, renderReleaseChanges } from "../../output/results.js";
 import { jsonResult } from "../../output/json.js";
 import type { CommandContext } from "../io.js";
 import { type ClusterFlags, requestFor } from "./cluster-command.js";

@@ -1,5 +1,5 @@
-import { refresh as refreshStack } from "../../deploy/maintenance.js";
-import { renderChangeSummary } from "../../output/engine.js";
+import { refresh as refreshStack } from "../../deploy/refresh.js";
+import { renderChangeSummary } from "../../output/results.js";
 import { jsonResult } from "../../output/json.js";
 import type { CommandContext } from "../io.js";
 import { type ClusterFlags, requestFor } from "./cluster-command.js";

@@ -1,4 +1,4 @@
-import { parseDuration } from "./timeout.js";
+import { parseDuration } from "../durations.js";
 import { status as meshStatus, type StatusResult } from "../../deploy/status.js";
 import { UnhealthyError } from "../../errors.js";
 import { renderStatusJson, renderStatusTable } from "../../output/status.js";

@@ -1,4 +1,4 @@
-import { unlock as unlockStack } from "../../deploy/maintenance.js";
+import { unlock as unlockStack } from "../../deploy/unlock.js";
 import { settingsFor } from "../../deploy/request.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand } from "../load-input.js";
