@@ -16,7 +16,6 @@ import {
   type ChangeSummary,
   enginePreview,
   hasChanges,
-  type PlannedChanges,
   type PreviewOptions,
   plannedDiff,
   readAndCheck,
@@ -44,8 +43,6 @@ export interface ApplyResult {
 }
 
 export interface ApplyOptions extends PreviewOptions {
-  /** Told what the engine's preview found, before the confirmation. */
-  onPreview?: (p: PlannedChanges & { hasChanges: boolean }) => void;
   /** Roll the workloads of namespaces whose injecting revision changed, once it is ready. */
   restartWorkloads?: boolean;
   /**
@@ -80,7 +77,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
       : await enginePreview(req, session, state, options);
     const { stack, changes } = planned;
     const previewed = !options.skipPreview;
-    options.onPreview?.({ ...planned, hasChanges: !previewed || hasChanges(planned.summary) });
+    req.io.planned?.({ ...planned, hasChanges: !previewed || hasChanges(planned.summary) });
     let applied = planned.summary;
     if (!previewed || hasChanges(planned.summary)) {
       if (previewed) {

@@ -5,7 +5,7 @@ import { describeControlPlane } from "../cluster/precheck.js";
 import { DeployError } from "../errors.js";
 import { engineSpans, timed } from "../timings.js";
 import { checkCluster, ownershipOf } from "./checks.js";
-import type { ChangeSummary } from "./preview.js";
+import type { ChangeSummary } from "./changes.js";
 import { type DeployRequest, istioProgram, withSession } from "./request.js";
 
 /** What `destroy` did. */

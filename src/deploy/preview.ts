@@ -6,11 +6,11 @@ import { diffReleases, inPlaceMinorUpgrades } from "../istio/upgrade.js";
 import { timed } from "../timings.js";
 import { recordedMembership, recordedReleases, type StackState } from "../pulumi/state.js";
 import type { EngineSession } from "../pulumi/workspace.js";
+import { type ChangeSummary, hasChanges } from "./changes.js";
 import { checkCluster, type ClusterFacts, refuseInPlaceChanges } from "./checks.js";
 import { type DeployRequest, istioProgram, withSession } from "./request.js";
 
-/** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
-export type ChangeSummary = Record<string, number>;
+export { type ChangeSummary, hasChanges } from "./changes.js";
 
 /** What `preview` found. */
 export interface PreviewResult {
@@ -39,11 +39,6 @@ export interface PlannedChanges {
 export interface PreviewOptions {
   refresh?: boolean;
   timeoutSeconds?: number;
-}
-
-/** True when a change summary has anything but unchanged resources. */
-export function hasChanges(summary: ChangeSummary | undefined): boolean {
-  return Object.entries(summary ?? {}).some(([op, n]) => op !== "same" && n > 0);
 }
 
 /** What changes per release, tag and namespace, from the plan and the recorded outputs (no engine). */

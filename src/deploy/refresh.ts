@@ -1,5 +1,5 @@
 import { DeployError } from "../errors.js";
-import type { ChangeSummary } from "./preview.js";
+import type { ChangeSummary } from "./changes.js";
 import { type DeployRequest, istioProgram, withSession } from "./request.js";
 
 /** What `refresh` found. */

@@ -91,7 +91,7 @@ const context = (env: NodeJS.ProcessEnv) =>
 async function runStatus(env: NodeJS.ProcessEnv, flags: Record<string, string> = {}) {
   const { ctx, out } = context(env);
   try {
-    await status({ file: dev, ...flags }, ctx);
+    await status({ file: [dev], ...flags }, ctx);
     return { code: 0, message: "", ...out };
   } catch (err) {
     if (!isPlantonError(err)) throw err;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DeployError, ManifestError } from "../../../src/errors.js";
-import { firstFailure, MeshRun, NotStartedError } from "../../../src/cli/commands/mesh-run.js";
+import { firstFailure, MeshRun, NotStartedError } from "../../../src/deploy/mesh-run.js";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 const labels = ["stack a", "stack b", "stack c"];
