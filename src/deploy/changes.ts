@@ -1,5 +1,6 @@
-/** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
-export type ChangeSummary = Record<string, number>;
+import type { ChangeSummary } from "../pulumi/workspace.js";
+
+export type { ChangeSummary };
 
 /** True when a change summary has anything but unchanged resources. */
 export function hasChanges(summary: ChangeSummary | undefined): boolean {

@@ -7,8 +7,7 @@ import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1
 import type { CaFacts } from "../istio/types.js";
 import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
 import { timed } from "../timings.js";
-import { readStateEarly } from "./early-state.js";
-import type { DeployIo, DeployRequest, StackHandle } from "./request.js";
+import { type DeployIo, type DeployRequest, type StackHandle, startReading } from "./request.js";
 
 /** A loaded manifest: what planning needs, and where it stands among several. */
 export interface StackFile {
@@ -111,7 +110,7 @@ function openHandle(
     // several stacks read their state in their turn (an apply's remote after its primary), and
     // only once every stack's input is known good
     ...(req.needs.readState && req.stacks.length === 1
-      ? { state: readStateEarly(settings, req.env, req.signal) }
+      ? { state: startReading({ settings, env: req.env, signal: req.signal }) }
       : {}),
     env: req.env,
     io,

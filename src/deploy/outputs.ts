@@ -6,30 +6,28 @@ import {
 import type { ResolvedCluster } from "../cluster/kubeconfig.js";
 import { serviceAddresses } from "../cluster/workloads.js";
 import { DeployError } from "../errors.js";
-import { type DeployRequest, withSession } from "./request.js";
+import { readState, type StackHandle } from "./request.js";
 
 /**
  * `outputs`: the recorded stack outputs (without the recorded values), with gateway addresses
  * read from the cluster when it answers within a few seconds.
  */
-export function outputs(
-  req: Pick<DeployRequest, "settings" | "env" | "io" | "signal"> & { cluster?: ResolvedCluster | undefined },
+export async function outputs(
+  req: StackHandle & { cluster?: ResolvedCluster | undefined },
 ): Promise<KubernetesIstioStackOutputsJson> {
-  return withSession(req, async (session) => {
-    const state = await session.readState();
-    if (state?.outputs === undefined)
-      throw new DeployError(`stack ${req.settings.stack} has no outputs yet`, "run planton apply first");
-    const json = toJson(KubernetesIstioStackOutputsSchema, state.outputs, {
-      alwaysEmitImplicit: true,
-    }) as KubernetesIstioStackOutputsJson;
-    delete json.releases;
-    if (req.cluster !== undefined) {
-      const addresses = await serviceAddresses(
-        req.cluster,
-        (json.gateways ?? []).map((g) => ({ name: g.name ?? "", namespace: g.namespace ?? "" })),
-      );
-      for (const g of json.gateways ?? []) g.addresses = addresses[g.name ?? ""] ?? [];
-    }
-    return json;
-  });
+  const state = await readState(req);
+  if (state?.outputs === undefined)
+    throw new DeployError(`stack ${req.settings.stack} has no outputs yet`, "run planton apply first");
+  const json = toJson(KubernetesIstioStackOutputsSchema, state.outputs, {
+    alwaysEmitImplicit: true,
+  }) as KubernetesIstioStackOutputsJson;
+  delete json.releases;
+  if (req.cluster !== undefined) {
+    const addresses = await serviceAddresses(
+      req.cluster,
+      (json.gateways ?? []).map((g) => ({ name: g.name ?? "", namespace: g.namespace ?? "" })),
+    );
+    for (const g of json.gateways ?? []) g.addresses = addresses[g.name ?? ""] ?? [];
+  }
+  return json;
 }

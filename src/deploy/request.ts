@@ -4,10 +4,10 @@ import type { ResolvedCluster } from "../cluster/kubeconfig.js";
 import type { InstallPlan } from "../istio/types.js";
 import type { EngineSettings } from "../pulumi/settings.js";
 import type { RemoteTarget } from "../pulumi/remotes.js";
-import type { EarlyState, EngineSession } from "../pulumi/workspace.js";
+import { type EarlyState, readStackState, startStateRead } from "../pulumi/state-read.js";
+import type { EngineSession } from "../pulumi/workspace.js";
 import type { PlannedChanges } from "./preview.js";
 import { timed } from "../timings.js";
-import { readStateEarly } from "./early-state.js";
 import type { RemoteProblem } from "./remotes.js";
 
 /** How a deploy verb talks to the person or script running it; the CLI provides it. */
@@ -57,37 +57,53 @@ export interface DeployRequest extends StackHandle {
 
 /** Opens the engine session of a request; `use` runs with it and the folder is always removed. */
 export async function withSession<T>(
-  req: Pick<DeployRequest, "settings" | "env" | "io" | "signal" | "state">,
+  req: Pick<DeployRequest, "settings" | "env" | "io" | "signal">,
   use: (s: EngineSession) => Promise<T>,
 ): Promise<T> {
-  // the state is read (one `pulumi stack export`, no SDK) while the Pulumi SDK loads and the
-  // session opens: each takes ~0.4-0.7 s, and every command reads the state first
-  const early = req.state ?? readStateEarly(req.settings, req.env, req.signal);
-  let session: EngineSession;
-  try {
-    // loaded here, not at the top: the Pulumi SDK costs ~0.7 s to load, and `status` never needs it
-    const { EngineSession: Session } = await timed("load engine", () => import("../pulumi/workspace.js"));
-    session = await timed("engine session", () =>
-      Session.open({
-        settings: req.settings,
-        env: req.env,
-        notify: req.io.info,
-        signal: req.signal,
-        ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
-      }),
-    );
-  } catch (err) {
-    await early; // its CLI process and folder are gone before the command ends
-    throw err;
-  }
-  session.useEarlyState(early);
+  // loaded here, not at the top: the Pulumi SDK costs ~0.7 s to load, and `status` never needs it
+  const { EngineSession: Session } = await timed("load engine", () => import("../pulumi/workspace.js"));
+  const session = await timed("engine session", () =>
+    Session.open({
+      settings: req.settings,
+      env: req.env,
+      notify: req.io.info,
+      signal: req.signal,
+      ...(req.io.onEvent ? { onEvent: req.io.onEvent } : {}),
+      ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
+    }),
+  );
   try {
     return await use(session);
   } finally {
-    await early; // a command that never read the state still waits for its CLI process
     session.close();
   }
 }
+
+/** Starts reading a stack's state (one `pulumi stack export`, no SDK); never rejects. */
+export function startReading(req: Pick<StackHandle, "settings" | "env" | "signal">): Promise<EarlyState> {
+  return timed("state (early)", () => startStateRead(req));
+}
+
+/**
+ * The stack's state as its command found it (undefined: no stack): the read started when it was
+ * opened, else one made now. Decrypting every secret proves the passphrase: a wrong one or a
+ * damaged state stops the command here, before anything in the cluster changes.
+ */
+export function readState(req: Pick<StackHandle, "settings" | "env" | "io" | "signal" | "state">) {
+  return readStackState(readContext(req), req.state);
+}
+
+/** The stack's state read again now (after an update). */
+export function readStateAgain(req: Pick<StackHandle, "settings" | "env" | "io" | "signal">) {
+  return readStackState(readContext(req));
+}
+
+const readContext = (req: Pick<StackHandle, "settings" | "env" | "io" | "signal">) => ({
+  settings: req.settings,
+  env: req.env,
+  signal: req.signal,
+  notify: req.io.info,
+});
 
 /**
  * The request's inline Pulumi program, bound to its cluster and remote clusters (every release's

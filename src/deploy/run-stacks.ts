@@ -11,7 +11,7 @@ import { MeshRun, type Outcome } from "./mesh-run.js";
 import { type Needs, type OpenedStack, type OpenRequest, openStacks, settleStates } from "./open.js";
 import type { PreviewOptions, PreviewResult } from "./preview.js";
 import type { RefreshResult } from "./refresh.js";
-import type { DeployRequest } from "./request.js";
+import { type DeployRequest, startReading } from "./request.js";
 import type { StatusResult } from "./status/model.js";
 import type { StatusOptions } from "./status/run.js";
 
@@ -50,8 +50,7 @@ const needs: Record<ClusterCommand["verb"], Needs> = {
   apply: { cluster: "required", readState: true },
   destroy: { cluster: "required", readState: true, lenientRemotes: true },
   refresh: { cluster: "required", readState: true },
-  // status reads the state without the Pulumi SDK, on its own (./status/run.ts)
-  status: { cluster: "required", readState: false },
+  status: { cluster: "required", readState: true },
   outputs: { cluster: "optional", readState: true },
   unlock: { cluster: "none", readState: false },
 };
@@ -89,21 +88,26 @@ export async function runStacks<C extends ClusterCommand>(
   );
   const opened = await openStacks({ ...req, needs: needs[command.verb] }, (i, q) => run.confirm(i, q));
   try {
-    const verb = await timed("load modules", () => verbOf(command));
-    return await Promise.all(opened.map((s, i) => run.run(i, s, () => verb(s, i, run))));
+    const verb = (await timed("load modules", () => loadVerb(command))) as (s: OpenedStack) => Promise<never>;
+    return await Promise.all(
+      opened.map((s, i) => run.run(i, s, async () => verb(await turn(command, run, s, i)))),
+    );
   } finally {
     await settleStates(opened);
   }
 }
 
-type Verb = (s: OpenedStack, i: number, run: MeshRun) => Promise<never>;
-
-/** The verb of `command`, its module loaded now. */
-async function verbOf(command: ClusterCommand): Promise<Verb> {
-  const verb = await loadVerb(command);
-  return verb as Verb;
+/**
+ * Waits for stack `i`'s turn where its verb cannot wait itself (apply --yes asks nothing: it waits
+ * before its only engine run), and starts its state read if opening did not (several stacks).
+ */
+async function turn(command: ClusterCommand, run: MeshRun, s: OpenedStack, i: number): Promise<OpenedStack> {
+  if (command.verb === "apply" && command.options.skipPreview === true) await run.gate(i);
+  if (needs[command.verb].readState && s.state === undefined) s.state = startReading(s);
+  return s;
 }
 
+/** The verb of `command` for one stack, its module loaded now. */
 async function loadVerb(command: ClusterCommand) {
   switch (command.verb) {
     case "preview": {
@@ -112,11 +116,7 @@ async function loadVerb(command: ClusterCommand) {
     }
     case "apply": {
       const { apply } = await import("./apply.js");
-      return async (s: OpenedStack, i: number, run: MeshRun) => {
-        // nobody is asked (--yes): the stack waits for its turn before its only engine run
-        if (command.options.skipPreview === true) await run.gate(i);
-        return apply(request(s), command.options);
-      };
+      return (s: OpenedStack) => apply(request(s), command.options);
     }
     case "destroy": {
       const { destroy } = await import("./destroy.js");

@@ -130,6 +130,17 @@ export function parseState(exported: unknown): StackState {
 }
 
 /**
+ * The chart of a recorded release as the plan named it: the stack outputs' record, else the last
+ * segment of its chart input (a path or an OCI reference), without a packaged archive's version.
+ */
+export function recordedChart(state: StackState, r: { name: string; chart: string }): string {
+  return (
+    state.outputs?.releases[r.name]?.chart ??
+    (r.chart.split("/").at(-1) ?? r.chart).replace(/-\d.*\.tgz$/, "")
+  );
+}
+
+/**
  * Release name → chart, version, namespace and values as last applied, from the Release
  * resources of the state: unlike the stack outputs (written even by an update that failed
  * half-way), they change only when the release itself was applied. For the skew check and
@@ -142,7 +153,7 @@ export function recordedReleases(
     state.releases.map((r) => [
       r.name,
       {
-        chart: state.outputs?.releases[r.name]?.chart ?? r.chart.split("/").at(-1) ?? r.chart,
+        chart: recordedChart(state, r),
         version: r.version,
         namespace: r.namespace,
         values: r.values,

@@ -6,9 +6,8 @@ import { readStatus } from "../../cluster/status-reads.js";
 import { DeployError, InterruptedError } from "../../errors.js";
 import type { InstallPlan } from "../../istio/types.js";
 import type { StackState } from "../../pulumi/state.js";
-import { exportStackState } from "../../pulumi/state-read.js";
 import { timed } from "../../timings.js";
-import { type DeployRequest, withSession } from "../request.js";
+import { type DeployRequest, readState } from "../request.js";
 import { checkCa } from "../status-ca.js";
 import { checkControlPlane } from "./control-plane.js";
 import { checkCrds } from "./crds.js";
@@ -86,6 +85,7 @@ export async function status(req: DeployRequest, options: StatusOptions = {}): P
     return readChecks(req.cluster, req.plan);
   });
   firstReads.catch(() => {}); // handled below, once the state was read
+  // read with the Pulumi CLI directly: the SDK is never loaded (one is installed when there is none)
   const state = await timed("read state", () => readState(req));
   if (state === undefined || (state.outputs === undefined && state.releases.length === 0))
     throw new DeployError(
@@ -134,13 +134,4 @@ export async function status(req: DeployRequest, options: StatusOptions = {}): P
     }
     if (result.state !== "error") return result;
   }
-}
-
-/**
- * The stack's state, read with the Pulumi CLI directly (the SDK is never loaded); through an
- * engine session only when no CLI is on this machine (the session installs one).
- */
-async function readState(req: DeployRequest): Promise<StackState | undefined> {
-  const read = await exportStackState({ settings: req.settings, env: req.env, signal: req.signal });
-  return read !== undefined ? read.state : withSession(req, (session) => session.readState());
 }
