@@ -1,14 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { isNotFound, kubeCall } from "./api.js";
+import type { InterruptedRelease } from "../istio/types.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
-
-/** A Helm release that the engine was installing or upgrading when its process was killed. */
-export interface InterruptedRelease {
-  name: string;
-  namespace: string;
-  /** `creating`: Pulumi never recorded the release; `updating`: an upgrade was cut off. */
-  operation: string;
-}
 
 /** Helm's storage records (Secrets `sh.helm.release.v1.<name>.v<n>`) of one release. */
 async function records(cluster: ResolvedCluster, name: string, namespace: string) {

@@ -3,12 +3,11 @@ import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1
 import type { ResolvedCluster } from "../cluster/kubeconfig.js";
 import type { InstallPlan } from "../istio/types.js";
 import type { EngineSettings } from "../pulumi/settings.js";
-import type { RemoteTarget } from "../pulumi/remotes.js";
 import { type EarlyState, readStackState, startStateRead } from "../pulumi/state-read.js";
 import type { EngineSession } from "../pulumi/workspace.js";
 import type { PlannedChanges } from "./preview.js";
 import { timed } from "../timings.js";
-import type { RemoteProblem } from "./remotes.js";
+import type { RemoteProblem, ResolvedRemote } from "./remotes.js";
 
 /** How a deploy verb talks to the person or script running it; the CLI provides it. */
 export interface DeployIo {
@@ -50,7 +49,7 @@ export interface DeployRequest extends StackHandle {
   plan: InstallPlan;
   cluster: ResolvedCluster;
   /** The plan's remote clusters (`spec.multiCluster.remotes`), resolved like `cluster`. */
-  remotes: RemoteTarget[];
+  remotes: ResolvedRemote[];
   /** Remotes that could not be resolved (only with `lenientRemotes`, for destroy). */
   remoteProblems: RemoteProblem[];
 }
@@ -115,11 +114,12 @@ export async function istioProgram(
   options: { timeoutSeconds?: number | undefined } = {},
 ): Promise<PulumiFn> {
   const { createIstioProgram } = await import("../pulumi/program.js");
+  const { programRemote } = await import("./remotes.js");
   return createIstioProgram(
     req.plan,
     {
       ...req.cluster,
-      remotes: req.remotes,
+      remotes: req.remotes.map(programRemote),
       secret: (v) => req.io.secret(v, "a remote reader's token"),
       admitted: async (manifest) => {
         const { waitUntilAdmitted } = await import("../cluster/admission.js");

@@ -3,6 +3,7 @@ import {
   type KubernetesIstioStackOutputs,
   KubernetesIstioStackOutputsSchema,
 } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
+import type { InterruptedRelease } from "../istio/types.js";
 
 /** The stack outputs, as the generated proto type. */
 export type StackOutputs = KubernetesIstioStackOutputs;
@@ -15,14 +16,6 @@ export interface StateRelease {
   /** The chart version and values the release was last successfully applied with. */
   version: string;
   values: Record<string, unknown>;
-}
-
-/** An operation a killed engine left pending on a Helm release. */
-export interface PendingRelease {
-  name: string;
-  namespace: string;
-  /** `creating`: Pulumi never recorded the release; `updating`: an upgrade was cut off. */
-  operation: string;
 }
 
 /** What a stack's state holds, read once at the start of every command. */
@@ -39,7 +32,7 @@ export interface StackState {
   namespaceLabels: Record<string, Record<string, string>>;
   /** Number of resources of any kind (0: the stack is empty). */
   resourceCount: number;
-  pending: PendingRelease[];
+  pending: InterruptedRelease[];
 }
 
 interface ExportedResource {
