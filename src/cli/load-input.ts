@@ -1,5 +1,5 @@
 import { ManifestError, UsageError } from "../errors.js";
-import type { StackFile } from "../deploy/open.js";
+import type { StackFile } from "../deploy/request.js";
 import { readCaFacts } from "../manifest/ca.js";
 import type { Diagnostic } from "../manifest/diagnostic.js";
 import { type LoadResult, loadManifest } from "../manifest/load.js";

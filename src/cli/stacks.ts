@@ -4,8 +4,8 @@
 // stacks, each line prefixed with its stack), the engine's output with -v, and the question.
 
 import { firstFailure, type Outcome } from "../deploy/mesh-run.js";
-import type { OpenedStack, Target } from "../deploy/open.js";
-import type { DeployIo } from "../deploy/request.js";
+import type { OpenedStack } from "../deploy/open.js";
+import type { DeployIo, Target } from "../deploy/request.js";
 import type { ClusterCommand, StackOutcome } from "../deploy/run-stacks.js";
 import { InterruptedError, UsageError } from "../errors.js";
 import { createProgress } from "../output/progress.js";

@@ -4,50 +4,18 @@
 // run side by side; then it resolves the cluster, plans the manifest and resolves the remotes.
 
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
-import type { CaFacts } from "../istio/types.js";
 import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
 import { timed } from "../timings.js";
-import { type DeployIo, type DeployRequest, type StackHandle, startReading } from "./request.js";
+import {
+  type DeployIo,
+  type DeployRequest,
+  type OpenRequest,
+  type StackFile,
+  type StackHandle,
+  startReading,
+  type Target,
+} from "./request.js";
 
-/** A loaded manifest: what planning needs, and where it stands among several. */
-export interface StackFile {
-  file: string;
-  manifest: KubernetesIstioValid;
-  /** The CA files' facts, read once when the manifest was loaded. */
-  ca: CaFacts | undefined;
-  /** Index of its wave: a primary's wave comes before its remotes'. */
-  wave: number;
-}
-
-/** Flags that pick the stack and the cluster. */
-export interface Target {
-  stack?: string | undefined;
-  backend?: string | undefined;
-  context?: string | undefined;
-  kubeconfig?: string | undefined;
-}
-
-/** What a verb needs opened besides the settings. */
-export interface Needs {
-  /** required: the cluster, the plan and the remotes; optional: the cluster if it resolves; none. */
-  cluster: "required" | "optional" | "none";
-  /** Start the state read now, for a stack alone (verbs that read it through an engine session). */
-  readState: boolean;
-  /** destroy: a remote whose kubeconfig or context is gone is a problem to report, not an error. */
-  lenientRemotes?: boolean;
-}
-
-/** What opening the stacks of one command takes. */
-export interface OpenRequest {
-  stacks: StackFile[];
-  target: Target;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  signal: AbortSignal;
-  /** How a stack reports; `label` is undefined for a stack alone. */
-  ioFor(label: string | undefined): Omit<DeployIo, "confirm">;
-  needs: Needs;
-}
 
 /** An opened stack: a full `DeployRequest` when its verb needs the cluster, else its handle. */
 export type OpenedStack = StackHandle & Partial<Omit<DeployRequest, keyof StackHandle>>;

@@ -6,11 +6,11 @@ import { diffReleases, inPlaceMinorUpgrades } from "../istio/upgrade.js";
 import { timed } from "../timings.js";
 import { recordedMembership, recordedReleases, type StackState } from "../pulumi/state.js";
 import type { EngineSession } from "../pulumi/workspace.js";
-import { type ChangeSummary, hasChanges } from "./changes.js";
+import { type ChangeSummary, hasChanges, type PlannedChanges } from "./changes.js";
 import { checkCluster, type ClusterFacts, refuseInPlaceChanges } from "./checks.js";
 import { type DeployRequest, istioProgram, readState, withSession } from "./request.js";
 
-export { type ChangeSummary, hasChanges } from "./changes.js";
+export { type ChangeSummary, hasChanges, type PlannedChanges } from "./changes.js";
 
 /** What `preview` found. */
 export interface PreviewResult {
@@ -26,14 +26,6 @@ export interface PreviewResult {
   namespaces: NamespaceChange[];
   /** Control planes the stack does not manage (apply would refuse). */
   foreign: string[];
-}
-
-/** What the engine's preview and planton's own diff found. */
-export interface PlannedChanges {
-  changes: ReleaseChange[];
-  tags: TagChange[];
-  namespaces: NamespaceChange[];
-  summary: ChangeSummary;
 }
 
 export interface PreviewOptions {

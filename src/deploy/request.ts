@@ -1,11 +1,11 @@
 import type { EngineEvent, PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import type { ResolvedCluster } from "../cluster/kubeconfig.js";
-import type { InstallPlan } from "../istio/types.js";
+import type { CaFacts, InstallPlan } from "../istio/types.js";
 import type { EngineSettings } from "../pulumi/settings.js";
 import { type EarlyState, readStackState, startStateRead } from "../pulumi/state-read.js";
 import type { EngineSession } from "../pulumi/workspace.js";
-import type { PlannedChanges } from "./preview.js";
+import type { PlannedChanges } from "./changes.js";
 import { timed } from "../timings.js";
 import type { RemoteProblem, ResolvedRemote } from "./remotes.js";
 
@@ -25,6 +25,46 @@ export interface DeployIo {
   confirm(question: string): Promise<boolean>;
   /** A value that must never be printed (passphrase, token, key), and what it is. */
   secret(value: string, what?: string): void;
+}
+
+/** A loaded manifest: what planning needs, and where it stands among several. */
+export interface StackFile {
+  file: string;
+  manifest: KubernetesIstioValid;
+  /** The CA files' facts, read once when the manifest was loaded. */
+  ca: CaFacts | undefined;
+  /** Index of its wave: a primary's wave comes before its remotes'. */
+  wave: number;
+}
+
+/** Flags that pick the stack and the cluster. */
+export interface Target {
+  stack?: string | undefined;
+  backend?: string | undefined;
+  context?: string | undefined;
+  kubeconfig?: string | undefined;
+}
+
+/** What a verb needs opened besides the settings. */
+export interface Needs {
+  /** required: the cluster, the plan and the remotes; optional: the cluster if it resolves; none. */
+  cluster: "required" | "optional" | "none";
+  /** Start the state read now, for a stack alone (verbs that read it through an engine session). */
+  readState: boolean;
+  /** destroy: a remote whose kubeconfig or context is gone is a problem to report, not an error. */
+  lenientRemotes?: boolean;
+}
+
+/** What opening the stacks of one command takes. */
+export interface OpenRequest {
+  stacks: StackFile[];
+  target: Target;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  signal: AbortSignal;
+  /** How a stack reports; `label` is undefined for a stack alone. */
+  ioFor(label: string | undefined): Omit<DeployIo, "confirm">;
+  needs: Needs;
 }
 
 /** A stack as every verb receives it: its settings resolved once, its state read already started. */

@@ -8,10 +8,10 @@ import { timed } from "../timings.js";
 import type { ApplyOptions, ApplyResult } from "./apply.js";
 import type { DestroyOptions, DestroyResult } from "./destroy.js";
 import { MeshRun, type Outcome } from "./mesh-run.js";
-import { type Needs, type OpenedStack, type OpenRequest, openStacks, settleStates } from "./open.js";
+import { type OpenedStack, openStacks, settleStates } from "./open.js";
 import type { PreviewOptions, PreviewResult } from "./preview.js";
 import type { RefreshResult } from "./refresh.js";
-import { type DeployRequest, startReading } from "./request.js";
+import { type DeployRequest, type Needs, type OpenRequest, startReading } from "./request.js";
 import type { StatusResult } from "./status/model.js";
 import type { StatusOptions } from "./status/run.js";
 

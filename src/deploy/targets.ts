@@ -4,8 +4,7 @@
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import { kubeconfigSecrets, type ResolvedCluster, resolveCluster } from "../cluster/kubeconfig.js";
 import { planIstio } from "../istio/plan.js";
-import type { OpenRequest, StackFile, Target } from "./open.js";
-import type { DeployIo, DeployRequest } from "./request.js";
+import type { DeployIo, DeployRequest, OpenRequest, StackFile, Target } from "./request.js";
 import { resolveRemotes, resolveRemotesLeniently } from "./remotes.js";
 
 /** The cluster of a manifest and flags; the kubeconfig's credentials are registered with `secret`. */
