@@ -16,7 +16,6 @@ import {
   type Target,
 } from "./request.js";
 
-
 /** An opened stack: a full `DeployRequest` when its verb needs the cluster, else its handle. */
 export type OpenedStack = StackHandle & Partial<Omit<DeployRequest, keyof StackHandle>>;
 

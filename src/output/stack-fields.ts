@@ -9,27 +9,20 @@ import type { RefreshResult } from "../deploy/refresh.js";
 import { renderChangeSummary, renderMembershipChanges, renderReleaseChanges } from "./results.js";
 import type { Style } from "./style.js";
 
+/** The fields apply and preview share, in their order: where, and what changes. */
+function changeFields(r: PreviewResult | ApplyResult): Record<string, unknown> {
+  return { stack: r.stack, context: r.context, changes: r.changes, tags: r.tags, namespaces: r.namespaces };
+}
+
 /** The fields of `preview --json` for one stack. */
 export function previewFields(r: PreviewResult): Record<string, unknown> {
-  return {
-    stack: r.stack,
-    context: r.context,
-    changes: r.changes,
-    tags: r.tags,
-    namespaces: r.namespaces,
-    summary: r.summary,
-    hasChanges: r.hasChanges,
-  };
+  return { ...changeFields(r), summary: r.summary, hasChanges: r.hasChanges };
 }
 
 /** The fields of `apply --json` for one stack. */
 export function applyFields(r: ApplyResult): Record<string, unknown> {
   return {
-    stack: r.stack,
-    context: r.context,
-    changes: r.changes,
-    tags: r.tags,
-    namespaces: r.namespaces,
+    ...changeFields(r),
     restarted: r.restarted,
     stillOnOldProxy: r.toRestart,
     summary: r.summary,
