@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { tagId } from "../istio/membership.js";
 import type { InstallPlan, PlannedTag } from "../istio/types.js";
+import { chartLocation } from "./charts.js";
 
 /** A Kubernetes object as `helm template` renders it. */
 export interface RenderedObject {
@@ -43,15 +44,9 @@ export function keepTagObjects(tag: string): (o: RenderedObject) => void {
 }
 
 /** `helm.v3.Chart` inputs of a tag, for its chart source. */
-function tagChartArgs(t: PlannedTag) {
-  switch (t.source.type) {
-    case "repository":
-      return { chart: t.chart, fetchOpts: { repo: t.source.url } };
-    case "oci":
-      return { chart: t.source.ref };
-    case "archive":
-      return { chart: t.source.path };
-  }
+function tagChartArgs(t: PlannedTag): { chart: string; fetchOpts?: { repo: string } } {
+  const { chart, repo } = chartLocation(t);
+  return repo === undefined ? { chart } : { chart, fetchOpts: { repo } };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { toJson } from "@bufbuild/protobuf";
 import { KubernetesIstioStackOutputsSchema } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import type { InstallPlan, PlannedObject, PlannedRelease } from "../istio/types.js";
+import { chartLocation } from "./charts.js";
 import { stackOutputsOf } from "./outputs.js";
 import { drawCaSecret } from "./ca.js";
 import { drawRemoteSecrets, type RemoteTarget } from "./remotes.js";
@@ -29,14 +30,8 @@ export interface ClusterTarget {
 
 /** Chart and repository inputs of a `helm.v3.Release` for a planned chart source. */
 export function chartArgs(r: PlannedRelease): { chart: string; repositoryOpts?: { repo: string } } {
-  switch (r.source.type) {
-    case "repository":
-      return { chart: r.chart, repositoryOpts: { repo: r.source.url } };
-    case "oci":
-      return { chart: r.source.ref };
-    case "archive":
-      return { chart: r.source.path };
-  }
+  const { chart, repo } = chartLocation(r);
+  return repo === undefined ? { chart } : { chart, repositoryOpts: { repo } };
 }
 
 /**

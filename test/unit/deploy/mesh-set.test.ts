@@ -7,11 +7,10 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { gzipSync } from "node:zlib";
 import { defaultIstioVersion } from "../../../src/istio/versions.js";
 import { runCli } from "../../helpers/cli.js";
 import { engineFixture, recordedOutputs, useStandIns } from "../../helpers/engine-fixture.js";
-import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { type FakeObject, helmRecord as helmRecordOf, startFakeKubeApi } from "../../helpers/fake-kube.js";
 
 const standIns = useStandIns();
 
@@ -167,21 +166,7 @@ describe("several manifests: one mesh", () => {
 // remote's stack reads the same API, where no EndpointSlice leads its istiod Service anywhere
 
 const version = defaultIstioVersion;
-const helmRecord = (name: string, chart: string): FakeObject => ({
-  kind: "Secret",
-  metadata: {
-    name: `sh.helm.release.v1.${name}.v1`,
-    namespace: "istio-system",
-    labels: { owner: "helm", name, status: "deployed", version: "1" },
-  },
-  data: {
-    release: Buffer.from(
-      gzipSync(Buffer.from(JSON.stringify({ chart: { metadata: { name: chart, version } } }))).toString(
-        "base64",
-      ),
-    ).toString("base64"),
-  },
-});
+const helmRecord = (name: string, chart: string) => helmRecordOf(name, chart, version);
 const bundle = Buffer.from("ca").toString("base64");
 const hook = (path: string) => ({
   name: `rev${path.replaceAll("/", ".")}.istio.io`,
