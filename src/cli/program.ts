@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
-import { timed } from "../timings.js";
-import { parseTimeout } from "./commands/timeout.js";
+import { parseTimeout } from "./durations.js";
 import type { CommandContext, GlobalOptions, Io } from "./io.js";
 
 /** What main.ts gives every command besides the Io: cancellation and the secret registry. */
@@ -95,20 +94,6 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     };
   };
 
-  // a cluster command's state read starts before its modules load (see src/cli/prefetch.ts)
-  const withPrefetch = async (
-    o: { file: string[]; set?: string[]; stack?: string; backend?: string },
-    run: () => Promise<void>,
-  ) => {
-    const { prefetch, settlePrefetch } = await import("./prefetch.js");
-    prefetch(o, io, runtime.signal);
-    try {
-      await run();
-    } finally {
-      await settlePrefetch();
-    }
-  };
-
   program
     .description("Install and run the Istio service mesh on Kubernetes from one declarative manifest.")
     .version(pkg.version, "--version", "print planton's version")
@@ -179,16 +164,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton preview -f east.yaml -f west.yaml   # one mesh over two clusters",
       ]),
     )
-    .action(async (o) =>
-      o.file.length > 1
-        ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).previewMesh(o, context())
-        : withPrefetch(o, async () =>
-            (await timed("load modules", () => import("./commands/preview.js"))).preview(
-              { ...o, file: o.file[0] },
-              context(),
-            ),
-          ),
-    );
+    .action(async (o) => (await import("./commands/preview.js")).preview(o, context()));
 
   clusterOptions(manifestOptions(program.command("apply"), true))
     .description("Preview, confirm, then install or upgrade Istio; shows progress per release and a summary.")
@@ -218,16 +194,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton apply -f primary.yaml -f remote.yaml   # the primary first, then its remote",
       ]),
     )
-    .action(async (o) =>
-      o.file.length > 1
-        ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).applyMesh(o, context())
-        : withPrefetch(o, async () =>
-            (await timed("load modules", () => import("./commands/apply.js"))).apply(
-              { ...o, file: o.file[0] },
-              context(),
-            ),
-          ),
-    );
+    .action(async (o) => (await import("./commands/apply.js")).apply(o, context()));
 
   clusterOptions(manifestOptions(program.command("destroy"), true))
     .description(
@@ -248,26 +215,15 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton destroy -f primary.yaml -f remote.yaml   # remotes first, then their primary",
       ]),
     )
-    .action(async (o) =>
-      o.file.length > 1
-        ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).destroyMesh(o, context())
-        : withPrefetch(o, async () =>
-            (await timed("load modules", () => import("./commands/destroy.js"))).destroy(
-              { ...o, file: o.file[0] },
-              context(),
-            ),
-          ),
-    );
+    .action(async (o) => (await import("./commands/destroy.js")).destroy(o, context()));
 
-  clusterOptions(manifestOptions(program.command("refresh")))
+  clusterOptions(manifestOptions(program.command("refresh"), true))
     .description("Reconcile the stack's state with the cluster and report drift. Changes no cluster object.")
     .option("--json", "print the result as JSON on standard output")
     .addHelpText("after", examples(["planton refresh -f istio.yaml", "planton refresh -f istio.yaml --json"]))
-    .action(async (o) =>
-      (await timed("load modules", () => import("./commands/refresh.js"))).refresh(o, context()),
-    );
+    .action(async (o) => (await import("./commands/refresh.js")).refresh(o, context()));
 
-  clusterOptions(manifestOptions(program.command("outputs")))
+  clusterOptions(manifestOptions(program.command("outputs"), true))
     .description(
       "Print the stack outputs: namespace, version, revisions, istiod service, gateways and addresses.",
     )
@@ -279,9 +235,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton outputs -f istio.yaml -o json | jq -r .istiodService",
       ]),
     )
-    .action(async (o) =>
-      (await timed("load modules", () => import("./commands/outputs.js"))).outputs(o, context()),
-    );
+    .action(async (o) => (await import("./commands/outputs.js")).outputs(o, context()));
 
   clusterOptions(manifestOptions(program.command("status"), true))
     .description(
@@ -301,14 +255,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton status -f east.yaml -f west.yaml   # one mesh over two clusters, a table per stack",
       ]),
     )
-    .action(async (o) =>
-      o.file.length > 1
-        ? (await timed("load modules", () => import("./commands/mesh-commands.js"))).statusMesh(o, context())
-        : (await timed("load modules", () => import("./commands/status.js"))).status(
-            { ...o, file: o.file[0] },
-            context(),
-          ),
-    );
+    .action(async (o) => (await import("./commands/status.js")).status(o, context()));
 
   program
     .command("adopt")
@@ -335,9 +282,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton adopt -f istio.yaml   # what adoption would import and hand over (not yet applied)",
       ]),
     )
-    .action(async (o) =>
-      (await timed("load modules", () => import("./commands/adopt.js"))).adopt(o, context()),
-    );
+    .action(async (o) => (await import("./commands/adopt.js")).adopt(o, context()));
 
   clusterOptions(manifestOptions(program.command("precheck"), true))
     .description(
@@ -358,20 +303,16 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton precheck -f east.yaml -f west.yaml   # one mesh over two clusters, a report per stack",
       ]),
     )
-    .action(async (o) =>
-      (await timed("load modules", () => import("./commands/precheck.js"))).precheck(o, context()),
-    );
+    .action(async (o) => (await import("./commands/precheck.js")).precheck(o, context()));
 
-  clusterOptions(manifestOptions(program.command("unlock")))
+  clusterOptions(manifestOptions(program.command("unlock"), true))
     .description("Remove a stack lock left behind by a killed planton or pulumi process.")
     .option(
       "--force",
       "also remove a lock whose process still seems to run; for a remote backend, cancel the stack's running update",
     )
     .addHelpText("after", examples(["planton unlock -f istio.yaml", "planton unlock -f istio.yaml --force"]))
-    .action(async (o) =>
-      (await timed("load modules", () => import("./commands/unlock.js"))).unlock(o, context()),
-    );
+    .action(async (o) => (await import("./commands/unlock.js")).unlock(o, context()));
 
   program
     .command("convert")

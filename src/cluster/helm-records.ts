@@ -1,15 +1,8 @@
 import { gunzipSync } from "node:zlib";
 import * as k8s from "@kubernetes/client-node";
 import { isNotFound, kubeCall } from "./api.js";
+import type { InterruptedRelease } from "../istio/types.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
-
-/** A Helm release that the engine was installing or upgrading when its process was killed. */
-export interface InterruptedRelease {
-  name: string;
-  namespace: string;
-  /** `creating`: Pulumi never recorded the release; `updating`: an upgrade was cut off. */
-  operation: string;
-}
 
 /**
  * The release a Helm storage Secret's `release` key holds: JSON, gzipped (by Helm 3; records of

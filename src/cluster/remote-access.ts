@@ -104,6 +104,27 @@ export function remoteKubeconfig(
   });
 }
 
+/**
+ * The kubeconfig istiod reads remote cluster `clusterName` with (see `remoteKubeconfig`), for
+ * `server` ("": the remote kubeconfig's), once the reader's token Secret has a token (waiting up
+ * to `waitMs`), and the token itself; undefined when it has none yet.
+ */
+export async function readerKubeconfig(
+  cluster: ResolvedCluster,
+  clusterName: string,
+  reader: { namespace: string; tokenSecret: string },
+  server: string,
+  waitMs: number,
+): Promise<{ kubeconfig: string; token: string } | undefined> {
+  const sa = await readServiceAccountToken(cluster, reader.namespace, reader.tokenSecret, { waitMs });
+  if (sa === undefined) return undefined;
+  const endpoint = remoteEndpoint(cluster);
+  return {
+    token: sa.token,
+    kubeconfig: remoteKubeconfig(clusterName, server === "" ? endpoint : { ...endpoint, server }, sa),
+  };
+}
+
 /** Why a remote cluster's API does not answer (5 s deadline), or undefined when it does. */
 export async function unreachableReason(
   cluster: ResolvedCluster,

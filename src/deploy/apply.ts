@@ -12,17 +12,20 @@ import { restartWorkloads } from "../cluster/namespaces.js";
 import { stackOutputsOf } from "../pulumi/outputs.js";
 import { refuseForeign } from "./checks.js";
 import { verifyApplied } from "./status/verify.js";
+import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
+import type { StackState } from "../pulumi/state.js";
+import type { EngineSession } from "../pulumi/workspace.js";
+import { timed } from "../timings.js";
+import { type ChangeSummary, hasChanges } from "./changes.js";
+import type { ClusterFacts } from "./checks.js";
 import {
-  type ChangeSummary,
   enginePreview,
-  hasChanges,
   type PlannedChanges,
   type PreviewOptions,
   plannedDiff,
   readAndCheck,
 } from "./preview.js";
-import { engineSpans, timed } from "../timings.js";
-import { type DeployRequest, istioProgram, withSession } from "./request.js";
+import { type DeployRequest, istioProgram, readStateAgain, withSession } from "./request.js";
 
 /** What `apply` did. */
 export interface ApplyResult {
@@ -44,8 +47,6 @@ export interface ApplyResult {
 }
 
 export interface ApplyOptions extends PreviewOptions {
-  /** Told what the engine's preview found, before the confirmation. */
-  onPreview?: (p: PlannedChanges & { hasChanges: boolean }) => void;
   /** Roll the workloads of namespaces whose injecting revision changed, once it is ready. */
   restartWorkloads?: boolean;
   /**
@@ -69,100 +70,115 @@ const gatewayWaitMs = 600_000;
 export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<ApplyResult> {
   const started = Date.now();
   return withSession(req, async (session) => {
-    const { state, facts } = await readAndCheck(req, session);
+    const { state, facts } = await readAndCheck(req);
     refuseForeign(facts);
+    const program = await istioProgram(req, options);
     const planned = options.skipPreview
-      ? {
-          ...plannedDiff(req, state),
-          summary: {},
-          stack: await session.withProgram(await istioProgram(req, options)),
-        }
-      : await enginePreview(req, session, state, options);
-    const { stack, changes } = planned;
-    const previewed = !options.skipPreview;
-    options.onPreview?.({ ...planned, hasChanges: !previewed || hasChanges(planned.summary) });
-    let applied = planned.summary;
-    if (!previewed || hasChanges(planned.summary)) {
-      if (previewed) {
-        const yes = await req.io.confirm(
-          `Apply these changes to context "${req.cluster.context}" (Kubernetes ${facts.kubernetesVersion})?`,
-        );
-        if (!yes) throw new DeployError("cancelled at the prompt: nothing was changed");
-      }
-      if (req.signal.aborted) throw new InterruptedError("cancelled: nothing was changed");
-      for (const line of await repairInterruptedReleases(req.cluster, state?.pending ?? []))
-        req.io.info(`repairing: ${line}`);
-      const spans = engineSpans();
-      const up = await timed("update", () =>
-        session.run(() =>
-          stack.up({
-            ...session.options((e) => {
-              spans(e);
-              req.io.onEvent?.(e);
-            }),
-            refresh: options.refresh === true,
-          }),
-        ),
-      );
-      applied = (up.summary.resourceChanges ?? {}) as ChangeSummary;
-    }
-    const changed = hasChanges(applied);
+      ? { ...plannedDiff(req, state), summary: {} }
+      : await enginePreview(req, session, state, program, options);
+    const summary = await update(req, session, program, { state, facts, planned }, options);
+    const changed = hasChanges(summary);
     if (!changed) req.io.info(`No changes: stack ${req.settings.stack} matches the manifest.`);
-    const gateways = req.plan.releases
-      .filter((r) => r.component === "gateway" && !r.helmWait)
-      .map((r) => ({ name: r.name, namespace: r.namespace }));
-    const notReady = await timed("gateway wait", () =>
-      waitForDeployments(req.cluster, gateways, {
-        timeoutMs: gatewayWaitMs,
-        signal: req.signal,
-        onWait: (t) => req.io.info(`waiting for gateway ${t.namespace}/${t.name} to become ready…`),
-      }),
-    );
-    if (req.signal.aborted)
-      throw new InterruptedError(
-        "cancelled while waiting for gateways: the releases were applied",
-        "run apply again to check them",
-      );
-    if (notReady.length > 0)
-      throw new DeployError(
-        `gateways not ready after ${gatewayWaitMs / 60_000} minutes: ${notReady.join(", ")}`,
-        "check the pods with kubectl describe; rerun apply once fixed",
-      );
-    // the revision a namespace now points at is ready (its labels were set after it): roll the
-    // namespace's workloads onto it, or say which namespaces still run the old proxy
+    await waitForGateways(req);
     const toRestart = namespacesToRestart(planned.namespaces);
-    let restarted: string[] = [];
-    if (options.restartWorkloads && toRestart.length > 0)
-      restarted = await restartWorkloads(req.cluster, toRestart, new Date(), (w) =>
-        req.io.info(`restarting ${w}`),
-      );
-    // the same checks as `status`, until healthy or the timeout: the state as it is now
-    if (!options.noVerify) {
-      const applied = await timed("state", () => session.readState());
-      const warnings = await timed("verify", () =>
-        verifyApplied(req, applied, { timeoutSeconds: options.timeoutSeconds ?? 300 }),
-      );
-      for (const w of warnings) req.io.warn(`${w.message}${w.hint ? ` (${w.hint})` : ""}`);
-    }
-    // the outputs are the plan's (the update just recorded them); addresses are read live
-    const outputs = toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(req.plan), {
-      alwaysEmitImplicit: true,
-    }) as KubernetesIstioStackOutputsJson;
-    delete outputs.releases;
-    const addresses = await timed("outputs", () => serviceAddresses(req.cluster, req.plan.mesh.gateways));
-    for (const g of outputs.gateways ?? []) g.addresses = addresses[g.name ?? ""] ?? [];
+    const restarted = await restartOnNewRevision(req, toRestart, options);
+    if (!options.noVerify) await verify(req, options);
     return {
       stack: req.settings.stack,
       context: req.cluster.context,
-      changes,
+      changes: planned.changes,
       tags: planned.tags,
       namespaces: planned.namespaces,
       toRestart: options.restartWorkloads ? [] : toRestart,
       restarted,
-      summary: applied,
+      summary,
       changed,
-      outputs,
+      outputs: await appliedOutputs(req),
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
     };
   });
+}
+
+/**
+ * Shows what will change, asks (unless nobody is asked: --yes), repairs what a killed run left
+ * and runs the update; the change summary of what ran (the preview's when nothing had to).
+ */
+async function update(
+  req: DeployRequest,
+  session: EngineSession,
+  program: PulumiFn,
+  found: { state: StackState | undefined; facts: ClusterFacts; planned: PlannedChanges },
+  options: ApplyOptions,
+): Promise<ChangeSummary> {
+  const { state, facts, planned } = found;
+  const previewed = !options.skipPreview;
+  req.io.planned?.({ ...planned, hasChanges: !previewed || hasChanges(planned.summary) });
+  if (previewed && !hasChanges(planned.summary)) return planned.summary;
+  if (previewed) {
+    const yes = await req.io.confirm(
+      `Apply these changes to context "${req.cluster.context}" (Kubernetes ${facts.kubernetesVersion})?`,
+    );
+    if (!yes) throw new DeployError("cancelled at the prompt: nothing was changed");
+  }
+  if (req.signal.aborted) throw new InterruptedError("cancelled: nothing was changed");
+  for (const line of await repairInterruptedReleases(req.cluster, state?.pending ?? []))
+    req.io.info(`repairing: ${line}`);
+  return session.up(program, { refresh: options.refresh === true });
+}
+
+/** Waits for the gateways Helm does not wait for; fails when one is not ready in time. */
+async function waitForGateways(req: DeployRequest): Promise<void> {
+  const gateways = req.plan.releases
+    .filter((r) => r.component === "gateway" && !r.helmWait)
+    .map((r) => ({ name: r.name, namespace: r.namespace }));
+  const notReady = await timed("gateway wait", () =>
+    waitForDeployments(req.cluster, gateways, {
+      timeoutMs: gatewayWaitMs,
+      signal: req.signal,
+      onWait: (t) => req.io.info(`waiting for gateway ${t.namespace}/${t.name} to become ready…`),
+    }),
+  );
+  if (req.signal.aborted)
+    throw new InterruptedError(
+      "cancelled while waiting for gateways: the releases were applied",
+      "run apply again to check them",
+    );
+  if (notReady.length > 0)
+    throw new DeployError(
+      `gateways not ready after ${gatewayWaitMs / 60_000} minutes: ${notReady.join(", ")}`,
+      "check the pods with kubectl describe; rerun apply once fixed",
+    );
+}
+
+/**
+ * With --restart-workloads: the revision a namespace now points at is ready (its labels were set
+ * after it), so its workloads roll onto it. Returns what was restarted.
+ */
+async function restartOnNewRevision(
+  req: DeployRequest,
+  toRestart: string[],
+  options: ApplyOptions,
+): Promise<string[]> {
+  if (!options.restartWorkloads || toRestart.length === 0) return [];
+  return restartWorkloads(req.cluster, toRestart, new Date(), (w) => req.io.info(`restarting ${w}`));
+}
+
+/** The same checks as `status`, until healthy or the timeout, on the state as it is now. */
+async function verify(req: DeployRequest, options: ApplyOptions): Promise<void> {
+  const applied = await timed("state", () => readStateAgain(req));
+  const warnings = await timed("verify", () =>
+    verifyApplied(req, applied, { timeoutSeconds: options.timeoutSeconds ?? 300 }),
+  );
+  for (const w of warnings) req.io.warn(`${w.message}${w.hint ? ` (${w.hint})` : ""}`);
+}
+
+/** The outputs are the plan's (the update just recorded them); gateway addresses are read live. */
+async function appliedOutputs(req: DeployRequest): Promise<KubernetesIstioStackOutputsJson> {
+  const outputs = toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(req.plan), {
+    alwaysEmitImplicit: true,
+  }) as KubernetesIstioStackOutputsJson;
+  delete outputs.releases;
+  const addresses = await timed("outputs", () => serviceAddresses(req.cluster, req.plan.mesh.gateways));
+  for (const g of outputs.gateways ?? []) g.addresses = addresses[g.name ?? ""] ?? [];
+  return outputs;
 }

@@ -1,12 +1,19 @@
-import { type CleanupResult, cleanupLeftovers, gatherEvidence } from "../cluster/cleanup.js";
+import {
+  type CleanupResult,
+  cleanupLeftovers,
+  gatherEvidence,
+  type OwnershipEvidence,
+} from "../cluster/cleanup.js";
 import { waitForNamespacesGone } from "../cluster/namespaces.js";
 import { unreachableReason } from "../cluster/remote-access.js";
 import { describeControlPlane } from "../cluster/precheck.js";
 import { DeployError } from "../errors.js";
-import { engineSpans, timed } from "../timings.js";
-import { checkCluster, ownershipOf } from "./checks.js";
-import type { ChangeSummary } from "./preview.js";
-import { type DeployRequest, istioProgram, withSession } from "./request.js";
+import { recordedChart, type StackState } from "../pulumi/state.js";
+import type { EngineSession } from "../pulumi/workspace.js";
+import { timed } from "../timings.js";
+import type { ChangeSummary } from "./changes.js";
+import { type ClusterFacts, checkCluster, ownershipOf } from "./checks.js";
+import { type DeployRequest, readState, withSession } from "./request.js";
 
 /** What `destroy` did. */
 export interface DestroyResult {
@@ -44,124 +51,26 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
       context: req.cluster.context,
       crdsKept: options.purgeCrds !== true,
     };
-    const state = await timed("state", () => session.readState());
-    if (state === undefined) {
-      req.io.info(`Stack ${req.settings.stack} does not exist: nothing to destroy.`);
-      if (options.purgeCrds)
-        req.io.info(
-          "Istio's CRDs are removed only together with the stack whose base release installed them; if no mesh uses them any more, delete them with kubectl.",
-        );
-      return {
-        ...base,
-        existed: false,
-        releases: [],
-        namespaces: [],
-        summary: {},
-        cleanup: { removed: [], kept: [] },
-        durationSeconds: 0,
-      };
-    }
+    const state = await timed("state", () => readState(req));
+    if (state === undefined) return { ...base, ...nothingToDestroy(req, options) };
     const facts = await timed("cluster checks", () => checkCluster(req, state, "destroy"));
     for (const f of facts.foreign)
       req.io.warn(
         `an Istio control plane this stack does not manage is installed: ${describeControlPlane(f)}; only objects proven to be this stack's will be removed`,
       );
-    const own = ownershipOf(state, req.plan);
+    const evidence = await timed("ownership evidence", () => ownEvidence(req, state, facts));
     const releases = [...state.releases].reverse().map((r) => r.name);
-    // the chart as the plan named it (the state's chart input may be a path or an OCI reference)
-    const chartOf = (r: { name: string; chart: string }) =>
-      state.outputs?.releases[r.name]?.chart ??
-      r.chart
-        .split("/")
-        .at(-1)
-        ?.replace(/-\d.*\.tgz$/, "");
-    const mine = state.releases.filter((r) => r.namespace === own.namespace);
-    const istiodReleases = mine.filter((r) => chartOf(r) === "istiod").map((r) => r.name);
-    const baseRelease = mine.find((r) => chartOf(r) === "base")?.name;
-    const evidence = await timed("ownership evidence", () =>
-      gatherEvidence(
-        req.cluster,
-        { namespace: own.namespace, istiodReleases, ...(baseRelease === undefined ? {} : { baseRelease }) },
-        facts.foreign,
-      ),
-    );
-    if (state.resourceCount === 0)
-      req.io.info(`Stack ${req.settings.stack} holds no resources: nothing in the cluster will change.`);
-    else
-      req.io.info(
-        `Will remove: ${
-          [
-            releases.length > 0 ? `Helm releases ${releases.join(", ")}` : "",
-            state.namespaces.length > 0
-              ? `namespaces ${state.namespaces.join(", ")} (and everything in them)`
-              : "",
-            options.purgeCrds ? "Istio's CRDs with every Istio resource in the cluster" : "",
-          ]
-            .filter((x) => x !== "")
-            .join("; ") || `${state.resourceCount} resources`
-        }`,
-      );
+    announce(req, state, releases, options);
     const forget = await checkRemotes(req, state.resourceCount > 0, options);
     const yes = await req.io.confirm(
       `Destroy stack ${req.settings.stack} in context "${req.cluster.context}"?`,
     );
     if (!yes) throw new DeployError("cancelled at the prompt: nothing was changed");
-    let summary: ChangeSummary = {};
-    if (state.resourceCount > 0) {
-      // the engine deletes with the providers the state recorded (the program is not run)
-      const stack = await session.withProgram(await istioProgram(req));
-      // the provider then drops what it cannot reach from the state instead of failing (every
-      // cluster of this stack that answered above is deleted from as usual)
-      if (forget) session.setEngineEnv("PULUMI_K8S_DELETE_UNREACHABLE", "true");
-      const spans = engineSpans();
-      const r = await timed("destroy", () =>
-        session.run(() =>
-          stack.destroy(
-            session.options((e) => {
-              spans(e);
-              req.io.onEvent?.(e);
-            }),
-          ),
-        ),
-      );
-      summary = (r.summary.resourceChanges ?? {}) as ChangeSummary;
-    }
-    // The namespaces' deletion has a floor that is Kubernetes' own: the namespace controller
-    // waits 5 s after a namespace is deleted before it removes anything in it (its fixed
-    // namespaceDeletionGracePeriod; `helm uninstall` plus a namespace deletion waits the same).
-    // The engine only asked for the deletion; planton polls for it, and meanwhile removes the
-    // leftovers (which tolerate objects already gone) and then the stack, now empty: neither needs
-    // anything from those namespaces. Istio's CRDs (--purge-crds) still go only after the
-    // namespaces: their custom resources are what the namespace controller is deleting. Both
-    // branches always finish before the session closes.
-    const namespacesGone = timed("namespace deletion", () =>
-      waitForNamespacesGone(req.cluster, state.namespaces, {
-        timeoutMs: 600_000,
-        intervalMs: 100,
-        signal: req.signal,
-      }),
-    );
-    const [waited, cleaned] = await Promise.allSettled([
-      namespacesGone,
-      (options.purgeCrds ? namespacesGone : Promise.resolve())
-        .then(() =>
-          timed("cleanup", () =>
-            cleanupLeftovers(req.cluster, evidence, req.plan.cleanup, options.purgeCrds === true),
-          ),
-        )
-        .then(async (c) => {
-          await timed("stack rm", () => session.removeStack());
-          return c;
-        }),
-    ]);
-    if (waited.status === "rejected") throw waited.reason;
-    if (cleaned.status === "rejected") throw cleaned.reason;
-    const lingering = waited.value;
-    const cleanup = cleaned.value;
-    if (lingering.length > 0 && !req.signal.aborted)
-      req.io.warn(
-        `namespace${lingering.length > 1 ? "s" : ""} ${lingering.join(", ")} still terminating after 10 minutes: check for finalizers with kubectl get namespace -o yaml`,
-      );
+    // the provider drops what it cannot reach from the state instead of failing (every cluster
+    // of this stack that answered above is deleted from as usual)
+    if (forget) session.setEngineEnv("PULUMI_K8S_DELETE_UNREACHABLE", "true");
+    const summary = state.resourceCount > 0 ? await session.destroy() : {};
+    const cleanup = await removeLeftovers(req, session, state, evidence, options);
     return {
       ...base,
       existed: true,
@@ -172,6 +81,97 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
     };
   });
+}
+
+/** A stack that does not exist: nothing touched, and what to do about the CRDs asked for. */
+function nothingToDestroy(req: DeployRequest, options: DestroyOptions) {
+  req.io.info(`Stack ${req.settings.stack} does not exist: nothing to destroy.`);
+  if (options.purgeCrds)
+    req.io.info(
+      "Istio's CRDs are removed only together with the stack whose base release installed them; if no mesh uses them any more, delete them with kubectl.",
+    );
+  return {
+    existed: false,
+    releases: [],
+    namespaces: [],
+    summary: {},
+    cleanup: { removed: [], kept: [] },
+    durationSeconds: 0,
+  };
+}
+
+/** What proves which leftovers the stack's istiod and base release created. */
+function ownEvidence(req: DeployRequest, state: StackState, facts: ClusterFacts) {
+  const own = ownershipOf(state, req.plan);
+  const mine = state.releases.filter((r) => r.namespace === own.namespace);
+  const istiodReleases = mine.filter((r) => recordedChart(state, r) === "istiod").map((r) => r.name);
+  const baseRelease = mine.find((r) => recordedChart(state, r) === "base")?.name;
+  return gatherEvidence(
+    req.cluster,
+    { namespace: own.namespace, istiodReleases, ...(baseRelease === undefined ? {} : { baseRelease }) },
+    facts.foreign,
+  );
+}
+
+/** Says what will be removed, before the question. */
+function announce(req: DeployRequest, state: StackState, releases: string[], options: DestroyOptions): void {
+  if (state.resourceCount === 0) {
+    req.io.info(`Stack ${req.settings.stack} holds no resources: nothing in the cluster will change.`);
+    return;
+  }
+  const what = [
+    releases.length > 0 ? `Helm releases ${releases.join(", ")}` : "",
+    state.namespaces.length > 0 ? `namespaces ${state.namespaces.join(", ")} (and everything in them)` : "",
+    options.purgeCrds ? "Istio's CRDs with every Istio resource in the cluster" : "",
+  ].filter((x) => x !== "");
+  req.io.info(`Will remove: ${what.join("; ") || `${state.resourceCount} resources`}`);
+}
+
+/**
+ * After the engine: waits for the namespaces to go while it removes the leftovers (which
+ * tolerate objects already gone) and then the stack, now empty. The namespaces' deletion has a
+ * floor that is Kubernetes' own: the namespace controller waits 5 s after a namespace is deleted
+ * before it removes anything in it (its fixed namespaceDeletionGracePeriod; `helm uninstall` plus
+ * a namespace deletion waits the same); neither the leftovers nor the stack need anything from
+ * those namespaces. Istio's CRDs (--purge-crds) still go only after the namespaces: their custom
+ * resources are what the namespace controller is deleting. Both branches finish before the
+ * session closes.
+ */
+async function removeLeftovers(
+  req: DeployRequest,
+  session: EngineSession,
+  state: StackState,
+  evidence: OwnershipEvidence,
+  options: DestroyOptions,
+): Promise<CleanupResult> {
+  const namespacesGone = timed("namespace deletion", () =>
+    waitForNamespacesGone(req.cluster, state.namespaces, {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+      signal: req.signal,
+    }),
+  );
+  const [waited, cleaned] = await Promise.allSettled([
+    namespacesGone,
+    (options.purgeCrds ? namespacesGone : Promise.resolve())
+      .then(() =>
+        timed("cleanup", () =>
+          cleanupLeftovers(req.cluster, evidence, req.plan.cleanup, options.purgeCrds === true),
+        ),
+      )
+      .then(async (c) => {
+        await timed("stack rm", () => session.removeStack());
+        return c;
+      }),
+  ]);
+  if (waited.status === "rejected") throw waited.reason;
+  if (cleaned.status === "rejected") throw cleaned.reason;
+  const lingering = waited.value;
+  if (lingering.length > 0 && !req.signal.aborted)
+    req.io.warn(
+      `namespace${lingering.length > 1 ? "s" : ""} ${lingering.join(", ")} still terminating after 10 minutes: check for finalizers with kubectl get namespace -o yaml`,
+    );
+  return cleaned.value;
 }
 
 /**

@@ -10,4 +10,10 @@ export {
   type Severity,
   type Unchecked,
 } from "./precheck/model.js";
-export { checks, evaluatePrecheck, type PrecheckInput, precheck } from "./precheck/run.js";
+export {
+  checks,
+  evaluatePrecheck,
+  type PrecheckInput,
+  type PrecheckOptions,
+  precheck,
+} from "./precheck/run.js";

@@ -1,4 +1,4 @@
-import type { Stack } from "@pulumi/pulumi/automation/index.js";
+import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { describeControlPlane } from "../cluster/precheck.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
 import { diffMembership, type NamespaceChange, type TagChange } from "../istio/membership.js";
@@ -6,11 +6,11 @@ import { diffReleases, inPlaceMinorUpgrades } from "../istio/upgrade.js";
 import { timed } from "../timings.js";
 import { recordedMembership, recordedReleases, type StackState } from "../pulumi/state.js";
 import type { EngineSession } from "../pulumi/workspace.js";
+import { type ChangeSummary, hasChanges, type PlannedChanges } from "./changes.js";
 import { checkCluster, type ClusterFacts, refuseInPlaceChanges } from "./checks.js";
-import { type DeployRequest, istioProgram, withSession } from "./request.js";
+import { type DeployRequest, istioProgram, readState, withSession } from "./request.js";
 
-/** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
-export type ChangeSummary = Record<string, number>;
+export { type ChangeSummary, hasChanges, type PlannedChanges } from "./changes.js";
 
 /** What `preview` found. */
 export interface PreviewResult {
@@ -28,22 +28,9 @@ export interface PreviewResult {
   foreign: string[];
 }
 
-/** What the engine's preview and planton's own diff found. */
-export interface PlannedChanges {
-  changes: ReleaseChange[];
-  tags: TagChange[];
-  namespaces: NamespaceChange[];
-  summary: ChangeSummary;
-}
-
 export interface PreviewOptions {
   refresh?: boolean;
   timeoutSeconds?: number;
-}
-
-/** True when a change summary has anything but unchanged resources. */
-export function hasChanges(summary: ChangeSummary | undefined): boolean {
-  return Object.entries(summary ?? {}).some(([op, n]) => op !== "same" && n > 0);
 }
 
 /** What changes per release, tag and namespace, from the plan and the recorded outputs (no engine). */
@@ -54,26 +41,23 @@ export function plannedDiff(req: DeployRequest, state: StackState | undefined) {
   };
 }
 
-/** The stack with the request's program, and the engine's preview of it. */
+/** The engine's preview of `program` and planton's own diff against the state. */
 export async function enginePreview(
   req: DeployRequest,
   session: EngineSession,
   state: StackState | undefined,
+  program: PulumiFn,
   options: PreviewOptions,
-): Promise<PlannedChanges & { stack: Stack }> {
-  const stack = await session.withProgram(await istioProgram(req, options));
-  const result = await timed("preview", () =>
-    session.run(() => stack.preview({ ...session.options(), refresh: options.refresh === true })),
-  );
-  return { stack, summary: (result.changeSummary ?? {}) as ChangeSummary, ...plannedDiff(req, state) };
+): Promise<PlannedChanges> {
+  const summary = await session.preview(program, { refresh: options.refresh === true });
+  return { summary, ...plannedDiff(req, state) };
 }
 
 /** The checks every changing verb runs, in order: state, in-place limits, cluster. */
 export async function readAndCheck(
   req: DeployRequest,
-  session: EngineSession,
 ): Promise<{ state: StackState | undefined; facts: ClusterFacts }> {
-  const state = await timed("state", () => session.readState());
+  const state = await timed("state", () => readState(req));
   refuseInPlaceChanges(req.plan, state);
   const facts = await timed("cluster checks", () => checkCluster(req, state, "install"));
   for (const w of [
@@ -87,13 +71,14 @@ export async function readAndCheck(
 /** `preview`: what apply would change. Changes nothing; never prompts. */
 export function preview(req: DeployRequest, options: PreviewOptions = {}): Promise<PreviewResult> {
   return withSession(req, async (session) => {
-    const { state, facts } = await readAndCheck(req, session);
+    const { state, facts } = await readAndCheck(req);
     const foreign = facts.foreign.map(describeControlPlane);
     for (const f of foreign)
       req.io.warn(
         `an Istio control plane this stack does not manage is installed: ${f}; apply will refuse to run`,
       );
-    const { summary, changes, tags, namespaces } = await enginePreview(req, session, state, options);
+    const program = await istioProgram(req, options);
+    const { summary, changes, tags, namespaces } = await enginePreview(req, session, state, program, options);
     // a preview of a manifest never applied leaves no empty stack behind
     if (state === undefined) await session.removeStack();
     return {

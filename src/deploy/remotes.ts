@@ -1,6 +1,24 @@
-import { kubeconfigSecrets, resolveCluster } from "../cluster/kubeconfig.js";
+import { kubeconfigSecrets, type ResolvedCluster, resolveCluster } from "../cluster/kubeconfig.js";
+import { readerKubeconfig } from "../cluster/remote-access.js";
 import { UsageError } from "../errors.js";
 import type { RemoteTarget } from "../pulumi/remotes.js";
+
+/** A remote cluster of the plan, resolved to its kubeconfig and context before anything runs. */
+export interface ResolvedRemote {
+  clusterName: string;
+  cluster: ResolvedCluster;
+}
+
+/** A resolved remote as the program takes it: its provider's kubeconfig and how to read the reader's. */
+export function programRemote(r: ResolvedRemote): RemoteTarget {
+  return {
+    clusterName: r.clusterName,
+    kubeconfig: r.cluster.kubeconfig,
+    context: r.cluster.context,
+    readerKubeconfig: (reader, server, waitMs) =>
+      readerKubeconfig(r.cluster, r.clusterName, reader, server, waitMs),
+  };
+}
 
 /** What a plan says about reaching a remote cluster (`spec.multiCluster.remotes[]`). */
 export interface RemoteSelection {
@@ -20,7 +38,7 @@ export function resolveRemotes(
   remotes: RemoteSelection[],
   env: NodeJS.ProcessEnv,
   secret: (value: string) => void,
-): RemoteTarget[] {
+): ResolvedRemote[] {
   return remotes.map((r, i) => resolveRemote(r, i, env, secret));
 }
 
@@ -39,8 +57,8 @@ export function resolveRemotesLeniently(
   remotes: RemoteSelection[],
   env: NodeJS.ProcessEnv,
   secret: (value: string) => void,
-): { resolved: RemoteTarget[]; problems: RemoteProblem[] } {
-  const resolved: RemoteTarget[] = [];
+): { resolved: ResolvedRemote[]; problems: RemoteProblem[] } {
+  const resolved: ResolvedRemote[] = [];
   const problems: RemoteProblem[] = [];
   remotes.forEach((r, i) => {
     try {
@@ -58,7 +76,7 @@ function resolveRemote(
   i: number,
   env: NodeJS.ProcessEnv,
   secret: (value: string) => void,
-): RemoteTarget {
+): ResolvedRemote {
   try {
     const cluster = resolveCluster(
       {

@@ -1,15 +1,13 @@
 import type { EngineEvent, PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
-import { kubeconfigSecrets, type ResolvedCluster, resolveCluster } from "../cluster/kubeconfig.js";
-import type { PlanInputs } from "../istio/ca.js";
-import { planIstio } from "../istio/plan.js";
-import type { InstallPlan } from "../istio/types.js";
-import { type EngineSettings, resolveEngineSettings, settingsSecrets } from "../pulumi/settings.js";
-import type { RemoteTarget } from "../pulumi/remotes.js";
+import type { ResolvedCluster } from "../cluster/kubeconfig.js";
+import type { CaFacts, InstallPlan } from "../istio/types.js";
+import type { EngineSettings } from "../pulumi/settings.js";
+import { type EarlyState, readStackState, startStateRead } from "../pulumi/state-read.js";
 import type { EngineSession } from "../pulumi/workspace.js";
+import type { PlannedChanges } from "./changes.js";
 import { timed } from "../timings.js";
-import { readStateEarly, takePrefetchedState } from "./early-state.js";
-import { type RemoteProblem, resolveRemotes, resolveRemotesLeniently } from "./remotes.js";
+import type { RemoteProblem, ResolvedRemote } from "./remotes.js";
 
 /** How a deploy verb talks to the person or script running it; the CLI provides it. */
 export interface DeployIo {
@@ -19,6 +17,8 @@ export interface DeployIo {
   warn(line: string): void;
   /** Engine events, for live progress. */
   onEvent?(event: EngineEvent): void;
+  /** What apply's preview found, told before the question. */
+  planned?(p: PlannedChanges & { hasChanges: boolean }): void;
   /** The engine's raw output (shown with -v). */
   onEngineOutput?(text: string): void;
   /** Asks before a change; resolves false when the person says no. */
@@ -27,19 +27,14 @@ export interface DeployIo {
   secret(value: string, what?: string): void;
 }
 
-/** What every cluster verb needs, resolved once per command. */
-export interface DeployRequest {
+/** A loaded manifest: what planning needs, and where it stands among several. */
+export interface StackFile {
+  file: string;
   manifest: KubernetesIstioValid;
-  plan: InstallPlan;
-  settings: EngineSettings;
-  cluster: ResolvedCluster;
-  /** The plan's remote clusters (`spec.multiCluster.remotes`), resolved like `cluster`. */
-  remotes: RemoteTarget[];
-  /** Remotes that could not be resolved (only with `lenientRemotes`, for destroy). */
-  remoteProblems: RemoteProblem[];
-  env: NodeJS.ProcessEnv;
-  io: DeployIo;
-  signal: AbortSignal;
+  /** The CA files' facts, read once when the manifest was loaded. */
+  ca: CaFacts | undefined;
+  /** Index of its wave: a primary's wave comes before its remotes'. */
+  wave: number;
 }
 
 /** Flags that pick the stack and the cluster. */
@@ -50,75 +45,53 @@ export interface Target {
   kubeconfig?: string | undefined;
 }
 
-/** The stack settings of a manifest and flags; their secrets are registered with `secret`. */
-export function settingsFor(
-  manifest: KubernetesIstioValid,
-  target: Target,
-  env: NodeJS.ProcessEnv,
-  secret: (value: string, what?: string) => void,
-): EngineSettings {
-  const settings = resolveEngineSettings(
-    { stack: target.stack, backend: target.backend, manifestName: manifest.metadata.name },
-    env,
-  );
-  for (const s of settingsSecrets(settings)) secret(s.value, s.what);
-  return settings;
+/** What a verb needs opened besides the settings. */
+export interface Needs {
+  /** required: the cluster, the plan and the remotes; optional: the cluster if it resolves; none. */
+  cluster: "required" | "optional" | "none";
+  /** Start the state read now, for a stack alone (verbs that read it through an engine session). */
+  readState: boolean;
+  /** destroy: a remote whose kubeconfig or context is gone is a problem to report, not an error. */
+  lenientRemotes?: boolean;
 }
 
-/** The cluster of a manifest and flags; the kubeconfig's credentials are registered with `secret`. */
-export function clusterFor(
-  manifest: KubernetesIstioValid,
-  target: Target,
-  ctx: { env: NodeJS.ProcessEnv; cwd: string },
-  secret: (value: string) => void,
-): ResolvedCluster {
-  const tc = manifest.spec.targetCluster;
-  const cluster = resolveCluster(
-    {
-      kubeconfigFlag: target.kubeconfig,
-      contextFlag: target.context,
-      manifestKubeconfig: tc?.kubeconfig ?? "",
-      manifestContext: tc?.context ?? "",
-      manifestClusterName: tc?.clusterName ?? "",
-      cwd: ctx.cwd,
-    },
-    ctx.env,
-  );
-  for (const s of kubeconfigSecrets(cluster)) secret(s);
-  return cluster;
+/** What opening the stacks of one command takes. */
+export interface OpenRequest {
+  stacks: StackFile[];
+  target: Target;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  signal: AbortSignal;
+  /** How a stack reports; `label` is undefined for a stack alone. */
+  ioFor(label: string | undefined): Omit<DeployIo, "confirm">;
+  needs: Needs;
 }
 
-/** Resolves the stack settings and the cluster once, and plans the manifest. */
-export function createRequest(
-  manifest: KubernetesIstioValid,
-  target: Target,
-  ctx: {
-    env: NodeJS.ProcessEnv;
-    cwd: string;
-    io: DeployIo;
-    signal: AbortSignal;
-    planInputs?: PlanInputs;
-    /** destroy: a remote whose kubeconfig or context is gone is a problem to report, not an error. */
-    lenientRemotes?: boolean;
-  },
-): DeployRequest {
-  const settings = settingsFor(manifest, target, ctx.env, ctx.io.secret);
-  const cluster = clusterFor(manifest, target, ctx, ctx.io.secret);
-  const plan = planIstio(manifest, ctx.planInputs);
-  return {
-    manifest,
-    plan,
-    settings,
-    cluster,
-    ...(ctx.lenientRemotes
-      ? (({ resolved, problems }) => ({ remotes: resolved, remoteProblems: problems }))(
-          resolveRemotesLeniently(plan.remotes, ctx.env, ctx.io.secret),
-        )
-      : { remotes: resolveRemotes(plan.remotes, ctx.env, ctx.io.secret), remoteProblems: [] }),
-    env: ctx.env,
-    io: ctx.io,
-    signal: ctx.signal,
-  };
+/** A stack as every verb receives it: its settings resolved once, its state read already started. */
+export interface StackHandle {
+  /** The manifest's path as given (`-` for standard input). */
+  file: string;
+  /** `stack east` — prefixes what it writes when several stacks run together. */
+  label: string;
+  /** Index of its wave: waves run in order, a wave's members side by side. */
+  wave: number;
+  manifest: KubernetesIstioValid;
+  settings: EngineSettings;
+  /** The state read started when the stack was opened; taken by the first engine session. */
+  state?: Promise<EarlyState>;
+  env: NodeJS.ProcessEnv;
+  io: DeployIo;
+  signal: AbortSignal;
+}
+
+/** What every cluster verb needs, resolved once per command (see ./open.ts). */
+export interface DeployRequest extends StackHandle {
+  plan: InstallPlan;
+  cluster: ResolvedCluster;
+  /** The plan's remote clusters (`spec.multiCluster.remotes`), resolved like `cluster`. */
+  remotes: ResolvedRemote[];
+  /** Remotes that could not be resolved (only with `lenientRemotes`, for destroy). */
+  remoteProblems: RemoteProblem[];
 }
 
 /** Opens the engine session of a request; `use` runs with it and the folder is always removed. */
@@ -126,34 +99,50 @@ export async function withSession<T>(
   req: Pick<DeployRequest, "settings" | "env" | "io" | "signal">,
   use: (s: EngineSession) => Promise<T>,
 ): Promise<T> {
-  // the state is read (one `pulumi stack export`, no SDK) while the Pulumi SDK loads and the
-  // session opens: each takes ~0.4-0.7 s, and every command reads the state first
-  const early = takePrefetchedState(req.settings) ?? readStateEarly(req.settings, req.env, req.signal);
-  let session: EngineSession;
-  try {
-    // loaded here, not at the top: the Pulumi SDK costs ~0.7 s to load, and `status` never needs it
-    const { EngineSession: Session } = await timed("load engine", () => import("../pulumi/workspace.js"));
-    session = await timed("engine session", () =>
-      Session.open({
-        settings: req.settings,
-        env: req.env,
-        notify: req.io.info,
-        signal: req.signal,
-        ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
-      }),
-    );
-  } catch (err) {
-    await early; // its CLI process and folder are gone before the command ends
-    throw err;
-  }
-  session.useEarlyState(early);
+  // loaded here, not at the top: the Pulumi SDK costs ~0.7 s to load, and `status` never needs it
+  const { EngineSession: Session } = await timed("load engine", () => import("../pulumi/workspace.js"));
+  const session = await timed("engine session", () =>
+    Session.open({
+      settings: req.settings,
+      env: req.env,
+      notify: req.io.info,
+      signal: req.signal,
+      ...(req.io.onEvent ? { onEvent: req.io.onEvent } : {}),
+      ...(req.io.onEngineOutput ? { onOutput: req.io.onEngineOutput } : {}),
+    }),
+  );
   try {
     return await use(session);
   } finally {
-    await early; // a command that never read the state still waits for its CLI process
     session.close();
   }
 }
+
+/** Starts reading a stack's state (one `pulumi stack export`, no SDK); never rejects. */
+export function startReading(req: Pick<StackHandle, "settings" | "env" | "signal">): Promise<EarlyState> {
+  return timed("state (early)", () => startStateRead(req));
+}
+
+/**
+ * The stack's state as its command found it (undefined: no stack): the read started when it was
+ * opened, else one made now. Decrypting every secret proves the passphrase: a wrong one or a
+ * damaged state stops the command here, before anything in the cluster changes.
+ */
+export function readState(req: Pick<StackHandle, "settings" | "env" | "io" | "signal" | "state">) {
+  return readStackState(readContext(req), req.state);
+}
+
+/** The stack's state read again now (after an update). */
+export function readStateAgain(req: Pick<StackHandle, "settings" | "env" | "io" | "signal">) {
+  return readStackState(readContext(req));
+}
+
+const readContext = (req: Pick<StackHandle, "settings" | "env" | "io" | "signal">) => ({
+  settings: req.settings,
+  env: req.env,
+  signal: req.signal,
+  notify: req.io.info,
+});
 
 /**
  * The request's inline Pulumi program, bound to its cluster and remote clusters (every release's
@@ -165,11 +154,12 @@ export async function istioProgram(
   options: { timeoutSeconds?: number | undefined } = {},
 ): Promise<PulumiFn> {
   const { createIstioProgram } = await import("../pulumi/program.js");
+  const { programRemote } = await import("./remotes.js");
   return createIstioProgram(
     req.plan,
     {
       ...req.cluster,
-      remotes: req.remotes,
+      remotes: req.remotes.map(programRemote),
       secret: (v) => req.io.secret(v, "a remote reader's token"),
       admitted: async (manifest) => {
         const { waitUntilAdmitted } = await import("../cluster/admission.js");

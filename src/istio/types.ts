@@ -236,3 +236,11 @@ export interface PlannedCleanup {
   /** Istio's CRD group suffix, for `--purge-crds`. */
   crdGroups: string[];
 }
+
+/** A Helm release that the engine was installing or upgrading when its process was killed. */
+export interface InterruptedRelease {
+  name: string;
+  namespace: string;
+  /** `creating`: Pulumi never recorded the release; `updating`: an upgrade was cut off. */
+  operation: string;
+}

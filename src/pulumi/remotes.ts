@@ -1,13 +1,27 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResolvedCluster } from "../cluster/kubeconfig.js";
-import { readServiceAccountToken, remoteEndpoint, remoteKubeconfig } from "../cluster/remote-access.js";
 import type { InstallPlan, PlannedRemote } from "../istio/types.js";
 
-/** A remote cluster of the plan, resolved to its kubeconfig and context before the engine runs. */
+/**
+ * A remote cluster of the plan, resolved before the engine runs: what its provider needs, and how
+ * the program reads the kubeconfig istiod will read it with (given by the caller: the program
+ * itself touches no cluster).
+ */
 export interface RemoteTarget {
   clusterName: string;
-  cluster: ResolvedCluster;
+  /** The remote kubeconfig's contents and context, for the remote cluster's provider. */
+  kubeconfig: string;
+  context: string;
+  /**
+   * The kubeconfig of the reader whose token Secret is `reader`, for `server` ("": the remote
+   * kubeconfig's), with its token; waits up to `waitMs` for the token to be issued; undefined
+   * when it has none.
+   */
+  readerKubeconfig(
+    reader: { namespace: string; tokenSecret: string },
+    server: string,
+    waitMs: number,
+  ): Promise<{ kubeconfig: string; token: string } | undefined>;
 }
 
 /** How long apply waits for the remote's token controller to issue the reader's token. */
@@ -36,7 +50,7 @@ export function drawRemoteSecrets(
     if (target === undefined) throw new Error(`remote cluster ${r.clusterName} was not resolved`);
     drawRemote(
       r,
-      target.cluster,
+      target,
       provider,
       r.dependsOn.flatMap((d) => ready.get(d) ?? []),
       secret,
@@ -46,7 +60,7 @@ export function drawRemoteSecrets(
 
 function drawRemote(
   r: PlannedRemote,
-  remote: ResolvedCluster,
+  remote: RemoteTarget,
   provider: k8s.Provider,
   dependsOn: pulumi.Resource[],
   secret: (value: string) => void,
@@ -96,18 +110,11 @@ function drawRemote(
   // runs only once the token Secret has an id: never in a preview of a stack without it
   const kubeconfig = pulumi.all([token.id, binding.id]).apply(async () => {
     const dryRun = pulumi.runtime.isDryRun();
-    const sa = await readServiceAccountToken(remote, namespace, r.reader.tokenSecret, {
-      waitMs: dryRun ? 0 : tokenWaitMs,
-    });
+    const reader = await remote.readerKubeconfig(r.reader, r.server, dryRun ? 0 : tokenWaitMs);
     // a preview whose token Secret was deleted behind the stack's back: apply will wait for it
-    if (sa === undefined) return "(issued by apply)";
-    secret(sa.token);
-    const endpoint = remoteEndpoint(remote);
-    return remoteKubeconfig(
-      r.clusterName,
-      r.server === "" ? endpoint : { ...endpoint, server: r.server },
-      sa,
-    );
+    if (reader === undefined) return "(issued by apply)";
+    secret(reader.token);
+    return reader.kubeconfig;
   });
   new k8s.core.v1.Secret(
     `remote-secret-${key}`,

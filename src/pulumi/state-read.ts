@@ -1,15 +1,16 @@
-// Reading a stack's state without the Pulumi SDK: one `pulumi stack export` spawned directly.
-// `status` uses it: loading @pulumi/pulumi/automation costs ~0.7 s at start-up, and the SDK's
-// session spends two more CLI calls (`version`, `stack select`) before the export.
+// Reading a stack's state, the one way every command does: one `pulumi stack export` spawned
+// directly, without the Pulumi SDK (loading @pulumi/pulumi/automation costs ~0.7 s, and the SDK's
+// session spends two more CLI calls, `version` and `stack select`, before the export). A read can
+// start early (`startStateRead`, while planton loads its modules) and be taken later.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { DeployError, InterruptedError, type PlantonError } from "../errors.js";
 import { findPulumiCli } from "./cli-path.js";
 import { type EngineSettings, projectName } from "./settings.js";
 import { parseState, type StackState } from "./state.js";
+import { openWorkFolder } from "./work-folder.js";
 
 /** What reading the state needs: the same settings and environment as an engine session. */
 export interface StateReadContext {
@@ -38,10 +39,8 @@ export async function exportStackState(
 ): Promise<{ state: StackState | undefined } | undefined> {
   const cli = findPulumiCli(ctx.env);
   if (cli === undefined) return undefined;
-  const workDir = mkdtempSync(join(ctx.env.TMPDIR || tmpdir(), `planton-${process.pid}-`));
+  const { dir: workDir, engineTmp, remove } = openWorkFolder(ctx.env);
   try {
-    const engineTmp = join(workDir, "tmp");
-    mkdirSync(engineTmp, { mode: 0o700 });
     // JSON strings are YAML strings: the URL is written as it is, whatever it holds
     writeFileSync(
       join(workDir, "Pulumi.yaml"),
@@ -75,8 +74,41 @@ export async function exportStackState(
     if (err instanceof DeployError || err instanceof InterruptedError) throw err;
     throw await engineFailure({ code: null, stdout: "", stderr: (err as Error).message }, ctx.settings);
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    remove();
   }
+}
+
+/** A state read started ahead: the state (undefined: no stack), no CLI to read it with, or why it failed. */
+export type EarlyState =
+  | { kind: "read"; state: StackState | undefined }
+  | { kind: "none" }
+  | { kind: "failed"; error: unknown };
+
+/** Starts reading the state (see `exportStackState`), to be taken by `readStackState`. Never rejects. */
+export function startStateRead(ctx: StateReadContext): Promise<EarlyState> {
+  return exportStackState(ctx).then(
+    (read) => (read === undefined ? { kind: "none" as const } : { kind: "read" as const, state: read.state }),
+    (error: unknown) => ({ kind: "failed" as const, error }),
+  );
+}
+
+/**
+ * The stack's state (undefined: no stack), from the read `started` ahead or one made now. Without
+ * a Pulumi CLI on this machine, one is installed first (as an engine session would).
+ */
+export async function readStackState(
+  ctx: StateReadContext & { notify: (message: string) => void },
+  started?: Promise<EarlyState>,
+): Promise<StackState | undefined> {
+  const read = await (started ?? startStateRead(ctx));
+  if (read.kind === "read") return read.state;
+  if (read.kind === "failed") throw read.error;
+  const { getPulumiCommand } = await import("./install.js");
+  await getPulumiCommand(ctx.env, ctx.notify);
+  const installed = await exportStackState(ctx);
+  if (installed === undefined)
+    throw new DeployError("the Pulumi CLI was installed but cannot be found", "run planton again");
+  return installed.state;
 }
 
 interface Ran {

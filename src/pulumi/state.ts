@@ -3,6 +3,7 @@ import {
   type KubernetesIstioStackOutputs,
   KubernetesIstioStackOutputsSchema,
 } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
+import type { InterruptedRelease } from "../istio/types.js";
 
 /** The stack outputs, as the generated proto type. */
 export type StackOutputs = KubernetesIstioStackOutputs;
@@ -15,14 +16,6 @@ export interface StateRelease {
   /** The chart version and values the release was last successfully applied with. */
   version: string;
   values: Record<string, unknown>;
-}
-
-/** An operation a killed engine left pending on a Helm release. */
-export interface PendingRelease {
-  name: string;
-  namespace: string;
-  /** `creating`: Pulumi never recorded the release; `updating`: an upgrade was cut off. */
-  operation: string;
 }
 
 /** What a stack's state holds, read once at the start of every command. */
@@ -39,7 +32,7 @@ export interface StackState {
   namespaceLabels: Record<string, Record<string, string>>;
   /** Number of resources of any kind (0: the stack is empty). */
   resourceCount: number;
-  pending: PendingRelease[];
+  pending: InterruptedRelease[];
 }
 
 interface ExportedResource {
@@ -130,6 +123,17 @@ export function parseState(exported: unknown): StackState {
 }
 
 /**
+ * The chart of a recorded release as the plan named it: the stack outputs' record, else the last
+ * segment of its chart input (a path or an OCI reference), without a packaged archive's version.
+ */
+export function recordedChart(state: StackState, r: { name: string; chart: string }): string {
+  return (
+    state.outputs?.releases[r.name]?.chart ??
+    (r.chart.split("/").at(-1) ?? r.chart).replace(/-\d.*\.tgz$/, "")
+  );
+}
+
+/**
  * Release name → chart, version, namespace and values as last applied, from the Release
  * resources of the state: unlike the stack outputs (written even by an update that failed
  * half-way), they change only when the release itself was applied. For the skew check and
@@ -142,7 +146,7 @@ export function recordedReleases(
     state.releases.map((r) => [
       r.name,
       {
-        chart: state.outputs?.releases[r.name]?.chart ?? r.chart.split("/").at(-1) ?? r.chart,
+        chart: recordedChart(state, r),
         version: r.version,
         namespace: r.namespace,
         values: r.values,

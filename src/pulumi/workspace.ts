@@ -1,45 +1,15 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type EngineEvent, LocalWorkspace, type PulumiFn, Stack } from "@pulumi/pulumi/automation/index.js";
 import { InterruptedError, type PlantonError } from "../errors.js";
-import { isStackMissing, mapEngineError } from "./errors.js";
+import { engineSpans, timed } from "../timings.js";
+import { mapEngineError } from "./errors.js";
 import { getPulumiCommand } from "./install.js";
 import { readLocks, releaseStaleLocks } from "./locks.js";
 import type { EngineSettings } from "./settings.js";
 import { projectName } from "./settings.js";
-import { parseState, type StackState } from "./state.js";
+import { openWorkFolder, type WorkFolder } from "./work-folder.js";
 
-/**
- * Removes the session folders of planton processes that were killed before they could remove
- * their own (`planton-<pid>-*` whose pid no longer runs). A folder whose pid runs is left alone,
- * whoever runs it.
- */
-function sweepAbandoned(base: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(base);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = Number(/^planton-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-      continue; // still running (or not ours to signal): leave it
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ESRCH") continue;
-    }
-    rmSync(join(base, name), { recursive: true, force: true });
-  }
-}
-
-/** A state read made before the session opened: the state (undefined: no stack), no CLI to read it with, or why it failed. */
-export type EarlyState =
-  | { kind: "read"; state: StackState | undefined }
-  | { kind: "none" }
-  | { kind: "failed"; error: unknown };
+/** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
+export type ChangeSummary = Record<string, number>;
 
 /** Everything an engine session needs besides the program. */
 export interface EngineContext {
@@ -48,53 +18,44 @@ export interface EngineContext {
   env: NodeJS.ProcessEnv;
   /** Told about slow one-time work (installing the CLI). */
   notify: (message: string) => void;
+  /** The engine's events of an update, destroy or refresh, for live progress. */
+  onEvent?: (event: EngineEvent) => void;
   /** The engine's raw output (shown with -v). */
   onOutput?: (text: string) => void;
   signal?: AbortSignal;
 }
 
 /**
- * One command's use of the Automation API: one workspace in a private temporary folder (removed
- * by `close`), the stack selected once, and every engine call mapped to planton's errors. A
- * failed or cancelled call releases a lock that the CLI died holding.
+ * One command's use of the Automation API: one workspace in a private work folder (removed by
+ * `close`), the stack selected once, the engine's operations each returning one change summary
+ * with their events handled here, and every engine call mapped to planton's errors. A failed or
+ * cancelled call releases a lock that the CLI died holding.
  */
 export class EngineSession {
   private stack?: Stack;
-  private early: Promise<EarlyState> | undefined;
 
   private constructor(
     readonly ctx: EngineContext,
     private readonly workspace: LocalWorkspace,
-    private readonly workDir: string,
+    private readonly folder: WorkFolder,
   ) {}
 
   /** Finds the CLI (failing fast when there is none) and opens a workspace. */
   static async open(ctx: EngineContext): Promise<EngineSession> {
     const pulumiCommand = await getPulumiCommand(ctx.env, ctx.notify);
-    const base = ctx.env.TMPDIR || tmpdir();
-    sweepAbandoned(base);
-    const workDir = mkdtempSync(join(base, `planton-${process.pid}-`));
-    // the engine and its plugins write temporary files too (the Kubernetes provider leaves a
-    // copy of the kubeconfig per Helm operation): give them a folder that goes with the session
-    const engineTmp = join(workDir, "tmp");
-    mkdirSync(engineTmp, { mode: 0o700 });
+    const folder = openWorkFolder(ctx.env, { sweep: true });
     try {
       const workspace = await LocalWorkspace.create({
-        workDir,
+        workDir: folder.dir,
         pulumiCommand,
         projectSettings: { name: projectName, runtime: "nodejs", backend: { url: ctx.settings.backendUrl } },
-        envVars: { ...ctx.settings.env, TMPDIR: engineTmp },
+        envVars: { ...ctx.settings.env, TMPDIR: folder.engineTmp },
       });
-      return new EngineSession(ctx, workspace, workDir);
+      return new EngineSession(ctx, workspace, folder);
     } catch (err) {
-      rmSync(workDir, { recursive: true, force: true });
+      folder.remove();
       throw mapEngineError(err, ctx.settings);
     }
-  }
-
-  /** The state as read before the session opened (see `withSession`); the next `readState` uses it. */
-  useEarlyState(early: Promise<EarlyState>): void {
-    this.early = early;
   }
 
   /** An environment variable for the engine and its plugins, from the next operation on. */
@@ -102,38 +63,44 @@ export class EngineSession {
     this.workspace.envVars[name] = value;
   }
 
-  /** Removes the workspace's temporary folder. */
+  /** Removes the workspace's work folder. */
   close(): void {
-    rmSync(this.workDir, { recursive: true, force: true });
+    this.folder.remove();
+  }
+
+  /** The engine's preview of `program` (no events: nothing runs). */
+  async preview(program: PulumiFn, options: { refresh: boolean }): Promise<ChangeSummary> {
+    const stack = await this.withProgram(program);
+    const r = await timed("preview", () =>
+      this.run(() => stack.preview({ ...this.options(), refresh: options.refresh })),
+    );
+    return (r.changeSummary ?? {}) as ChangeSummary;
+  }
+
+  /** Updates the stack to `program`, with progress. */
+  async up(program: PulumiFn, options: { refresh: boolean }): Promise<ChangeSummary> {
+    const stack = await this.withProgram(program);
+    const r = await timed("update", () =>
+      this.run(() => stack.up({ ...this.options(this.events()), refresh: options.refresh })),
+    );
+    return (r.summary.resourceChanges ?? {}) as ChangeSummary;
   }
 
   /**
-   * Reads the stack's state once: undefined when the stack does not exist. Exporting decrypts
-   * every secret, so a wrong passphrase or a damaged state stops the command here, before
-   * anything in the cluster changes.
+   * Deletes the stack's resources, with progress. The engine deletes with the providers its state
+   * recorded and never runs the program: the stack gets an empty one, not the plan's.
    */
-  async readState(): Promise<StackState | undefined> {
-    const early = this.early;
-    this.early = undefined;
-    if (early !== undefined) {
-      const r = await early;
-      if (r.kind === "read") return r.state;
-      if (r.kind === "failed") throw r.error;
-    }
-    try {
-      this.stack ??= await Stack.select(this.ctx.settings.stack, this.workspace);
-    } catch (err) {
-      if (isStackMissing(err)) return undefined;
-      throw this.fail(err);
-    }
-    return parseState(await this.run(() => this.workspace.exportStack(this.ctx.settings.stack)));
+  async destroy(): Promise<ChangeSummary> {
+    const stack = await this.withProgram(async () => {});
+    const r = await timed("destroy", () => this.run(() => stack.destroy(this.options(this.events()))));
+    return (r.summary.resourceChanges ?? {}) as ChangeSummary;
   }
 
-  /** The stack with `program` as its inline program, created when it does not exist. */
-  async withProgram(program: PulumiFn): Promise<Stack> {
-    this.workspace.program = program;
-    this.stack ??= await this.run(() => Stack.createOrSelect(this.ctx.settings.stack, this.workspace));
-    return this.stack;
+  /** Reconciles the state with the cluster, with progress; what changed in the state. */
+  async refresh(program: PulumiFn): Promise<ChangeSummary> {
+    const stack = await this.withProgram(program);
+    const r = await this.run(() => stack.refresh(this.options(this.ctx.onEvent)));
+    return (r.summary.resourceChanges ?? {}) as ChangeSummary;
   }
 
   /** Removes the stack and its history from the backend. */
@@ -147,8 +114,24 @@ export class EngineSession {
     await this.run(() => stack.cancel());
   }
 
+  /** The stack with `program` as its inline program, created when it does not exist. */
+  private async withProgram(program: PulumiFn): Promise<Stack> {
+    this.workspace.program = program;
+    this.stack ??= await this.run(() => Stack.createOrSelect(this.ctx.settings.stack, this.workspace));
+    return this.stack;
+  }
+
+  /** The events of one operation: a timing span per resource, then the context's listener. */
+  private events(): (e: EngineEvent) => void {
+    const spans = engineSpans();
+    return (e) => {
+      spans(e);
+      this.ctx.onEvent?.(e);
+    };
+  }
+
   /** Options every engine operation gets: events, output, cancellation, no colour. */
-  options(onEvent?: (e: EngineEvent) => void) {
+  private options(onEvent?: (e: EngineEvent) => void) {
     return {
       ...(onEvent ? { onEvent } : {}),
       ...(this.ctx.onOutput ? { onOutput: this.ctx.onOutput } : {}),
@@ -158,7 +141,7 @@ export class EngineSession {
   }
 
   /** Runs one engine call, mapping its failure. */
-  async run<T>(op: () => Promise<T>): Promise<T> {
+  private async run<T>(op: () => Promise<T>): Promise<T> {
     const before = new Set(readLocks(this.ctx.settings).map((l) => l.file));
     try {
       return await op();

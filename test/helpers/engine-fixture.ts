@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeKubeconfig } from "./fake-kube.js";
+import { after, before, beforeEach } from "node:test";
+import { startFakeKubeApi, writeKubeconfig } from "./fake-kube.js";
 import { root } from "./paths.js";
 
 /** The recording stand-in for the `pulumi` executable. @internal */
@@ -83,3 +84,24 @@ export function recordedOutputs(version: string, namespace = "istio-system") {
     },
   };
 }
+
+/**
+ * The stand-ins of a wiring test file: one stand-in API for the file (`options` as
+ * `startFakeKubeApi` takes them) and a fresh engine fixture for each test, through node:test's
+ * hooks. Read `api` and `fx` inside the tests. @internal
+ */
+export function useStandIns(options: Parameters<typeof startFakeKubeApi>[0] = {}) {
+  const s = {} as { api: FakeKubeApi; fx: EngineFixture };
+  before(async () => {
+    s.api = await startFakeKubeApi(options);
+  });
+  after(() => s.api.close());
+  beforeEach(() => {
+    s.fx = engineFixture(s.api.url);
+  });
+  return s;
+}
+
+/** One engine fixture (see `engineFixture`). @internal */
+export type EngineFixture = ReturnType<typeof engineFixture>;
+type FakeKubeApi = Awaited<ReturnType<typeof startFakeKubeApi>>;

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 
 /** A Kubernetes object as the stand-in API stores it. @internal */
 export interface FakeObject {
@@ -169,4 +170,26 @@ export function writeKubeconfig(dir: string, server: string, token = "not-a-real
     `apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster: {server: "${server}", insecure-skip-tls-verify: true}\nusers:\n- name: test\n  user: {token: ${token}}\ncontexts:\n- name: test-ctx\n  context: {cluster: test, user: test}\n- name: other-ctx\n  context: {cluster: test, user: test}\ncurrent-context: test-ctx\n`,
   );
   return path;
+}
+
+/**
+ * Helm's storage record (Secret `sh.helm.release.v1.<name>.v1` in istio-system) of a deployed
+ * release of `chart` at `version`, as the stand-in API serves it. @internal
+ */
+export function helmRecord(name: string, chart: string, version: string): FakeObject {
+  return {
+    kind: "Secret",
+    metadata: {
+      name: `sh.helm.release.v1.${name}.v1`,
+      namespace: "istio-system",
+      labels: { owner: "helm", name, status: "deployed", version: "1" },
+    },
+    data: {
+      release: Buffer.from(
+        gzipSync(Buffer.from(JSON.stringify({ chart: { metadata: { name: chart, version } } }))).toString(
+          "base64",
+        ),
+      ).toString("base64"),
+    },
+  };
 }

@@ -8,6 +8,7 @@ import type { InstallPlan } from "../../src/istio/types.js";
 import { resolveCluster } from "../../src/cluster/kubeconfig.js";
 import { createIstioProgram } from "../../src/pulumi/program.js";
 import type { RemoteTarget } from "../../src/pulumi/remotes.js";
+import { programRemote } from "../../src/deploy/remotes.js";
 import { startFakeKubeApi, writeKubeconfig } from "./fake-kube.js";
 
 /** The token the stand-in remote cluster's token controller "issued" to every reader. @internal */
@@ -35,7 +36,7 @@ async function standInRemotes(
     { kubeconfigFlag, manifestKubeconfig: "", manifestContext: "", manifestClusterName: "", cwd: "/" },
     {},
   );
-  return plan.remotes.map((r) => ({ clusterName: r.clusterName, cluster }));
+  return plan.remotes.map((r) => programRemote({ clusterName: r.clusterName, cluster }));
 }
 
 /** A resource the program registered under the mocks. @internal */

@@ -7,7 +7,7 @@ import { liveReleaseChanges, planAdoption, readLiveMesh, refusalError } from "..
 import { renderWrittenManifest, writeManifest } from "../../deploy/adopt/write-manifest.js";
 import { DeployError, UsageError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
-import { renderReleaseChanges } from "../../output/engine.js";
+import { renderReleaseChanges } from "../../output/results.js";
 import { escapeControl } from "../../output/redact.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand } from "../load-input.js";

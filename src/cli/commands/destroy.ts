@@ -1,15 +1,16 @@
-import { type DestroyOptions, type DestroyResult, destroy as destroyStack } from "../../deploy/destroy.js";
-import { renderDestroyed } from "../../output/engine.js";
-import { jsonResult } from "../../output/json.js";
+import type { DestroyOptions } from "../../deploy/destroy.js";
+import { stacksJson } from "../../output/json.js";
+import { renderDestroyed } from "../../output/results.js";
+import { destroyFields } from "../../output/stack-fields.js";
 import type { CommandContext } from "../io.js";
-import { type ClusterFlags, requestFor } from "./cluster-command.js";
+import { type ClusterFlags, runCluster, settle, stackWriter } from "../stacks.js";
 
 export interface DestroyFlags extends ClusterFlags {
   purgeCrds?: boolean;
   forgetUnreachableRemotes?: boolean;
 }
 
-/** The options of one stack's destroy. */
+/** The options of each stack's destroy. */
 export function destroyOptions(flags: DestroyFlags): DestroyOptions {
   return {
     purgeCrds: flags.purgeCrds === true,
@@ -17,28 +18,19 @@ export function destroyOptions(flags: DestroyFlags): DestroyOptions {
   };
 }
 
-/** `planton destroy`: the stack's releases in reverse order, then only the leftovers proven its own. */
+/**
+ * `planton destroy`: the stack's releases in reverse order, then only the leftovers proven its
+ * own. With several manifests: one question, remotes before their primary. A remote cluster whose
+ * kubeconfig or context is gone is reported by destroy (with what to do), not refused here.
+ */
 export async function destroy(flags: DestroyFlags, ctx: CommandContext): Promise<void> {
-  // the engine deletes with the providers its state recorded: a remote cluster whose kubeconfig
-  // or context is gone is reported by destroy (with what to do), not refused here
-  const { req, done } = requestFor(flags, ctx, { lenientRemotes: true });
-  const r = await destroyStack(req, destroyOptions(flags)).finally(done);
-  if (flags.json) ctx.io.stdout(jsonResult("destroy", destroyFields(r)));
-  else if (r.existed) ctx.io.stderr(renderDestroyed(r, ctx.err));
-}
-
-/** The fields of `destroy --json` for one stack. */
-export function destroyFields(r: DestroyResult): Record<string, unknown> {
-  return {
-    stack: r.stack,
-    context: r.context,
-    existed: r.existed,
-    releases: r.releases,
-    namespaces: r.namespaces,
-    summary: r.summary,
-    cleanedUp: r.cleanup.removed,
-    kept: r.cleanup.kept,
-    crdsKept: r.crdsKept,
-    durationSeconds: r.durationSeconds,
-  };
+  const outcomes = await runCluster(flags, ctx, { verb: "destroy", options: destroyOptions(flags) });
+  const several = outcomes.length > 1;
+  settle(outcomes, () => {
+    if (flags.json) ctx.io.stdout(stacksJson("destroy", outcomes, { fields: destroyFields }));
+    else
+      for (const o of outcomes)
+        if (o.ok && o.result.existed)
+          stackWriter(ctx, several ? o.member.label : undefined)(renderDestroyed(o.result, ctx.err));
+  });
 }

@@ -1,10 +1,7 @@
-import { outputs as stackOutputs } from "../../deploy/maintenance.js";
-import { clusterFor, settingsFor } from "../../deploy/request.js";
-import { renderOutputs } from "../../output/engine.js";
-import { jsonDocument } from "../../output/json.js";
+import { jsonDocument, stacksJson } from "../../output/json.js";
+import { renderOutputs } from "../../output/results.js";
 import type { CommandContext } from "../io.js";
-import { loadForCommand } from "../load-input.js";
-import { type ClusterFlags, deployIo } from "./cluster-command.js";
+import { type ClusterFlags, heading, runCluster, settle } from "../stacks.js";
 
 export interface OutputsFlags extends ClusterFlags {
   output?: "text" | "json";
@@ -15,17 +12,15 @@ export interface OutputsFlags extends ClusterFlags {
  * live only when a kubeconfig is at hand and the cluster answers.
  */
 export async function outputs(flags: OutputsFlags, ctx: CommandContext): Promise<void> {
-  const { manifest } = loadForCommand(flags, ctx);
-  const settings = settingsFor(manifest, flags, ctx.io.env, ctx.secret);
-  let cluster: ReturnType<typeof clusterFor> | undefined;
-  try {
-    cluster = clusterFor(manifest, flags, ctx.io, ctx.secret);
-  } catch {
-    cluster = undefined; // no usable kubeconfig: the recorded outputs are still worth printing
-  }
-  const { io, stopProgress } = deployIo(ctx, flags);
-  const o = await stackOutputs({ settings, env: ctx.io.env, io, signal: ctx.signal, cluster }).finally(
-    stopProgress,
-  );
-  ctx.io.stdout(flags.output === "json" ? jsonDocument(o) : renderOutputs(o, ctx.out));
+  const outcomes = await runCluster(flags, ctx, { verb: "outputs" });
+  settle(outcomes, () => {
+    if (flags.output === "json")
+      ctx.io.stdout(
+        stacksJson("outputs", outcomes, { fields: (o) => ({ outputs: o }), alone: (o) => jsonDocument(o) }),
+      );
+    else
+      for (const o of outcomes)
+        if (o.ok)
+          ctx.io.stdout(`${heading(o.member, outcomes.length > 1)}${renderOutputs(o.result, ctx.out)}`);
+  });
 }

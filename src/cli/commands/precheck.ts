@@ -3,17 +3,15 @@ import {
   findingCodes,
   isFindingCode,
   type PrecheckResult,
-  precheck as precheckStack,
   precheckExitCode,
 } from "../../deploy/precheck.js";
 import { DeployError, ExitCode, UnhealthyError, UsageError } from "../../errors.js";
 import { jsonResult } from "../../output/json.js";
 import { precheckJsonValue, renderPrecheckJson, renderPrecheckTable } from "../../output/precheck.js";
 import type { CommandContext } from "../io.js";
-import { type ClusterFlags, requestFor } from "./cluster-command.js";
+import { type ClusterFlags, runCluster } from "../stacks.js";
 
-export interface PrecheckFlags extends Omit<ClusterFlags, "file"> {
-  file: string[];
+export interface PrecheckFlags extends ClusterFlags {
   output?: "text" | "json";
   /** `--skip-check CODE` (repeatable): findings of these codes are listed as waived. */
   skipCheck?: string[];
@@ -39,16 +37,9 @@ export function parseSkipChecks(values: string[] | undefined): FindingCode[] {
  */
 export async function precheck(flags: PrecheckFlags, ctx: CommandContext): Promise<void> {
   const waived = parseSkipChecks(flags.skipCheck);
-  const requests = flags.file.map((file) => requestFor({ ...flags, file }, ctx));
-  const settled = await Promise.allSettled(
-    requests.map(({ req, done }) =>
-      precheckStack({ plan: req.plan, cluster: req.cluster, stack: req.settings.stack, waived }).finally(
-        done,
-      ),
-    ),
-  );
-  const results = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-  const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+  const outcomes = await runCluster(flags, ctx, { verb: "precheck", options: { waived } });
+  const results = outcomes.flatMap((o) => (o.ok ? [o.result] : []));
+  const failures = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
   if (failures.length > 0 && results.length === 0) throw failures[0];
   ctx.io.stdout(render(results, flags, ctx));
   for (const f of failures) ctx.io.stderr(`${ctx.err.red("error:")} ${(f as Error).message}\n`);

@@ -1,43 +1,38 @@
-import { type PreviewResult, preview as previewStack } from "../../deploy/preview.js";
 import { ChangesFoundError } from "../../errors.js";
-import { renderChangeSummary, renderMembershipChanges, renderReleaseChanges } from "../../output/engine.js";
-import { jsonResult } from "../../output/json.js";
+import { stacksJson } from "../../output/json.js";
+import { renderChangeSummary } from "../../output/results.js";
+import { previewFields, renderPreview } from "../../output/stack-fields.js";
 import type { CommandContext } from "../io.js";
-import { type ClusterFlags, requestFor } from "./cluster-command.js";
+import { type ClusterFlags, heading, runCluster, settle } from "../stacks.js";
 
 export interface PreviewFlags extends ClusterFlags {
   refresh?: boolean;
   expectNoChanges?: boolean;
 }
 
-/** `planton preview`: what apply would change, per release and in Pulumi's summary. Never prompts. */
+/**
+ * `planton preview`: what apply would change, per release and in Pulumi's summary; several
+ * manifests side by side. Never changes anything; never prompts.
+ */
 export async function preview(flags: PreviewFlags, ctx: CommandContext): Promise<void> {
-  const { req, done } = requestFor(flags, ctx);
-  const r = await previewStack(req, { refresh: flags.refresh === true }).finally(done);
-  if (flags.json) ctx.io.stdout(jsonResult("preview", previewFields(r)));
-  else ctx.io.stdout(renderPreview(r, ctx));
-  if (flags.expectNoChanges && r.hasChanges)
-    throw new ChangesFoundError(`stack ${r.stack} would change: ${renderChangeSummary(r.summary, "plan")}`);
-}
-
-/** The fields of `preview --json` for one stack. */
-export function previewFields(r: PreviewResult): Record<string, unknown> {
-  return {
-    stack: r.stack,
-    context: r.context,
-    changes: r.changes,
-    tags: r.tags,
-    namespaces: r.namespaces,
-    summary: r.summary,
-    hasChanges: r.hasChanges,
-  };
-}
-
-/** One stack's preview, for people. */
-export function renderPreview(r: PreviewResult, ctx: CommandContext): string {
-  return (
-    renderReleaseChanges(r.changes, ctx.out) +
-    renderMembershipChanges(r.tags, r.namespaces, ctx.out) +
-    `Resources: ${renderChangeSummary(r.summary, "plan")}\n`
+  const outcomes = await runCluster(flags, ctx, {
+    verb: "preview",
+    options: { refresh: flags.refresh === true },
+  });
+  const several = outcomes.length > 1;
+  settle(outcomes, () => {
+    if (flags.json) ctx.io.stdout(stacksJson("preview", outcomes, { fields: previewFields }));
+    else
+      for (const o of outcomes)
+        if (o.ok) ctx.io.stdout(`${heading(o.member, several)}${renderPreview(o.result, ctx.out)}`);
+  });
+  if (!flags.expectNoChanges) return;
+  const changed = outcomes.flatMap((o) => (o.ok && o.result.hasChanges ? [o] : []));
+  const [one] = changed;
+  if (one === undefined) return;
+  throw new ChangesFoundError(
+    several
+      ? `${changed.map((o) => o.member.label).join(", ")} would change`
+      : `stack ${one.result.stack} would change: ${renderChangeSummary(one.result.summary, "plan")}`,
   );
 }

@@ -1,21 +1,15 @@
-import { refresh as refreshStack } from "../../deploy/maintenance.js";
-import { renderChangeSummary } from "../../output/engine.js";
-import { jsonResult } from "../../output/json.js";
+import { stacksJson } from "../../output/json.js";
+import { refreshFields, renderRefreshed } from "../../output/stack-fields.js";
 import type { CommandContext } from "../io.js";
-import { type ClusterFlags, requestFor } from "./cluster-command.js";
+import { type ClusterFlags, heading, runCluster, settle } from "../stacks.js";
 
 /** `planton refresh`: reconciles the state with the cluster and reports drift. */
 export async function refresh(flags: ClusterFlags, ctx: CommandContext): Promise<void> {
-  const { req, done } = requestFor(flags, ctx);
-  const r = await refreshStack(req).finally(done);
-  if (flags.json)
-    ctx.io.stdout(
-      jsonResult("refresh", { stack: r.stack, context: r.context, summary: r.summary, drift: r.drift }),
-    );
-  else
-    ctx.io.stdout(
-      r.drift
-        ? `Drift found and recorded: ${renderChangeSummary(r.summary, "done")}. Run planton apply to put the cluster back.\n`
-        : "No drift: the cluster matches the state.\n",
-    );
+  const outcomes = await runCluster(flags, ctx, { verb: "refresh" });
+  settle(outcomes, () => {
+    if (flags.json) ctx.io.stdout(stacksJson("refresh", outcomes, { fields: refreshFields }));
+    else
+      for (const o of outcomes)
+        if (o.ok) ctx.io.stdout(`${heading(o.member, outcomes.length > 1)}${renderRefreshed(o.result)}`);
+  });
 }

@@ -1,8 +1,5 @@
-import { unlock as unlockStack } from "../../deploy/maintenance.js";
-import { settingsFor } from "../../deploy/request.js";
 import type { CommandContext } from "../io.js";
-import { loadForCommand } from "../load-input.js";
-import { type ClusterFlags, deployIo } from "./cluster-command.js";
+import { type ClusterFlags, heading, runCluster, settle } from "../stacks.js";
 
 export interface UnlockFlags extends ClusterFlags {
   force?: boolean;
@@ -10,9 +7,16 @@ export interface UnlockFlags extends ClusterFlags {
 
 /** `planton unlock`: removes a stack lock left by a killed process. */
 export async function unlock(flags: UnlockFlags, ctx: CommandContext): Promise<void> {
-  const { manifest } = loadForCommand(flags, ctx);
-  const settings = settingsFor(manifest, flags, ctx.io.env, ctx.secret);
-  const { io } = deployIo(ctx, flags);
-  const done = await unlockStack({ settings, env: ctx.io.env, io, signal: ctx.signal }, flags.force === true);
-  ctx.io.stdout(done.length > 0 ? `${done.join("\n")}\n` : `stack ${settings.stack} was not locked\n`);
+  const outcomes = await runCluster(flags, ctx, { verb: "unlock", force: flags.force === true });
+  settle(outcomes, () => {
+    for (const o of outcomes)
+      if (o.ok)
+        ctx.io.stdout(
+          `${heading(o.member, outcomes.length > 1)}${
+            o.result.length > 0
+              ? `${o.result.join("\n")}\n`
+              : `stack ${o.member.settings.stack} was not locked\n`
+          }`,
+        );
+  });
 }

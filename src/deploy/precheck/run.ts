@@ -74,6 +74,9 @@ export function evaluatePrecheck(
   };
 }
 
+/** What a precheck command asks of every stack: the waived codes, whether workloads restart. */
+export type PrecheckOptions = EvaluateOptions;
+
 /** What precheck needs: the plan of one stack, its cluster and its name. */
 export interface PrecheckInput extends EvaluateOptions {
   plan: InstallPlan;

@@ -7,9 +7,8 @@ import { readStatus } from "../../cluster/status-reads.js";
 import { DeployError, InterruptedError } from "../../errors.js";
 import type { InstallPlan } from "../../istio/types.js";
 import type { StackState } from "../../pulumi/state.js";
-import { exportStackState } from "../../pulumi/state-read.js";
 import { timed } from "../../timings.js";
-import { type DeployRequest, withSession } from "../request.js";
+import { type DeployRequest, readState } from "../request.js";
 import { checkCa } from "./ca.js";
 import { checkControlPlane } from "./control-plane.js";
 import { checkCrds } from "./crds.js";
@@ -111,13 +110,4 @@ function requireApplied(stack: string, state: StackState | undefined): void {
       `stack ${stack} ${state === undefined ? "does not exist" : "has no apply recorded"}: there is no mesh to check`,
       "run `planton apply -f FILE` first, or name the stack that has it with --stack and --backend",
     );
-}
-
-/**
- * The stack's state, read with the Pulumi CLI directly (the SDK is never loaded); through an
- * engine session only when no CLI is on this machine (the session installs one).
- */
-async function readState(req: DeployRequest): Promise<StackState | undefined> {
-  const read = await exportStackState({ settings: req.settings, env: req.env, signal: req.signal });
-  return read !== undefined ? read.state : withSession(req, (session) => session.readState());
 }

@@ -7,74 +7,73 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { InterruptedError } from "../../../src/errors.js";
 import { runCli } from "../../helpers/cli.js";
-import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
+import { engineFixture, recordedOutputs, useStandIns } from "../../helpers/engine-fixture.js";
 import { startFakeKubeApi } from "../../helpers/fake-kube.js";
 import { root } from "../../helpers/paths.js";
 
 const dev = join(root, "examples", "dev.yaml");
-let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
-let fx: ReturnType<typeof engineFixture>;
-before(async () => {
-  api = await startFakeKubeApi();
-});
-after(() => api.close());
-beforeEach(() => {
-  fx = engineFixture(api.url);
-});
+const standIns = useStandIns();
 const noChange = () =>
-  assert.ok(!fx.commands().some((c) => ["up", "destroy"].includes(c)), fx.commands().join(" "));
+  assert.ok(
+    !standIns.fx.commands().some((c) => ["up", "destroy"].includes(c)),
+    standIns.fx.commands().join(" "),
+  );
 
 describe("state settings", () => {
   it("a file:// backend other than planton's own needs a passphrase (exit 2)", async () => {
-    const dir = join(fx.work, "shared-state");
+    const dir = join(standIns.fx.work, "shared-state");
     mkdirSync(dir);
-    const r = await runCli(["preview", "-f", dev, "--backend", `file://${dir}`], { env: fx.env });
+    const r = await runCli(["preview", "-f", dev, "--backend", `file://${dir}`], { env: standIns.fx.env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,
       /needs a passphrase to encrypt the stack's secrets\n {2}hint: set PULUMI_CONFIG_PASSPHRASE/,
     );
-    assert.deepEqual(fx.calls(), []);
+    assert.deepEqual(standIns.fx.calls(), []);
   });
   it("PULUMI_CONFIG_PASSPHRASE_FILE naming a directory is wrong input (exit 2)", async () => {
     const r = await runCli(["preview", "-f", dev], {
-      env: { ...fx.env, PULUMI_CONFIG_PASSPHRASE_FILE: fx.work },
+      env: { ...standIns.fx.env, PULUMI_CONFIG_PASSPHRASE_FILE: standIns.fx.work },
     });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /PULUMI_CONFIG_PASSPHRASE_FILE .* is not a regular file/);
   });
   for (const stack of [".", "..", "-x", "a/b", ""]) {
     it(`--stack ${JSON.stringify(stack)} is refused (exit 2)`, async () => {
-      const r = await runCli(["preview", "-f", dev, "--stack", stack], { env: fx.env });
+      const r = await runCli(["preview", "-f", dev, "--stack", stack], { env: standIns.fx.env });
       assert.equal(r.code, 2, r.stderr);
-      assert.deepEqual(fx.calls(), []);
+      assert.deepEqual(standIns.fx.calls(), []);
     });
   }
   it("unlock of a remote backend without --force refuses instead of cancelling (exit 2)", async () => {
     const r = await runCli(["unlock", "-f", dev, "--backend", "s3://bucket/state"], {
-      env: { ...fx.env, PULUMI_CONFIG_PASSPHRASE: "a-long-test-passphrase" },
+      env: { ...standIns.fx.env, PULUMI_CONFIG_PASSPHRASE: "a-long-test-passphrase" },
     });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /unlocking it cancels whatever update is running there/);
-    assert.ok(!fx.commands().includes("cancel"));
+    assert.ok(!standIns.fx.commands().includes("cancel"));
   });
 });
 
 describe("flags", () => {
   for (const t of ["abc", "-5", "0", "1e400", "90x", "100000"]) {
     it(`--timeout ${t} is refused (exit 2)`, async () => {
-      const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", `--timeout=${t}`], { env: fx.env });
+      const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", `--timeout=${t}`], {
+        env: standIns.fx.env,
+      });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /--timeout/);
-      assert.deepEqual(fx.calls(), []);
+      assert.deepEqual(standIns.fx.calls(), []);
     });
   }
   it("--timeout 10m is 600 seconds", async () => {
-    fx.behave({ changes: { same: 2 } });
-    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", "--timeout", "10m"], { env: fx.env });
+    standIns.fx.behave({ changes: { same: 2 } });
+    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", "--timeout", "10m"], {
+      env: standIns.fx.env,
+    });
     assert.equal(r.code, 0, r.stderr);
   });
   it("--color always and --color=always are the same", async () => {
@@ -96,24 +95,30 @@ describe("the confirmation prompt", () => {
     ],
   ] as const) {
     it(`${name} at [y/N] exits 130 and changes nothing`, async () => {
-      fx.behave({ changes: { create: 3 } });
-      const r = await runCli(["apply", "--no-verify", "-f", dev], { env: fx.env, prompt: answer });
+      standIns.fx.behave({ changes: { create: 3 } });
+      const r = await runCli(["apply", "--no-verify", "-f", dev], { env: standIns.fx.env, prompt: answer });
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stderr, /nothing was changed/);
       noChange();
     });
   }
   it("an answer other than y is a refusal: nothing changes", async () => {
-    fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "--no-verify", "-f", dev], { env: fx.env, prompt: async () => "n" });
+    standIns.fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["apply", "--no-verify", "-f", dev], {
+      env: standIns.fx.env,
+      prompt: async () => "n",
+    });
     assert.equal(r.code, 1, r.stderr);
     noChange();
   });
   it("y applies", async () => {
-    fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "--no-verify", "-f", dev], { env: fx.env, prompt: async () => "y" });
+    standIns.fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["apply", "--no-verify", "-f", dev], {
+      env: standIns.fx.env,
+      prompt: async () => "y",
+    });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(fx.commands().includes("up"));
+    assert.ok(standIns.fx.commands().includes("up"));
   });
 });
 
@@ -162,8 +167,8 @@ describe("the cluster", () => {
     }
   });
   it("apply with nothing to change on a stack that recorded no outputs succeeds", async () => {
-    fx.behave({ changes: { same: 3 } });
-    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", "--json"], { env: fx.env });
+    standIns.fx.behave({ changes: { same: 3 } });
+    const r = await runCli(["apply", "--no-verify", "-f", dev, "--yes", "--json"], { env: standIns.fx.env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).outputs.namespace, "istio-system");
   });
@@ -171,46 +176,48 @@ describe("the cluster", () => {
 
 describe("apply verifies the mesh at the end", () => {
   it("an unhealthy control plane after apply is exit 1 naming what is wrong; --no-verify skips the check", async () => {
-    fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "-f", dev, "--yes", "--timeout", "1"], { env: fx.env });
+    standIns.fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["apply", "-f", dev, "--yes", "--timeout", "1"], { env: standIns.fx.env });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /the mesh is not healthy 1s after apply: .*istiod/);
     assert.match(r.stderr, /apply --no-verify skips this one/);
-    const skipped = await runCli(["apply", "-f", dev, "--yes", "--no-verify"], { env: fx.env });
+    const skipped = await runCli(["apply", "-f", dev, "--yes", "--no-verify"], { env: standIns.fx.env });
     assert.equal(skipped.code, 0, skipped.stderr);
   });
 });
 
 describe("secrets never printed", () => {
   it("a malformed kubeconfig's token and key stay hidden, even with -v", async () => {
-    const path = join(fx.work, "bad-kubeconfig");
+    const path = join(standIns.fx.work, "bad-kubeconfig");
     writeFileSync(
       path,
       "apiVersion: v1\nusers:\n- name: u\n  user:\n    token: sup3r-s3cret-t0ken-value\n    client-key-data: TUlJRXBBSUJBQUtDQVFFQTNzZWNyZXQ=\n  : : [\n",
     );
-    const r = await runCli(["-v", "preview", "-f", dev, "--kubeconfig", path], { env: fx.env });
+    const r = await runCli(["-v", "preview", "-f", dev, "--kubeconfig", path], { env: standIns.fx.env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /is not a valid kubeconfig/);
     assert.doesNotMatch(r.stderr, /sup3r-s3cret|TUlJRXBB/);
   });
   it("a short passphrase is warned about and does not mangle other words", async () => {
-    fx.behave({
+    standIns.fx.behave({
       fail: "message",
       message: "error: bad affinity preferredDuringSchedulingIgnoredDuringExecution x",
     });
-    const r = await runCli(["preview", "-f", dev], { env: { ...fx.env, PULUMI_CONFIG_PASSPHRASE: "x" } });
+    const r = await runCli(["preview", "-f", dev], {
+      env: { ...standIns.fx.env, PULUMI_CONFIG_PASSPHRASE: "x" },
+    });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /shorter than 8 characters/);
     assert.match(r.stderr, /preferredDuringSchedulingIgnoredDuringExecution/);
     assert.match(r.stderr, /Execution \[secret\]/);
   });
   it("URL userinfo, tokens and bearer headers in engine errors are redacted", async () => {
-    fx.behave({
+    standIns.fx.behave({
       fail: "message",
       message:
         'error: GET https://admin:hunter2hunter2@charts.example.com/index.yaml failed; Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def; "token": "t0k3n-v4lue-xyz"; url?token=abcdef123456',
     });
-    const r = await runCli(["preview", "-f", dev], { env: fx.env });
+    const r = await runCli(["preview", "-f", dev], { env: standIns.fx.env });
     assert.equal(r.code, 1, r.stderr);
     assert.doesNotMatch(r.stderr, /hunter2|eyJhbGci|t0k3n-v4lue|abcdef123456/);
   });
@@ -218,29 +225,29 @@ describe("secrets never printed", () => {
 
 describe("nothing left behind", () => {
   it("no temporary folder stays after preview, apply and destroy", async () => {
-    fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
-    fx.behave({ changes: { update: 1 } });
+    standIns.fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
+    standIns.fx.behave({ changes: { update: 1 } });
     for (const cmd of [["preview"], ["apply", "--yes", "--no-verify"], ["destroy", "--yes"]]) {
-      const r = await runCli([...cmd, "-f", dev], { env: fx.env });
+      const r = await runCli([...cmd, "-f", dev], { env: standIns.fx.env });
       assert.equal(r.code, 0, r.stderr);
     }
-    assert.deepEqual(readdirSync(join(fx.work, "tmp")), []);
+    assert.deepEqual(readdirSync(join(standIns.fx.work, "tmp")), []);
   });
   it("session folders of killed planton processes are swept; a running one's stays", async () => {
-    const dead = join(fx.work, "tmp", `planton-${2 ** 22 + 12345}-abcDEF`);
-    const running = join(fx.work, "tmp", "planton-1-abcDEF");
+    const dead = join(standIns.fx.work, "tmp", `planton-${2 ** 22 + 12345}-abcDEF`);
+    const running = join(standIns.fx.work, "tmp", "planton-1-abcDEF");
     mkdirSync(dead);
     mkdirSync(running);
-    fx.behave({ changes: { same: 1 } });
-    const r = await runCli(["preview", "-f", dev], { env: fx.env });
+    standIns.fx.behave({ changes: { same: 1 } });
+    const r = await runCli(["preview", "-f", dev], { env: standIns.fx.env });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(readdirSync(join(fx.work, "tmp")), ["planton-1-abcDEF"]);
+    assert.deepEqual(readdirSync(join(standIns.fx.work, "tmp")), ["planton-1-abcDEF"]);
   });
   it("a preview of a manifest never applied leaves no empty stack", async () => {
-    fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["preview", "-f", dev], { env: fx.env });
+    standIns.fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["preview", "-f", dev], { env: standIns.fx.env });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(fx.commands().includes("stack rm"), fx.commands().join(" "));
+    assert.ok(standIns.fx.commands().includes("stack rm"), standIns.fx.commands().join(" "));
   });
 });
 

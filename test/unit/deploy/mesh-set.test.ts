@@ -7,25 +7,16 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { gzipSync } from "node:zlib";
 import { defaultIstioVersion } from "../../../src/istio/versions.js";
 import { runCli } from "../../helpers/cli.js";
-import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
-import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { engineFixture, recordedOutputs, useStandIns } from "../../helpers/engine-fixture.js";
+import { type FakeObject, helmRecord as helmRecordOf, startFakeKubeApi } from "../../helpers/fake-kube.js";
 
-let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
-let fx: ReturnType<typeof engineFixture>;
-before(async () => {
-  api = await startFakeKubeApi();
-});
-after(() => api.close());
-beforeEach(() => {
-  fx = engineFixture(api.url);
-});
+const standIns = useStandIns();
 
 /** A manifest in the fixture's folder; `spec` lines are indented under `spec:`. */
 function manifest(name: string, spec: string[]): string {
-  const path = join(fx.work, `${name}.yaml`);
+  const path = join(standIns.fx.work, `${name}.yaml`);
   writeFileSync(
     path,
     [
@@ -42,7 +33,7 @@ function manifest(name: string, spec: string[]): string {
 }
 
 /** The primary-remote pair of examples/multicluster, on the stand-in cluster's two contexts. */
-function primaryAndRemote(remoteKubeconfig = fx.env.KUBECONFIG ?? ""): [string, string] {
+function primaryAndRemote(remoteKubeconfig = standIns.fx.env.KUBECONFIG ?? ""): [string, string] {
   const primary = manifest("mesh-primary", [
     "targetCluster: {context: test-ctx}",
     "profile: minimal",
@@ -66,26 +57,28 @@ function primaryAndRemote(remoteKubeconfig = fx.env.KUBECONFIG ?? ""): [string, 
   return [primary, remote];
 }
 
-const touchedStacks = () => fx.calls().filter((c) => c.args.some((a) => a.includes("mesh-")));
+const touchedStacks = () => standIns.fx.calls().filter((c) => c.args.some((a) => a.includes("mesh-")));
 
 describe("several manifests: one mesh", () => {
   it("apply --yes runs the primary's stack completely before its remote's, whatever the -f order", async () => {
     const [primary, remote] = primaryAndRemote();
-    fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "--yes", "--no-verify", "-f", remote, "-f", primary], { env: fx.env });
+    standIns.fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["apply", "--yes", "--no-verify", "-f", remote, "-f", primary], {
+      env: standIns.fx.env,
+    });
     assert.equal(r.code, 0, r.stderr);
-    const calls = fx.calls().map((c) => c.args.join(" "));
+    const calls = standIns.fx.calls().map((c) => c.args.join(" "));
     const lastPrimary = calls.findLastIndex((c) => c.includes("mesh-primary"));
     const firstRemote = calls.findIndex((c) => c.includes("mesh-remote"));
     assert.ok(lastPrimary >= 0 && firstRemote > lastPrimary, calls.join("\n"));
-    assert.equal(fx.commands().filter((c) => c === "up").length, 2);
+    assert.equal(standIns.fx.commands().filter((c) => c === "up").length, 2);
     assert.match(r.stderr, /^\[stack mesh-primary\] /m);
     assert.match(r.stdout, /# stack mesh-primary \(.*mesh-primary\.yaml\)/);
   });
 
   it("--json prints one entry per manifest", async () => {
     const [primary, remote] = primaryAndRemote();
-    const r = await runCli(["preview", "--json", "-f", primary, "-f", remote], { env: fx.env });
+    const r = await runCli(["preview", "--json", "-f", primary, "-f", remote], { env: standIns.fx.env });
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.operation, "preview");
@@ -100,19 +93,19 @@ describe("several manifests: one mesh", () => {
 
   it("without a terminal and without --yes, nothing is changed in either cluster (exit 2)", async () => {
     const [primary, remote] = primaryAndRemote();
-    fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "-f", primary, "-f", remote], { env: fx.env });
+    standIns.fx.behave({ changes: { create: 3 } });
+    const r = await runCli(["apply", "-f", primary, "-f", remote], { env: standIns.fx.env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /refusing to change the cluster without confirmation/);
-    assert.ok(!fx.commands().includes("up"), fx.commands().join(" "));
+    assert.ok(!standIns.fx.commands().includes("up"), standIns.fx.commands().join(" "));
   });
 
   it("one answer at the prompt for both stacks; no changes nothing", async () => {
     const [primary, remote] = primaryAndRemote();
-    fx.behave({ changes: { create: 3 } });
+    standIns.fx.behave({ changes: { create: 3 } });
     const questions: string[] = [];
     const r = await runCli(["apply", "--no-verify", "-f", primary, "-f", remote], {
-      env: fx.env,
+      env: standIns.fx.env,
       prompt: async (q) => {
         questions.push(q);
         return "no";
@@ -124,7 +117,7 @@ describe("several manifests: one mesh", () => {
       questions[0] ?? "",
       /stack mesh-primary: Apply these changes[\s\S]*stack mesh-remote: Apply these changes[\s\S]*Apply all 2\?/,
     );
-    assert.ok(!fx.commands().includes("up"));
+    assert.ok(!standIns.fx.commands().includes("up"));
   });
 
   for (const flag of [
@@ -134,7 +127,7 @@ describe("several manifests: one mesh", () => {
   ]) {
     it(`${flag[0]} names one stack or cluster: refused with several -f (exit 2)`, async () => {
       const [primary, remote] = primaryAndRemote();
-      const r = await runCli(["preview", "-f", primary, "-f", remote, ...flag], { env: fx.env });
+      const r = await runCli(["preview", "-f", primary, "-f", remote, ...flag], { env: standIns.fx.env });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, new RegExp(`${flag[0]} names one stack or cluster`));
       assert.deepEqual(touchedStacks(), []);
@@ -152,18 +145,18 @@ describe("several manifests: one mesh", () => {
       "  network: net1",
       "  primary: {clusterName: primary, address: 192.0.2.10}",
     ]);
-    const r = await runCli(["apply", "--yes", "-f", primary, "-f", other], { env: fx.env });
+    const r = await runCli(["apply", "--yes", "-f", primary, "-f", other], { env: standIns.fx.env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /mesh-other\.yaml:\d+:\d+: error: spec\.multiCluster\.meshId/);
-    assert.deepEqual(fx.calls(), []);
+    assert.deepEqual(standIns.fx.calls(), []);
   });
 
   it("a remote cluster's kubeconfig that does not exist is wrong input naming the remote (exit 2)", async () => {
-    const [primary, remote] = primaryAndRemote(join(fx.work, "missing-kubeconfig"));
-    const r = await runCli(["apply", "--yes", "-f", primary, "-f", remote], { env: fx.env });
+    const [primary, remote] = primaryAndRemote(join(standIns.fx.work, "missing-kubeconfig"));
+    const r = await runCli(["apply", "--yes", "-f", primary, "-f", remote], { env: standIns.fx.env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /spec\.multiCluster\.remotes\[0\] \(cluster remote\): no kubeconfig found/);
-    assert.deepEqual(fx.calls(), []);
+    assert.deepEqual(standIns.fx.calls(), []);
   });
 });
 
@@ -173,21 +166,7 @@ describe("several manifests: one mesh", () => {
 // remote's stack reads the same API, where no EndpointSlice leads its istiod Service anywhere
 
 const version = defaultIstioVersion;
-const helmRecord = (name: string, chart: string): FakeObject => ({
-  kind: "Secret",
-  metadata: {
-    name: `sh.helm.release.v1.${name}.v1`,
-    namespace: "istio-system",
-    labels: { owner: "helm", name, status: "deployed", version: "1" },
-  },
-  data: {
-    release: Buffer.from(
-      gzipSync(Buffer.from(JSON.stringify({ chart: { metadata: { name: chart, version } } }))).toString(
-        "base64",
-      ),
-    ).toString("base64"),
-  },
-});
+const helmRecord = (name: string, chart: string) => helmRecordOf(name, chart, version);
 const bundle = Buffer.from("ca").toString("base64");
 const hook = (path: string) => ({
   name: `rev${path.replaceAll("/", ".")}.istio.io`,
@@ -248,16 +227,16 @@ describe("status of several manifests: every stack side by side", () => {
   });
   after(() => statusApi.close());
   beforeEach(() => {
-    fx = engineFixture(statusApi.url);
+    standIns.fx = engineFixture(statusApi.url);
   });
   const seed = (...stacks: string[]) => {
-    for (const s of stacks) fx.seedStack(s, recordedOutputs(version));
+    for (const s of stacks) standIns.fx.seedStack(s, recordedOutputs(version));
   };
 
   it("a table per stack; the remote's cluster unhealthy: exit 4 naming it, the primary's remote secret ok", async () => {
     const [primary, remote] = primaryAndRemote();
     seed("mesh-primary", "mesh-remote");
-    const r = await runCli(["status", "-f", remote, "-f", primary], { env: fx.env });
+    const r = await runCli(["status", "-f", remote, "-f", primary], { env: standIns.fx.env });
     assert.equal(r.code, 4, `${r.stderr}\n${r.stdout}`);
     assert.match(r.stdout, /^# stack mesh-remote \(.*mesh-remote\.yaml\)$/m);
     assert.match(r.stdout, /^# stack mesh-primary \(.*mesh-primary\.yaml\)$/m);
@@ -270,15 +249,15 @@ describe("status of several manifests: every stack side by side", () => {
     assert.match(r.stdout, /Mesh of stack mesh-remote \(context other-ctx\): unhealthy/);
     assert.match(r.stderr, /the mesh of stack mesh-remote is unhealthy: istiod\/primary, injector\/default/);
     assert.ok(
-      !fx.commands().some((c) => ["up", "preview", "destroy", "refresh"].includes(c)),
-      fx.commands().join(" "),
+      !standIns.fx.commands().some((c) => ["up", "preview", "destroy", "refresh"].includes(c)),
+      standIns.fx.commands().join(" "),
     );
   });
 
   it("-o json: one report per manifest, each exactly what status -o json prints for that manifest", async () => {
     const [primary, remote] = primaryAndRemote();
     seed("mesh-primary", "mesh-remote");
-    const r = await runCli(["status", "-o", "json", "-f", primary, "-f", remote], { env: fx.env });
+    const r = await runCli(["status", "-o", "json", "-f", primary, "-f", remote], { env: standIns.fx.env });
     assert.equal(r.code, 4, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.operation, "status");
@@ -290,7 +269,7 @@ describe("status of several manifests: every stack side by side", () => {
       ],
     );
     for (const [i, file] of [primary, remote].entries()) {
-      const one = await runCli(["status", "-o", "json", "-f", file], { env: fx.env });
+      const one = await runCli(["status", "-o", "json", "-f", file], { env: standIns.fx.env });
       assert.deepEqual(doc.stacks[i], JSON.parse(one.stdout), file);
     }
   });
@@ -298,7 +277,7 @@ describe("status of several manifests: every stack side by side", () => {
   it("a stack that could not be checked: exit 1, its entry says why; the other is still reported", async () => {
     const [primary, remote] = primaryAndRemote();
     seed("mesh-primary");
-    const r = await runCli(["status", "-f", primary, "-f", remote], { env: fx.env });
+    const r = await runCli(["status", "-f", primary, "-f", remote], { env: standIns.fx.env });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /Mesh of stack mesh-primary \(context test-ctx\): healthy\./);
     assert.match(
@@ -306,7 +285,9 @@ describe("status of several manifests: every stack side by side", () => {
       /# stack mesh-remote \(.*\)\ncould not tell: stack mesh-remote (does not exist|has no apply recorded)/,
     );
     assert.match(r.stderr, /stack mesh-remote: stack mesh-remote (does not exist|has no apply recorded)/);
-    const json = await runCli(["status", "-o", "json", "-f", primary, "-f", remote], { env: fx.env });
+    const json = await runCli(["status", "-o", "json", "-f", primary, "-f", remote], {
+      env: standIns.fx.env,
+    });
     assert.equal(json.code, 1, json.stderr);
     const entry = JSON.parse(json.stdout).stacks[1];
     assert.deepEqual(Object.keys(entry), ["file", "stack", "ok", "error"]);
@@ -317,7 +298,7 @@ describe("status of several manifests: every stack side by side", () => {
   it("unhealthy outweighs could not tell: exit 4, naming both", async () => {
     const [primary, remote] = primaryAndRemote();
     seed("mesh-remote");
-    const r = await runCli(["status", "-f", primary, "-f", remote], { env: fx.env });
+    const r = await runCli(["status", "-f", primary, "-f", remote], { env: standIns.fx.env });
     assert.equal(r.code, 4, r.stderr);
     assert.match(
       r.stderr,
@@ -327,9 +308,9 @@ describe("status of several manifests: every stack side by side", () => {
 
   it("--stack names one stack: refused with several -f (exit 2), no stack read", async () => {
     const [primary, remote] = primaryAndRemote();
-    const r = await runCli(["status", "-f", primary, "-f", remote, "--stack", "x"], { env: fx.env });
+    const r = await runCli(["status", "-f", primary, "-f", remote, "--stack", "x"], { env: standIns.fx.env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--stack names one stack or cluster/);
-    assert.deepEqual(fx.calls(), []);
+    assert.deepEqual(standIns.fx.calls(), []);
   });
 });

@@ -7,13 +7,12 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
-import { gzipSync } from "node:zlib";
 import { status } from "../../../src/cli/commands/status.js";
 import { isPlantonError } from "../../../src/errors.js";
 import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
 import { engineFixture, fakePulumiBin, recordedOutputs } from "../../helpers/engine-fixture.js";
-import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { type FakeObject, helmRecord as helmRecordOf, startFakeKubeApi } from "../../helpers/fake-kube.js";
 import { captureContext } from "../../helpers/context.js";
 import { root } from "../../helpers/paths.js";
 
@@ -22,21 +21,7 @@ const loaded = loadManifest({ file: dev });
 if (loaded.kind !== "ok") throw new Error("examples/dev.yaml does not load");
 const version = planIstio(loaded.manifest).mesh.version;
 
-const helmSecret = (name: string, chart: string): FakeObject => ({
-  kind: "Secret",
-  metadata: {
-    name: `sh.helm.release.v1.${name}.v1`,
-    namespace: "istio-system",
-    labels: { owner: "helm", name, status: "deployed", version: "1" },
-  },
-  data: {
-    release: Buffer.from(
-      gzipSync(Buffer.from(JSON.stringify({ chart: { metadata: { name: chart, version } } }))).toString(
-        "base64",
-      ),
-    ).toString("base64"),
-  },
-});
+const helmSecret = (name: string, chart: string) => helmRecordOf(name, chart, version);
 const ca = Buffer.from("ca").toString("base64");
 const hook = (path: string) => ({
   name: `rev${path.replace("/", ".")}.istio.io`,
@@ -91,7 +76,7 @@ const context = (env: NodeJS.ProcessEnv) =>
 async function runStatus(env: NodeJS.ProcessEnv, flags: Record<string, string> = {}) {
   const { ctx, out } = context(env);
   try {
-    await status({ file: dev, ...flags }, ctx);
+    await status({ file: [dev], ...flags }, ctx);
     return { code: 0, message: "", ...out };
   } catch (err) {
     if (!isPlantonError(err)) throw err;

@@ -89,7 +89,7 @@ describe("the wait until the mesh is healthy", () => {
     });
     const controller = new AbortController();
     ctx.signal = controller.signal;
-    const running = status({ file: dev, wait: "5m" }, ctx).then(
+    const running = status({ file: [dev], wait: "5m" }, ctx).then(
       () => undefined,
       (e: unknown) => e,
     );

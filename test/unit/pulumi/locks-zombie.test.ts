@@ -7,14 +7,15 @@ import { alive } from "../../../src/pulumi/locks.js";
 describe("a lock's holder", () => {
   it("a killed process not yet reaped (a zombie) no longer holds its lock; a running one does", async (t) => {
     if (process.platform !== "linux") return t.skip("zombie state is read from /proc (Linux)");
-    // the shell starts `true` in the background and becomes `sleep`, which never reaps it
-    const parent = spawn("sh", ["-c", "true & echo $!; exec sleep 5"], {
+    // the shell starts a short sleep in the background and becomes `sleep 5`, which never reaps
+    // it; the child outlives the exec (a child that ended before it could be reaped by the shell)
+    const parent = spawn("sh", ["-c", "sleep 0.3 & echo $!; exec sleep 5"], {
       stdio: ["ignore", "pipe", "ignore"],
     });
     const pid = await new Promise<number>((resolve) =>
       parent.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
     );
-    // until `true` has exited and, unreaped, is a zombie (a loaded machine may take a while)
+    // until the child has exited and, unreaped, is a zombie (a loaded machine may take a while)
     const deadline = Date.now() + 4_000;
     const state = () => {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

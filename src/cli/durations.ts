@@ -1,4 +1,4 @@
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../errors.js";
 
 /**
  * A duration flag: whole seconds (`900`) or with a unit (`90s`, `10m`, `1h`), from `min` to

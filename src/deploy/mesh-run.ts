@@ -1,4 +1,4 @@
-import { DeployError, isPlantonError } from "../../errors.js";
+import { DeployError, isPlantonError } from "../errors.js";
 
 /** A member that did not change its cluster because another member failed first. */
 export class NotStartedError extends DeployError {
@@ -11,7 +11,7 @@ export type Outcome<M extends { label: string }, R> =
   | { member: M; ok: false; error: unknown };
 
 /**
- * Runs several stacks of one mesh: all start together (reads, checks and previews side by side),
+ * Runs the stacks of one mesh (a stack alone is a mesh of one): all start together (reads, checks and previews side by side),
  * and each may change its cluster only once `gate` lets it: after every member of the waves
  * before its own (forward for apply: a primary before its remotes; reverse for destroy) has
  * finished, and never when one of them failed. A confirmation is asked once for all: each
@@ -66,8 +66,10 @@ export class MeshRun {
       throw new NotStartedError(
         `${this.labels[i]} was not changed: ${this.failed.join(", ")} failed before the question`,
       );
+    // a stack alone is asked its own question; several each say whose question it is
+    const named = (j: number, q: string) => (this.labels.length > 1 ? `${this.labels[j]}: ${q}` : q);
     this.answer ??= this.ask(
-      [...this.asked.entries()].sort(([a], [b]) => a - b).map(([j, q]) => `${this.labels[j]}: ${q}`),
+      [...this.asked.entries()].sort(([a], [b]) => a - b).map(([j, q]) => named(j, q)),
     );
     if (!(await this.answer)) return false;
     await this.gate(i);
@@ -104,7 +106,10 @@ export class MeshRun {
 }
 
 /** The error a multi-stack command exits with: the first real failure's (its exit code), naming the others. */
-export function firstFailure<M extends { label: string }, R>(outcomes: Outcome<M, R>[]): Error | undefined {
+export function firstFailure<M extends { label: string }, R>(
+  outcomes: Outcome<M, R>[],
+  named = outcomes.length > 1,
+): Error | undefined {
   // a member's own failure first; those that only did not start because of it after
   const failed = outcomes
     .filter((o): o is Extract<Outcome<M, R>, { ok: false }> => !o.ok)
@@ -114,6 +119,8 @@ export function firstFailure<M extends { label: string }, R>(outcomes: Outcome<M
   const others = failed.slice(1).map((o) => o.member.label);
   const suffix = others.length > 0 ? ` (also not done: ${others.join(", ")})` : "";
   const err = first.error;
+  // a stack alone fails with its own error, as it is
+  if (!named && err instanceof Error) return err;
   if (isPlantonError(err)) {
     err.message = `${first.member.label}: ${err.message}${suffix}`;
     return err;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DeployError, ManifestError } from "../../../src/errors.js";
-import { firstFailure, MeshRun, NotStartedError } from "../../../src/cli/commands/mesh-run.js";
+import { firstFailure, MeshRun, NotStartedError } from "../../../src/deploy/mesh-run.js";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 const labels = ["stack a", "stack b", "stack c"];
@@ -76,9 +76,30 @@ describe("MeshRun: several stacks of one mesh", () => {
   });
 
   it("no at the prompt: every member is told no; nothing starts", async () => {
-    const run = new MeshRun([0, 1], labels.slice(0, 2), "forward", async () => false);
+    // the engine-level proof (the stand-in pulumi records no update) is in verbs.test.ts and
+    // mesh-set.test.ts; here: the one answer reaches every member, whatever its wave
+    let asks = 0;
+    const run = new MeshRun([0, 1], labels.slice(0, 2), "forward", async () => {
+      asks++;
+      return false;
+    });
     const answers = await Promise.all([run.confirm(0, "?"), run.confirm(1, "?")]);
     assert.deepEqual(answers, [false, false]);
+    assert.equal(asks, 1);
+  });
+
+  it("a stack alone is asked its own question and fails with its own error", async () => {
+    const asked: string[][] = [];
+    const run = new MeshRun([0], ["stack a"], "forward", async (q) => {
+      asked.push(q);
+      return true;
+    });
+    const outcome = await run.run(0, { label: "stack a" }, async () => {
+      await run.confirm(0, "apply a?");
+      throw new DeployError("helm failed");
+    });
+    assert.deepEqual(asked, [["apply a?"]]);
+    assert.equal(firstFailure([outcome])?.message, "helm failed");
   });
 
   it("a member failing before the question: the others are not asked and do not change anything", async () => {

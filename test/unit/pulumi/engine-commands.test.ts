@@ -10,31 +10,25 @@ import { hostname } from "node:os";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { runCli } from "../../helpers/cli.js";
-import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
+import { recordedOutputs, useStandIns } from "../../helpers/engine-fixture.js";
 import { startFakeKubeApi, writeKubeconfig } from "../../helpers/fake-kube.js";
 import { root } from "../../helpers/paths.js";
 
 const dev = join(root, "examples", "dev.yaml");
-let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
-let fx: ReturnType<typeof engineFixture>;
+const standIns = useStandIns();
 let work = "";
 let env: NodeJS.ProcessEnv = {};
-const calls = () => fx.calls();
-const commands = () => fx.commands();
-const lockDir = () => fx.lockDir();
-const behave = (b: object) => fx.behave(b);
-const seedStack = (name: string, outputs: object) => fx.seedStack(name, outputs);
+const calls = () => standIns.fx.calls();
+const commands = () => standIns.fx.commands();
+const lockDir = () => standIns.fx.lockDir();
+const behave = (b: object) => standIns.fx.behave(b);
+const seedStack = (name: string, outputs: object) => standIns.fx.seedStack(name, outputs);
 
-before(async () => {
-  api = await startFakeKubeApi();
-});
-after(() => api.close());
 beforeEach(() => {
-  fx = engineFixture(api.url);
-  work = fx.work;
-  env = fx.env;
+  work = standIns.fx.work;
+  env = standIns.fx.env;
 });
 
 describe("preview", () => {
@@ -55,7 +49,7 @@ describe("preview", () => {
     assert.match(r.stdout, /\+ istio-base 1\.30\.3\n {2}\+ istiod 1\.30\.3/);
     assert.match(r.stdout, /Resources: 3 to create/);
     assert.ok(
-      api.requests.some((x) => x.startsWith("GET /version")),
+      standIns.api.requests.some((x) => x.startsWith("GET /version")),
       "the cluster was checked first",
     );
   });
@@ -234,19 +228,19 @@ describe("apply and destroy", () => {
       ["destroy", "stack rm"],
     );
     assert.ok(
-      api.requests.some((x) =>
+      standIns.api.requests.some((x) =>
         x.startsWith(
           "GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations?labelSelector=",
         ),
       ),
     );
     assert.ok(
-      api.requests.some((x) =>
+      standIns.api.requests.some((x) =>
         x.startsWith("GET /api/v1/configmaps?fieldSelector=metadata.name%3Distio-ca-root-cert"),
       ),
     );
     assert.ok(
-      !api.requests.some((x) => x.includes("customresourcedefinitions")),
+      !standIns.api.requests.some((x) => x.includes("customresourcedefinitions")),
       "CRDs stay without --purge-crds",
     );
     assert.match(r.stderr, /Istio's CRDs were kept/);
@@ -257,7 +251,9 @@ describe("apply and destroy", () => {
     const r = await runCli(["destroy", "-f", dev, "--yes", "--purge-crds"], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(
-      api.requests.some((x) => x.startsWith("GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions")),
+      standIns.api.requests.some((x) =>
+        x.startsWith("GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions"),
+      ),
     );
   });
   it("outputs prints the recorded outputs, without the recorded values", async () => {
