@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach } from "node:test";
@@ -15,12 +15,20 @@ export interface FakeCall {
   passphrase: boolean;
 }
 
+/** Every work folder made by this test process, removed when it exits. */
+const workFolders: string[] = [];
+process.on("exit", () => {
+  for (const w of workFolders) rmSync(w, { recursive: true, force: true });
+});
+
 /**
  * A fresh work folder for one wiring test: PLANTON_HOME, a kubeconfig for `apiUrl`, and the
- * stand-in CLI's folder (its calls, stacks and behaviour). @internal
+ * stand-in CLI's folder (its calls, stacks and behaviour); removed when the test process exits.
+ * @internal
  */
 export function engineFixture(apiUrl: string) {
   const work = mkdtempSync(join(tmpdir(), "planton-runner-"));
+  workFolders.push(work);
   const fake = join(work, "fake");
   mkdirSync(fake);
   process.env.FAKE_PULUMI_DIR = fake;
