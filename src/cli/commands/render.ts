@@ -21,10 +21,13 @@ import { planToJson, planToYaml, valuesToYaml } from "../../output/plan.js";
 import { escapeControl } from "../../output/redact.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand, type ManifestInput } from "../load-input.js";
+import { type GitopsFlags, renderGitops } from "./render-gitops.js";
 
-export interface RenderOptions extends ManifestInput {
+export interface RenderOptions extends Omit<ManifestInput, "file">, Omit<GitopsFlags, "file" | "format"> {
+  file: string | string[];
   output: "yaml" | "json";
   outputDir?: string;
+  format?: GitopsFlags["format"];
 }
 
 /**
@@ -32,7 +35,12 @@ export interface RenderOptions extends ManifestInput {
  * `<release>.values.yaml` per release and `plan.json`, so a GitOps tool (or `helm template -f`)
  * installs exactly what `apply` would.
  */
-export async function render(options: RenderOptions, ctx: CommandContext): Promise<void> {
+export async function render(opts: RenderOptions, ctx: CommandContext): Promise<void> {
+  const files = typeof opts.file === "string" ? [opts.file] : opts.file;
+  if (opts.format !== undefined) return renderGitops({ ...opts, file: files, format: opts.format }, ctx);
+  if (files.length > 1)
+    throw new UsageError("several -f need --format argocd or flux", "render one manifest at a time");
+  const options = { ...opts, file: files[0] ?? "-" };
   const loaded = loadForCommand(options, ctx);
   const plan = planIstio(loaded.manifest, { ca: readCaFacts(loaded.manifest) });
   if (options.outputDir !== undefined) {
