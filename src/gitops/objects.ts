@@ -3,13 +3,15 @@ import { managedBy } from "./types.js";
 
 /**
  * A release's values as the GitOps tool sends them to the chart: the plan's values, plus the
- * revision tags that point at this release (`revisionTags`), which the istiod chart renders as the
+ * revision tags that point at this release added to its `revisionTags`, which the istiod chart renders as the
  * tag's webhook and Service — the same objects planton takes from that rendering.
  */
 export function releaseValues(plan: InstallPlan, release: PlannedRelease): Record<string, unknown> {
   const tags = plan.tags.filter((t) => t.release === release.name).map((t) => t.name);
   if (tags.length === 0) return release.values;
-  return { ...release.values, revisionTags: tags };
+  const own = release.values.revisionTags; // the `default` tag, which the release renders itself
+  const before = Array.isArray(own) ? (own as unknown[]) : [];
+  return { ...release.values, revisionTags: [...new Set([...before, ...tags])] };
 }
 
 /** How an object the tool must never delete is marked (a namespace planton only labels). */
