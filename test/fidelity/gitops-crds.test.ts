@@ -66,8 +66,9 @@ function check(text: string, seen: Set<string>): string[] {
     const validate = validators.get(`${o.apiVersion}/${o.kind}`);
     if (validate === undefined) continue;
     seen.add(o.kind);
-    if (!validate(o))
-      problems.push(`${o.kind} ${o.metadata?.name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+    const ok = validate(o) as boolean;
+    if (!ok) problems.push(`${o.kind} ${o.metadata?.name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+    problems.push(`${o.kind} ${o.metadata?.name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
   }
   return problems;
 }
