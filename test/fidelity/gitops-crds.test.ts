@@ -68,7 +68,6 @@ function check(text: string, seen: Set<string>): string[] {
     seen.add(o.kind);
     const ok = validate(o) as boolean;
     if (!ok) problems.push(`${o.kind} ${o.metadata?.name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
-    problems.push(`${o.kind} ${o.metadata?.name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
   }
   return problems;
 }
