@@ -39,7 +39,9 @@ export function ignoreRules(component: Component): IgnoreRule[] {
 /**
  * The most webhooks one configuration holds in the charts: the injector has `rev.namespace.`,
  * `rev.object.`, `namespace.`, `object.` and `auto.` (templates/mutatingwebhook.yaml); the
- * validators have one. JSON pointers (Flux) have no wildcard, so each index is listed.
+ * validators have one. JSON pointers (Flux) have no wildcard, so each index is listed; Flux
+ * skips a pointer to a webhook the configuration lacks (fluxcd/pkg/ssa's jsondiff removes the
+ * ignored paths with AllowMissingPathOnRemove).
  */
 export const MAX_WEBHOOKS: Record<IgnoreRule["kind"], number> = {
   MutatingWebhookConfiguration: 5,
