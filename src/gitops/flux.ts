@@ -19,14 +19,14 @@ function meta(name: string, namespace: string, plan: InstallPlan) {
 
 /** Where each release's chart comes from: one HelmRepository per URL, one OCIRepository per OCI chart. */
 function chartSources(plan: InstallPlan): { docs: Record<string, unknown>[]; ref: Map<string, object> } {
-  const ns = plan.mesh.namespace;
+  const ns = FLUX_NAMESPACE;
   const docs: Record<string, unknown>[] = [];
   const ref = new Map<string, object>();
   const repos = new Map<string, string>();
   for (const r of plan.releases) {
     const s = checkSource(r);
     if (s.type === "oci") {
-      const name = `${r.name}-chart`;
+      const name = `${plan.mesh.name}-${r.name}-chart`;
       docs.push({
         apiVersion: "source.toolkit.fluxcd.io/v1",
         kind: "OCIRepository",
@@ -43,7 +43,7 @@ function chartSources(plan: InstallPlan): { docs: Record<string, unknown>[]; ref
     }
     let name = repos.get(s.url);
     if (name === undefined) {
-      name = repos.size === 0 ? "istio" : `istio-${repos.size + 1}`;
+      name = `${plan.mesh.name}-istio${repos.size === 0 ? "" : `-${repos.size + 1}`}`;
       repos.set(s.url, name);
       docs.push({
         apiVersion: "source.toolkit.fluxcd.io/v1",
@@ -77,12 +77,12 @@ function helmRelease(c: GitopsCluster, r: PlannedRelease, chart: object): Record
     driftDetection: { mode: "enabled", ignore: fluxDriftIgnore(ignoreRules(r.component)) },
     values: releaseValues(c.plan, r),
   };
-  if (r.dependsOn.length > 0) spec.dependsOn = r.dependsOn.map((name) => ({ name }));
+  if (r.dependsOn.length > 0) spec.dependsOn = r.dependsOn.map((d) => ({ name: `${c.plan.mesh.name}-${d}` }));
   if (c.destination !== undefined) spec.kubeConfig = kubeConfig(c);
   return {
     apiVersion: "helm.toolkit.fluxcd.io/v2",
     kind: "HelmRelease",
-    metadata: meta(r.name, c.plan.mesh.namespace, c.plan),
+    metadata: meta(`${c.plan.mesh.name}-${r.name}`, FLUX_NAMESPACE, c.plan),
     spec,
   };
 }
@@ -94,8 +94,17 @@ function kubeConfig(c: GitopsCluster): object {
   return { secretRef: { name } };
 }
 
-/** The two Kustomizations: the releases (waited for), then the other objects. */
-function kustomizations(c: GitopsCluster, base: string, o: GitopsOptions, others: boolean) {
+/**
+ * The Kustomizations, in order: the namespaces (in the destination cluster), the releases
+ * (HelmReleases and their sources in Flux's namespace, waited for), then the other objects
+ * (in the destination cluster).
+ */
+function kustomizations(
+  c: GitopsCluster,
+  base: string,
+  o: GitopsOptions,
+  has: { namespaces: boolean; others: boolean },
+) {
   const name = c.plan.mesh.name;
   const docs: Record<string, unknown>[] = [];
   let sourceRef: Record<string, string> = {
@@ -118,14 +127,20 @@ function kustomizations(c: GitopsCluster, base: string, o: GitopsOptions, others
     metadata: meta(`${name}-${suffix}`, FLUX_NAMESPACE, c.plan),
     spec: { interval: "10m", path: `./${posix.join(base, suffix)}`, prune: true, sourceRef, ...extra },
   });
-  docs.push(kustomization("releases", { wait: true, timeout: "30m" }));
-  if (others) docs.push(kustomization("objects", { dependsOn: [{ name: `${name}-releases` }] }));
+  const remote = c.destination === undefined ? {} : { kubeConfig: kubeConfig(c) };
+  const after = (what: string) => ({ dependsOn: [{ name: `${name}-${what}` }] });
+  if (has.namespaces) docs.push(kustomization("namespaces", { ...remote }));
+  docs.push(
+    kustomization("releases", { wait: true, timeout: "30m", ...(has.namespaces ? after("namespaces") : {}) }),
+  );
+  if (has.others) docs.push(kustomization("objects", { ...after("releases"), ...remote }));
   return docs;
 }
 
 /**
  * One cluster's Flux files: `sync.yaml` (the Kustomizations, applied by Flux from the folder
- * above or once by hand), `releases/` (namespaces, chart sources, one HelmRelease per release)
+ * above or once by hand), `namespaces/` (the plan's namespaces with their labels), `releases/`
+ * (chart sources and one HelmRelease per release, in Flux's namespace, named `<mesh>-<release>`)
  * and `objects/` (the plan's other objects, after every release is ready).
  */
 export function fluxFiles(c: GitopsCluster, o: GitopsOptions): GitopsFile[] {
@@ -140,22 +155,24 @@ export function fluxFiles(c: GitopsCluster, o: GitopsOptions): GitopsFile[] {
       path: posix.join(c.folder, "sync.yaml"),
       header: [
         ...top,
-        "Flux applies releases/ (and waits for it), then objects/.",
+        "Flux applies namespaces/, then releases/ (and waits for every HelmRelease), then objects/.",
         "Not expressed here:",
         ...notExpressed(c.plan),
       ],
-      docs: kustomizations(c, base, o, others.length > 0),
+      docs: kustomizations(c, base, o, { namespaces: namespaces.length > 0, others: others.length > 0 }),
     },
     kustomize(c.folder, "", ["sync.yaml"]),
-    kustomize(c.folder, "releases", [
-      ...(namespaces.length > 0 ? ["namespaces.yaml"] : []),
-      "sources.yaml",
-      ...releaseFiles,
-    ]),
+    kustomize(c.folder, "releases", ["sources.yaml", ...releaseFiles]),
     { path: posix.join(c.folder, "releases", "sources.yaml"), header: top, docs: sources.docs },
   ];
-  if (namespaces.length > 0)
-    files.push({ path: posix.join(c.folder, "releases", "namespaces.yaml"), header: top, docs: namespaces });
+  if (namespaces.length > 0) {
+    files.push(kustomize(c.folder, "namespaces", ["namespaces.yaml"]));
+    files.push({
+      path: posix.join(c.folder, "namespaces", "namespaces.yaml"),
+      header: top,
+      docs: namespaces,
+    });
+  }
   for (const r of c.plan.releases)
     files.push({
       path: posix.join(c.folder, "releases", `${r.name}.yaml`),

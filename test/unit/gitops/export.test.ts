@@ -55,7 +55,7 @@ describe("GitOps export: install order", () => {
     const flux = docsOf(c, "flux").filter((d) => d.kind === "HelmRelease");
     assert.deepEqual(
       flux.map((d) => [d.metadata.name, (d.spec.dependsOn ?? []).map((x: { name: string }) => x.name)]),
-      c.plan.releases.map((r) => [r.name, r.dependsOn]),
+      c.plan.releases.map((r) => [`ambient-mesh-${r.name}`, r.dependsOn.map((d) => `ambient-mesh-${d}`)]),
     );
   });
 });
@@ -126,12 +126,40 @@ describe("GitOps export: revision tags", () => {
     const values = Object.fromEntries(
       docsOf(c, "flux")
         .filter((d) => d.kind === "HelmRelease")
-        .map((d) => [d.metadata.name, d.spec.values.revisionTags]),
+        .map((d) => [d.spec.releaseName, d.spec.values.revisionTags]),
     );
     assert.deepEqual(values, {
       "istio-base": undefined,
       "istiod-1-30-3": ["prod-canary"],
       "istiod-1-29-6": ["default", "prod-stable"],
     });
+  });
+});
+
+describe("GitOps export: Flux and another cluster", () => {
+  it("namespaces, releases and objects reach the cluster of --destination; Flux's own objects stay in Flux's", () => {
+    const c = {
+      ...cluster("examples/production.yaml"),
+      destination: { kind: "name" as const, name: "prod-kubeconfig" },
+    };
+    const docs = docsOf(c, "flux");
+    const remote = (d: (typeof docs)[number]) => d.spec.kubeConfig?.secretRef?.name;
+    assert.deepEqual(
+      docs
+        .filter((d) => d.kind === "Kustomization" && d.spec !== undefined)
+        .map((d) => [d.metadata.name, remote(d)]),
+      [
+        ["production-mesh-namespaces", "prod-kubeconfig"],
+        ["production-mesh-releases", undefined],
+        ["production-mesh-objects", "prod-kubeconfig"],
+      ],
+    );
+    const releases = docs.filter((d) => d.kind === "HelmRelease");
+    assert.deepEqual(new Set(releases.map(remote)), new Set(["prod-kubeconfig"]));
+    const fluxOwn = docs.filter((d) =>
+      /toolkit\.fluxcd\.io/.test((d as { apiVersion?: string }).apiVersion ?? ""),
+    );
+    const namespaces = new Set(fluxOwn.map((d) => (d.metadata as { namespace?: string }).namespace));
+    assert.deepEqual(namespaces, new Set(["flux-system"]), "Flux's objects live in flux-system");
   });
 });
