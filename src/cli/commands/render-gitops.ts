@@ -25,6 +25,23 @@ export interface GitopsFlags {
 
 const SAFE_NAME = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 
+/** Refuses the export's flags on a plain `render`, where they would be silently ignored. */
+export function refuseGitopsFlagsWithoutFormat(flags: Omit<GitopsFlags, "file" | "format">): void {
+  const given = (
+    [
+      ["--repo-url", flags.repoUrl],
+      ["--path", flags.path],
+      ["--project", flags.project],
+      ["--destination", flags.destination],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (given.length > 0)
+    throw new UsageError(
+      `${given.map(([f]) => f).join(", ")} only apply with --format argocd or flux`,
+      "add --format argocd or --format flux",
+    );
+}
+
 /**
  * `planton render --format argocd|flux --output-dir DIR`: the GitOps export of one manifest, or
  * of several making one mesh (one folder per cluster). Everything is checked and rendered before

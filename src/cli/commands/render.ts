@@ -21,7 +21,7 @@ import { planToJson, planToYaml, valuesToYaml } from "../../output/plan.js";
 import { escapeControl } from "../../output/redact.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand, type ManifestInput } from "../load-input.js";
-import { type GitopsFlags, renderGitops } from "./render-gitops.js";
+import { type GitopsFlags, refuseGitopsFlagsWithoutFormat, renderGitops } from "./render-gitops.js";
 
 export interface RenderOptions extends Omit<ManifestInput, "file">, Omit<GitopsFlags, "file" | "format"> {
   file: string | string[];
@@ -38,6 +38,7 @@ export interface RenderOptions extends Omit<ManifestInput, "file">, Omit<GitopsF
 export async function render(opts: RenderOptions, ctx: CommandContext): Promise<void> {
   const files = typeof opts.file === "string" ? [opts.file] : opts.file;
   if (opts.format !== undefined) return renderGitops({ ...opts, file: files, format: opts.format }, ctx);
+  refuseGitopsFlagsWithoutFormat(opts);
   if (files.length > 1)
     throw new UsageError("several -f need --format argocd or flux", "render one manifest at a time");
   const options = { ...opts, file: files[0] ?? "-" };

@@ -19,6 +19,7 @@ describe("render --format: refusals (exit 2, nothing written)", () => {
       /needs --repo-url/,
     ],
     ["no --output-dir", ["-f", "examples/dev.yaml", "--format", "flux"], /needs --output-dir/],
+    ["--repo-url without --format", ["-f", "examples/dev.yaml", ...repo], /only apply with --format/],
     [
       "several -f without --format",
       ["-f", "examples/dev.yaml", "-f", "examples/staging.yaml"],
