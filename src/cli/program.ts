@@ -24,6 +24,22 @@ function onlyOne(value: string, previous: string | undefined): string {
   return value;
 }
 
+/** `render`'s GitOps export flags (see commands/render-gitops.ts). */
+function gitopsOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--format <tool>", "write a GitOps export into --output-dir").choices(["argocd", "flux"]),
+    )
+    .option("--repo-url <url>", "Git repository the GitOps tool reads --output-dir from")
+    .option("--path <path>", "--output-dir's path inside that repository (default: --output-dir)")
+    .option("--project <name>", "Argo CD project (default: default)")
+    .option(
+      "--destination <[cluster=]dest>",
+      "Argo CD cluster URL or name, or Flux kubeconfig Secret (repeatable)",
+      collect,
+    );
+}
+
 function manifestOptions(cmd: Command, multiple = false): Command {
   return cmd
     .addOption(
@@ -134,7 +150,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     )
     .action(async (o) => (await import("./commands/validate.js")).validate(o, context()));
 
-  manifestOptions(program.command("render"))
+  gitopsOptions(manifestOptions(program.command("render"), true))
     .description("Print the install plan: Helm releases in order with chart, version, namespace and values.")
     .addOption(new Option("-o, --output <format>", "plan format").choices(["yaml", "json"]).default("yaml"))
     .option("--output-dir <dir>", "also write one values file per release plus plan.json, for GitOps tools")
@@ -144,6 +160,8 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton render -f istio.yaml",
         "planton render -f istio.yaml -o json | jq '.releases[].name'",
         "planton render -f istio.yaml --output-dir out/",
+        "planton render -f istio.yaml --format argocd --output-dir gitops/ --repo-url https://git.example.com/platform.git",
+        "planton render -f east.yaml -f west.yaml --format flux --output-dir gitops/",
       ]),
     )
     .action(async (o) => (await import("./commands/render.js")).render(o, context()));
