@@ -300,7 +300,8 @@ process.on("exit", () => {
  * webhooks (see the file header), audit (an audit log of every write: see audit.mjs).
  * The admin kubeconfig (user ADMIN_USER) is for the code under test; the components and the
  * harness's own `request` use their own system:* identities (`componentKubeconfigs`).
- * Resolves to { dir, server, kubeconfig (YAML text), kubeconfigPath, ca, cert, key, request, nodes, processes, versions }.
+ * Resolves to { dir, server, kubeconfig (YAML text), kubeconfigPath, ca, cert, key, request, nodes, processes,
+ * versions, componentKubeconfigs, auditLogPath (with audit) }.
  */
 export async function startCluster(opts = {}) {
   const binDir = opts.binDir ?? path.join(cacheRoot(), "bin");
