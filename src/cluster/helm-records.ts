@@ -72,3 +72,22 @@ export async function firstRecordTime(
     .map((t) => t.getTime());
   return times.length > 0 ? new Date(Math.min(...times)) : undefined;
 }
+
+/**
+ * Of Helm's storage records (Secrets labelled `owner=helm`, `name`, `version`), the newest of each
+ * release by its Helm revision; records of other owners are left out.
+ */
+export function newestRecordPerRelease<
+  T extends { metadata?: { namespace?: string; labels?: Record<string, string> } },
+>(secrets: T[]): T[] {
+  const newest = new Map<string, { revision: number; secret: T }>();
+  for (const s of secrets) {
+    const labels = s.metadata?.labels ?? {};
+    if (labels.owner !== "helm" || labels.name === undefined) continue;
+    const key = `${s.metadata?.namespace ?? ""}/${labels.name}`;
+    const revision = Number(labels.version ?? 0) || 0;
+    const seen = newest.get(key);
+    if (seen === undefined || revision > seen.revision) newest.set(key, { revision, secret: s });
+  }
+  return [...newest.values()].map((n) => n.secret);
+}

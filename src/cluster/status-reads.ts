@@ -1,7 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { InstallPlan } from "../istio/types.js";
 import { isNotFound, kubeCall } from "./api.js";
-import { decodeHelmPayload } from "./helm-records.js";
+import { decodeHelmPayload, newestRecordPerRelease } from "./helm-records.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** The newest Helm record (`sh.helm.release.v1.<name>.v<n>` Secret) of one release. */
@@ -93,17 +93,8 @@ export function helmRecordOf(secret: k8s.V1Secret): HelmReleaseRecord | undefine
 
 /** The newest record per release (by Helm revision), decoding only those. */
 export function newestHelmRecords(secrets: k8s.V1Secret[]): HelmReleaseRecord[] {
-  const newest = new Map<string, { revision: number; secret: k8s.V1Secret }>();
-  for (const s of secrets) {
-    const labels = s.metadata?.labels ?? {};
-    if (labels.owner !== "helm" || labels.name === undefined) continue;
-    const key = `${s.metadata?.namespace ?? ""}/${labels.name}`;
-    const revision = Number(labels.version ?? 0) || 0;
-    const seen = newest.get(key);
-    if (seen === undefined || revision > seen.revision) newest.set(key, { revision, secret: s });
-  }
-  return [...newest.values()]
-    .map((n) => helmRecordOf(n.secret))
+  return newestRecordPerRelease(secrets)
+    .map(helmRecordOf)
     .filter((r): r is HelmReleaseRecord => r !== undefined);
 }
 

@@ -1,28 +1,12 @@
 import { randomBytes } from "node:crypto";
-import {
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  type Stats,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 import { escapeControl } from "./escape.js";
+import { lstatOrUndefined } from "./plan-dir.js";
 
 /** The list of files the last GitOps export wrote, so the next one removes those it drops. */
 export const GITOPS_INDEX = ".planton-gitops.json";
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
 
 /**
  * Writes the export's files under `dir` (relative paths with `/`), never through a symbolic link:

@@ -168,7 +168,8 @@ function writeAtomically(
   }
 }
 
-function lstatOrUndefined(path: string): Stats | undefined {
+/** The file's own lstat, or undefined when it does not exist. */
+export function lstatOrUndefined(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (err) {

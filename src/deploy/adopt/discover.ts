@@ -1,4 +1,4 @@
-import { decodeHelmPayload } from "../../cluster/helm-records.js";
+import { decodeHelmPayload, newestRecordPerRelease } from "../../cluster/helm-records.js";
 import type { Values } from "../../istio/merge.js";
 import type { Component } from "../../istio/types.js";
 import type {
@@ -69,17 +69,8 @@ function decodeRecord(secret: KubeObject): LiveRelease | undefined {
 
 /** The newest record of every Helm release (by Helm revision), uninstalled ones left out. */
 export function helmReleases(secrets: KubeObject[]): LiveRelease[] {
-  const newest = new Map<string, { revision: number; secret: KubeObject }>();
-  for (const s of secrets) {
-    const labels = s.metadata?.labels ?? {};
-    if (labels.owner !== "helm" || labels.name === undefined) continue;
-    const key = `${s.metadata?.namespace ?? ""}/${labels.name}`;
-    const revision = Number(labels.version ?? 0) || 0;
-    const seen = newest.get(key);
-    if (seen === undefined || revision > seen.revision) newest.set(key, { revision, secret: s });
-  }
-  return [...newest.values()]
-    .map((n) => decodeRecord(n.secret))
+  return newestRecordPerRelease(secrets)
+    .map(decodeRecord)
     .filter((r): r is LiveRelease => r !== undefined && r.status !== "uninstalled")
     .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
