@@ -18,7 +18,7 @@ import { readCaFacts } from "../../manifest/ca.js";
 import { readFileBounded } from "../../manifest/read-file.js";
 import type { InstallPlan } from "../../istio/types.js";
 import { planToJson, planToYaml, valuesToYaml } from "../../output/plan.js";
-import { escapeControl } from "../../output/redact.js";
+import { escapeControl, redactPatterns } from "../../output/redact.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand, type ManifestInput } from "../load-input.js";
 
@@ -98,6 +98,13 @@ export function writeOutputDir(dir: string, shown: string, plan: InstallPlan): {
     plan.releases.map((r) => [valuesFile(r.name), valuesToYaml(r.values)]),
   );
   files.set(PLAN_FILE, planToJson(plan));
+  // a GitOps folder is committed and shared: a credential in the Helm values never goes there
+  for (const [name, text] of files)
+    if (redactPatterns(text) !== text)
+      fail(
+        `${where(name)} would hold a credential (a password, token or key in spec.helmValues); nothing was written`,
+        "keep credentials in Kubernetes Secrets and give the charts only their names",
+      );
 
   // Every target must be absent or a regular file before anything is written.
   for (const name of files.keys()) {
