@@ -30,6 +30,7 @@ const carriers: Carrier[] = [
   { path: ["spec", "helmValues", "gateway", "podAnnotations", "auth"], value: (s) => `Bearer ${s}` },
   { path: ["spec", "helmValues", "base", "x"], value: (s) => `https://bob:${s}@example.com/` },
   { path: ["spec", "helmValues", "cni", "key"], value: pem },
+  { path: ["spec", "helmValues", "istiod", "global", "caAddress"], value: (s) => `bob:${s}@istiod:15012` },
   { path: ["spec", "charts", "repository"], value: (s) => `https://bob:${s}@charts.example.com/istio` },
   { path: ["spec", "charts", "repository"], value: (s) => `https://charts.example.com/istio?token=${s}` },
   { path: ["spec", "charts", "repository"], value: (s) => `oci://registry.example.com/istio#${s}` },

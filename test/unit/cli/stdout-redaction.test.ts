@@ -50,6 +50,23 @@ spec:
 `,
 );
 
+/** An IstioOperator whose hub and CA address carry a password without a scheme. */
+const userinfo = join(work, "userinfo.yaml");
+writeFileSync(
+  userinfo,
+  `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  name: op
+spec:
+  profile: minimal
+  hub: bob:${password}@registry.example.com/istio
+  values:
+    global:
+      caAddress: bob:${password}@istiod:15012
+`,
+);
+
 const assertNoSecret = (text: string) => {
   assert.ok(!text.includes(password), "the password is on standard output");
   assert.ok(!text.includes(bearer), "the Bearer token is on standard output");
@@ -69,4 +86,10 @@ describe("standard output is redacted like standard error", () => {
       assertNoSecret(r.stdout + r.stderr);
     });
   }
+  it("convert printing a manifest that does not validate (a registry path with a password)", async () => {
+    const r = await runCli(["convert", "-f", userinfo]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stdout, /\[secret\]@registry\.example\.com/);
+    assertNoSecret(r.stdout + r.stderr);
+  });
 });
