@@ -62,15 +62,21 @@ export function processIo(): Io {
  * Runs planton with `argv` (as in process.argv) and returns the exit code. The one place that
  * turns errors into exit codes and messages, and the only one that exits the process (at a
  * second Ctrl-C): expected errors print `error: message` and a hint, never a stack trace; a bug
- * prints a short report request (the stack only with -v). Everything written to standard error
- * passes through the redactor, which knows every secret the command registered.
+ * prints a short report request (the stack only with -v). Everything written to standard output
+ * and standard error passes through the redactor, which knows every secret the command
+ * registered and the credential patterns.
  */
 export async function run(argv: string[], rawIo: Io = processIo()): Promise<number> {
   // performance.now() counts from the process's start: what came before run() is start-up
   recordSpan("start-up", performance.now());
   const secrets: string[] = [];
   let redact = createRedactor(secrets);
-  const io: Io = { ...rawIo, stderr: (s) => rawIo.stderr(redact(s)) };
+  // one redaction path for every stream and format: text, YAML and JSON on standard output too
+  const io: Io = {
+    ...rawIo,
+    stdout: (s) => rawIo.stdout(redact(s)),
+    stderr: (s) => rawIo.stderr(redact(s)),
+  };
   const secret = (value: string, what = "a secret planton was given") => {
     if (value === "" || secrets.includes(value)) return;
     secrets.push(value);

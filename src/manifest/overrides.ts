@@ -85,16 +85,25 @@ function unsupportedNode(root: unknown): string | undefined {
 
 /**
  * A `--set` argument as messages show it: the user name and password of a URL hidden
- * (`https://***@host/`), its query too, where tokens and signatures go (`https://host/charts?***`),
+ * (`https://***@host/`, `***@registry/istio`), its query and fragment too, where tokens and
+ * signatures go (`https://host/charts?***`, `registry/istio#***`),
  * and a value that is key or certificate material (a PEM block, a base64 key body) replaced whole
  * by `[secret]`.
  */
 export function redactUserinfo(text: string): string {
   const eq = text.indexOf("=");
   if (eq > 0 && looksLikeMaterial(text.slice(eq + 1))) return `${text.slice(0, eq)}=[secret]`;
-  return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@")
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^?#\s]*\?)[^#\s]*/gi, "$1***");
+  const key = eq > 0 ? text.slice(0, eq + 1) : "";
+  const value = eq > 0 ? text.slice(eq + 1) : text;
+  return (
+    key +
+    value
+      .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@")
+      // a registry path's user name and password (`bob:pass@registry.example.com/istio`)
+      .replace(/^[^/?#@\s]*@/, "***@")
+      // a query or a fragment, with or without a scheme: where tokens and signatures go
+      .replace(/([?#])[\s\S]*$/, "$1***")
+  );
 }
 
 const norm = (k: string) => k.replace(/_/g, "").toLowerCase();

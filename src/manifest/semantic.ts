@@ -15,6 +15,7 @@ import type { NodeRef } from "./decode.js";
 import { type Diagnostic, diagnostic, type Position } from "./diagnostic.js";
 import { locatePath } from "./locate.js";
 import { checkPluginCa } from "./ca.js";
+import { checkImageHub } from "./image-hub.js";
 import { checkGatewayInjection, checkMembership } from "./mesh-membership.js";
 import { checkMultiCluster } from "./multicluster.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
@@ -200,6 +201,8 @@ export function checkSemantics(
   for (const p of checkMultiCluster(spec)) report(ctx, p.path, p.code, p.message, p.hint);
   for (const p of checkPluginCa(spec, manifestDir))
     report(ctx, p.path, p.code, p.message, p.hint, p.severity);
+  const hub = checkImageHub(spec.images?.hub ?? "");
+  if (hub !== undefined) report(ctx, hub.path, hub.code, hub.message, hub.hint);
   const repo = spec.charts?.repository ?? "";
   if (repo !== "") checkRepository(ctx, repo, manifestDir);
   return ctx.out;
@@ -247,13 +250,14 @@ function checkRepository(ctx: Ctx, repo: string, manifestDir: string): void {
     );
   }
   // a query is where signed URLs and token links carry their secret (`?token=`, `sig=`,
-  // `X-Amz-Signature=`); a chart repository needs none, so any query is refused, unnamed
-  if (repo.slice(repo.indexOf("://") + 3 + authority.length).includes("?")) {
+  // `X-Amz-Signature=`), and a fragment (`#token=`) is where single-page links do; a chart
+  // repository needs neither, so both are refused, unnamed
+  if (/[?#]/.test(repo.slice(repo.indexOf("://") + 3 + authority.length))) {
     report(
       ctx,
       repositoryPath,
       "charts.repository_query",
-      "must not have a query (`?…`): a repository URL's query carries tokens and signatures, which planton would print and store",
+      "must not have a query (`?…`) or a fragment (`#…`): they carry tokens and signatures, which planton would print and store",
       "give the repository's plain URL and the credentials to Helm: `helm registry login` for oci://, `helm repo add --username` for https://",
     );
   }

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { UsageError } from "../errors.js";
 import type { InstallPlan } from "../istio/types.js";
 import { planToJson, valuesToYaml } from "./plan.js";
-import { escapeControl } from "./redact.js";
+import { escapeControl, redactPatterns } from "./redact.js";
 import { readFileBounded } from "../manifest/read-file.js";
 
 /** The file that lists what the last `render --output-dir` wrote: the plan itself. */
@@ -69,6 +69,13 @@ export function writeOutputDir(dir: string, shown: string, plan: InstallPlan): {
     plan.releases.map((r) => [valuesFile(r.name), valuesToYaml(r.values)]),
   );
   files.set(PLAN_FILE, planToJson(plan));
+  // a GitOps folder is committed and shared: a credential in the Helm values never goes there
+  for (const [name, text] of files)
+    if (redactPatterns(text) !== text)
+      fail(
+        `${where(name)} would hold a credential (a password, token or key in spec.helmValues); nothing was written`,
+        "keep credentials in Kubernetes Secrets and give the charts only their names",
+      );
 
   // Every target must be absent or a regular file before anything is written.
   for (const name of files.keys()) {

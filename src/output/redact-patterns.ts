@@ -49,6 +49,14 @@ const BLOCK_SCALAR = new RegExp(
 /** URL userinfo: `scheme://user:pass@host`. */
 const URL_USERINFO = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#@"'<>\\[\]]+)@/gi;
 
+/**
+ * A user name and password without a scheme, as registries, gRPC targets and DSNs take them:
+ * `bob:pass@registry.example.com/istio`, `bob:pass@istiod:15012`. Not inside a longer path
+ * (`/istio/pilot:1.30@sha256:…`), and not an image digest (`pilot:1.30@sha256:…`).
+ */
+const BARE_USERINFO =
+  /(?<![\w.~%+\-/:@\\])[A-Za-z0-9._~%+-]+:[^\s/?#@"'<>\\[\]]+@(?=[A-Za-z0-9[])(?!sha(?:256|384|512):)/g;
+
 /** A query or form parameter: `?token=…&`, `&password=…`. */
 const QUERY_PARAM = new RegExp(`(?<=[?&;])(${KEY})=([^&#\\s"'<>\\\\]+)`, "gi");
 
@@ -92,7 +100,8 @@ function looksLikeCredential(v: string): boolean {
  * Redacts credentials recognisable by their shape or key, whatever the known secrets are:
  * PEM blocks (and base64-encoded ones), kubeconfig fields (`client-key-data`, `token`, `password`,
  * `id-token`, `refresh-token`, `client-secret`, … as YAML `key: value`, JSON `"key": "value"`,
- * YAML block scalars, `key=value`), URL userinfo, `token=` query parameters, `Authorization`
+ * YAML block scalars, `key=value`), URL userinfo (with or without a scheme), `token=` query
+ * parameters, `Authorization`
  * headers, bare `Bearer`/`Basic` credentials, JWTs and Pulumi access tokens. Text without any of
  * these comes back unchanged; empty, `null` and boolean values are left alone.
  */
@@ -102,6 +111,7 @@ export function redactPatterns(text: string): string {
     .replace(PEM_BASE64, SECRET_MARK)
     .replace(BLOCK_SCALAR, (_m, indent: string, head: string) => `${indent}${head} ${SECRET_MARK}`)
     .replace(URL_USERINFO, `$1${SECRET_MARK}@`)
+    .replace(BARE_USERINFO, `${SECRET_MARK}@`)
     .replace(QUERY_PARAM, `$1=${SECRET_MARK}`)
     .replace(AUTHORIZATION, (_m, head: string, scheme: string | undefined) =>
       scheme === undefined ? `${head}${SECRET_MARK}` : `${head}${scheme} ${SECRET_MARK}`,

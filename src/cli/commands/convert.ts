@@ -42,7 +42,9 @@ export async function convert(options: ConvertCommandOptions, ctx: CommandContex
   if (source.kind === "invalid") fail([source.diagnostic], ctx);
   const parsed = parseManifestYaml(source.text, source.file);
   if (parsed.kind === "invalid") fail(parsed.diagnostics, ctx);
-  const result = convertIstioOperator(readAsIstioctl(source.text), { name: options.name });
+  const read = readAsIstioctl(source.text, source.file);
+  if (read.kind === "invalid") fail([read.diagnostic], ctx);
+  const result = convertIstioOperator(read.value, { name: options.name });
   if (result.kind === "not_operator") {
     const at = positionIn(parsed.lines, source.file, keyOffset(parsed.doc, result.path));
     fail([diagnostic(at, result.path, "convert.not_istio_operator", result.message, result.hint)], ctx);

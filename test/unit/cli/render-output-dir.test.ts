@@ -136,6 +136,21 @@ describe("render --output-dir", () => {
     }
   });
 
+  it("refuses to write a credential from spec.helmValues, in any of its shapes, and writes nothing", async () => {
+    const secret = "Gitops-5ecret-77";
+    for (const set of [
+      `spec.helmValues.istiod.pilot.env.password=${secret}`,
+      `spec.helmValues.istiod.pilot.env.AUTH=Bearer ${secret}`,
+      `spec.helmValues.gateway.extra=https://bob:${secret}@example.com/`,
+    ]) {
+      const dir = scratch();
+      const r = await renderTo(dir, [set]);
+      const err = usageError(r.error);
+      assert.match(err.message, /would hold a credential/);
+      assert.deepEqual(listing(dir), []);
+      assert.ok(!`${err.message}${err.hint}${r.stdout}${r.stderr}`.includes(secret));
+    }
+  });
   it("refuses a path that exists and is not a directory", async () => {
     const file = join(scratch(), "out");
     writeFileSync(file, "a file");

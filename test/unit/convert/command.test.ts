@@ -50,6 +50,23 @@ describe("planton convert: input and exit codes", () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /<stdin>:\d+:\d+: error: .*\[yaml\.syntax\]/);
   });
+  it("aliases that expand without bound, or an anchor inside itself: a positioned yaml.too_large, exit 2", async () => {
+    const laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const [i, name] of ["b", "c", "d", "e", "f", "g"].entries()) {
+      const prev = "abcdefg"[i];
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    }
+    for (const [spec, line] of [
+      [`  profile: minimal\n  values:\n${laughs.map((l) => `    ${l}`).join("\n")}\n`, 13],
+      ["  profile: minimal\n  values: &v\n    pilot: {env: *v}\n", 8],
+    ] as const) {
+      const r = await runConvert({ file: "-" }, iop(spec));
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, new RegExp(`^<stdin>:${line}:\\d+: error: .*\\[yaml\\.too_large\\]`, "m"));
+      assert.doesNotMatch(r.stderr, /internal error/);
+    }
+  });
   it("another kind of resource: a diagnostic at kind, exit 2", async () => {
     const r = await runConvert(
       { file: "-" },

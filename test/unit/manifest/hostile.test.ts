@@ -362,6 +362,8 @@ describe("chart repositories", () => {
       `https://acct.blob.core.windows.net/charts?sv=2024&sig=${secret}`,
       `oci://registry.example.com/istio?auth=${secret}`,
       `http://127.0.0.1:8879/charts?${secret}`,
+      `https://charts.example.com/istio#token=${secret}`,
+      `oci://registry.example.com/istio#${secret}`,
     ]) {
       const r = withRepo(repo);
       assert.ok(codes(r).includes("charts.repository_query"), JSON.stringify(listOf(r)));
@@ -440,5 +442,49 @@ describe("one way to build a diagnostic", () => {
       const text = readFileSync(join(dir, f), "utf8");
       assert.doesNotMatch(text, /severity: "(error|warning)",/, `${f} builds a Diagnostic by hand`);
     }
+  });
+});
+
+describe("images.hub is a registry path, never a carrier of credentials", () => {
+  const withHub = (hub: string) => load(`${header}spec:\n  images:\n    hub: ${JSON.stringify(hub)}\n`, []);
+  for (const hub of [
+    "registry.example.com/istio",
+    "localhost:5000/istio",
+    "docker.io/istio",
+    "gcr.io/istio-release",
+    "[::1]:5000/a/b_c",
+    "istio",
+  ]) {
+    it(`accepts ${hub}`, () => {
+      const r = withHub(hub);
+      assert.equal(r.kind, "ok", JSON.stringify(listOf(r)));
+    });
+  }
+  it("refuses a user name, password, token or digest, positioned, and never prints it", async () => {
+    const secret = "Hub-5ecret-Tok3n";
+    for (const hub of [
+      `bob:${secret}@registry.example.com/istio`,
+      `registry.example.com/istio?token=${secret}`,
+      `registry.example.com/istio#${secret}`,
+      `registry.example.com/password=${secret}`,
+    ]) {
+      const r = withHub(hub);
+      const hit = listOf(r).find((d) => d.code === "images.hub_credentials");
+      assert.ok(hit, JSON.stringify(listOf(r)));
+      assert.equal(hit.line, 7);
+      assert.doesNotMatch(JSON.stringify(listOf(r)), new RegExp(secret));
+      const set = `spec.images.hub=${hub}`;
+      for (const args of [
+        ["validate", "-o", "json", "-f", "-", "--set", set],
+        ["render", "-o", "json", "-f", "-", "--set", set],
+      ]) {
+        const cli = await runCli(args, { stdin: `${header}spec: {}\n` });
+        assert.equal(cli.code, 2, args.join(" "));
+        assert.doesNotMatch(cli.stdout + cli.stderr, new RegExp(secret), args.join(" "));
+      }
+    }
+  });
+  it("refuses what no image reference can be (upper-case path parts)", () => {
+    assert.ok(codes(withHub("registry.example.com/Istio")).includes("images.hub_reference"));
   });
 });

@@ -193,6 +193,11 @@ clusters:
       "GET https://[secret]@example.com/x and git+ssh://[secret]@host/r",
     ],
     [
+      "userinfo without a scheme (registries, gRPC targets), not an image digest",
+      'hub: bob:hunter2@reg.example.com/istio caAddress: "svc:p4ss@istiod:15012" image: docker.io/istio/pilot:1.30@sha256:ab, pilot:1.30@sha256:cd, istiod.istio-system.svc:15012, bob@example.com',
+      'hub: [secret]@reg.example.com/istio caAddress: "[secret]@istiod:15012" image: docker.io/istio/pilot:1.30@sha256:ab, pilot:1.30@sha256:cd, istiod.istio-system.svc:15012, bob@example.com',
+    ],
+    [
       "query and form parameters",
       `"https://h/x?token=abc&access_token=def&x=1#f" body: a=1&password=p%40ss&b=2`,
       `"https://h/x?token=[secret]&access_token=[secret]&x=1#f" body: a=1&password=[secret]&b=2`,

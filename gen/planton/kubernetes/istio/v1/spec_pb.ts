@@ -2124,7 +2124,7 @@ export type KubernetesIstioCharts = Message<"planton.kubernetes.istio.v1.Kuberne
    * A Helm repository: `https://…` (Istio's or a mirror), an `oci://…` registry, or a local
    * directory of chart archives. Plain `http://` is refused (charts would travel unprotected)
    * except on this machine (`http://127.0.0.1`, `http://localhost`, `http://[::1]`), and so are
-   * credentials in the URL (`https://user:password@…`): use `helm repo add` or
+   * credentials in the URL (a user name or password before its host): use `helm repo add` or
    * `helm registry login` instead. Default: Istio's official repository.
    *
    * @generated from field: string repository = 1;
@@ -2142,7 +2142,7 @@ export type KubernetesIstioChartsJson = {
    * A Helm repository: `https://…` (Istio's or a mirror), an `oci://…` registry, or a local
    * directory of chart archives. Plain `http://` is refused (charts would travel unprotected)
    * except on this machine (`http://127.0.0.1`, `http://localhost`, `http://[::1]`), and so are
-   * credentials in the URL (`https://user:password@…`): use `helm repo add` or
+   * credentials in the URL (a user name or password before its host): use `helm repo add` or
    * `helm registry login` instead. Default: Istio's official repository.
    *
    * @generated from field: string repository = 1;
