@@ -4,7 +4,8 @@
 #
 #   ${PLANTON_E2E_CACHE:-$HOME/.cache/planton-e2e}/
 #     bin/    pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager,
-#             kube-scheduler, etcd, kwok, pilot-discovery (istiod)
+#             kube-scheduler, etcd, kwok, pilot-discovery (istiod),
+#             pilot-agent (the workload agent, issue 28)
 #     share/  pulumi-kubernetes/*.json (the provider's versioned schema and mapping) and
 #             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages), copied from the module cache
 #     stamps/ one file per tool; a tool is rebuilt only when its stamp is missing or different
@@ -184,7 +185,9 @@ build_istiod() {
   local rev="${ver##*-}"
   local tags="vtprotobuf,disable_pgv"  # upstream's STANDARD_TAGS (Makefile.core.mk)
   local stamp; stamp="$(stamp_of istiod "$ver" "$tags")"
-  if up_to_date istiod "$stamp" "$BIN/pilot-discovery"; then log "pilot-discovery ($mod@$ver): up to date"; return; fi
+  if up_to_date istiod "$stamp" "$BIN/pilot-discovery" \
+    "$BIN/pilot-agent" \
+    ; then log "pilot-discovery ($mod@$ver): up to date"; return; fi
   log "pilot-discovery ($mod@$ver): building"
   local t0=$SECONDS
   local moddir; moddir="$(cd "$dir" && go mod download -json "$mod" | jq -r .Dir)"
@@ -195,6 +198,11 @@ build_istiod() {
     ldflags+=" -X istio.io/istio/pkg/version.$kv"
   done
   (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/pilot-discovery" istio.io/istio/pilot/cmd/pilot-discovery)
+  # --- issue 28: pilot-agent, the workload agent (same module download, flags and stamp) ---
+  local ta=$SECONDS
+  (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/pilot-agent" istio.io/istio/pilot/cmd/pilot-agent)
+  log "  pilot-agent: $((SECONDS - ta)) s"
+  # --- end issue 28 ---
   write_stamp istiod "$stamp" "$istiover ($mod@$ver)" $((SECONDS - t0))
   log "pilot-discovery: built in $((SECONDS - t0)) s ($("$BIN/pilot-discovery" version --short 2>/dev/null || echo '?'))"
 }
