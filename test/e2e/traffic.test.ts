@@ -123,6 +123,7 @@ function pluginCas(): string {
 
 const other = (name: "east" | "west") => (name === "east" ? "west" : "east");
 const pods: Partial<Record<"east" | "west", Body>> = {};
+const plainPods: Partial<Record<"east" | "west", Body>> = {};
 let applied = false; // the later steps of a block need its apply: they fail at once without it
 
 describe("multi-primary: each istiod reads the other cluster through planton's remote secret", {
@@ -160,8 +161,11 @@ describe("multi-primary: each istiod reads the other cluster through planton's r
     figures.applyMultiPrimary = a.seconds;
     assert.equal(a.code, 0, show(a));
     applied = true;
-    for (const name of ["east", "west"] as const)
+    for (const name of ["east", "west"] as const) {
       pods[name] = await workload(clusters[name], "app", `hello-${name}`);
+      // not injected (default has no injection label): its network comes from istio-system's label
+      plainPods[name] = await workload(clusters[name], "default", `plain-${name}`);
+    }
   });
 
   for (const name of ["east", "west"] as const)
@@ -200,6 +204,16 @@ describe("multi-primary: each istiod reads the other cluster through planton's r
       assert.deepEqual(
         shards[`Kubernetes/${peer}`]?.map((e) => [e.Addresses, e.Network]),
         [[[podIP], NETWORKS[peer]]],
+      );
+      const plainHost = `plain-${peer}.default.svc.cluster.local`;
+      const plain = await waitFor(`${name}'s istiod: endpoints of ${plainHost}`, async () => {
+        const s = await endpointShards(istiod, plainHost, "default");
+        return s[`Kubernetes/${peer}`]?.length ? s : undefined;
+      });
+      assert.deepEqual(
+        plain[`Kubernetes/${peer}`]?.map((e) => [e.Addresses, e.Network]),
+        [[[plainPods[peer]?.status.podIP], NETWORKS[peer]]],
+        "a pod without the injected network label: the network of istio-system's label",
       );
       figures[`${name}SeesPeer`] = (Date.now() - t) / 1000;
     });
