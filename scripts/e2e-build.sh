@@ -4,8 +4,7 @@
 #
 #   ${PLANTON_E2E_CACHE:-$HOME/.cache/planton-e2e}/
 #     bin/    pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager,
-#             kube-scheduler, etcd, kwok, pilot-discovery (istiod),
-#             pilot-agent (the workload agent, issue 28)
+#             kube-scheduler, etcd, kwok, pilot-discovery (istiod), pilot-agent
 #     share/  pulumi-kubernetes/*.json (the provider's versioned schema and mapping) and
 #             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages), copied from the module cache
 #     stamps/ one file per tool; a tool is rebuilt only when its stamp is missing or different
