@@ -4,7 +4,7 @@
 #
 #   ${PLANTON_E2E_CACHE:-$HOME/.cache/planton-e2e}/
 #     bin/    pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager,
-#             kube-scheduler, etcd, kwok, pilot-discovery (istiod), istioctl
+#             kube-scheduler, etcd, kwok, pilot-discovery (istiod), istioctl, pilot-agent
 #     share/  pulumi-kubernetes/*.json (the provider's versioned schema and mapping),
 #             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages) and
 #             gateway-api/<version>/{standard,experimental}/*.yaml (CRD bundles), copied from the
@@ -187,10 +187,10 @@ build_istiod() {
   local rev="${ver##*-}"
   local tags="vtprotobuf,disable_pgv"  # upstream's STANDARD_TAGS (Makefile.core.mk)
   local stamp; stamp="$(stamp_of istiod "$ver" "$tags")"
-  if up_to_date istiod "$stamp" "$BIN/pilot-discovery" "$BIN/istioctl"; then
-    log "pilot-discovery, istioctl ($mod@$ver): up to date"; return
+  if up_to_date istiod "$stamp" "$BIN/pilot-discovery" "$BIN/istioctl" "$BIN/pilot-agent"; then
+    log "pilot-discovery, istioctl, pilot-agent ($mod@$ver): up to date"; return
   fi
-  log "pilot-discovery, istioctl ($mod@$ver): building"
+  log "pilot-discovery, istioctl, pilot-agent ($mod@$ver): building"
   local t0=$SECONDS
   local moddir; moddir="$(cd "$dir" && go mod download -json "$mod" | jq -r .Dir)"
   local istiover; istiover="$(tr -d '[:space:]' < "$moddir/VERSION")-dev"
@@ -206,8 +206,12 @@ build_istiod() {
   local t1=$SECONDS
   (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/istioctl" istio.io/istio/istioctl/cmd/istioctl)
   log "  istioctl: $((SECONDS - t1)) s ($("$BIN/istioctl" version --remote=false --short 2>/dev/null || echo '?'))"
+  # pilot-agent, the workload agent of the traffic suite (issue 28): same download, flags, stamp
+  local ta=$SECONDS
+  (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/pilot-agent" istio.io/istio/pilot/cmd/pilot-agent)
+  log "  pilot-agent: $((SECONDS - ta)) s"
   write_stamp istiod "$stamp" "$istiover ($mod@$ver)" $((SECONDS - t0))
-  log "pilot-discovery, istioctl: built in $((SECONDS - t0)) s"
+  log "pilot-discovery, istioctl, pilot-agent: built in $((SECONDS - t0)) s"
 }
 
 # --- Gateway API CRD bundles ---------------------------------------------------------------

@@ -632,7 +632,7 @@ async function resolveService(cluster, ip, port) {
   if (!sp) return { error: `${what} has no TCP port ${port}` };
   const target = sp.targetPort ?? port;
   const selector = svc.spec.selector ?? {};
-  if (Object.keys(selector).length === 0) return { error: `${what} has no selector` };
+  if (Object.keys(selector).length === 0) return resolveBySlices(cluster, svc, sp, what);
   const ep = cluster.hostEndpoints.find(
     (e) =>
       e.namespace === svc.metadata.namespace &&
@@ -642,6 +642,32 @@ async function resolveService(cluster, ip, port) {
   if (!ep)
     return { error: `no host endpoint for ${what} (selector ${JSON.stringify(selector)}, port ${target})` };
   return { port: ep.ports[target], what: `${what} (${ep.name ?? "host endpoint"})` };
+}
+
+// A Service without a selector (e.g. a remote cluster's istiod, whose EndpointSlice holds the
+// primary's address): its EndpointSlices' address and port name the host endpoint registered with
+// cluster.addHostEndpoint({ address, ports }) (that address stands for a machine outside the
+// cluster, e.g. the primary's east-west gateway; only 127.0.0.1 carries the traffic).
+async function resolveBySlices(cluster, svc, sp, what) {
+  const { namespace, name } = svc.metadata;
+  const sel = encodeURIComponent(`kubernetes.io/service-name=${name}`);
+  const { body } = await cluster.request(
+    "GET",
+    `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices?labelSelector=${sel}`,
+  );
+  for (const slice of body.items ?? []) {
+    const port = (slice.ports ?? []).find((p) => (p.name ?? "") === (sp.name ?? ""))?.port;
+    if (port === undefined) continue;
+    for (const addr of (slice.endpoints ?? []).flatMap((e) => e.addresses ?? [])) {
+      const ep = cluster.hostEndpoints.find((e) => e.address === addr && e.ports?.[port] !== undefined);
+      if (ep)
+        return {
+          port: ep.ports[port],
+          what: `${what} (endpoint ${addr}:${port}, ${ep.name ?? "host endpoint"})`,
+        };
+    }
+  }
+  return { error: `${what} has no selector and no EndpointSlice address with a host endpoint` };
 }
 
 // --- CLI ----------------------------------------------------------------------------------

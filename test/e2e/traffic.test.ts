@@ -1,0 +1,358 @@
+/**
+ * End to end: the mesh planton configures works as a mesh (issue 28). Two clusters of the harness
+ * (webhooks on), each with a real istiod per istiod Deployment (watchIstiods plays the kubelet).
+ *
+ * 1. Multi-primary: each istiod reads the other cluster through the remote secret planton wrote
+ *    (the kubeconfig of the reader account, with the RBAC planton created there), shown by
+ *    istiod's own debug interface: /debug/clusterz names the other cluster by the manifest's
+ *    clusterName, /debug/registryz and /debug/endpointShardz hold its Service and the pod's
+ *    address with the manifest's network.
+ * 2. Workload identity: a pod's agent (pilot-agent, proxyless, run as a host process) obtains its
+ *    certificate from istiod with the pod's bound service-account token; the chain ends at the
+ *    manifest's plug-in root and the SPIFFE ID carries its trust domain, namespace and account.
+ * 3. Primary-remote: a pod created in a labelled namespace of the remote is injected by the
+ *    primary's istiod, through the path planton configured (the remote's webhook calls its istiod
+ *    Service, whose EndpointSlice holds the manifest's primary address; the harness maps that
+ *    address to the primary's istiod, as the primary's east-west gateway would).
+ * Not here: traffic between workloads (no Envoy or gRPC echo runs; see the README's Verification).
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { makeRoot, makeSigned } from "../helpers/ca-certs.js";
+import {
+  type Body,
+  type Cluster,
+  debug,
+  endpointShards,
+  type Istiod,
+  pemChain,
+  verifyChain,
+  waitFor,
+  workload,
+} from "./mesh-helpers.js";
+import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
+// @ts-expect-error: plain JavaScript harness
+import { startAgent } from "./cluster/agent.mjs";
+// @ts-expect-error: plain JavaScript harness
+import { startCluster, stopCluster } from "./cluster/harness.mjs";
+// @ts-expect-error: plain JavaScript harness
+import { watchIstiods } from "./cluster/istiod.mjs";
+
+interface Istiods {
+  ready: (revision?: string, timeoutMs?: number) => Promise<Istiod>;
+  stop: () => Promise<void>;
+}
+
+const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
+const bin = join(cache, "bin");
+const work = mkdtempSync(join(tmpdir(), "planton-traffic-"));
+const tmp = join(work, "tmp");
+mkdirSync(tmp);
+const figures: Record<string, number> = {};
+process.on("exit", () => {
+  if (process.env.PLANTON_E2E_KEEP !== "1") rmSync(work, { recursive: true, force: true });
+  if (Object.keys(figures).length > 0)
+    console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
+});
+
+const TRUST_DOMAIN = "mesh.planton.test";
+const NETWORKS = { east: "net-east", west: "net-west" } as const;
+let charts = "";
+let closeCharts: () => Promise<void> = async () => {};
+const clusters: Record<"east" | "west", Cluster> = {} as never;
+const istiods: Record<"east" | "west", Istiods> = {} as never;
+const agents: { stop: () => Promise<void> }[] = [];
+
+before(async () => {
+  const served = await serveFolder(chartsDir);
+  charts = served.url;
+  closeCharts = served.close;
+  const t = Date.now();
+  const keepDir = process.env.PLANTON_E2E_KEEP === "1";
+  const [e, w] = (await Promise.all([
+    startCluster({ binDir: bin, nodes: 1, webhooks: true, keepDir }),
+    startCluster({ binDir: bin, nodes: 1, webhooks: true, keepDir }),
+  ])) as Cluster[];
+  Object.assign(clusters, { east: e, west: w });
+  for (const name of ["east", "west"] as const)
+    istiods[name] = watchIstiods(clusters[name], {
+      binDir: bin,
+      log: (m: string) => console.log(`[istiod ${name}] ${m}`),
+    });
+  figures.twoClusters = (Date.now() - t) / 1000;
+});
+after(async () => {
+  await Promise.all(agents.map((a) => a.stop()));
+  await Promise.all(Object.values(istiods).map((i) => i.stop()));
+  await Promise.all(Object.values(clusters).map((c) => stopCluster(c)));
+  await closeCharts();
+});
+
+const cli = (args: string[]): Promise<Result> =>
+  runPlanton(args, plantonEnv({ bin, kubeconfigPath: clusters.east.kubeconfigPath, work, tmp }));
+const files = (...names: string[]) => names.flatMap((n) => ["-f", join(work, `${n}.yaml`)]);
+
+function manifest(name: string, lines: string[]): void {
+  const head = ["apiVersion: kubernetes.project-planton.org/v1", "kind: KubernetesIstio", "metadata:"];
+  const spec = [...lines, "charts:", `  repository: ${charts}`].map((l) => `  ${l}`);
+  writeFileSync(join(work, `${name}.yaml`), [...head, `  name: ${name}`, "spec:", ...spec, ""].join("\n"));
+}
+
+/** One plug-in CA per cluster, both signed by one root (the mesh's root), as files planton reads. */
+function pluginCas(): string {
+  const dir = join(work, "ca");
+  mkdirSync(dir, { recursive: true });
+  makeRoot(dir, "Planton Traffic Root CA");
+  for (const name of ["east", "west"]) {
+    makeSigned(dir, name, { ca: true, days: 365, cn: `Planton ${name} Intermediate CA` });
+    const out = join(work, `cacerts-${name}`);
+    mkdirSync(out, { recursive: true });
+    copyFileSync(join(dir, `${name}-cert.pem`), join(out, "ca-cert.pem"));
+    copyFileSync(join(dir, `${name}-key.pem`), join(out, "ca-key.pem"));
+    copyFileSync(join(dir, "root-cert.pem"), join(out, "root-cert.pem"));
+    const chain =
+      readFileSync(join(out, "ca-cert.pem"), "utf8") + readFileSync(join(out, "root-cert.pem"), "utf8");
+    writeFileSync(join(out, "cert-chain.pem"), chain);
+  }
+  return readFileSync(join(dir, "root-cert.pem"), "utf8");
+}
+
+const other = (name: "east" | "west") => (name === "east" ? "west" : "east");
+const pods: Partial<Record<"east" | "west", Body>> = {};
+const plainPods: Partial<Record<"east" | "west", Body>> = {};
+let applied = false; // the later steps of a block need its apply: they fail at once without it
+
+describe("multi-primary: each istiod reads the other cluster through planton's remote secret", {
+  concurrency: false,
+}, () => {
+  let root = "";
+  it("apply -f east -f west with both istiods running", async () => {
+    root = pluginCas();
+    for (const name of ["east", "west"] as const)
+      manifest(name, [
+        "profile: minimal",
+        "targetCluster:",
+        `  kubeconfig: ${clusters[name].kubeconfigPath}`,
+        "ca:",
+        "  type: PLUGIN",
+        "  plugin:",
+        `    directory: ./cacerts-${name}`,
+        "meshConfig:",
+        `  trustDomain: ${TRUST_DOMAIN}`,
+        "namespaces:",
+        "  - name: app",
+        "    create: true",
+        "multiCluster:",
+        "  meshId: mesh1",
+        `  clusterName: ${name}`,
+        `  network: ${NETWORKS[name]}`,
+        "  remotes:",
+        `    - clusterName: ${other(name)}`,
+        `      kubeconfig: ${clusters[other(name)].kubeconfigPath}`,
+        "eastWestGateway:",
+        "  service:",
+        "    type: ClusterIP",
+      ]);
+    const a = await cli(["apply", "--yes", "--no-verify", ...files("east", "west")]);
+    figures.applyMultiPrimary = a.seconds;
+    assert.equal(a.code, 0, show(a));
+    applied = true;
+    for (const name of ["east", "west"] as const) {
+      pods[name] = await workload(clusters[name], "app", `hello-${name}`);
+      // not injected (default has no injection label): its network comes from istio-system's label
+      plainPods[name] = await workload(clusters[name], "default", `plain-${name}`);
+    }
+  });
+
+  for (const name of ["east", "west"] as const)
+    it(`${name}'s istiod names ${other(name)} by its clusterName and holds its endpoints on ${NETWORKS[other(name)]}`, async () => {
+      assert.ok(applied, "the apply failed");
+      const istiod = await istiods[name].ready("default");
+      const peer = other(name);
+      const t = Date.now();
+      const clusterz = await waitFor(`${name}'s istiod: ${peer} synced`, async () => {
+        const list = (await debug(istiod, "/debug/clusterz")) as Body[];
+        return list.some((c) => c.id === peer && c.syncStatus === "synced") ? list : undefined;
+      });
+      assert.deepEqual(
+        clusterz.map((c: Body) => [c.id, c.secretName]).sort(),
+        [
+          [name, ""],
+          [peer, `istio-system/istio-remote-secret-${peer}`],
+        ].sort(),
+      );
+      const host = `hello-${peer}.app.svc.cluster.local`;
+      const registry = (await debug(istiod, "/debug/registryz")) as Body[];
+      assert.ok(
+        registry.some((s) => s.hostname === host),
+        `${host} in ${name}'s registry: ${registry.map((s) => s.hostname)}`,
+      );
+      const podIP = pods[peer]?.status.podIP;
+      const shards = await waitFor(`${name}'s istiod: endpoints of ${host}`, async () => {
+        const s = await endpointShards(istiod, host, "app");
+        return s[`Kubernetes/${peer}`]?.length ? s : undefined;
+      });
+      assert.deepEqual(
+        Object.keys(shards),
+        [`Kubernetes/${peer}`],
+        "the endpoints come from the other cluster only",
+      );
+      assert.deepEqual(
+        shards[`Kubernetes/${peer}`]?.map((e) => [e.Addresses, e.Network]),
+        [[[podIP], NETWORKS[peer]]],
+      );
+      const plainHost = `plain-${peer}.default.svc.cluster.local`;
+      const plain = await waitFor(`${name}'s istiod: endpoints of ${plainHost}`, async () => {
+        const s = await endpointShards(istiod, plainHost, "default");
+        return s[`Kubernetes/${peer}`]?.length ? s : undefined;
+      });
+      assert.deepEqual(
+        plain[`Kubernetes/${peer}`]?.map((e) => [e.Addresses, e.Network]),
+        [[[plainPods[peer]?.status.podIP], NETWORKS[peer]]],
+        "a pod without the injected network label: the network of istio-system's label",
+      );
+      figures[`${name}SeesPeer`] = (Date.now() - t) / 1000;
+    });
+
+  for (const name of ["east", "west"] as const)
+    it(`a pod's agent in ${name} gets a certificate for its service account, chained to the plug-in root`, async () => {
+      assert.ok(applied, "the apply failed");
+      const istiod = await istiods[name].ready("default");
+      const pod = pods[name];
+      const t = Date.now();
+      const agent = await startAgent(clusters[name], { pod, istiod, clusterId: name });
+      agents.push(agent);
+      figures[`${name}AgentCert`] = (Date.now() - t) / 1000;
+      const chain = pemChain(agent.certs.chain);
+      const [planRoot] = pemChain(root);
+      assert.ok(planRoot);
+      const uris = verifyChain(chain, planRoot);
+      assert.deepEqual(uris, [`spiffe://${TRUST_DOMAIN}/ns/app/sa/hello-${name}`]);
+      assert.equal(pemChain(agent.certs.root)[0]?.fingerprint256, planRoot.fingerprint256, "root-cert.pem");
+      const intermediate = pemChain(readFileSync(join(work, `cacerts-${name}`, "ca-cert.pem"), "utf8"))[0];
+      assert.equal(
+        chain[1]?.fingerprint256,
+        intermediate?.fingerprint256,
+        `signed by ${name}'s intermediate`,
+      );
+      await agent.stop();
+    });
+
+  it("destroy -f east -f west", async () => {
+    const d = await cli(["destroy", "--yes", ...files("east", "west")]);
+    assert.equal(d.code, 0, show(d));
+  });
+});
+
+const PRIMARY_ADDRESS = "192.0.2.10";
+
+/** The remote's injector webhooks all have a caBundle (the primary's istiod patched them). */
+const remoteInjectorPatched = (timeoutMs = 60000) =>
+  waitFor(
+    "the remote's injector patched by the primary's istiod",
+    async () => {
+      const r = await clusters.west.request(
+        "GET",
+        "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector",
+      );
+      const hooks: Body[] = r.body.webhooks ?? [];
+      return hooks.length > 0 && hooks.every((h) => h.clientConfig.caBundle) ? true : undefined;
+    },
+    timeoutMs,
+  );
+
+describe("primary-remote: the remote's pods are injected by the primary's istiod", {
+  concurrency: false,
+}, () => {
+  let unregister = () => {};
+  after(() => unregister());
+
+  it("apply -f primary -f remote", async () => {
+    applied = false;
+    manifest("primary", [
+      "profile: minimal",
+      "targetCluster:",
+      `  kubeconfig: ${clusters.east.kubeconfigPath}`,
+      "multiCluster:",
+      "  meshId: mesh1",
+      "  clusterName: primary",
+      "  network: net1",
+      "  remotes:",
+      "    - clusterName: remote",
+      `      kubeconfig: ${clusters.west.kubeconfigPath}`,
+      "eastWestGateway:",
+      "  exposeIstiod: true",
+      "  service:",
+      "    type: ClusterIP",
+    ]);
+    manifest("remote", [
+      "profile: remote",
+      "targetCluster:",
+      `  kubeconfig: ${clusters.west.kubeconfigPath}`,
+      "namespaces:",
+      "  - name: shop",
+      "    create: true",
+      "multiCluster:",
+      "  meshId: mesh1",
+      "  clusterName: remote",
+      "  network: net1",
+      "  primary:",
+      "    clusterName: primary",
+      `    address: ${PRIMARY_ADDRESS}`,
+    ]);
+    const a = await cli(["apply", "--yes", "--no-verify", ...files("primary", "remote")]);
+    figures.applyPrimaryRemote = a.seconds;
+    assert.equal(a.code, 0, show(a));
+    applied = true;
+    const primary = await istiods.east.ready("default");
+    // the primary's address stands for its east-west gateway, which passes 15017 to istiod
+    unregister = clusters.west.addHostEndpoint({
+      name: "primary's east-west gateway",
+      address: PRIMARY_ADDRESS,
+      ports: { 15017: primary.ports[15017] as number, 15012: primary.ports[15012] as number },
+    });
+  });
+
+  // istiod decides once, when it adds the remote cluster from its secret, whether it leads there
+  // (EXTERNAL_ISTIOD: the remote's istio-system must carry topology.istio.io/controlPlaneClusters).
+  // planton applies the primary (with the remote secret) before the remote stack creates that
+  // namespace, so the primary's istiod logs "should join leader-election for cluster remote:
+  // false" and never patches the remote's webhooks until it restarts.
+  it("the primary's istiod patches the remote's injector right after the apply", {
+    todo: "planton orders the remote secret before the remote's annotated istio-system (reported)",
+  }, async () => {
+    assert.ok(applied, "the apply failed");
+    await remoteInjectorPatched(20000); // after a restart it takes under 1 s
+  });
+
+  it("after a restart of the primary's istiod, a pod in the remote's labelled namespace is injected by it", async () => {
+    assert.ok(applied, "the apply failed");
+    // as `kubectl rollout restart deployment/istiod` would: a new istiod process
+    await istiods.east.stop();
+    istiods.east = watchIstiods(clusters.east, {
+      binDir: bin,
+      log: (m: string) => console.log(`[istiod east] ${m}`),
+    });
+    const primary = await istiods.east.ready("default");
+    unregister();
+    unregister = clusters.west.addHostEndpoint({
+      name: "primary's east-west gateway",
+      address: PRIMARY_ADDRESS,
+      ports: { 15017: primary.ports[15017] as number, 15012: primary.ports[15012] as number },
+    });
+    await remoteInjectorPatched();
+    const pod = await workload(clusters.west, "shop", "cart");
+    const proxy = (pod.spec.containers as Body[]).find((c) => c.name === "istio-proxy");
+    assert.ok(proxy, `injected: ${(pod.spec.containers as Body[]).map((c) => c.name)}`);
+    const env = Object.fromEntries((proxy.env as Body[]).map((e) => [e.name, e.value]));
+    assert.equal(env.ISTIO_META_CLUSTER_ID, "remote", "the remote's clusterName, from the webhook's path");
+    assert.equal(env.ISTIO_META_NETWORK, "net1");
+    assert.equal(JSON.parse(pod.metadata.annotations["sidecar.istio.io/status"]).revision, "default");
+    const egress = readFileSync(join(clusters.west.dir, "egress.log"), "utf8");
+    assert.match(egress, new RegExp(`service istio-system/istiod \\(endpoint ${PRIMARY_ADDRESS}:15017`));
+  });
+});
