@@ -17,6 +17,7 @@ import { locatePath } from "./locate.js";
 import { checkPluginCa } from "./ca.js";
 import { checkGatewayInjection, checkMembership } from "./mesh-membership.js";
 import { checkMultiCluster } from "./multicluster.js";
+import { checkObservability } from "./observability.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
 
 /** Requests the charts apply when the manifest sets none (istio-charts.md §4.2, §5.2, §4.3). */
@@ -200,6 +201,7 @@ export function checkSemantics(
   for (const p of checkMultiCluster(spec)) report(ctx, p.path, p.code, p.message, p.hint);
   for (const p of checkPluginCa(spec, manifestDir))
     report(ctx, p.path, p.code, p.message, p.hint, p.severity);
+  for (const p of checkObservability(spec)) report(ctx, p.path, p.code, p.message, p.hint, p.severity);
   const repo = spec.charts?.repository ?? "";
   if (repo !== "") checkRepository(ctx, repo, manifestDir);
   return ctx.out;
