@@ -158,17 +158,31 @@ function accessLogProblems(spec: KubernetesIstioSpec): ObservabilityProblem[] {
         ),
       );
   }
-  const known = new Set([spec.namespace || defaultNamespace, ...spec.namespaces.map((n) => n.name)]);
+  const root = spec.namespace || defaultNamespace;
+  const known = new Set([
+    ...spec.namespaces.map((n) => n.name),
+    ...[...spec.ingressGateways, ...spec.egressGateways].map((g) => g.namespace),
+  ]);
   logs.namespaces.forEach((ns, i) => {
-    if (known.has(ns)) return;
-    out.push(
-      warning(
-        `${base}.access_logs.namespaces[${i}]`,
-        "observability.log_namespace_unlisted",
-        `\`${ns}\` is not one of spec.namespaces: apply fails if it does not exist, and its pods may have no proxy to log`,
-        "add it to spec.namespaces (with `create: true` if planton should create it), or check the name",
-      ),
-    );
+    const at = `${base}.access_logs.namespaces[${i}]`;
+    if (ns === root)
+      out.push(
+        error(
+          at,
+          "observability.log_namespace_root",
+          `\`${ns}\` is the control-plane namespace, Istio's root namespace: a Telemetry there logs the whole mesh`,
+          "set meshWide: true to log everywhere, or list the workload namespaces to log",
+        ),
+      );
+    else if (!known.has(ns))
+      out.push(
+        warning(
+          at,
+          "observability.log_namespace_unlisted",
+          `\`${ns}\` is not one of spec.namespaces: apply fails if it does not exist, and its pods may have no proxy to log`,
+          "add it to spec.namespaces (with `create: true` if planton should create it), or check the name",
+        ),
+      );
   });
   return out;
 }

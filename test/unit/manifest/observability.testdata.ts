@@ -148,6 +148,12 @@ export const observabilityCases: RuleCase[] = [
     severity: "warning",
   },
   {
+    name: "access logs for the root namespace are mesh-wide ones",
+    yaml: spec(`  observability:\n    accessLogs:\n      namespaces: [⟦istio-system]\n`),
+    code: "observability.log_namespace_root",
+    path: "spec.observability.accessLogs.namespaces[0]",
+  },
+  {
     name: "monitors mode is AUTO, ON or OFF",
     yaml: spec(`  observability:\n    metrics:\n      ⟦monitors: YES\n      labels: {release: prom}\n`),
     code: "string.in",
