@@ -31,6 +31,8 @@ export interface DeployIo {
 export interface DeployRequest {
   manifest: KubernetesIstioValid;
   plan: InstallPlan;
+  /** What the plan was made with, to plan again with the cluster's answers. */
+  planInputs?: PlanInputs;
   settings: EngineSettings;
   cluster: ResolvedCluster;
   /** The plan's remote clusters (`spec.multiCluster.remotes`), resolved like `cluster`. */
@@ -108,6 +110,7 @@ export function createRequest(
   return {
     manifest,
     plan,
+    ...(ctx.planInputs !== undefined ? { planInputs: ctx.planInputs } : {}),
     settings,
     cluster,
     ...(ctx.lenientRemotes
