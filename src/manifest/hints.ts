@@ -145,6 +145,12 @@ const byField: Record<string, Record<string, Wording>> = {
       hint: "name the provider, e.g. `otel`; tracing and accessLogs refer to it",
     },
   },
+  "spec.observability.providers.path": {
+    "string.pattern": {
+      message: "must be an HTTP path starting with `/`, without spaces",
+      hint: "for example `/v1/traces`",
+    },
+  },
   "spec.observability.tracing.provider": {
     "string.min_len": {
       message: "is required",

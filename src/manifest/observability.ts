@@ -13,17 +13,19 @@ export interface ObservabilityProblem {
 const base = "spec.observability";
 const tracerKinds = new Set(["OPENTELEMETRY", "ZIPKIN"]);
 
-const error = (path: string, code: string, message: string, hint: string): ObservabilityProblem => ({
-  path,
-  code,
-  message,
-  hint,
-  severity: "error",
-});
-const warning = (path: string, code: string, message: string, hint: string): ObservabilityProblem => ({
-  ...error(path, code, message, hint),
-  severity: "warning",
-});
+/** A problem at `path`; an error unless `severity` says warning (as ca.ts builds its own). */
+function problem(
+  path: string,
+  code: string,
+  message: string,
+  hint: string,
+  severity: ObservabilityProblem["severity"] = "error",
+): ObservabilityProblem {
+  return { path, code, message, hint, severity };
+}
+const error = problem;
+const warning = (path: string, code: string, message: string, hint: string) =>
+  problem(path, code, message, hint, "warning");
 
 /**
  * The rules of `spec.observability` that one field's proto rule cannot say, above all Istio's
