@@ -64,7 +64,7 @@ function providerProblems(spec: KubernetesIstioSpec): ObservabilityProblem[] {
           `${at}.service`,
           "observability.service_scheme",
           "must be a host name without a scheme",
-          `drop the scheme, e.g. \`${p.service.replace(/^[^:]*:\/\//, "").replace(/[:/].*$/, "")}\``,
+          "drop the scheme (and any user name), e.g. `otel-collector.observability.svc.cluster.local`",
         ),
       );
     else if (/:\d*$/.test(p.service) || p.service.includes("/"))
@@ -74,6 +74,15 @@ function providerProblems(spec: KubernetesIstioSpec): ObservabilityProblem[] {
           "observability.service_port",
           "must be a host name only, without a port or path",
           "put the port in `port` (and an OTLP HTTP path in `path`)",
+        ),
+      );
+    else if (!/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/.test(p.service))
+      out.push(
+        error(
+          `${at}.service`,
+          "observability.service_host",
+          "is not a host name: letters, digits, `-` and `.` only",
+          "give the backend's Service DNS name, e.g. `otel-collector.observability.svc.cluster.local`",
         ),
       );
     if (p.kind !== "OPENTELEMETRY" && p.protocol !== "")

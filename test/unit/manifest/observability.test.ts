@@ -14,6 +14,11 @@ describe("every observability rule has a diagnostic at the offending key", () =>
       assert.equal(hit.severity, c.severity ?? "error");
       assert.deepEqual([hit.line, hit.column], [line, column], `position of ${c.code}`);
       assert.ok(hit.hint !== undefined && hit.hint.length > 0, "every diagnostic carries a hint");
+      assert.doesNotMatch(
+        JSON.stringify(list),
+        /s3cret|`user/,
+        "a credential in an address is never repeated",
+      );
       assert.equal(result.kind, (c.severity ?? "error") === "error" ? "invalid" : "ok");
     });
   }

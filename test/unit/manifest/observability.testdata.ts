@@ -49,7 +49,7 @@ export const observabilityCases: RuleCase[] = [
   {
     name: "a provider's service has no scheme",
     yaml: spec(
-      `  observability:\n    providers:\n      - {name: z, kind: ZIPKIN, ⟦service: "http://zipkin.tracing.svc", port: 9411}\n`,
+      `  observability:\n    providers:\n      - {name: z, kind: ZIPKIN, ⟦service: "http://user:s3cret@zipkin.tracing.svc", port: 9411}\n`,
     ),
     code: "observability.service_scheme",
     path: "spec.observability.providers[0].service",
@@ -60,6 +60,14 @@ export const observabilityCases: RuleCase[] = [
       `  observability:\n    providers:\n      - {name: z, kind: ZIPKIN, ⟦service: "zipkin.tracing.svc:9411", port: 9411}\n`,
     ),
     code: "observability.service_port",
+    path: "spec.observability.providers[0].service",
+  },
+  {
+    name: "a provider's service is a host name",
+    yaml: spec(
+      `  observability:\n    providers:\n      - {name: z, kind: ZIPKIN, ⟦service: "user@zipkin.svc", port: 9411}\n`,
+    ),
+    code: "observability.service_host",
     path: "spec.observability.providers[0].service",
   },
   {
