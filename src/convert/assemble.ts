@@ -1,3 +1,4 @@
+import { moveSampling } from "./observability.js";
 import type { Chart, Context } from "./context.js";
 import { isObject, type Json, type JsonObject } from "./source.js";
 
@@ -18,6 +19,7 @@ const sourcesOf: Record<Chart, string[][]> = {
 
 /** The spec in the manifest's field order, without empty sections. */
 export function assembleSpec(ctx: Context): JsonObject {
+  moveSampling(ctx);
   const s = ctx.spec;
   const out: JsonObject = {};
   const put = (key: string, v: Json | undefined) => {
@@ -39,6 +41,7 @@ export function assembleSpec(ctx: Context): JsonObject {
   put("images", s.images);
   put("revisions", s.revisions);
   put("defaultRevision", s.defaultRevision);
+  put("observability", s.observability);
   const installed: Record<Chart, boolean> = {
     base: true,
     istiod: true,

@@ -21,6 +21,7 @@ export interface SpecDraft {
   images?: JsonObject;
   revisions?: JsonObject[];
   defaultRevision?: string;
+  observability?: JsonObject;
 }
 
 /** Shared state of one conversion. */

@@ -1,4 +1,5 @@
 import { type Context, removedBefore124 } from "./context.js";
+import { convertObservability } from "./observability.js";
 import { isObject, type Json, type JsonObject, prune, type Source, show } from "./source.js";
 
 /** MeshConfig fields of the Mixer era that Istio's MeshConfig no longer has. */
@@ -31,6 +32,7 @@ const trustDomainPattern = /^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$/;
  */
 export function convertMeshConfig(ctx: Context, src: Source, ...keys: string[]): void {
   if (!isObject(src.peek(...keys))) return;
+  convertObservability(ctx, src, ...keys);
   const first: JsonObject = {};
   const file = src.peek(...keys, "accessLogFile");
   if (typeof file === "string") {

@@ -8,6 +8,7 @@ import {
   serverVersion,
 } from "../cluster/precheck.js";
 import { checkMeshCa } from "../cluster/mesh-ca.js";
+import { settleMonitors } from "./observability.js";
 import { namespaceLabels } from "../cluster/namespaces.js";
 import { DeployError } from "../errors.js";
 import type { InstallPlan } from "../istio/types.js";
@@ -104,6 +105,7 @@ export async function checkCluster(
     requireKubernetes(server, minimumKubernetesFor(req.plan.mesh.version), req.plan.mesh.version);
   const controlPlanes = await listControlPlanes(req.cluster);
   if (purpose === "install") await checkMeshCa(req.cluster, req.plan.ca);
+  if (purpose === "install") await settleMonitors(req);
   const warnings = purpose === "install" ? await checkWorkloadNamespaces(req, state) : [];
   return {
     kubernetesVersion: `${server.version.major}.${server.version.minor}`,

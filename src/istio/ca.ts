@@ -1,3 +1,4 @@
+import type { ObservabilityInputs } from "./observability.js";
 import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import type { Values } from "./merge.js";
 import type { CaFacts, PlannedCa } from "./types.js";
@@ -12,7 +13,7 @@ export const caChecksumAnnotation = "planton.io/cacerts-checksum";
 export const defaultRootCaConfigMap = "istio-ca-root-cert";
 
 /** What the plan needs from outside the manifest: the plug-in CA's facts, read by the caller. */
-export interface PlanInputs {
+export interface PlanInputs extends ObservabilityInputs {
   ca?: CaFacts | undefined;
 }
 

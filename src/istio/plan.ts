@@ -4,6 +4,7 @@ import { caIstiodValues, type PlanInputs, planCa } from "./ca.js";
 import { mergeValues } from "./merge.js";
 import { planTags, planWorkloadNamespaces } from "./membership.js";
 import { activeEastWest, eastWestObjects, meshMultiCluster, planNamespaces } from "./multicluster.js";
+import { observabilityObjects, planObservability } from "./observability.js";
 import { planRemotes } from "./remotes.js";
 import { controlPlaneReleases, gatewayReleases, type ReleaseFacts, releaseFacts } from "./releases.js";
 import type { InstallPlan, PlannedCa, PlannedGatewayInfo, PlannedRelease } from "./types.js";
@@ -49,6 +50,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
   const istiods = istiodsByRevision(facts, releases);
   const tags = planTags(spec, istiods);
   const defaultRevision = facts.defaultRev?.name ?? "";
+  const observability = planObservability(spec, inputs);
   return {
     version: 1,
     mesh: {
@@ -60,13 +62,14 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     },
     namespaces,
     releases,
-    objects: meshObjects(facts, eastWest),
+    objects: [...meshObjects(facts, eastWest), ...observabilityObjects(spec, facts.defaultIstiod, inputs)],
     tags,
     workloadNamespaces: planWorkloadNamespaces(spec, defaultRevision, facts.defaultIstiod, istiods),
     cleanup,
     ...(ca !== undefined ? { ca } : {}),
     remotes: facts.remote ? [] : planRemotes(spec, facts.meshVersion, facts.defaultIstiod, externalIstiod),
     ...(namespacePatches !== undefined ? { namespacePatches } : {}),
+    ...(observability !== undefined ? { observability } : {}),
   };
 }
 

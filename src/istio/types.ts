@@ -29,6 +29,20 @@ export interface InstallPlan {
    * removed on destroy, never the namespace itself. Absent when there are none.
    */
   namespacePatches?: PlannedNamespacePatch[];
+  /** What `spec.observability` sets up (its objects are in `objects`). Absent without it. */
+  observability?: PlannedObservability;
+}
+
+/** The plan's summary of `spec.observability`. */
+export interface PlannedObservability {
+  /** Names of the mesh config's `extensionProviders` planton writes. */
+  providers: string[];
+  /** The provider the mesh-wide Telemetry traces to, and its sampling. */
+  tracing?: { provider: string; samplingPercent: number } | undefined;
+  /** `AUTO`, `ON` or `OFF`; whether the ServiceMonitor and PodMonitor are created, and why not. */
+  monitors: { mode: string; create: boolean; reason: string };
+  /** Names of the dashboards' ConfigMaps. */
+  dashboards: string[];
 }
 
 /** A remote secret: this cluster's istiod reads the remote cluster's API through it. */
@@ -222,7 +236,9 @@ export interface PlannedObject {
     apiVersion: string;
     kind: string;
     metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-    spec: Record<string, unknown>;
+    /** Absent only for a ConfigMap, which has `data` instead. */
+    spec?: Record<string, unknown>;
+    data?: Record<string, string>;
   };
 }
 

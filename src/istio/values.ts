@@ -1,3 +1,4 @@
+import { extensionProviders } from "./observability.js";
 import type {
   KubernetesIstioAutoscaling,
   KubernetesIstioGateway,
@@ -114,6 +115,7 @@ export function istiodValues(input: IstiodInput): Values {
       accessLogEncoding: mesh?.accessLogEncoding || undefined,
       outboundTrafficPolicy: mesh?.outboundTrafficPolicy ? { mode: mesh.outboundTrafficPolicy } : undefined,
       trustDomain: mesh?.trustDomain || undefined,
+      extensionProviders: extensionProviders(spec),
     },
   });
 }

@@ -129,6 +129,40 @@ const byField: Record<string, Record<string, Wording>> = {
   "spec.images.pull_secrets": {
     "string.pattern": { message: "must be the name of a Secret", hint: "e.g. regcred" },
   },
+  "spec.observability.providers.port": {
+    "uint32.gte_lte": {
+      message: "is required: the backend's port, 1 to 65535",
+      hint: "e.g. 4317 (OTLP gRPC), 4318 (OTLP HTTP) or 9411 (Zipkin)",
+    },
+  },
+  "spec.observability.providers.name": {
+    "string.not_in": {
+      message: "is the name of one of Istio's built-in providers (envoy, prometheus, stackdriver)",
+      hint: "choose another name, e.g. `otel` or `zipkin`",
+    },
+    "string.min_len": {
+      message: "is required",
+      hint: "name the provider, e.g. `otel`; tracing and accessLogs refer to it",
+    },
+  },
+  "spec.observability.providers.path": {
+    "string.pattern": {
+      message: "must be an HTTP path starting with `/`, without spaces",
+      hint: "for example `/v1/traces`",
+    },
+  },
+  "spec.observability.tracing.provider": {
+    "string.min_len": {
+      message: "is required",
+      hint: "name the OPENTELEMETRY or ZIPKIN entry of observability.providers that spans go to",
+    },
+  },
+  "spec.observability.dashboards.label": {
+    "string.pattern": {
+      message: "must be key=value, the label the Grafana sidecar selects ConfigMaps by",
+      hint: "e.g. grafana_dashboard=1",
+    },
+  },
   "spec.mesh_config.trust_domain": {
     "string.pattern": { message: "is not a valid trust domain", hint: "e.g. cluster.local" },
   },
@@ -179,6 +213,11 @@ const byRule: Record<string, Wording> = {
   "remote.context_or_kubeconfig": {
     hint: "add context: <the remote cluster's kubeconfig context> (and kubeconfig: <file> when it is not the default one)",
   },
+  "observability.provider_names_unique": { hint: "give each provider its own name" },
+  "access_logs.where": {
+    hint: "add meshWide: true, or namespaces: [<namespace>] to log only there; remove accessLogs to keep them off",
+  },
+  "uint32.gte_lte": { hint: "use a number from 1 to 65535" },
   "images.hub_scheme": { hint: "drop the scheme, e.g. registry.example.com/istio" },
   "charts.repository_scheme": {
     hint: "use https://…, oci://… or a local directory of chart archives (plain http:// is not accepted)",
@@ -219,4 +258,5 @@ export const pointAtField: Record<string, string> = {
   "ca.plugin_required": "type",
   "ca.plugin_without_type": "plugin",
   "ca.istio_csr_without_type": "istio_csr",
+  "observability.provider_names_unique": "providers",
 };

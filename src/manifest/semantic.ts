@@ -18,6 +18,7 @@ import { checkPluginCa } from "./ca.js";
 import { checkImageHub } from "./image-hub.js";
 import { checkGatewayInjection, checkMembership } from "./mesh-membership.js";
 import { checkMultiCluster } from "./multicluster.js";
+import { checkObservability } from "./observability.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
 
 /** Requests the charts apply when the manifest sets none (istio-charts.md §4.2, §5.2, §4.3). */
@@ -203,6 +204,7 @@ export function checkSemantics(
     report(ctx, p.path, p.code, p.message, p.hint, p.severity);
   const hub = checkImageHub(spec.images?.hub ?? "");
   if (hub !== undefined) report(ctx, hub.path, hub.code, hub.message, hub.hint);
+  for (const p of checkObservability(spec)) report(ctx, p.path, p.code, p.message, p.hint, p.severity);
   const repo = spec.charts?.repository ?? "";
   if (repo !== "") checkRepository(ctx, repo, manifestDir);
   return ctx.out;

@@ -184,13 +184,17 @@ describe("convert round trip: the rendered objects hold what the IstioOperator a
     const gw = find(r.all, "Deployment", "istio-ingressgateway");
     assert.deepEqual(gw.spec.template.spec.imagePullSecrets, [{ name: "regcred" }, { name: "mirror-pull" }]);
   });
-  it("tracing: 10% sampling in istiod, the OpenTelemetry provider in the mesh config", async () => {
+  it("tracing: the OpenTelemetry provider in the mesh config, 10% in the mesh-wide Telemetry", async () => {
     const r = await render("tracing");
-    assert.equal(env(find(r.all, "Deployment", "istiod"), "PILOT_TRACE_SAMPLING"), "10");
     const m = mesh(r.all);
     assert.equal(m.extensionProviders[0].name, "otel-tracing");
-    assert.deepEqual(m.defaultProviders, { tracing: ["otel-tracing"], metrics: ["prometheus"] });
+    // the provider is selected by the Telemetry, so the chart's own defaultProviders stays
+    assert.deepEqual(m.defaultProviders, { metrics: ["prometheus"] });
     assert.equal(m.defaultConfig.holdApplicationUntilProxyStarts, true);
+    const t = r.plan.objects.find((o) => o.manifest.kind === "Telemetry");
+    assert.deepEqual(t?.manifest.spec, {
+      tracing: [{ providers: [{ name: "otel-tracing" }], randomSamplingPercentage: 10 }],
+    });
   });
   it("CNI: the node agent with the IstioOperator's paths, resources and excluded namespaces", async () => {
     const r = await render("cni");

@@ -103,7 +103,7 @@ export const checkGateways: CheckFunction = (reads, plan) =>
 export const checkMtls: CheckFunction = (reads, plan) => {
   const ns = plan.mesh.namespace;
   const planned = plan.objects.find((o) => o.manifest.kind === "PeerAuthentication");
-  const want = planned === undefined ? undefined : String(obj(planned.manifest.spec.mtls).mode ?? "");
+  const want = planned === undefined ? undefined : String(obj(planned.manifest.spec?.mtls).mode ?? "");
   const meshWide = (reads.peerAuthentications ?? []).filter(
     (p) => (p.metadata?.namespace ?? ns) === ns && p.spec?.selector === undefined,
   );

@@ -110,7 +110,7 @@ export function clusterFromPlan(plan: InstallPlan): ClusterObjects {
         apiVersion: "security.istio.io/v1",
         kind: "PeerAuthentication",
         metadata: { name: "default", namespace: plan.mesh.namespace },
-        spec: pa.manifest.spec,
+        spec: pa.manifest.spec ?? {},
       },
     ];
   return c;

@@ -191,13 +191,22 @@ describe("convert: the plan of each converted manifest has the settings the Isti
       { name: "mirror-pull" },
     ]);
   });
-  it("tracing: 10% sampling and the OpenTelemetry provider", async () => {
+  it("tracing: the OpenTelemetry provider and a mesh-wide Telemetry at 10% (spec.observability)", async () => {
     const { plan } = await planOf("tracing");
     const v = values(plan, "istiod");
-    assert.equal(v.pilot.traceSampling, "10");
-    assert.equal(v.meshConfig.extensionProviders[0].name, "otel-tracing");
-    assert.deepEqual(v.meshConfig.defaultProviders, { tracing: ["otel-tracing"], metrics: ["prometheus"] });
-    assert.equal(v.meshConfig.enableTracing, true);
+    assert.equal(v.pilot?.traceSampling, undefined);
+    assert.deepEqual(v.meshConfig.extensionProviders, [
+      {
+        name: "otel-tracing",
+        opentelemetry: { service: "opentelemetry-collector.observability.svc.cluster.local", port: 4317 },
+      },
+    ]);
+    // the chart's own defaultProviders (metrics: prometheus) stays, not replaced
+    assert.equal(v.meshConfig.defaultProviders, undefined);
+    const t = plan.objects.find((o) => o.manifest.kind === "Telemetry");
+    assert.deepEqual(t?.manifest.spec, {
+      tracing: [{ providers: [{ name: "otel-tracing" }], randomSamplingPercentage: 10 }],
+    });
   });
   it("overlays: listed as not converted with their paths; the rest converted", async () => {
     const { plan, out } = await planOf("overlays");

@@ -72,6 +72,7 @@ describe("the program draws the plan and decides nothing", () => {
         );
         assert.ok(cr, `custom resource ${o.id}`);
         assert.deepEqual(cr.inputs.spec, o.manifest.spec);
+        assert.deepEqual(cr.inputs.data, o.manifest.data, `${o.id}: a ConfigMap's data`);
         assert.deepEqual(
           seen.edges.get(`kubernetes:${o.manifest.apiVersion}:${o.manifest.kind}::${o.id}`),
           o.dependsOn,

@@ -1,0 +1,63 @@
+/**
+ * `metrics.monitors` against the cluster, through `planton preview` with a stand-in API and
+ * engine: ON without the Prometheus Operator's CRDs stops the command (exit 1) before the
+ * engine runs; with them, or with AUTO, the preview goes on.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { runCli } from "../../helpers/cli.js";
+import { engineFixture } from "../../helpers/engine-fixture.js";
+import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { header } from "../../helpers/load.js";
+
+const dir = mkdtempSync(join(tmpdir(), "planton-monitors-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const crd = (name: string): FakeObject => ({
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name },
+});
+const crds = [crd("servicemonitors.monitoring.coreos.com"), crd("podmonitors.monitoring.coreos.com")];
+
+async function preview(mode: string, objects: FakeObject[]) {
+  const file = join(dir, `${mode}.yaml`);
+  writeFileSync(
+    file,
+    `${header}spec:\n  profile: minimal\n  observability:\n    metrics: {monitors: ${mode}, labels: {release: prom}}\n`,
+  );
+  const api = await startFakeKubeApi({ objects });
+  try {
+    const fx = engineFixture(api.url);
+    const r = await runCli(["preview", "-f", file], { env: fx.env });
+    return { ...r, commands: fx.commands() };
+  } finally {
+    await api.close();
+  }
+}
+
+describe("monitors against the cluster's CRDs", () => {
+  it("ON without the CRDs: exit 1, what to install, no engine run", async () => {
+    const r = await preview("ON", [crds[0] as FakeObject]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /monitors is ON, but the Prometheus Operator's CRDs .* are not in context "test-ctx"/,
+    );
+    assert.match(r.stderr, /hint: install the Prometheus Operator/);
+    assert.ok(!r.commands.includes("preview"), r.commands.join(" "));
+  });
+  it("ON with the CRDs, and AUTO without them: the preview runs", async () => {
+    for (const [mode, objects] of [
+      ["ON", crds],
+      ["AUTO", []],
+    ] as const) {
+      const r = await preview(mode, [...objects]);
+      assert.equal(r.code, 0, `${mode}: ${r.stderr}`);
+      assert.ok(r.commands.includes("preview"), r.commands.join(" "));
+    }
+  });
+});
