@@ -26,6 +26,7 @@ import {
   readAndCheck,
 } from "./preview.js";
 import { type DeployRequest, istioProgram, readStateAgain, withSession } from "./request.js";
+import { type GateOptions, passGate, startGate } from "./gate.js";
 
 /** What `apply` did. */
 export interface ApplyResult {
@@ -46,7 +47,7 @@ export interface ApplyResult {
   durationSeconds: number;
 }
 
-export interface ApplyOptions extends PreviewOptions {
+export interface ApplyOptions extends PreviewOptions, GateOptions {
   /** Roll the workloads of namespaces whose injecting revision changed, once it is ready. */
   restartWorkloads?: boolean;
   /**
@@ -64,18 +65,23 @@ const gatewayWaitMs = 600_000;
 
 /**
  * `apply`: state and in-place checks, cluster checks (reachable, Kubernetes version, no foreign
- * control plane), the engine's preview, confirmation, repair of what a killed run left, the
- * update with progress, the wait for gateways Helm does not wait for, then the outputs.
+ * control plane), the engine's preview and beside it precheck's checks (the gate: an error finding
+ * stops here, exit 4), confirmation, repair of what a killed run left, the update with progress,
+ * the wait for gateways Helm does not wait for, then the outputs.
  */
 export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<ApplyResult> {
   const started = Date.now();
   return withSession(req, async (session) => {
+    const gate = startGate(req, options);
     const { state, facts } = await readAndCheck(req);
     refuseForeign(facts);
     const program = await istioProgram(req, options);
     const planned = options.skipPreview
       ? { ...plannedDiff(req, state), summary: {} }
       : await enginePreview(req, session, state, program, options);
+    await timed("precheck gate", () => passGate(req, gate));
+    // nobody is asked (--yes): every stack's gate passes before any stack changes
+    if (options.skipPreview) await req.io.ready?.();
     const summary = await update(req, session, program, { state, facts, planned }, options);
     const changed = hasChanges(summary);
     if (!changed) req.io.info(`No changes: stack ${req.settings.stack} matches the manifest.`);
