@@ -331,3 +331,23 @@ describe("without a Pulumi CLI", () => {
     assert.ok(ms < 60_000, `took ${ms} ms`);
   });
 });
+
+describe("preview and the precheck gate's findings (a user who may not create webhooks)", () => {
+  const denied = useStandIns({ deny: (a) => a.resource === "mutatingwebhookconfigurations" });
+
+  it("lists them on stderr and in --json, exits 0; --expect-no-changes exits 4, not 3; waived, 3 again", async () => {
+    const { fx } = denied;
+    fx.behave({ changes: { update: 1, same: 2 } });
+    const listed = await runCli(["preview", "-f", dev], { env: fx.env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /ERROR +RBAC_MISSING/);
+    const json = await runCli(["preview", "-f", dev, "--json"], { env: fx.env });
+    assert.ok(
+      JSON.parse(json.stdout).precheck.findings.some((f: { code: string }) => f.code === "RBAC_MISSING"),
+      json.stdout,
+    );
+    const drift = ["preview", "-f", dev, "--expect-no-changes"];
+    assert.equal((await runCli(drift, { env: fx.env })).code, 4);
+    assert.equal((await runCli([...drift, "--skip-check", "RBAC_MISSING"], { env: fx.env })).code, 3);
+  });
+});
