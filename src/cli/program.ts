@@ -80,7 +80,7 @@ Exit codes:
   1    the operation failed (cluster, engine, Helm), or "no" at the prompt
   2    the input is wrong: usage, manifest, kubeconfig or context, state settings
   3    preview --expect-no-changes found changes
-  4    status found the mesh unhealthy (a check is an error), or precheck found what would break
+  4    status found the mesh unhealthy (a check is an error), or precheck (or apply's gate) found what would break
   130  interrupted: nothing changed, or the engine was cancelled and the lock released
 `;
 
@@ -171,8 +171,16 @@ export function createProgram(io: Io, runtime: Runtime): Command {
       "Show what apply would change: per-release value changes and Pulumi's summary. Never prompts.",
     )
     .option("--json", "print the result as JSON on standard output")
-    .option("--expect-no-changes", "exit 3 when anything would change (drift check in CI)")
+    .option(
+      "--expect-no-changes",
+      "exit 3 when anything would change (drift check in CI); exit 4 when apply's precheck gate would stop",
+    )
     .option("--refresh", "refresh the state from the cluster first")
+    .option(
+      "--skip-check <code>",
+      "waive one precheck finding code (repeatable): listed as waived, never fails --expect-no-changes",
+      collect,
+    )
     .addHelpText(
       "after",
       examples([
@@ -202,6 +210,11 @@ export function createProgram(io: Io, runtime: Runtime): Command {
       "--restart-workloads",
       "once the revision a namespace now points at is ready, rollout-restart its Deployments, StatefulSets and DaemonSets (only namespaces in spec.namespaces whose revision changed)",
     )
+    .option(
+      "--skip-check <code>",
+      "waive one precheck finding code (repeatable): apply's gate lists it as waived and does not stop on it",
+      collect,
+    )
     .addHelpText(
       "after",
       examples([
@@ -209,6 +222,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
         "planton apply -f istio.yaml --yes",
         "planton apply -f istio.yaml --set spec.version=1.30.3 --yes",
         "planton apply -f examples/canary/3-move-stable.yaml --restart-workloads",
+        "planton apply -f istio.yaml --skip-check PROXY_VERSION_SKEW   # accept that finding of the gate",
         "planton apply -f primary.yaml -f remote.yaml   # the primary first, then its remote",
       ]),
     )

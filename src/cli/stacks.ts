@@ -8,6 +8,7 @@ import type { OpenedStack } from "../deploy/open.js";
 import type { DeployIo, Target } from "../deploy/request.js";
 import type { ClusterCommand, StackOutcome } from "../deploy/run-stacks.js";
 import { InterruptedError, UsageError } from "../errors.js";
+import { renderPrecheckTable } from "../output/precheck.js";
 import { createProgress } from "../output/progress.js";
 import type { CommandContext } from "./io.js";
 import { loadStacks, type StacksInput } from "./load-input.js";
@@ -79,6 +80,8 @@ function terminalFor(ctx: CommandContext, flags: { yes?: boolean | undefined }, 
       warn: (line) => write(`${ctx.err.yellow("warning:")} ${line}\n`),
       onEvent: progress.onEvent,
       ...(showPlanned ? { planned: showPlanned(write) } : {}),
+      // the gate's findings (apply, preview): the precheck table, on standard error
+      findings: (r) => write(renderPrecheckTable(r, ctx.err)),
       ...(ctx.global.verbose ? { onEngineOutput: (t: string) => write(t) } : {}),
       secret: ctx.secret,
     };

@@ -7,13 +7,13 @@ import { repairInterruptedReleases } from "../cluster/helm-records.js";
 import { serviceAddresses, waitForDeployments } from "../cluster/workloads.js";
 import { DeployError, InterruptedError } from "../errors.js";
 import { type NamespaceChange, namespacesToRestart, type TagChange } from "../istio/membership.js";
-import type { ReleaseChange } from "../istio/upgrade.js";
+import { keepRemovedIstiods, type ReleaseChange } from "../istio/upgrade.js";
 import { restartWorkloads } from "../cluster/namespaces.js";
 import { stackOutputsOf } from "../pulumi/outputs.js";
 import { refuseForeign } from "./checks.js";
 import { verifyApplied } from "./status/verify.js";
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
-import type { StackState } from "../pulumi/state.js";
+import { recordedReleases, type StackState } from "../pulumi/state.js";
 import type { EngineSession } from "../pulumi/workspace.js";
 import { timed } from "../timings.js";
 import { type ChangeSummary, hasChanges } from "./changes.js";
@@ -26,6 +26,7 @@ import {
   readAndCheck,
 } from "./preview.js";
 import { type DeployRequest, istioProgram, readStateAgain, withSession } from "./request.js";
+import { type GateOptions, passGate, startGate } from "./gate.js";
 
 /** What `apply` did. */
 export interface ApplyResult {
@@ -46,7 +47,7 @@ export interface ApplyResult {
   durationSeconds: number;
 }
 
-export interface ApplyOptions extends PreviewOptions {
+export interface ApplyOptions extends PreviewOptions, GateOptions {
   /** Roll the workloads of namespaces whose injecting revision changed, once it is ready. */
   restartWorkloads?: boolean;
   /**
@@ -64,24 +65,32 @@ const gatewayWaitMs = 600_000;
 
 /**
  * `apply`: state and in-place checks, cluster checks (reachable, Kubernetes version, no foreign
- * control plane), the engine's preview, confirmation, repair of what a killed run left, the
- * update with progress, the wait for gateways Helm does not wait for, then the outputs.
+ * control plane), the engine's preview and beside it precheck's checks (the gate: an error finding
+ * stops here, exit 4), confirmation, repair of what a killed run left, the update with progress,
+ * the wait for gateways Helm does not wait for, then the outputs.
  */
 export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<ApplyResult> {
   const started = Date.now();
   return withSession(req, async (session) => {
+    const gate = startGate(req, options);
     const { state, facts } = await readAndCheck(req);
     refuseForeign(facts);
     const program = await istioProgram(req, options);
     const planned = options.skipPreview
       ? { ...plannedDiff(req, state), summary: {} }
       : await enginePreview(req, session, state, program, options);
-    const summary = await update(req, session, program, { state, facts, planned }, options);
+    await timed("precheck gate", () => passGate(req, gate));
+    // nobody is asked (--yes): every stack's gate passes before any stack changes
+    if (options.skipPreview) await req.io.ready?.();
+    const toRestart = namespacesToRestart(planned.namespaces);
+    const keeping = await safeOrderProgram(req, state, toRestart, options);
+    const first = await update(req, session, keeping ?? program, { state, facts, planned }, options);
+    await waitForGateways(req);
+    const restarted = await restartOnNewRevision(req, toRestart, options);
+    const summary =
+      keeping === undefined ? first : await removeAfterRestart(req, session, program, restarted, first);
     const changed = hasChanges(summary);
     if (!changed) req.io.info(`No changes: stack ${req.settings.stack} matches the manifest.`);
-    await waitForGateways(req);
-    const toRestart = namespacesToRestart(planned.namespaces);
-    const restarted = await restartOnNewRevision(req, toRestart, options);
     if (!options.noVerify) await verify(req, options);
     return {
       stack: req.settings.stack,
@@ -161,6 +170,62 @@ async function restartOnNewRevision(
 ): Promise<string[]> {
   if (!options.restartWorkloads || toRestart.length === 0) return [];
   return restartWorkloads(req.cluster, toRestart, new Date(), (w) => req.io.info(`restarting ${w}`));
+}
+
+/**
+ * With --restart-workloads, a plan that removes an istiod revision while moving its workloads runs
+ * in the safe order: first the program that keeps the old istiod (tags and namespaces move while
+ * it still serves), then the restart, then the plan itself (`removeAfterRestart`).
+ */
+async function safeOrderProgram(
+  req: DeployRequest,
+  state: StackState | undefined,
+  toRestart: string[],
+  options: ApplyOptions,
+): Promise<PulumiFn | undefined> {
+  if (!options.restartWorkloads || toRestart.length === 0 || state === undefined) return undefined;
+  const plan = keepRemovedIstiods(req.plan, recordedReleases(state));
+  if (plan === undefined) return undefined;
+  const kept = plan.releases.slice(req.plan.releases.length).map((r) => r.name);
+  req.io.info(
+    `removing ${kept.join(", ")} in the safe order: tags and namespaces move first, their workloads restart onto the new revision, then ${kept.length === 1 ? "it goes" : "they go"}`,
+  );
+  return istioProgram({ ...req, plan }, options);
+}
+
+/**
+ * The last step of the safe order: once the restarted Deployments run on their new revision, the
+ * update that removes the old istiod. Its summary is added to the first update's.
+ */
+async function removeAfterRestart(
+  req: DeployRequest,
+  session: EngineSession,
+  program: PulumiFn,
+  restarted: string[],
+  first: ChangeSummary,
+): Promise<ChangeSummary> {
+  const deployments = restarted
+    .filter((w) => w.startsWith("Deployment "))
+    .map((w) => {
+      const [namespace = "", name = ""] = w.slice("Deployment ".length).split("/");
+      return { namespace, name };
+    });
+  const notReady = await timed("restart wait", () =>
+    waitForDeployments(req.cluster, deployments, {
+      timeoutMs: gatewayWaitMs,
+      signal: req.signal,
+      onWait: (t) => req.io.info(`waiting for ${t.namespace}/${t.name} to run on its new revision…`),
+    }),
+  );
+  if (req.signal.aborted || notReady.length > 0)
+    throw new DeployError(
+      `${notReady.length > 0 ? `not rolled onto the new revision: ${notReady.join(", ")}` : "cancelled"}; the old revision was kept`,
+      "check the pods with kubectl describe; rerun apply once they run to remove it",
+    );
+  const second = await session.up(program, { refresh: false });
+  const total: ChangeSummary = { ...first };
+  for (const [op, n] of Object.entries(second)) total[op] = op === "same" ? n : (total[op] ?? 0) + n;
+  return total;
 }
 
 /** The same checks as `status`, until healthy or the timeout, on the state as it is now. */

@@ -76,6 +76,21 @@ export class MeshRun {
     return true;
   }
 
+  /**
+   * Member `i` changes its cluster without a question (apply --yes): like `confirm`, it waits for
+   * every member to reach that point (or finish), fails when one failed before, then waits its turn.
+   */
+  async ready(i: number): Promise<void> {
+    this.asked.set(i, "");
+    this.check();
+    await this.everyoneAsked;
+    if (this.failed.length > 0)
+      throw new NotStartedError(
+        `${this.labels[i]} was not changed: ${this.failed.join(", ")} failed before any change`,
+      );
+    await this.gate(i);
+  }
+
   /** Runs member `i` and records how it ended, for the gates and the question. */
   async run<M extends { label: string }, R>(
     i: number,

@@ -74,8 +74,8 @@ function openHandle(
     wave: s.wave,
     manifest: s.manifest,
     settings,
-    // several stacks read their state in their turn (an apply's remote after its primary), and
-    // only once every stack's input is known good
+    // several stacks read their state when their verb starts (run-stacks.ts turn), once every
+    // stack's input is known good; each verb's checks and gate then pass before any stack changes
     ...(req.needs.readState && req.stacks.length === 1
       ? { state: startReading({ settings, env: req.env, signal: req.signal }) }
       : {}),

@@ -9,6 +9,8 @@ import type { EngineSession } from "../pulumi/workspace.js";
 import { type ChangeSummary, hasChanges, type PlannedChanges } from "./changes.js";
 import { checkCluster, type ClusterFacts, refuseInPlaceChanges } from "./checks.js";
 import { type DeployRequest, istioProgram, readState, withSession } from "./request.js";
+import { type GateOptions, readGate, startGate } from "./gate.js";
+import type { PrecheckResult } from "./precheck/model.js";
 
 export { type ChangeSummary, hasChanges, type PlannedChanges } from "./changes.js";
 
@@ -26,9 +28,11 @@ export interface PreviewResult {
   namespaces: NamespaceChange[];
   /** Control planes the stack does not manage (apply would refuse). */
   foreign: string[];
+  /** What apply's gate would find (precheck's checks); preview never fails on it. */
+  precheck: PrecheckResult;
 }
 
-export interface PreviewOptions {
+export interface PreviewOptions extends GateOptions {
   refresh?: boolean;
   timeoutSeconds?: number;
 }
@@ -68,9 +72,10 @@ export async function readAndCheck(
   return { state, facts };
 }
 
-/** `preview`: what apply would change. Changes nothing; never prompts. */
+/** `preview`: what apply would change, and what its gate would find. Changes nothing; never prompts. */
 export function preview(req: DeployRequest, options: PreviewOptions = {}): Promise<PreviewResult> {
   return withSession(req, async (session) => {
+    const gate = startGate(req, options);
     const { state, facts } = await readAndCheck(req);
     const foreign = facts.foreign.map(describeControlPlane);
     for (const f of foreign)
@@ -81,6 +86,7 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
     const { summary, changes, tags, namespaces } = await enginePreview(req, session, state, program, options);
     // a preview of a manifest never applied leaves no empty stack behind
     if (state === undefined) await session.removeStack();
+    const precheck = await timed("precheck", () => readGate(req, gate));
     return {
       stack: req.settings.stack,
       context: req.cluster.context,
@@ -90,6 +96,7 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
       tags,
       namespaces,
       foreign,
+      precheck,
     };
   });
 }

@@ -7,6 +7,7 @@ import type { EngineSettings } from "../pulumi/settings.js";
 import { type EarlyState, readStackState, startStateRead } from "../pulumi/state-read.js";
 import type { EngineSession } from "../pulumi/workspace.js";
 import type { PlannedChanges } from "./changes.js";
+import type { PrecheckResult } from "./precheck/model.js";
 import { timed } from "../timings.js";
 import type { RemoteProblem, ResolvedRemote } from "./remotes.js";
 
@@ -20,6 +21,13 @@ export interface DeployIo {
   onEvent?(event: EngineEvent): void;
   /** What apply's preview found, told before the question. */
   planned?(p: PlannedChanges & { hasChanges: boolean }): void;
+  /** What the precheck gate found (apply and preview), told before the question. */
+  findings?(r: PrecheckResult): void;
+  /**
+   * Waits for this stack's turn to change its cluster when nobody is asked (apply --yes): after
+   * every stack's gate passed, and after the stacks of the waves before it.
+   */
+  ready?(): Promise<void>;
   /** The engine's raw output (shown with -v). */
   onEngineOutput?(text: string): void;
   /** Asks before a change; resolves false when the person says no. */

@@ -94,20 +94,19 @@ export async function runStacks<C extends ClusterCommand>(
   const opened = await openStacks({ ...req, needs: needs[command.verb] }, (i, q) => run.confirm(i, q));
   try {
     const verb = (await timed("load modules", () => loadVerb(command))) as (s: OpenedStack) => Promise<never>;
-    return await Promise.all(
-      opened.map((s, i) => run.run(i, s, async () => verb(await turn(command, run, s, i)))),
-    );
+    return await Promise.all(opened.map((s, i) => run.run(i, s, async () => verb(turn(command, run, s, i)))));
   } finally {
     await settleStates(opened);
   }
 }
 
 /**
- * Waits for stack `i`'s turn where its verb cannot wait itself (apply --yes asks nothing: it waits
- * before its only engine run), and starts its state read if opening did not (several stacks).
+ * Gives stack `i` its turn where its verb cannot ask (apply --yes asks nothing: after its gate it
+ * waits, like a question, for every stack's gate and then its wave), and starts its state read
+ * if opening did not (several stacks).
  */
-async function turn(command: ClusterCommand, run: MeshRun, s: OpenedStack, i: number): Promise<OpenedStack> {
-  if (command.verb === "apply" && command.options.skipPreview === true) await run.gate(i);
+function turn(command: ClusterCommand, run: MeshRun, s: OpenedStack, i: number): OpenedStack {
+  if (command.verb === "apply" && command.options.skipPreview === true) s.io.ready = () => run.ready(i);
   if (needs[command.verb].readState && s.state === undefined) s.state = startReading(s);
   return s;
 }

@@ -129,3 +129,34 @@ export function inPlaceMinorUpgrades(plan: InstallPlan, recorded: RecordedVersio
   }
   return out;
 }
+
+/**
+ * The first step of removing revisions in the safe order: the plan with every istiod release it
+ * removes kept as last applied (same name, version, namespace and values), so one update moves
+ * tags and namespace labels while the old istiod still serves; its workloads are restarted onto
+ * their new revision, and only then does the plan itself remove it. Undefined when the plan
+ * removes no istiod, or one cannot be rebuilt (the charts come from an archive of one version).
+ * Pure.
+ */
+export function keepRemovedIstiods(
+  plan: InstallPlan,
+  recorded: Record<
+    string,
+    { chart: string; version: string; namespace: string; values: Record<string, unknown> }
+  >,
+): InstallPlan | undefined {
+  const template = plan.releases.find((r) => r.component === "istiod");
+  if (template === undefined || template.source.type === "archive") return undefined;
+  const removed = Object.entries(recorded)
+    .filter(([name, r]) => r.chart === "istiod" && !plan.releases.some((p) => p.name === name))
+    .sort(([a], [b]) => a.localeCompare(b));
+  if (removed.length === 0) return undefined;
+  const kept = removed.map(([name, r]) => ({
+    ...template,
+    name,
+    version: r.version,
+    namespace: r.namespace,
+    values: r.values,
+  }));
+  return { ...plan, releases: [...plan.releases, ...kept] };
+}

@@ -6,6 +6,7 @@ import { hasChanges } from "../deploy/changes.js";
 import type { DestroyResult } from "../deploy/destroy.js";
 import type { PlannedChanges, PreviewResult } from "../deploy/preview.js";
 import type { RefreshResult } from "../deploy/refresh.js";
+import { precheckJsonValue } from "./precheck.js";
 import { renderChangeSummary, renderMembershipChanges, renderReleaseChanges } from "./results.js";
 import type { Style } from "./style.js";
 
@@ -16,7 +17,12 @@ function changeFields(r: PreviewResult | ApplyResult): Record<string, unknown> {
 
 /** The fields of `preview --json` for one stack. */
 export function previewFields(r: PreviewResult): Record<string, unknown> {
-  return { ...changeFields(r), summary: r.summary, hasChanges: r.hasChanges };
+  return {
+    ...changeFields(r),
+    summary: r.summary,
+    hasChanges: r.hasChanges,
+    precheck: precheckJsonValue(r.precheck),
+  };
 }
 
 /** The fields of `apply --json` for one stack. */

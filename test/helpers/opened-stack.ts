@@ -9,6 +9,8 @@ export interface Told {
   info: string[];
   warn: string[];
   questions: string[];
+  /** The codes of the gate's findings, each time they were told. */
+  findings: string[][];
 }
 
 /**
@@ -22,7 +24,7 @@ export async function openedStack(
   env: NodeJS.ProcessEnv,
   options: { answer?: boolean; needs?: Needs } = {},
 ): Promise<{ req: DeployRequest; told: Told }> {
-  const told: Told = { info: [], warn: [], questions: [] };
+  const told: Told = { info: [], warn: [], questions: [], findings: [] };
   const [opened] = await openStacks(
     {
       stacks: [stackFile(file)],
@@ -53,6 +55,7 @@ export function recordingIo(told: Told): () => Omit<DeployIo, "confirm"> {
   return () => ({
     info: (line) => told.info.push(line),
     warn: (line) => told.warn.push(line),
+    findings: (r) => told.findings.push(r.findings.map((f) => f.code)),
     secret: () => {},
   });
 }

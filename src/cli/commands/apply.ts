@@ -5,6 +5,7 @@ import { applyFields, renderPlanned } from "../../output/stack-fields.js";
 import type { ApplyResult } from "../../deploy/apply.js";
 import type { CommandContext } from "../io.js";
 import { type ClusterFlags, heading, runCluster, settle } from "../stacks.js";
+import { parseSkipChecks } from "./precheck.js";
 
 export interface ApplyFlags extends ClusterFlags {
   refresh?: boolean;
@@ -13,6 +14,8 @@ export interface ApplyFlags extends ClusterFlags {
   restartWorkloads?: boolean;
   /** commander's `--no-verify` sets this false. */
   verify?: boolean;
+  /** `--skip-check CODE` (repeatable): the gate waives findings of these codes. */
+  skipCheck?: string[];
 }
 
 /** The options of each stack's apply. */
@@ -23,11 +26,12 @@ export function applyOptions(flags: ApplyFlags): ApplyOptions {
     restartWorkloads: flags.restartWorkloads === true,
     skipPreview: flags.yes === true,
     noVerify: flags.verify === false,
+    waived: parseSkipChecks(flags.skipCheck),
   };
 }
 
 /**
- * `planton apply`: preview, confirm, apply with progress, wait for gateways, then a summary. With
+ * `planton apply`: preview and precheck's gate (an error finding stops it, exit 4), confirm, apply with progress, wait for gateways, then a summary. With
  * several manifests: every stack previewed, one question, applied a primary before its remotes.
  */
 export async function apply(flags: ApplyFlags, ctx: CommandContext): Promise<void> {

@@ -37,8 +37,10 @@ export const helmReleasePending: Check = {
  * themselves, istiod (it patches its webhooks' caBundle and failurePolicy), Kubernetes
  * controllers, and the server-side apply migration entry.
  */
+// pulumi-resource-kubernetes: the provider's Helm library writes a helm.v3.Release's objects
+// under the provider's process name (seen on the e2e cluster after planton's own apply)
 const knownManagers =
-  /^(pulumi-kubernetes.*|helm|pilot-discovery|kube-controller-manager|kube-scheduler|kubelet|before-first-apply)$/;
+  /^(pulumi-kubernetes.*|pulumi-resource-kubernetes|helm|pilot-discovery|kube-controller-manager|kube-scheduler|kubelet|before-first-apply)$/;
 
 /** Fields no chart renders: set by controllers, kubectl restarts and client-side apply. */
 const ignoredField =

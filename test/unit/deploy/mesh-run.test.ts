@@ -34,6 +34,29 @@ describe("MeshRun: several stacks of one mesh", () => {
     assert.deepEqual(log, ["b finished without asking", "a", "c"]);
   });
 
+  it("apply --yes (ready, no question): a remote's gate failing stops the primary before it changes anything, and nobody is asked", async () => {
+    const asked: string[][] = [];
+    const run = new MeshRun([0, 1], labels.slice(0, 2), "forward", async (q) => {
+      asked.push(q);
+      return true;
+    });
+    let primaryChanged = false;
+    const [primary, remote] = await Promise.all([
+      run.run(0, { label: "stack a" }, async () => {
+        await run.ready(0);
+        primaryChanged = true;
+      }),
+      run.run(1, { label: "stack b" }, async () => {
+        await tick();
+        throw new DeployError("the gate stopped stack b");
+      }),
+    ]);
+    assert.equal(primaryChanged, false);
+    assert.ok(primary?.ok === false && primary.error instanceof NotStartedError);
+    assert.ok(remote?.ok === false && !(remote.error instanceof NotStartedError));
+    assert.deepEqual(asked, []);
+  });
+
   it("a later wave changes its cluster only after the earlier wave finished (forward), and the reverse for destroy", async () => {
     for (const order of ["forward", "reverse"] as const) {
       const run = new MeshRun([0, 1], labels.slice(0, 2), order, async () => true);

@@ -69,7 +69,9 @@ describe("several manifests: one mesh", () => {
     assert.equal(r.code, 0, r.stderr);
     const calls = standIns.fx.calls().map((c) => c.args.join(" "));
     const lastPrimary = calls.findLastIndex((c) => c.includes("mesh-primary"));
-    const firstRemote = calls.findIndex((c) => c.includes("mesh-remote"));
+    // every stack's checks and gate pass before any stack changes, so each reads its state
+    // (`stack export`, read only) at once; the remote's engine work starts after the primary's
+    const firstRemote = calls.findIndex((c) => c.includes("mesh-remote") && !c.startsWith("stack export"));
     assert.ok(lastPrimary >= 0 && firstRemote > lastPrimary, calls.join("\n"));
     assert.equal(standIns.fx.commands().filter((c) => c === "up").length, 2);
     assert.match(r.stderr, /^\[stack mesh-primary\] /m);

@@ -105,6 +105,12 @@ describe("precheck: Helm records and field managers", () => {
     );
     assert.match(found[0]?.message ?? "", /field manager kubectl-edit \(Update\) owns 1 field/);
   });
+  it("the fields planton's own Helm releases wrote (manager pulumi-resource-kubernetes, Update) are no conflict", () => {
+    const s = snapshotOf(cluster);
+    for (const o of s.managedObjects ?? [])
+      for (const m of o.owners) if (m.manager === "kubectl-edit") m.manager = "pulumi-resource-kubernetes";
+    assert.deepEqual(fieldManagerConflict.run(removeOld, s, {}), []);
+  });
 });
 
 describe("precheck: RBAC_MISSING", () => {

@@ -10,7 +10,7 @@ import { apply } from "../../../src/deploy/apply.js";
 import { destroy } from "../../../src/deploy/destroy.js";
 import { preview } from "../../../src/deploy/preview.js";
 import { runStacks } from "../../../src/deploy/run-stacks.js";
-import { DeployError } from "../../../src/errors.js";
+import { DeployError, ExitCode, UnhealthyError } from "../../../src/errors.js";
 import { recordedOutputs, useStandIns } from "../../helpers/engine-fixture.js";
 import { openedStack, recordingIo, stackFile, type Told } from "../../helpers/opened-stack.js";
 import { root } from "../../helpers/paths.js";
@@ -89,7 +89,7 @@ describe("runStacks: a stack alone is a mesh of one", () => {
   it("no at the prompt: the question is asked once, nothing starts (the engine never updates)", async () => {
     const { fx } = standIns;
     fx.behave({ changes: { create: 3 } });
-    const told: Told = { info: [], warn: [], questions: [] };
+    const told: Told = { info: [], warn: [], questions: [], findings: [] };
     const questions: string[] = [];
     const outcomes = await runStacks(
       {
@@ -110,6 +110,60 @@ describe("runStacks: a stack alone is a mesh of one", () => {
     assert.match(questions[0] ?? "", /^Apply these changes/, "a stack alone is asked its own question");
     assert.equal(outcomes.length, 1);
     assert.ok(outcomes[0]?.ok === false && outcomes[0].error instanceof DeployError);
+    assert.ok(!fx.commands().includes("up"), fx.commands().join(" "));
+  });
+});
+
+describe("the precheck gate: a user who may not create webhooks (RBAC_MISSING)", () => {
+  const denied = useStandIns({ deny: (a) => a.resource === "mutatingwebhookconfigurations" });
+
+  it("apply stops at the gate with exit 4: no question, the engine never updates", async () => {
+    const { fx } = denied;
+    fx.behave({ changes: { create: 3 } });
+    const { req, told } = await openedStack(dev, fx.env);
+    await assert.rejects(
+      apply(req, { noVerify: true }),
+      (err) =>
+        err instanceof UnhealthyError &&
+        err.exitCode === ExitCode.unhealthy &&
+        /RBAC_MISSING/.test(err.message),
+    );
+    assert.ok(
+      told.findings.some((codes) => codes.includes("RBAC_MISSING")),
+      JSON.stringify(told.findings),
+    );
+    assert.deepEqual(told.questions, []);
+    assert.ok(!fx.commands().includes("up"), fx.commands().join(" "));
+  });
+
+  it("apply --yes stops at the gate too: its only engine run never starts", async () => {
+    const { fx } = denied;
+    fx.behave({ changes: { create: 3 } });
+    const { req } = await openedStack(dev, fx.env);
+    await assert.rejects(apply(req, { skipPreview: true, noVerify: true }), UnhealthyError);
+    assert.ok(!fx.commands().includes("up"), fx.commands().join(" "));
+  });
+
+  it("apply --skip-check RBAC_MISSING: says it was waived, and applies", async () => {
+    const { fx } = denied;
+    fx.behave({ changes: { create: 3 } });
+    const { req, told } = await openedStack(dev, fx.env);
+    const r = await apply(req, { noVerify: true, waived: ["RBAC_MISSING"] });
+    assert.equal(r.changed, true);
+    assert.ok(
+      told.info.some((l) => /^--skip-check RBAC_MISSING: waived \d+ findings?$/.test(l)),
+      told.info.join("\n"),
+    );
+    assert.ok(fx.commands().includes("up"), fx.commands().join(" "));
+  });
+
+  it("preview lists the findings in its result and resolves (never fails on them)", async () => {
+    const { fx } = denied;
+    fx.behave({ changes: { create: 3 } });
+    const { req, told } = await openedStack(dev, fx.env);
+    const r = await preview(req);
+    assert.ok(r.precheck.findings.some((f) => f.code === "RBAC_MISSING" && f.severity === "ERROR"));
+    assert.ok(told.findings.some((codes) => codes.includes("RBAC_MISSING")));
     assert.ok(!fx.commands().includes("up"), fx.commands().join(" "));
   });
 });

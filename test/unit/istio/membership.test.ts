@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { diffMembership, injectionLabels, namespacesToRestart } from "../../../src/istio/membership.js";
 import { planIstio } from "../../../src/istio/plan.js";
+import { keepRemovedIstiods } from "../../../src/istio/upgrade.js";
 import type { InstallPlan } from "../../../src/istio/types.js";
 import { loadManifest } from "../../../src/manifest/load.js";
 import { root } from "../../helpers/paths.js";
@@ -105,5 +106,36 @@ describe("the plan of the canary flow", () => {
       ],
     );
     assert.deepEqual(namespacesToRestart(d.namespaces), []);
+  });
+});
+
+describe("removing a revision in the safe order (keepRemovedIstiods)", () => {
+  /** What apply records of a plan's releases (as recordedReleases reads them from the state). */
+  const releasesOf = (p: InstallPlan) =>
+    Object.fromEntries(
+      p.releases.map((r) => [
+        r.name,
+        { chart: r.chart, version: r.version, namespace: r.namespace, values: r.values },
+      ]),
+    );
+
+  it("from the canary step to the removal in one apply: the old istiod is kept as last applied, the rest is the plan's", () => {
+    const canary = step("2-canary");
+    const removal = step("4-remove-old");
+    const bridge = keepRemovedIstiods(removal, releasesOf(canary));
+    const old = canary.releases.find((r) => r.name === "istiod-1-29-6");
+    assert.ok(old !== undefined && !removal.releases.some((r) => r.name === old.name));
+    assert.deepEqual(
+      bridge?.releases.map((r) => r.name),
+      [...removal.releases.map((r) => r.name), "istiod-1-29-6"],
+    );
+    const kept = bridge?.releases.at(-1);
+    assert.deepEqual([kept?.component, kept?.version, kept?.values], ["istiod", old.version, old.values]);
+    assert.deepEqual(bridge?.mesh, removal.mesh, "tags and namespaces move as the plan says");
+  });
+
+  it("a plan that removes no istiod needs no first step", () => {
+    const stable = step("1-stable");
+    assert.equal(keepRemovedIstiods(stable, releasesOf(stable)), undefined);
   });
 });

@@ -221,6 +221,8 @@ describe("apply and destroy", () => {
   it("destroy --yes destroys, cleans istiod's leftovers and removes the stack", async () => {
     seedStack("dev-mesh", recordedOutputs("1.30.3"));
     behave({ changes: { delete: 3 } });
+    // the stand-in API serves the whole file: apply's gate before this test reads CRDs too
+    const earlier = standIns.api.requests.length;
     const r = await runCli(["destroy", "-f", dev, "--yes"], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
@@ -240,7 +242,7 @@ describe("apply and destroy", () => {
       ),
     );
     assert.ok(
-      !standIns.api.requests.some((x) => x.includes("customresourcedefinitions")),
+      !standIns.api.requests.slice(earlier).some((x) => x.includes("customresourcedefinitions")),
       "CRDs stay without --purge-crds",
     );
     assert.match(r.stderr, /Istio's CRDs were kept/);
@@ -329,5 +331,25 @@ describe("without a Pulumi CLI", () => {
     assert.match(r.stderr, /hint: install the Pulumi CLI/);
     // no download attempt and no 120 s install timeout: it fails at once (generous for a loaded machine)
     assert.ok(ms < 60_000, `took ${ms} ms`);
+  });
+});
+
+describe("preview and the precheck gate's findings (a user who may not create webhooks)", () => {
+  const denied = useStandIns({ deny: (a) => a.resource === "mutatingwebhookconfigurations" });
+
+  it("lists them on stderr and in --json, exits 0; --expect-no-changes exits 4, not 3; waived, 3 again", async () => {
+    const { fx } = denied;
+    fx.behave({ changes: { update: 1, same: 2 } });
+    const listed = await runCli(["preview", "-f", dev], { env: fx.env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /ERROR +RBAC_MISSING/);
+    const json = await runCli(["preview", "-f", dev, "--json"], { env: fx.env });
+    assert.ok(
+      JSON.parse(json.stdout).precheck.findings.some((f: { code: string }) => f.code === "RBAC_MISSING"),
+      json.stdout,
+    );
+    const drift = ["preview", "-f", dev, "--expect-no-changes"];
+    assert.equal((await runCli(drift, { env: fx.env })).code, 4);
+    assert.equal((await runCli([...drift, "--skip-check", "RBAC_MISSING"], { env: fx.env })).code, 3);
   });
 });
