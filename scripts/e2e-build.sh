@@ -4,16 +4,19 @@
 #
 #   ${PLANTON_E2E_CACHE:-$HOME/.cache/planton-e2e}/
 #     bin/    pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager,
-#             kube-scheduler, etcd, kwok, pilot-discovery (istiod)
-#     share/  pulumi-kubernetes/*.json (the provider's versioned schema and mapping) and
-#             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages), copied from the module cache
+#             kube-scheduler, etcd, kwok, pilot-discovery (istiod), istioctl
+#     share/  pulumi-kubernetes/*.json (the provider's versioned schema and mapping),
+#             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages) and
+#             gateway-api/<version>/{standard,experimental}/*.yaml (CRD bundles), copied from the
+#             module cache
 #     stamps/ one file per tool; a tool is rebuilt only when its stamp is missing or different
 #
 # The pins live in test/e2e/cluster/{pulumi,provider,controlplane,istiod}/go.mod: pulumi and the
 # provider need different pulumi/pkg versions (v4.25.0's code does not compile against
-# pkg v3.274.1), the control plane shares one module. See test/e2e/cluster/README.md.
+# pkg v3.274.1), the control plane shares one module; the Gateway API bundles in
+# test/e2e/cluster/gateway-api/modules.txt. See test/e2e/cluster/README.md.
 #
-# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|controlplane|istiod ...]
+# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|controlplane|istiod|gatewayapi ...]
 #   no tool names: all of them. --force: rebuild even if the stamp matches.
 # Environment: PLANTON_E2E_CACHE (cache root), GOCACHE/GOMODCACHE (Go's own, respected).
 set -euo pipefail
@@ -29,15 +32,15 @@ STAMPS="$CACHE/stamps"
 # asks the engine for. The code is whatever test/e2e/cluster/provider/go.mod pins.
 K8S_PROVIDER_VERSION="4.34.2"
 
-ALL_TOOLS=(pulumi provider controlplane istiod)
+ALL_TOOLS=(pulumi provider controlplane istiod gatewayapi)
 
 force=0
 tools=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-    pulumi|provider|controlplane|istiod) tools+=("$arg") ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    pulumi|provider|controlplane|istiod|gatewayapi) tools+=("$arg") ;;
     *) echo "e2e-build: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -184,8 +187,10 @@ build_istiod() {
   local rev="${ver##*-}"
   local tags="vtprotobuf,disable_pgv"  # upstream's STANDARD_TAGS (Makefile.core.mk)
   local stamp; stamp="$(stamp_of istiod "$ver" "$tags")"
-  if up_to_date istiod "$stamp" "$BIN/pilot-discovery"; then log "pilot-discovery ($mod@$ver): up to date"; return; fi
-  log "pilot-discovery ($mod@$ver): building"
+  if up_to_date istiod "$stamp" "$BIN/pilot-discovery" "$BIN/istioctl"; then
+    log "pilot-discovery, istioctl ($mod@$ver): up to date"; return
+  fi
+  log "pilot-discovery, istioctl ($mod@$ver): building"
   local t0=$SECONDS
   local moddir; moddir="$(cd "$dir" && go mod download -json "$mod" | jq -r .Dir)"
   local istiover; istiover="$(tr -d '[:space:]' < "$moddir/VERSION")-dev"
@@ -195,8 +200,44 @@ build_istiod() {
     ldflags+=" -X istio.io/istio/pkg/version.$kv"
   done
   (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/pilot-discovery" istio.io/istio/pilot/cmd/pilot-discovery)
+  log "  pilot-discovery: $((SECONDS - t0)) s ($("$BIN/pilot-discovery" version --short 2>/dev/null || echo '?'))"
+  # Second, so that it reuses the packages pilot-discovery compiled (the time printed is the
+  # increment; see the README for a cold build of istioctl alone).
+  local t1=$SECONDS
+  (cd "$dir" && go build -tags "$tags" -ldflags "$ldflags" -o "$BIN/istioctl" istio.io/istio/istioctl/cmd/istioctl)
+  log "  istioctl: $((SECONDS - t1)) s ($("$BIN/istioctl" version --remote=false --short 2>/dev/null || echo '?'))"
   write_stamp istiod "$stamp" "$istiover ($mod@$ver)" $((SECONDS - t0))
-  log "pilot-discovery: built in $((SECONDS - t0)) s ($("$BIN/pilot-discovery" version --short 2>/dev/null || echo '?'))"
+  log "pilot-discovery, istioctl: built in $((SECONDS - t0)) s"
+}
+
+# --- Gateway API CRD bundles ---------------------------------------------------------------
+# Not built: the CRD YAML files of sigs.k8s.io/gateway-api at each pinned version, fetched through
+# the Go proxy like every other module and checked against the pinned hash.
+build_gatewayapi() {
+  local pins="$SRC/gateway-api/modules.txt" out="$SHARE/gateway-api"
+  local stamp; stamp="$(printf 'tool=gatewayapi\n'; cat "$pins")"; stamp="$(echo "$stamp" | sha256sum | cut -d' ' -f1)"
+  local versions; versions="$(awk '!/^#/ && NF { print $2 }' "$pins" | paste -sd' ')"
+  local marks=() v; for v in $versions; do marks+=("$out/$v/standard"); done
+  if up_to_date gatewayapi "$stamp" "${marks[@]}"; then log "gateway-api $versions: up to date"; return; fi
+  log "gateway-api $versions: fetching"
+  local t0=$SECONDS mod sum json dir channel tmp
+  rm -rf "$out"; mkdir -p "$out"
+  tmp="$(mktemp -d)"  # outside any module: `go mod download mod@version` needs no go.mod
+  while read -r mod v sum; do
+    json="$(cd "$tmp" && GOFLAGS= go mod download -json "$mod@$v")" || { rm -rf "$tmp"; return 1; }
+    if [ "$(jq -r .Sum <<<"$json")" != "$sum" ]; then
+      echo "e2e-build: $mod@$v: hash $(jq -r .Sum <<<"$json") is not the pinned $sum" >&2; rm -rf "$tmp"; return 1
+    fi
+    dir="$(jq -r .Dir <<<"$json")"
+    for channel in standard experimental; do
+      mkdir -p "$out/$v/$channel"
+      find "$dir/config/crd/$channel" -maxdepth 1 -name '*.yaml' ! -name kustomization.yaml \
+        -exec install -m 0644 {} "$out/$v/$channel/" \;
+    done
+  done < <(awk '!/^#/ && NF { print $1, $2, $3 }' "$pins")
+  rm -rf "$tmp"
+  write_stamp gatewayapi "$stamp" "$versions" $((SECONDS - t0))
+  log "gateway-api: fetched in $((SECONDS - t0)) s ($(find "$out" -name '*.yaml' | wc -l) files)"
 }
 
 total0=$SECONDS

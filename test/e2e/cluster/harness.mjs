@@ -26,6 +26,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { auditFlags } from "./audit.mjs";
 
 const cacheRoot = () => process.env.PLANTON_E2E_CACHE || path.join(os.homedir(), ".cache", "planton-e2e");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -133,11 +134,38 @@ function makePki(dir) {
     ]);
   };
   leaf("apiserver", "/CN=kube-apiserver", "server_ext");
-  leaf("admin", "/O=system:masters/CN=planton-e2e-admin", "client_ext");
+  leaf("admin", `/O=system:masters/CN=${ADMIN_USER}`, "client_ext");
+  // The components and the harness itself act under their own system:* names, so that an audit
+  // log tells their writes from those made with the admin kubeconfig (planton's, Helm's, a test's).
+  for (const [name, user] of Object.entries(COMPONENT_USERS))
+    leaf(name, `/O=system:masters/CN=${user}`, "client_ext");
   key("sa");
   openssl(dir, ["ec", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
   const read = (f) => fs.readFileSync(path.join(dir, f));
   return { ca: read("ca.crt"), cert: read("admin.crt"), key: read("admin.key") };
+}
+
+/** The user name of the admin kubeconfig (`cluster.kubeconfigPath`): what planton, Helm and istioctl use. */
+export const ADMIN_USER = "planton-e2e-admin";
+/** Client identities of the components (all in system:masters), by kubeconfig name. */
+const COMPONENT_USERS = {
+  "kube-controller-manager": "system:kube-controller-manager",
+  "kube-scheduler": "system:kube-scheduler",
+  kwok: "system:kwok-controller",
+  istiod: "system:planton-e2e-istiod",
+  harness: "system:planton-e2e-harness",
+};
+
+// One kubeconfig per component identity: <dir>/<name>.kubeconfig.
+function writeComponentKubeconfigs(cluster) {
+  const read = (f) => fs.readFileSync(path.join(cluster.dir, f));
+  cluster.componentKubeconfigs = {};
+  for (const name of Object.keys(COMPONENT_USERS)) {
+    const file = path.join(cluster.dir, `${name}.kubeconfig`);
+    const pki = { ca: cluster.ca, cert: read(`${name}.crt`), key: read(`${name}.key`) };
+    fs.writeFileSync(file, kubeconfigYaml(cluster.server, pki), { mode: 0o600 });
+    cluster.componentKubeconfigs[name] = file;
+  }
 }
 
 function kubeconfigYaml(server, pki) {
@@ -268,8 +296,12 @@ process.on("exit", () => {
 
 /**
  * Starts the control plane and kwok and creates `nodes` fake nodes.
- * Options: binDir, stagesDir, nodes (default 3), keepDir (default false), log (function).
- * Resolves to { dir, server, kubeconfig (YAML text), kubeconfigPath, ca, cert, key, request, nodes, processes, versions }.
+ * Options: binDir, stagesDir, nodes (default 3), keepDir (default false), log (function),
+ * webhooks (see the file header), audit (an audit log of every write: see audit.mjs).
+ * The admin kubeconfig (user ADMIN_USER) is for the code under test; the components and the
+ * harness's own `request` use their own system:* identities (`componentKubeconfigs`).
+ * Resolves to { dir, server, kubeconfig (YAML text), kubeconfigPath, ca, cert, key, request, nodes, processes,
+ * versions, componentKubeconfigs, auditLogPath (with audit) }.
  */
 export async function startCluster(opts = {}) {
   const binDir = opts.binDir ?? path.join(cacheRoot(), "bin");
@@ -298,7 +330,10 @@ export async function startCluster(opts = {}) {
     cluster.kubeconfig = kubeconfigYaml(cluster.server, pki);
     cluster.kubeconfigPath = path.join(cluster.dir, "kubeconfig");
     fs.writeFileSync(cluster.kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });
+    writeComponentKubeconfigs(cluster);
+    const componentKubeconfig = (name) => cluster.componentKubeconfigs[name];
     const f = (n) => path.join(cluster.dir, n);
+    const audit = opts.audit ? auditFlags(cluster) : [];
 
     const webhooks = !!opts.webhooks;
     const egressConfig = f("egress-selector.yaml");
@@ -339,10 +374,15 @@ export async function startCluster(opts = {}) {
         ? [`--egress-selector-config-file=${egressConfig}`]
         : // No pod really runs, so no webhook server can answer: see the file header.
           ["--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook"]),
+      ...audit,
       "--profiling=false",
       "--v=1",
     ]);
-    const request = makeRequest(cluster.server, pki);
+    const request = makeRequest(cluster.server, {
+      ca: pki.ca,
+      cert: fs.readFileSync(f("harness.crt")),
+      key: fs.readFileSync(f("harness.key")),
+    });
     cluster.request = request;
     await waitFor(
       "kube-apiserver /readyz",
@@ -352,9 +392,9 @@ export async function startCluster(opts = {}) {
     log(`kube-apiserver ready (${Date.now() - t0} ms)`);
 
     const kcm = startProcess(cluster, "kube-controller-manager", bin("kube-controller-manager"), [
-      `--kubeconfig=${cluster.kubeconfigPath}`,
-      `--authentication-kubeconfig=${cluster.kubeconfigPath}`,
-      `--authorization-kubeconfig=${cluster.kubeconfigPath}`,
+      `--kubeconfig=${componentKubeconfig("kube-controller-manager")}`,
+      `--authentication-kubeconfig=${componentKubeconfig("kube-controller-manager")}`,
+      `--authorization-kubeconfig=${componentKubeconfig("kube-controller-manager")}`,
       "--bind-address=127.0.0.1",
       `--secure-port=${kcmPort}`,
       `--service-account-private-key-file=${f("sa.key")}`,
@@ -367,9 +407,9 @@ export async function startCluster(opts = {}) {
       "--v=1",
     ]);
     const scheduler = startProcess(cluster, "kube-scheduler", bin("kube-scheduler"), [
-      `--kubeconfig=${cluster.kubeconfigPath}`,
-      `--authentication-kubeconfig=${cluster.kubeconfigPath}`,
-      `--authorization-kubeconfig=${cluster.kubeconfigPath}`,
+      `--kubeconfig=${componentKubeconfig("kube-scheduler")}`,
+      `--authentication-kubeconfig=${componentKubeconfig("kube-scheduler")}`,
+      `--authorization-kubeconfig=${componentKubeconfig("kube-scheduler")}`,
       "--bind-address=127.0.0.1",
       `--secure-port=${schedPort}`,
       "--leader-elect=false",
@@ -385,7 +425,7 @@ export async function startCluster(opts = {}) {
     for (const s of stages)
       if (!fs.existsSync(s)) throw new Error(`${s} is missing: run scripts/e2e-build.sh kwok`);
     const kwok = startProcess(cluster, "kwok", bin("kwok"), [
-      `--kubeconfig=${cluster.kubeconfigPath}`,
+      `--kubeconfig=${componentKubeconfig("kwok")}`,
       ...stages.map((s) => `--config=${s}`),
       "--manage-all-nodes=false",
       `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,

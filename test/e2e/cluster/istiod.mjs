@@ -17,8 +17,9 @@
 //   (container `discovery`): fieldRefs resolved as the kubelet would (POD_NAME is the kwok pod's
 //   name when there is one), `--log_as_json` dropped (readable logs), the listen addresses moved
 //   to free ports on 127.0.0.1 (several istiods share the host), `--shutdownDuration=1s`.
-// - Credentials: the harness' admin kubeconfig (`--kubeconfig` and KUBECONFIG), not the service
-//   account's token: istiod's RBAC is not exercised.
+// - Credentials: the harness' istiod kubeconfig (`--kubeconfig` and KUBECONFIG; user
+//   system:planton-e2e-istiod in system:masters, so an audit log tells istiod's writes from
+//   planton's), not the service account's token: istiod's RBAC is not exercised.
 // - Files: istiod reads its volumes from paths relative to its working folder
 //   (`./etc/cacerts`, `./var/run/secrets/...`), so each istiod runs in its own folder, where the
 //   optional `cacerts` Secret is written as the chart's volume would mount it (plug-in CA), plus
@@ -146,11 +147,12 @@ export async function startIstiod(cluster, opts = {}) {
     args.push(a);
   }
   for (const [p, flag] of Object.entries(PORT_FLAGS)) args.push(`--${flag}=127.0.0.1:${ports[p]}`);
+  const kubeconfig = cluster.componentKubeconfigs?.istiod ?? cluster.kubeconfigPath;
   args.push(
     `--ctrlz_port=${ctrlzPort}`,
     "--ctrlz_address=127.0.0.1",
     "--shutdownDuration=1s",
-    `--kubeconfig=${cluster.kubeconfigPath}`,
+    `--kubeconfig=${kubeconfig}`,
   );
 
   const env = { PATH: process.env.PATH, HOME: dir };
@@ -170,7 +172,7 @@ export async function startIstiod(cluster, opts = {}) {
     }
     // resourceFieldRef (GOMAXPROCS from limits.cpu): left to Go's default
   }
-  env.KUBECONFIG = cluster.kubeconfigPath; // the chart's /var/run/secrets/remote/config is for remote clusters
+  env.KUBECONFIG = kubeconfig; // the chart's /var/run/secrets/remote/config is for remote clusters
   Object.assign(env, opts.extraEnv ?? {});
 
   const logPath = path.join(cluster.dir, `${name}.log`);
