@@ -1,0 +1,169 @@
+// `adopt -f`: takes the live mesh into the manifest's stack. Reads and decides first (refusals,
+// immutable-field conflicts, releases whose pods the first update would roll), shows what it will
+// do, asks once, then writes Helm's ownership metadata on istioctl's objects, imports the live
+// resources into the state and runs the manifest's update.
+
+import type { ImportResource } from "@pulumi/pulumi/automation/index.js";
+import type { OwnershipWrite } from "../../cluster/adopt-writes.js";
+import { DeployError } from "../../errors.js";
+import { escapeControl } from "../../output/redact.js";
+import type { ReleaseChange } from "../../istio/upgrade.js";
+import type { StackState } from "../../pulumi/state.js";
+import { type ChangeSummary, hasChanges } from "../changes.js";
+import { type DeployRequest, istioProgram, readState, withSession } from "../request.js";
+import type { AdoptionPlan, StackImport } from "./adoption-plan.js";
+import {
+  type LiveMeshReading,
+  liveReleaseChanges,
+  planAdoption,
+  readLiveMesh,
+  refusalError,
+} from "./index.js";
+
+/** What `adopt -f` did. */
+export interface AdoptResult {
+  stack: string;
+  context: string;
+  adoption: AdoptionPlan;
+  /** How the manifest differs from the live releases (what the update after the import changed). */
+  changes: ReleaseChange[];
+  /** What the import took into the state. */
+  imported: ChangeSummary;
+  /** What the update after it changed. */
+  summary: ChangeSummary;
+}
+
+export interface AdoptOptions {
+  timeoutSeconds?: number;
+}
+
+/** Components whose release runs pods: a change to their values or version may roll them. */
+const withPods = new Set(["istiod", "gateway", "cni", "ztunnel"]);
+
+/** Decides everything before the question: the adoption plan, or the refusal that stops it. */
+export async function decideAdoption(
+  req: DeployRequest,
+  state: StackState | undefined,
+): Promise<{ reading: LiveMeshReading; adoption: AdoptionPlan; changes: ReleaseChange[] }> {
+  if (state !== undefined && state.resourceCount > 0)
+    throw new DeployError(
+      `refusing to adopt: stack ${req.settings.stack} already holds ${state.resourceCount} resources; adoption takes a live mesh into a new stack`,
+      "a stack planton already runs needs no adoption: use preview and apply; or adopt into another stack with --stack",
+    );
+  const reading = await readLiveMesh(req.cluster, req.plan);
+  if (reading.refusals.length > 0) throw refusalError(reading.refusals);
+  const adoption = planAdoption(reading, req.plan);
+  if (adoption.conflicts.length > 0) throw conflictError(adoption);
+  if (!adoption.imports.some((i) => i.type.endsWith(":Release")) && adoption.ownership.length === 0)
+    throw new DeployError(
+      `refusing to adopt: no Istio release or istioctl component of the manifest is running in context ${req.cluster.context}`,
+      "there is nothing to take over: install with planton apply",
+    );
+  const changes = liveReleaseChanges(reading, req.plan);
+  const rolling = podRolls(req, changes);
+  if (rolling.length > 0)
+    throw new DeployError(
+      `refusing to adopt: the manifest changes ${rolling.join("; ")}; the update after the import would roll their pods`,
+      "adopt with the manifest planton adopt --write-manifest writes (it reproduces the live mesh), then make the change with preview and apply",
+    );
+  return { reading, adoption, changes };
+}
+
+/** Releases with pods whose values or version the manifest changes: `name (what)`. */
+function podRolls(req: DeployRequest, changes: ReleaseChange[]): string[] {
+  const component = new Map(req.plan.releases.map((r) => [r.name, r.component]));
+  return changes
+    .filter((c) => c.kind === "update" && withPods.has(component.get(c.release) ?? ""))
+    .map((c) => {
+      const version =
+        c.versionBefore !== c.versionAfter ? [`version ${c.versionBefore} → ${c.versionAfter}`] : [];
+      return `release ${c.release} (${[...version, ...c.values.map((v) => v.path)].join(", ")})`;
+    });
+}
+
+/** The immutable-field conflicts as one refusal: each object, its field, and the choices. */
+function conflictError(adoption: AdoptionPlan): DeployError {
+  const [first] = adoption.conflicts;
+  const named = adoption.conflicts.map((c) => `${c.object}: ${c.field} differs from the chart's`).join("; ");
+  return new DeployError(
+    `refusing to adopt: ${named}; Kubernetes cannot change it in place, so the object would be recreated`,
+    first === undefined ? undefined : `choices: ${first.choices.join("; or ")}`,
+  );
+}
+
+/** The import entries of the engine: each tag's objects under a `tag-<name>` component. */
+export function engineImports(imports: StackImport[]): ImportResource[] {
+  const tags = [...new Set(imports.flatMap((i) => (i.parent === undefined ? [] : [i.parent])))];
+  return [
+    ...tags.map((name) => ({ type: "kubernetes:helm.sh/v3:Chart", name, component: true })),
+    ...imports.map((i) => ({
+      type: i.type,
+      name: i.name,
+      id: i.id,
+      ...(i.parent ? { parent: i.parent } : {}),
+    })),
+  ];
+}
+
+/** The ownership changes with the resourceVersion each object had when it was read. */
+function ownershipWrites(reading: LiveMeshReading, adoption: AdoptionPlan): OwnershipWrite[] {
+  const live = [...reading.reads.operatorObjects, ...reading.reads.mutatingWebhooks];
+  return adoption.ownership.map((o) => {
+    const found = live.find(
+      (x) =>
+        x.kind === o.kind &&
+        x.metadata?.name === o.name &&
+        (x.metadata?.namespace ?? "") === (o.namespace ?? ""),
+    );
+    const resourceVersion = (found?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+    if (resourceVersion === undefined)
+      throw new DeployError(`${o.kind} ${o.name} was not found as adoption read it: nothing was changed`);
+    return { ...o, resourceVersion };
+  });
+}
+
+/**
+ * `adopt -f`: the decisions (nothing changes on a refusal), what adoption does, one question,
+ * then Helm's ownership metadata, the import, and the manifest's update.
+ */
+export function adoptStack(req: DeployRequest, options: AdoptOptions = {}): Promise<AdoptResult> {
+  return withSession(req, async (session) => {
+    const state = await readState(req);
+    const { reading, adoption, changes } = await decideAdoption(req, state);
+    req.io.info(describeAdoption(adoption));
+    const yes = await req.io.confirm(
+      `Adopt this mesh into stack ${req.settings.stack} in context "${req.cluster.context}"? planton becomes its owner (destroy then removes it)`,
+    );
+    if (!yes) throw new DeployError("cancelled at the prompt: nothing was changed");
+    const writes = ownershipWrites(reading, adoption);
+    if (writes.length > 0) {
+      const { writeOwnership } = await import("../../cluster/adopt-writes.js");
+      await writeOwnership(req.cluster, writes, (w) => req.io.info(`handed to Helm: ${w}`));
+    }
+    const program = await istioProgram(req, options);
+    const imported = await session.import(program, engineImports(adoption.imports));
+    const summary = await session.up(program, { refresh: false });
+    if (!hasChanges(summary)) req.io.info(`Adopted: stack ${req.settings.stack} matches the live mesh.`);
+    return { stack: req.settings.stack, context: req.cluster.context, adoption, changes, imported, summary };
+  });
+}
+
+/** The adoption plan as lines: imports, ownership changes, objects left alone. */
+export function describeAdoption(p: AdoptionPlan): string {
+  const lines = [`imports into the stack (${p.imports.length}):`];
+  for (const i of p.imports) lines.push(`  ${i.type} ${i.name} (id ${i.id})`);
+  if (p.ownership.length > 0) {
+    lines.push(`handed to Helm releases (ownership metadata written first) (${p.ownership.length}):`);
+    for (const o of p.ownership)
+      lines.push(
+        `  ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name} → release ${o.releaseNamespace}/${o.release}`,
+      );
+  }
+  for (const c of p.conflicts)
+    lines.push(
+      `conflict: ${c.object}: ${c.field} cannot change in place; choices:`,
+      ...c.choices.map((x) => `  - ${x}`),
+    );
+  for (const u of p.unclaimed) lines.push(`left alone (no release of the manifest takes it): ${u}`);
+  return lines.map((l) => escapeControl(l)).join("\n");
+}
