@@ -7,6 +7,7 @@ import { renderWrittenManifest, writeManifest } from "../../deploy/adopt/write-m
 import { DeployError, UsageError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
 import { renderChangeSummary } from "../../output/results.js";
+import { renderPlanned } from "../../output/stack-fields.js";
 import { escapeControl } from "../../output/redact.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand } from "../load-input.js";
@@ -99,6 +100,8 @@ async function adoptIntoStack(file: string, flags: AdoptFlags, ctx: CommandConte
     },
     ctx,
     { verb: "adopt", options: {} },
+    // how the manifest differs from the live releases, shown before the question
+    (write) => (p) => write(renderPlanned(p, ctx.err)),
   );
   settle(outcomes, () => {
     for (const o of outcomes)

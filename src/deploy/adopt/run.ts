@@ -54,11 +54,6 @@ export async function decideAdoption(
   if (reading.refusals.length > 0) throw refusalError(reading.refusals);
   const adoption = planAdoption(reading, req.plan);
   if (adoption.conflicts.length > 0) throw conflictError(adoption);
-  if (!adoption.imports.some((i) => i.type.endsWith(":Release")) && adoption.ownership.length === 0)
-    throw new DeployError(
-      `refusing to adopt: no Istio release or istioctl component of the manifest is running in context ${req.cluster.context}`,
-      "there is nothing to take over: install with planton apply",
-    );
   const changes = liveReleaseChanges(reading, req.plan);
   const rolling = podRolls(req, changes);
   if (rolling.length > 0)
@@ -69,16 +64,21 @@ export async function decideAdoption(
   return { reading, adoption, changes };
 }
 
-/** Releases with pods whose values or version the manifest changes: `name (what)`. */
+/**
+ * Releases with pods whose pod template the manifest may change: `name (what)`. A new version or
+ * any value of a release with pods may; istiod's `meshConfig` may not (it is a ConfigMap istiod
+ * reloads, outside the pod template).
+ */
 function podRolls(req: DeployRequest, changes: ReleaseChange[]): string[] {
   const component = new Map(req.plan.releases.map((r) => [r.name, r.component]));
-  return changes
-    .filter((c) => c.kind === "update" && withPods.has(component.get(c.release) ?? ""))
-    .map((c) => {
-      const version =
-        c.versionBefore !== c.versionAfter ? [`version ${c.versionBefore} → ${c.versionAfter}`] : [];
-      return `release ${c.release} (${[...version, ...c.values.map((v) => v.path)].join(", ")})`;
-    });
+  return changes.flatMap((c) => {
+    if (c.kind !== "update" || !withPods.has(component.get(c.release) ?? "")) return [];
+    const version =
+      c.versionBefore !== c.versionAfter ? [`version ${c.versionBefore} → ${c.versionAfter}`] : [];
+    const paths = c.values.map((v) => v.path).filter((p) => !p.startsWith("meshConfig."));
+    const what = [...version, ...paths];
+    return what.length === 0 ? [] : [`release ${c.release} (${what.join(", ")})`];
+  });
 }
 
 /** The immutable-field conflicts as one refusal: each object, its field, and the choices. */
@@ -131,6 +131,7 @@ export function adoptStack(req: DeployRequest, options: AdoptOptions = {}): Prom
     const state = await readState(req);
     const { reading, adoption, changes } = await decideAdoption(req, state);
     req.io.info(describeAdoption(adoption));
+    req.io.planned?.({ changes, tags: [], namespaces: [], summary: {}, hasChanges: changes.length > 0 });
     const yes = await req.io.confirm(
       `Adopt this mesh into stack ${req.settings.stack} in context "${req.cluster.context}"? planton becomes its owner (destroy then removes it)`,
     );
