@@ -7,11 +7,12 @@ import type { ImportResource } from "@pulumi/pulumi/automation/index.js";
 import type { OwnershipWrite } from "../../cluster/adopt-writes.js";
 import { DeployError } from "../../errors.js";
 import { escapeControl } from "../../output/redact.js";
-import type { ReleaseChange } from "../../istio/upgrade.js";
+import { diffValues, type ReleaseChange } from "../../istio/upgrade.js";
 import type { StackState } from "../../pulumi/state.js";
 import { type ChangeSummary, hasChanges } from "../changes.js";
 import { type DeployRequest, istioProgram, readState, withSession } from "../request.js";
 import type { AdoptionPlan, StackImport } from "./adoption-plan.js";
+import { addedByPlanton } from "./fit.js";
 import {
   type LiveMeshReading,
   liveReleaseChanges,
@@ -55,7 +56,7 @@ export async function decideAdoption(
   const adoption = planAdoption(reading, req.plan);
   if (adoption.conflicts.length > 0) throw conflictError(adoption);
   const changes = liveReleaseChanges(reading, req.plan);
-  const rolling = podRolls(req, changes);
+  const rolling = podRolls(req, reading);
   if (rolling.length > 0)
     throw new DeployError(
       `refusing to adopt: the manifest changes ${rolling.join("; ")}; the update after the import would roll their pods`,
@@ -64,20 +65,26 @@ export async function decideAdoption(
   return { reading, adoption, changes };
 }
 
+/** Value paths of a release with pods that are not in its pod template (webhooks, ConfigMaps). */
+const outsidePods = ["meshConfig.", "base.", "revisionTags"];
+
 /**
- * Releases with pods whose pod template the manifest may change: `name (what)`. A new version or
- * any value of a release with pods may; istiod's `meshConfig` may not (it is a ConfigMap istiod
- * reloads, outside the pod template).
+ * Releases with pods whose pod template the manifest may change: `name (what)`. A new version
+ * may; so may a value the manifest adds, changes or drops, unless the chart renders the same
+ * without it (its own default: ./fit.ts) or it lies outside the pod template (`outsidePods`).
  */
-function podRolls(req: DeployRequest, changes: ReleaseChange[]): string[] {
-  const component = new Map(req.plan.releases.map((r) => [r.name, r.component]));
-  return changes.flatMap((c) => {
-    if (c.kind !== "update" || !withPods.has(component.get(c.release) ?? "")) return [];
-    const version =
-      c.versionBefore !== c.versionAfter ? [`version ${c.versionBefore} → ${c.versionAfter}`] : [];
-    const paths = c.values.map((v) => v.path).filter((p) => !p.startsWith("meshConfig."));
+function podRolls(req: DeployRequest, reading: LiveMeshReading): string[] {
+  return req.plan.releases.flatMap((r) => {
+    const live = reading.mesh.releases.find((l) => l.name === r.name && l.namespace === r.namespace);
+    if (live === undefined || !withPods.has(r.component)) return [];
+    const version = live.version !== r.version ? [`version ${live.version} → ${r.version}`] : [];
+    const added = addedByPlanton(r.component, r.version, r.values, live.values).map(([p]) => p);
+    const changed = diffValues(live.values, r.values)
+      .filter((c) => c.kind !== "added")
+      .map((c) => c.path);
+    const paths = [...added, ...changed].filter((p) => !outsidePods.some((o) => p === o || p.startsWith(o)));
     const what = [...version, ...paths];
-    return what.length === 0 ? [] : [`release ${c.release} (${what.join(", ")})`];
+    return what.length === 0 ? [] : [`release ${r.name} (${what.join(", ")})`];
   });
 }
 
