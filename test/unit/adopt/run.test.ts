@@ -109,6 +109,19 @@ describe("adopt -f: the engine's import", () => {
   });
 });
 
+describe("adopt -f: what rolls pods", () => {
+  it("values the chart renders the same without (its defaults), or outside the pod template, do not stop adoption", async () => {
+    const istiod = plan.releases.find((x) => x.component === "istiod");
+    assert.ok(istiod);
+    const { global: _defaults, meshConfig: _mesh, ...rest } = istiod.values as Record<string, unknown>;
+    const { engineChanges } = await standIns(withValues(istiod.name, rest)).then(async (s) => {
+      await adoptStack(s.req);
+      return s;
+    });
+    assert.deepEqual(engineChanges(), ["up", "import", "up"]);
+  });
+});
+
 describe("adopt -f: refusals change nothing", () => {
   const refused = async (
     objects: FakeObject[],
