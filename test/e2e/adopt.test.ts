@@ -10,6 +10,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { root } from "../helpers/paths.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness
 import { auditMark, auditWrites, formatWrite } from "./cluster/audit.mjs";
@@ -43,6 +44,7 @@ process.on("exit", () => {
   if (process.env.PLANTON_E2E_KEEP !== "1") rmSync(work, { recursive: true, force: true });
 });
 
+const languageHost = join(root, "test", "e2e", "cluster", "language");
 const version = "1.29.6";
 const revision = "1-29-6";
 const namespaces = ["istio-system", "istio-ingress"];
@@ -79,8 +81,12 @@ describe("adopt a Helm-installed mesh", () => {
   let charts = "";
   let closeCharts: () => Promise<void> = async () => {};
   const manifest = join(work, "adopted.yaml");
-  const cli = (args: string[]): Promise<Result> =>
-    runPlanton(args, plantonEnv({ bin, kubeconfigPath: cluster.kubeconfigPath, work, tmp }));
+  // `pulumi import` loads the project runtime's language host, which the e2e build does not make:
+  // a stand-in serving the SDK's own in-process server (test/e2e/cluster/language/)
+  const cli = (args: string[]): Promise<Result> => {
+    const env = plantonEnv({ bin, kubeconfigPath: cluster.kubeconfigPath, work, tmp });
+    return runPlanton(args, { ...env, PATH: `${env.PATH}:${languageHost}` });
+  };
   const withRepo = (args: string[]) => [...args, "-f", manifest, "--set", `spec.charts.repository=${charts}`];
 
   before(async () => {
@@ -186,7 +192,9 @@ describe("adopt a Helm-installed mesh", () => {
     ]);
     assert.equal(r.code, 3, show(r));
     assert.equal((r.stdout.match(/^ {6}[~+-] /gm) ?? []).length, 1, show(r));
-    assert.match(r.stdout, /meshConfig\.accessLogFile/);
+    assert.match(r.stdout, /^ {6}\+ meshConfig: \{"accessLogFile":"\/dev\/stderr"\}$/m);
+    assert.match(r.stdout, /^ {2}~ istiod-1-29-6 /m);
+    assert.match(r.stdout, /^Resources: \d+ unchanged, 1 to update$/m);
   });
 
   it("destroy after adoption removes what the stack now owns: the releases, and nothing left by Helm", async () => {
