@@ -5,10 +5,11 @@
  * istiod per istiod Deployment (as mesh.test.ts) and keeps an audit log of every write.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
 import { root } from "../helpers/paths.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
@@ -197,8 +198,46 @@ describe("adopt a Helm-installed mesh", () => {
     assert.match(r.stdout, /^Resources: \d+ unchanged, 1 to update$/m);
   });
 
+  // Known failure, kept running: a tag a Helm istiod release renders (its `revisionTags` value)
+  // is written under helmValues.istiod (src/deploy/adopt/extract.ts), which every istiod release
+  // gets, so the canary's release renders the tag's Service too and Helm refuses it ("Service
+  // istiod-revision-tag-stable … cannot be imported into the current release").
+  const tagOfOneRevision =
+    "the written manifest gives an adopted release's tag to every revision: the canary's istiod collides on the tag's Service";
+  it("a canary upgrade to 1.30.3 after adoption works as for a mesh planton installed; the adopted revision is untouched", {
+    todo: tagOfOneRevision,
+  }, async () => {
+    const doc = parse(readFileSync(manifest, "utf8"));
+    const revisions = doc.spec.revisions as { name: string; version: string }[] | undefined;
+    if (revisions === undefined || !revisions.some((r) => r.name === revision))
+      throw new Error(`the written manifest has no revision ${revision}: ${JSON.stringify(doc.spec)}`);
+    revisions.push({ name: "1-30-3", version: "1.30.3" });
+    const canary = join(work, "canary.yaml");
+    writeFileSync(canary, stringify(doc));
+    const old = await liveObjects(cluster);
+    const r = await cli(["apply", "--yes", "-f", canary, "--set", `spec.charts.repository=${charts}`]);
+    assert.equal(r.code, 0, show(r));
+    await istiods.ready("1-30-3", 120_000);
+    const releases = (await useHelm(cluster).list()) as { name: string; status: string }[];
+    assert.ok(
+      releases.some((x) => x.name === "istiod-1-30-3" && x.status === "deployed"),
+      JSON.stringify(releases),
+    );
+    const now = await liveObjects(cluster);
+    for (const [k, v] of old)
+      if (k.includes(`istiod-${revision}`) || k.includes("/pods/"))
+        assert.equal(now.get(k)?.uid, v.uid, `${k} was recreated by the canary`);
+  });
+
   it("destroy after adoption removes what the stack now owns: the releases, and nothing left by Helm", async () => {
-    const r = await cli(["destroy", "--yes", ...withRepo([])]);
+    const r = await cli([
+      "destroy",
+      "--yes",
+      "-f",
+      join(work, "canary.yaml"),
+      "--set",
+      `spec.charts.repository=${charts}`,
+    ]);
     assert.equal(r.code, 0, show(r));
     const releases = (await useHelm(cluster).list()) as unknown[];
     assert.deepEqual(releases, []);
