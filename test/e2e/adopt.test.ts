@@ -70,7 +70,7 @@ async function liveObjects(cluster: Cluster): Promise<Map<string, { uid: string;
     const r = await cluster.request("GET", p);
     assert.equal(r.status, 200, `GET ${p}: ${JSON.stringify(r.body)}`);
     for (const o of r.body.items as Body[])
-      if (o.metadata.labels?.["owner"] !== "helm")
+      if (o.metadata.labels?.owner !== "helm")
         out.set(`${p}/${o.metadata.name}`, { uid: o.metadata.uid, generation: o.metadata.generation });
   }
   return out;
