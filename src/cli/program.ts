@@ -292,7 +292,7 @@ export function createProgram(io: Io, runtime: Runtime): Command {
   program
     .command("adopt")
     .description(
-      "Read a running Istio mesh (installed with Helm or istioctl) and write the manifest that reproduces it; reads only.",
+      "Take a running Istio mesh (installed with Helm or istioctl) into a stack: with --write-manifest, write the manifest that reproduces it (reads only); with -f, show what adoption does, ask, then hand istioctl's objects to Helm and import the live releases into the manifest's stack. planton then owns the mesh: destroy removes it.",
     )
     .option(
       "-f, --file <path>",
@@ -306,12 +306,19 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     .option("--name <name>", "metadata.name of the written manifest (default: -f's, else adopted-mesh)")
     .option("--context <name>", "kubeconfig context (overrides spec.targetCluster.context)")
     .option("--kubeconfig <path>", "kubeconfig file (overrides spec.targetCluster.kubeconfig)")
+    .option("--stack <name>", "Pulumi stack name (default: metadata.name)")
+    .option(
+      "--backend <url>",
+      "state backend URL (default: $PULUMI_BACKEND_URL, else file://~/.planton/state)",
+    )
+    .option("-y, --yes", "adopt without asking (required without a terminal)")
     .addHelpText(
       "after",
       examples([
         "planton adopt --write-manifest istio.yaml --context prod",
         "planton adopt -f istio.yaml --write-manifest adopted.yaml",
-        "planton adopt -f istio.yaml   # what adoption would import and hand over (not yet applied)",
+        "planton adopt -f istio.yaml   # shows the imports and hand-overs, asks, then adopts",
+        "planton adopt -f istio.yaml --yes",
       ]),
     )
     .action(async (o) => (await import("./commands/adopt.js")).adopt(o, context()));

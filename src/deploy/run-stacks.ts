@@ -5,6 +5,7 @@
 
 import type { KubernetesIstioStackOutputsJson } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import { timed } from "../timings.js";
+import type { AdoptOptions, AdoptResult } from "./adopt/run.js";
 import type { ApplyOptions, ApplyResult } from "./apply.js";
 import type { DestroyOptions, DestroyResult } from "./destroy.js";
 import { MeshRun, type Outcome } from "./mesh-run.js";
@@ -25,7 +26,8 @@ export type ClusterCommand =
   | { verb: "status"; options: StatusOptions }
   | { verb: "outputs" }
   | { verb: "unlock"; force: boolean }
-  | { verb: "precheck"; options: PrecheckOptions };
+  | { verb: "precheck"; options: PrecheckOptions }
+  | { verb: "adopt"; options: AdoptOptions };
 
 /** What each verb returns for one stack. */
 export interface VerbResults {
@@ -37,6 +39,7 @@ export interface VerbResults {
   outputs: KubernetesIstioStackOutputsJson;
   unlock: string[];
   precheck: PrecheckResult;
+  adopt: AdoptResult;
 }
 
 /** What became of one stack of a command. */
@@ -57,6 +60,7 @@ const needs: Record<ClusterCommand["verb"], Needs> = {
   outputs: { cluster: "optional", readState: true },
   unlock: { cluster: "none", readState: false },
   precheck: { cluster: "required", readState: false },
+  adopt: { cluster: "required", readState: true },
 };
 
 /** The word that asks for all stacks at once: "Apply all 2?". */
@@ -69,6 +73,7 @@ const askAll: Record<ClusterCommand["verb"], string> = {
   outputs: "Read",
   unlock: "Unlock",
   precheck: "Check",
+  adopt: "Adopt",
 };
 
 /**
@@ -149,6 +154,10 @@ async function loadVerb(command: ClusterCommand) {
         const r = request(s);
         return precheck({ plan: r.plan, cluster: r.cluster, stack: r.settings.stack, ...options });
       };
+    }
+    case "adopt": {
+      const { adoptStack } = await import("./adopt/run.js");
+      return (s: OpenedStack) => adoptStack(request(s), command.options);
     }
   }
 }

@@ -1,4 +1,10 @@
-import { type EngineEvent, LocalWorkspace, type PulumiFn, Stack } from "@pulumi/pulumi/automation/index.js";
+import {
+  type EngineEvent,
+  type ImportResource,
+  LocalWorkspace,
+  type PulumiFn,
+  Stack,
+} from "@pulumi/pulumi/automation/index.js";
 import { InterruptedError, type PlantonError } from "../errors.js";
 import { engineSpans, timed } from "../timings.js";
 import { mapEngineError } from "./errors.js";
@@ -87,6 +93,31 @@ export class EngineSession {
   }
 
   /**
+   * Takes live resources into the stack's state as they are (nothing in the cluster changes): the
+   * program's Kubernetes provider is created first (an update targeting it alone), then the
+   * engine imports `resources` through it, unprotected and without generated code. Each is
+   * `{type, name, id}` of the resource the program declares, `parent` the name of another entry
+   * (a component) when it has one.
+   */
+  async import(program: PulumiFn, resources: ImportResource[]): Promise<ChangeSummary> {
+    const stack = await this.withProgram(program);
+    const provider = providerUrn(this.ctx.settings.stack);
+    await timed("provider", () => this.run(() => stack.up({ ...this.options(), target: [provider] })));
+    const r = await timed("import", () =>
+      this.run(() =>
+        stack.import({
+          ...this.options(),
+          resources: resources.map((x) => (x.component ? x : { ...x, provider: "cluster" })),
+          nameTable: { cluster: provider },
+          protect: false,
+          generateCode: false,
+        }),
+      ),
+    );
+    return (r.summary.resourceChanges ?? {}) as ChangeSummary;
+  }
+
+  /**
    * Deletes the stack's resources, with progress. The engine deletes with the providers its state
    * recorded and never runs the program: the stack gets an empty one, not the plan's.
    */
@@ -162,4 +193,9 @@ export class EngineSession {
       );
     return mapEngineError(err, this.ctx.settings);
   }
+}
+
+/** The URN of the program's Kubernetes provider (`cluster`, a child of the stack) in `stack`. */
+export function providerUrn(stack: string): string {
+  return `urn:pulumi:${stack}::${projectName}::pulumi:providers:kubernetes::cluster`;
 }

@@ -2,12 +2,12 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { kubeconfigSecrets, resolveCluster } from "../../cluster/kubeconfig.js";
 import type { JsonObject } from "../../convert/source.js";
-import type { AdoptionPlan } from "../../deploy/adopt/adoption-plan.js";
-import { liveReleaseChanges, planAdoption, readLiveMesh, refusalError } from "../../deploy/adopt/index.js";
+import { readLiveMesh, refusalError } from "../../deploy/adopt/index.js";
 import { renderWrittenManifest, writeManifest } from "../../deploy/adopt/write-manifest.js";
 import { DeployError, UsageError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
-import { renderReleaseChanges } from "../../output/results.js";
+import { renderChangeSummary } from "../../output/results.js";
+import { renderPlanned } from "../../output/stack-fields.js";
 import { escapeControl } from "../../output/redact.js";
 import type { CommandContext } from "../io.js";
 import { loadForCommand } from "../load-input.js";
@@ -19,34 +19,17 @@ export interface AdoptFlags {
   name?: string;
   context?: string;
   kubeconfig?: string;
+  stack?: string;
+  backend?: string;
+  yes?: boolean;
 }
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** The adoption plan as lines: imports, ownership changes, conflicts, objects left alone. */
-function describePlan(p: AdoptionPlan): string {
-  const lines = [`imports into the stack (${p.imports.length}):`];
-  for (const i of p.imports) lines.push(`  ${i.type} ${i.name} (id ${i.id})`);
-  if (p.ownership.length > 0) {
-    lines.push(`handed to Helm releases (ownership metadata written first) (${p.ownership.length}):`);
-    for (const o of p.ownership)
-      lines.push(
-        `  ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name} → release ${o.releaseNamespace}/${o.release}`,
-      );
-  }
-  for (const c of p.conflicts)
-    lines.push(
-      `conflict: ${c.object}: ${c.field} cannot change in place; choices:`,
-      ...c.choices.map((x) => `  - ${x}`),
-    );
-  for (const u of p.unclaimed) lines.push(`left alone (no release of the manifest takes it): ${u}`);
-  return `${lines.map((l) => escapeControl(l)).join("\n")}\n`;
-}
-
 /**
- * `planton adopt`: reads the live mesh (reads only) and, with --write-manifest, writes the
- * manifest that reproduces it; with -f alone, shows what adoption into that manifest's stack
- * would do. Taking the mesh into the stack is not wired to the engine yet (exit 1, nothing changed).
+ * `planton adopt`: with --write-manifest, reads the live mesh (reads only) and writes the
+ * manifest that reproduces it; with -f alone, adopts the mesh into that manifest's stack through
+ * the front door (shows what it does, asks once, then hands over, imports and updates).
  */
 export async function adopt(flags: AdoptFlags, ctx: CommandContext): Promise<void> {
   if (flags.file === undefined && flags.writeManifest === undefined)
@@ -59,6 +42,8 @@ export async function adopt(flags: AdoptFlags, ctx: CommandContext): Promise<voi
       `--name ${JSON.stringify(escapeControl(flags.name))} is not a DNS-1123 label`,
       "e.g. --name production-mesh",
     );
+  if (flags.file !== undefined && flags.writeManifest === undefined)
+    return adoptIntoStack(flags.file, flags, ctx);
   const loaded =
     flags.file === undefined ? undefined : loadForCommand({ file: flags.file, set: flags.set ?? [] }, ctx);
   const target = loaded?.manifest.spec.targetCluster;
@@ -98,13 +83,34 @@ export async function adopt(flags: AdoptFlags, ctx: CommandContext): Promise<voi
     );
     return;
   }
-  if (plan === undefined) return;
-  ctx.io.stdout(describePlan(planAdoption(reading, plan)));
-  ctx.io.stdout(renderReleaseChanges(liveReleaseChanges(reading, plan), ctx.out));
-  throw new DeployError(
-    "taking a live mesh into a stack is not available yet: nothing was changed",
-    "the lines above are what adoption would do; planton adopt --write-manifest writes the manifest that reproduces the mesh",
+}
+
+/** `adopt -f FILE`: the adopt verb on the manifest's stack; the result on standard output. */
+async function adoptIntoStack(file: string, flags: AdoptFlags, ctx: CommandContext): Promise<void> {
+  const { runCluster, settle } = await import("../stacks.js");
+  const outcomes = await runCluster(
+    {
+      file: [file],
+      set: flags.set ?? [],
+      stack: flags.stack,
+      backend: flags.backend,
+      context: flags.context,
+      kubeconfig: flags.kubeconfig,
+      yes: flags.yes === true,
+    },
+    ctx,
+    { verb: "adopt", options: {} },
+    // how the manifest differs from the live releases, shown before the question
+    (write) => (p) => write(renderPlanned(p, ctx.err)),
   );
+  settle(outcomes, () => {
+    for (const o of outcomes)
+      if (o.ok) {
+        ctx.io.stdout(
+          `adopted into stack ${escapeControl(o.result.stack)}: ${o.result.adoption.imports.length} resources imported, ${o.result.adoption.ownership.length} objects handed to Helm; the update after it: ${renderChangeSummary(o.result.summary, "done")}\n`,
+        );
+      }
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import { isPlantonError } from "../../../src/errors.js";
 import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
 import { captureContext } from "../../helpers/context.js";
+import { engineFixture } from "../../helpers/engine-fixture.js";
 import { type FakeObject, startFakeKubeApi, writeKubeconfig } from "../../helpers/fake-kube.js";
 import { root } from "../../helpers/paths.js";
 import { clusterFromPlan, helmSecret } from "./fixtures.js";
@@ -29,7 +30,8 @@ async function run(flags: Parameters<typeof adopt>[0], extra: FakeObject[] = [])
   api = await startFakeKubeApi({ objects: [...objects, ...extra] });
   const dir = mkdtempSync(join(tmpdir(), "planton-adopt-"));
   const kubeconfig = writeKubeconfig(dir, api.url);
-  const { ctx, out } = captureContext({ cwd: dir });
+  // the stand-in pulumi, for -f alone (the adopt verb opens an engine session)
+  const { ctx, out } = captureContext({ cwd: dir, env: engineFixture(api.url).env });
   try {
     await adopt({ kubeconfig, ...flags }, ctx);
     return { code: 0, message: "", dir, ...out };
@@ -74,13 +76,13 @@ describe("planton adopt against the stand-in API", () => {
     assert.throws(() => readFileSync(join(r.dir, "adopted.yaml")));
   });
 
-  it("-f alone shows what adoption would import and says it is not available yet (exit 1)", async () => {
+  it("-f alone without a terminal shows the imports and the value diff, then refuses to ask (exit 2)", async () => {
     const r = await run({ file: join(root, "examples", "production.yaml") });
-    assert.equal(r.code, 1);
-    assert.match(r.stdout, /^ {2}kubernetes:helm\.sh\/v3:Release istiod \(id istio-system\/istiod\)$/m);
-    assert.match(r.message, /not available yet: nothing was changed/);
+    assert.equal(r.code, 2, r.message);
+    assert.match(r.stderr, /^ {2}kubernetes:helm\.sh\/v3:Release istiod \(id istio-system\/istiod\)$/m);
+    assert.match(r.message, /refusing to change the cluster without confirmation/);
     // the live releases are the plan's own: each one shows as no change
-    assert.match(r.stdout, /^ {2}= istiod \S+ \(no change\)$/m);
+    assert.match(r.stderr, /^ {2}= istiod \S+ \(no change\)$/m);
   });
 
   it("-f with one field changed shows exactly that change", async () => {
@@ -88,12 +90,21 @@ describe("planton adopt against the stand-in API", () => {
       file: join(root, "examples", "production.yaml"),
       set: ["spec.meshConfig.accessLogFile=/dev/stderr"],
     });
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2, r.message);
     assert.match(
-      r.stdout,
+      r.stderr,
       /^ {2}~ istiod \S+\n {6}~ meshConfig\.accessLogFile: "\/dev\/stdout" → "\/dev\/stderr"$/m,
     );
-    assert.equal((r.stdout.match(/^ {6}[~+-] /gm) ?? []).length, 1, r.stdout);
+    assert.equal((r.stderr.match(/^ {6}[~+-] /gm) ?? []).length, 1, r.stderr);
+  });
+
+  it("-f --yes adopts into the manifest's stack (exit 0)", async () => {
+    const r = await run({ file: join(root, "examples", "production.yaml"), yes: true });
+    assert.equal(r.code, 0, r.message);
+    assert.match(
+      r.stdout,
+      /^adopted into stack production-mesh: \d+ resources imported, 0 objects handed to Helm/m,
+    );
   });
 
   it("neither -f nor --write-manifest is a usage error (exit 2)", async () => {
