@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
 import { timed } from "../timings.js";
-import { parseTimeout } from "./commands/timeout.js";
+import { parseLockTimeout, parseTimeout } from "./commands/timeout.js";
 import type { CommandContext, GlobalOptions, Io } from "./io.js";
 
 /** What main.ts gives every command besides the Io: cancellation and the secret registry. */
@@ -52,6 +52,11 @@ function clusterOptions(cmd: Command): Command {
     .option(
       "--backend <url>",
       "state backend URL (default: $PULUMI_BACKEND_URL, else file://~/.planton/state)",
+    )
+    .option(
+      "--lock-timeout <duration>",
+      "how long to wait for a stack lock another running operation holds: seconds, or 90s, 10m (default: 300 in CI, else 0)",
+      parseLockTimeout,
     );
 }
 

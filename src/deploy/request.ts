@@ -46,6 +46,8 @@ export interface DeployRequest {
 export interface Target {
   stack?: string | undefined;
   backend?: string | undefined;
+  /** --lock-timeout in seconds. */
+  lockTimeout?: number | undefined;
   context?: string | undefined;
   kubeconfig?: string | undefined;
 }
@@ -58,7 +60,12 @@ export function settingsFor(
   secret: (value: string, what?: string) => void,
 ): EngineSettings {
   const settings = resolveEngineSettings(
-    { stack: target.stack, backend: target.backend, manifestName: manifest.metadata.name },
+    {
+      stack: target.stack,
+      backend: target.backend,
+      manifestName: manifest.metadata.name,
+      lockTimeoutSeconds: target.lockTimeout,
+    },
     env,
   );
   for (const s of settingsSecrets(settings)) secret(s.value, s.what);

@@ -1,6 +1,6 @@
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation/index.js";
 import { DeployError, InterruptedError, type PlantonError, UsageError } from "../errors.js";
-import { readLocks } from "./locks.js";
+import { describeHolders, lockHolders, readLocks } from "./locks.js";
 import type { EngineSettings } from "./settings.js";
 
 /** True when the engine says the state's secrets do not decrypt (wrong passphrase, damaged salt). */
@@ -29,13 +29,7 @@ export function mapEngineError(err: unknown, settings: EngineSettings): PlantonE
     err instanceof ConcurrentUpdateError ||
     /currently locked|another update is currently in progress/i.test(message)
   ) {
-    const stale = readLocks(settings).filter((l) => l.stale);
-    return new DeployError(
-      `stack ${settings.stack} is locked: another planton or pulumi operation is running on it`,
-      stale.length > 0
-        ? `the lock was left by pid ${stale.map((l) => l.pid).join(", ")}, which no longer runs: remove it with \`planton unlock -f <manifest>\``
-        : "wait for the other operation to finish; if it was killed, remove its lock with `planton unlock -f <manifest>`",
-    );
+    return lockedError(message, settings);
   }
   if (isDecryptFailure(message)) {
     return new DeployError(
@@ -76,4 +70,22 @@ function firstErrorLine(message: string): string {
       .map((l) => l.trim())
       .find((l) => /error/i.test(l)) ?? "unreadable"
   ).slice(0, 200);
+}
+
+/** A locked stack: who holds it (as the engine names it) and the way out. */
+function lockedError(message: string, settings: EngineSettings): DeployError {
+  const holders = lockHolders(message);
+  const stale = [
+    ...readLocks(settings)
+      .filter((l) => l.stale)
+      .map((l) => l.pid),
+    ...holders.filter((h) => h.stale).map((h) => h.pid),
+  ];
+  const who = holders.length > 0 ? ` (${describeHolders(holders)})` : "";
+  return new DeployError(
+    `stack ${settings.stack} is locked: another planton or pulumi operation is running on it${who}`,
+    stale.length > 0
+      ? `the lock was left by pid ${[...new Set(stale)].join(", ")}, which no longer runs: remove it with \`planton unlock -f <manifest>\``
+      : "wait for the other operation to finish (--lock-timeout 5m waits for it); if it was killed, remove its lock with `planton unlock -f <manifest>` (--force for a lock from another machine)",
+  );
 }

@@ -70,7 +70,7 @@ export function loadMeshSet(
     stops.push(stopProgress);
     const req = createRequest(
       l.manifest,
-      { backend: flags.backend },
+      { backend: flags.backend, lockTimeout: flags.lockTimeout },
       {
         env: ctx.io.env,
         cwd: ctx.io.cwd,
