@@ -73,10 +73,21 @@ function writeIdentities(file, accessKey, secretKey) {
 }
 
 /**
- * Starts the store and creates `bucket`. Resolves to { endpoint (http://127.0.0.1:PORT), bucket,
+ * Starts the store (a second and third time on new ports if a port chosen free was taken
+ * meanwhile by a process started beside it) and creates `bucket`. Resolves to { endpoint (http://127.0.0.1:PORT), bucket,
  * region, accessKey, secretKey, url(bucket?), objects(bucket?), put(key, body), stop(), dir, logPath }.
  */
 export async function startS3(opts = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startOnce(opts) {
   const weed = path.join(opts.binDir ?? path.join(cacheRoot(), "bin"), "weed");
   if (!fs.existsSync(weed)) throw new Error(`${weed} is missing: run scripts/e2e-build.sh seaweedfs`);
   const dir = fs.mkdtempSync(path.join(opts.workDir ?? os.tmpdir(), "s3-"));
@@ -114,64 +125,83 @@ export async function startS3(opts = {}) {
   proc.logPath = logPath;
   const onExit = () => proc.exitCode === null && proc.signalCode === null && proc.kill("SIGKILL");
   process.on("exit", onExit);
-  const endpoint = `http://127.0.0.1:${ports.s3}`;
-  const filer = `http://127.0.0.1:${ports.filer}`;
-  // the S3 gateway answers once the filer behind it does; any HTTP answer will do
-  await waitFor("the S3 gateway", async () => (await get(`${endpoint}/`)).status > 0, proc);
-  await waitFor("the filer", async () => (await get(`${filer}/`)).status === 200, proc);
-  execFileSync(weed, ["shell", `-master=127.0.0.1:${ports.master}`, `-filer=127.0.0.1:${ports.filer}`], {
-    input: `s3.bucket.create -name ${bucket}\n`,
-    cwd: dir,
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  await waitFor(
-    `bucket ${bucket}`,
-    async () => (await get(`${filer}/buckets/${bucket}/`)).status === 200,
-    proc,
-  );
-
-  /** The backend URL as users write it for an S3-compatible store. */
-  const url = (b = bucket) => `s3://${b}?endpoint=${endpoint}&s3ForcePathStyle=true&region=${region}`;
-
-  /** Every object in a bucket, key -> bytes, read through the filer that stores them. */
-  const objects = async (b = bucket) => {
-    const out = new Map();
-    const walk = async (prefix) => {
-      const r = await get(`${filer}/buckets/${b}/${prefix}?limit=10000`, { Accept: "application/json" });
-      const listing = JSON.parse(r.body.toString("utf8"));
-      for (const e of listing.Entries ?? []) {
-        const name = e.FullPath.slice(`/buckets/${b}/`.length);
-        if (e.Mode & 0x80000000) await walk(`${name}/`);
-        else out.set(name, (await get(`${filer}/buckets/${b}/${name}`)).body);
-      }
-    };
-    await walk("");
-    return out;
-  };
-
-  /** Writes an object as another client would (through the filer that stores the bucket). */
-  const put = (key, body, b = bucket) =>
-    new Promise((resolve, reject) => {
-      const req = http.request(`${filer}/buckets/${b}/${key}`, { method: "PUT", timeout: 5000 }, (res) => {
-        res.resume();
-        res.on("end", () =>
-          res.statusCode < 300 ? resolve() : reject(new Error(`PUT ${key}: HTTP ${res.statusCode}`)),
-        );
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-
-  const stop = async () => {
+  try {
+    return await ready();
+  } catch (e) {
+    onExit();
     process.off("exit", onExit);
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      const t = setTimeout(() => proc.kill("SIGKILL"), 10000);
-      await exited;
-      clearTimeout(t);
-    }
-    if (!opts.keepDir) fs.rmSync(dir, { recursive: true, force: true });
-  };
-  return { endpoint, bucket, region, accessKey, secretKey, url, objects, put, stop, dir, logPath };
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  async function ready() {
+    const endpoint = `http://127.0.0.1:${ports.s3}`;
+    const filer = `http://127.0.0.1:${ports.filer}`;
+    // the S3 gateway answers once the filer behind it does; any HTTP answer will do
+    await waitFor("the S3 gateway", async () => (await get(`${endpoint}/`)).status > 0, proc);
+    await waitFor("the filer", async () => (await get(`${filer}/`)).status === 200, proc);
+    execFileSync(
+      weed,
+      [
+        "shell",
+        `-master=127.0.0.1:${ports.master}.${ports["master.grpc"]}`,
+        `-filer=127.0.0.1:${ports.filer}.${ports["filer.grpc"]}`,
+      ],
+      {
+        input: `s3.bucket.create -name ${bucket}\n`,
+        cwd: dir,
+        stdio: ["pipe", "ignore", "pipe"],
+      },
+    );
+    await waitFor(
+      `bucket ${bucket}`,
+      async () => (await get(`${filer}/buckets/${bucket}/`)).status === 200,
+      proc,
+    );
+
+    /** The backend URL as users write it for an S3-compatible store. */
+    const url = (b = bucket) => `s3://${b}?endpoint=${endpoint}&s3ForcePathStyle=true&region=${region}`;
+
+    /** Every object in a bucket, key -> bytes, read through the filer that stores them. */
+    const objects = async (b = bucket) => {
+      const out = new Map();
+      const walk = async (prefix) => {
+        const r = await get(`${filer}/buckets/${b}/${prefix}?limit=10000`, { Accept: "application/json" });
+        const listing = JSON.parse(r.body.toString("utf8"));
+        for (const e of listing.Entries ?? []) {
+          const name = e.FullPath.slice(`/buckets/${b}/`.length);
+          if (e.Mode & 0x80000000) await walk(`${name}/`);
+          else out.set(name, (await get(`${filer}/buckets/${b}/${name}`)).body);
+        }
+      };
+      await walk("");
+      return out;
+    };
+
+    /** Writes an object as another client would (through the filer that stores the bucket). */
+    const put = (key, body, b = bucket) =>
+      new Promise((resolve, reject) => {
+        const req = http.request(`${filer}/buckets/${b}/${key}`, { method: "PUT", timeout: 5000 }, (res) => {
+          res.resume();
+          res.on("end", () =>
+            res.statusCode < 300 ? resolve() : reject(new Error(`PUT ${key}: HTTP ${res.statusCode}`)),
+          );
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+
+    const stop = async () => {
+      process.off("exit", onExit);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGTERM");
+        const t = setTimeout(() => proc.kill("SIGKILL"), 10000);
+        await exited;
+        clearTimeout(t);
+      }
+      if (!opts.keepDir) fs.rmSync(dir, { recursive: true, force: true });
+    };
+    return { endpoint, bucket, region, accessKey, secretKey, url, objects, put, stop, dir, logPath };
+  }
 }
