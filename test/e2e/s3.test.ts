@@ -50,10 +50,17 @@ let closeCharts: () => Promise<void> = async () => {};
 
 before(async () => {
   const t = Date.now();
-  [clusterA, clusterB, s3] = await Promise.all([
-    startCluster({ binDir: bin, nodes: 2 }),
-    startCluster({ binDir: bin, nodes: 1 }),
-    startS3({ binDir: bin, workDir: work }),
+  // each assigned as it starts, so that after() stops what did start when another part fails
+  await Promise.all([
+    startCluster({ binDir: bin, nodes: 2 }).then((c: Cluster) => {
+      clusterA = c;
+    }),
+    startCluster({ binDir: bin, nodes: 1 }).then((c: Cluster) => {
+      clusterB = c;
+    }),
+    startS3({ binDir: bin, workDir: work }).then((x: S3) => {
+      s3 = x;
+    }),
   ]);
   const served = await serveFolder(chartsDir);
   charts = served.url;
