@@ -16,7 +16,7 @@
 # pkg v3.274.1), the control plane shares one module; the Gateway API bundles in
 # test/e2e/cluster/gateway-api/modules.txt. See test/e2e/cluster/README.md.
 #
-# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|controlplane|istiod|gatewayapi ...]
+# Usage: scripts/e2e-build.sh [--force] [pulumi|provider|controlplane|istiod|gatewayapi|seaweedfs ...]
 #   no tool names: all of them. --force: rebuild even if the stamp matches.
 # Environment: PLANTON_E2E_CACHE (cache root), GOCACHE/GOMODCACHE (Go's own, respected).
 set -euo pipefail
@@ -32,7 +32,7 @@ STAMPS="$CACHE/stamps"
 # asks the engine for. The code is whatever test/e2e/cluster/provider/go.mod pins.
 K8S_PROVIDER_VERSION="4.34.2"
 
-ALL_TOOLS=(pulumi provider controlplane istiod gatewayapi)
+ALL_TOOLS=(pulumi provider controlplane istiod gatewayapi seaweedfs)
 
 force=0
 tools=()
@@ -40,7 +40,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
     -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
-    pulumi|provider|controlplane|istiod|gatewayapi) tools+=("$arg") ;;
+    pulumi|provider|controlplane|istiod|gatewayapi|seaweedfs) tools+=("$arg") ;;
     *) echo "e2e-build: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -243,6 +243,23 @@ build_gatewayapi() {
   write_stamp gatewayapi "$stamp" "$versions" $((SECONDS - t0))
   log "gateway-api: fetched in $((SECONDS - t0)) s ($(find "$out" -name '*.yaml' | wc -l) files)"
 }
+
+# --- weed (SeaweedFS: the S3-compatible store of the s3 e2e tests) -------- begin seaweedfs --
+# github.com/seaweedfs/seaweedfs has no semver tags on the proxy: a pseudo-version of master, the
+# commit stamped as upstream's Makefile does. Tags: none (upstream's default build).
+build_seaweedfs() {
+  local dir="$SRC/seaweedfs" mod=github.com/seaweedfs/seaweedfs ver
+  ver="$(modver "$dir/go.mod" "$mod")"
+  local ldflags="-s -w -X $mod/weed/util/version.COMMIT=${ver##*-}"
+  local stamp; stamp="$(stamp_of seaweedfs "$ver" "$ldflags")"
+  if up_to_date seaweedfs "$stamp" "$BIN/weed"; then log "weed ($mod@$ver): up to date"; return; fi
+  log "weed ($mod@$ver): building"
+  local t0=$SECONDS
+  (cd "$dir" && go build -ldflags "$ldflags" -o "$BIN/weed" "$mod/weed")
+  write_stamp seaweedfs "$stamp" "$mod@$ver" $((SECONDS - t0))
+  log "weed: built in $((SECONDS - t0)) s ($("$BIN/weed" version 2>/dev/null | head -1 || echo '?'))"
+}
+# ------------------------------------------------------------------------------ end seaweedfs --
 
 total0=$SECONDS
 for t in "${tools[@]}"; do "build_$t"; done

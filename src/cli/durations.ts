@@ -19,3 +19,8 @@ export function parseDuration(flag: string, value: string, min: number): number 
 export function parseTimeout(value: string | undefined): number | undefined {
   return value === undefined ? undefined : parseDuration("--timeout", value, 1);
 }
+
+/** `--lock-timeout`: how long to wait for another operation's stack lock, 0 s to 24 h. */
+export function parseLockTimeout(value: string): number {
+  return parseDuration("--lock-timeout", value, 0);
+}

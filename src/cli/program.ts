@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
-import { parseTimeout } from "./durations.js";
+import { parseLockTimeout, parseTimeout } from "./durations.js";
 import type { CommandContext, GlobalOptions, Io } from "./io.js";
 
 /** What main.ts gives every command besides the Io: cancellation and the secret registry. */
@@ -67,6 +67,11 @@ function clusterOptions(cmd: Command): Command {
     .option(
       "--backend <url>",
       "state backend URL (default: $PULUMI_BACKEND_URL, else file://~/.planton/state)",
+    )
+    .option(
+      "--lock-timeout <duration>",
+      "how long to wait for a stack lock another running operation holds: seconds, or 90s, 10m (default: 300 in CI, else 0)",
+      parseLockTimeout,
     );
 }
 

@@ -27,7 +27,12 @@ export function settingsFor(
   secret: (value: string, what?: string) => void,
 ): EngineSettings {
   const settings = resolveEngineSettings(
-    { stack: target.stack, backend: target.backend, manifestName: manifest.metadata.name },
+    {
+      stack: target.stack,
+      backend: target.backend,
+      manifestName: manifest.metadata.name,
+      lockTimeoutSeconds: target.lockTimeout,
+    },
     env,
   );
   for (const s of settingsSecrets(settings)) secret(s.value, s.what);

@@ -50,6 +50,8 @@ export interface StackFile {
 export interface Target {
   stack?: string | undefined;
   backend?: string | undefined;
+  /** --lock-timeout in seconds. */
+  lockTimeout?: number | undefined;
   context?: string | undefined;
   kubeconfig?: string | undefined;
 }

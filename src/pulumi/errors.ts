@@ -1,6 +1,6 @@
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation/index.js";
 import { DeployError, InterruptedError, type PlantonError, UsageError } from "../errors.js";
-import { readLocks } from "./locks.js";
+import { describeHolders, lockHolders, readLocks } from "./locks.js";
 import type { EngineSettings } from "./settings.js";
 
 /** True when the engine says the state's secrets do not decrypt (wrong passphrase, damaged salt). */
@@ -29,14 +29,10 @@ export function mapEngineError(err: unknown, settings: EngineSettings): PlantonE
     err instanceof ConcurrentUpdateError ||
     /currently locked|another update is currently in progress/i.test(message)
   ) {
-    const stale = readLocks(settings).filter((l) => l.stale);
-    return new DeployError(
-      `stack ${settings.stack} is locked: another planton or pulumi operation is running on it`,
-      stale.length > 0
-        ? `the lock was left by pid ${stale.map((l) => l.pid).join(", ")}, which no longer runs: remove it with \`planton unlock -f <manifest>\``
-        : "wait for the other operation to finish; if it was killed, remove its lock with `planton unlock -f <manifest>`",
-    );
+    return lockedError(message, settings);
   }
+  const access = backendAccessError(message, settings);
+  if (access !== undefined) return access;
   if (isDecryptFailure(message)) {
     return new DeployError(
       `the state of stack ${settings.stack} cannot be decrypted with this passphrase; nothing was changed`,
@@ -76,4 +72,67 @@ function firstErrorLine(message: string): string {
       .map((l) => l.trim())
       .find((l) => /error/i.test(l)) ?? "unreadable"
   ).slice(0, 200);
+}
+
+/** A locked stack: who holds it (as the engine names it) and the way out. */
+function lockedError(message: string, settings: EngineSettings): DeployError {
+  const holders = lockHolders(message);
+  const stale = [
+    ...readLocks(settings)
+      .filter((l) => l.stale)
+      .map((l) => l.pid),
+    ...holders.filter((h) => h.stale).map((h) => h.pid),
+  ];
+  const who = holders.length > 0 ? ` (${describeHolders(holders)})` : "";
+  return new DeployError(
+    `stack ${settings.stack} is locked: another planton or pulumi operation is running on it${who}`,
+    stale.length > 0
+      ? `the lock was left by pid ${[...new Set(stale)].join(", ")}, which no longer runs: remove it with \`planton unlock -f <manifest>\``
+      : "wait for the other operation to finish (--lock-timeout 5m waits for it); if it was killed, remove its lock with `planton unlock -f <manifest>` (--force for a lock from another machine)",
+  );
+}
+
+/**
+ * A bucket backend that refused or did not answer: a missing bucket or refused credentials are
+ * the user's settings (exit 2), an endpoint that does not answer could not be reached (exit 1).
+ * Named by the store's error code, never by echoing the request (no credential is in either).
+ */
+function backendAccessError(message: string, settings: EngineSettings): PlantonError | undefined {
+  // only the store's own failures (the Kubernetes provider's network errors look alike)
+  if (/^(file|https?):\/\//.test(settings.backendUrl)) return undefined;
+  if (!/operation error S3|blob \(|googleapi|storage\.googleapis|blob\.core\.windows/i.test(message))
+    return undefined;
+  const where = settings.backendUrl.split("?")[0];
+  if (/NoSuchBucket|bucket does not exist|specified bucket does not exist/i.test(message))
+    return new UsageError(
+      `the state bucket ${where} does not exist; nothing was changed`,
+      "create the bucket (planton does not), or fix --backend / PULUMI_BACKEND_URL",
+    );
+  if (
+    /InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|InvalidToken|ExpiredToken|NoCredentialProviders|failed to retrieve credentials|StatusCode: 403/i.test(
+      message,
+    )
+  )
+    return new UsageError(
+      `the state bucket ${where} refused these credentials; nothing was changed`,
+      "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) and the bucket's access policy",
+    );
+  if (
+    /connection refused|no such host|i\/o timeout|dial tcp|request send failed|exceeded maximum number of attempts/i.test(
+      message,
+    )
+  )
+    return new DeployError(
+      `the state backend ${where} could not be reached (${endpointOf(settings.backendUrl)}); nothing was changed`,
+      "check the endpoint in the backend URL and that the store runs and answers",
+    );
+  return undefined;
+}
+
+function endpointOf(url: string): string {
+  try {
+    return new URL(url).searchParams.get("endpoint") ?? "the cloud provider's endpoint";
+  } catch {
+    return "endpoint unknown";
+  }
 }

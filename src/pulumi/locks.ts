@@ -57,6 +57,38 @@ function zombie(pid: number): boolean {
   }
 }
 
+/** Who holds a stack lock, as the engine names it when it cannot take the lock (any self-managed backend). */
+export interface LockHolder {
+  user: string;
+  host: string;
+  pid: number;
+  /** When the lock was taken (RFC 3339, as written in the lock). */
+  since: string;
+  /** The holder was a process on this machine that no longer runs. */
+  stale: boolean;
+}
+
+/**
+ * The holders named in an engine error. A self-managed backend (file://, s3://, gs://, azblob://)
+ * refuses a locked stack with one line per lock: `<url>: created by USER@HOST (pid N) at TIME`.
+ */
+export function lockHolders(message: string): LockHolder[] {
+  const out: LockHolder[] = [];
+  for (const m of message.matchAll(/created by (\S*)@(\S+) \(pid (\d+)\) at (\S+)/g)) {
+    const pid = Number(m[3]);
+    const host = m[2] ?? "";
+    out.push({ user: m[1] ?? "", host, pid, since: m[4] ?? "", stale: host === hostname() && !alive(pid) });
+  }
+  return out;
+}
+
+/** "pid 12 on ci-runner-3 (user ci) since 2026-12-05T01:02:03Z", holders joined with "; ". */
+export function describeHolders(holders: LockHolder[]): string {
+  return holders
+    .map((h) => `pid ${h.pid} on ${h.host}${h.user ? ` (user ${h.user})` : ""} since ${h.since}`)
+    .join("; ");
+}
+
 export function readLocks(settings: EngineSettings): LockInfo[] {
   return lockFiles(settings).map((file) => {
     let pid = 0;
@@ -116,4 +148,26 @@ export function requireForceForRemote(settings: EngineSettings, force: boolean):
       `stack ${settings.stack} lives in ${settings.backendUrl.split("://")[0]}:// state: unlocking it cancels whatever update is running there, possibly someone else's`,
       "make sure no one is running an operation on this stack, then rerun with --force",
     );
+}
+
+/**
+ * What `unlock` may do with the locks of a bucket backend (s3://, gs://, azblob://), named by
+ * the engine: locks of processes on this machine that have ended go without --force; a lock
+ * from another machine only with --force, after naming its holder; a lock of a process that
+ * still runs on this machine never. Returns the lines to print before the locks are removed.
+ */
+export function bucketUnlockPlan(stack: string, holders: LockHolder[], force: boolean): string[] {
+  const running = holders.filter((h) => h.host === hostname() && !h.stale);
+  if (running.length > 0)
+    throw new DeployError(
+      `stack ${stack} is locked by an operation that still runs on this machine: ${describeHolders(running)}`,
+      "wait for it to finish, or stop that process first",
+    );
+  const foreign = holders.filter((h) => h.host !== hostname());
+  if (foreign.length > 0 && !force)
+    throw new UsageError(
+      `stack ${stack} is locked from another machine: ${describeHolders(foreign)}`,
+      "make sure that operation has ended (its runner was killed or is gone), then rerun with --force",
+    );
+  return holders.map((h) => `removed lock of ${describeHolders([h])}`);
 }

@@ -23,6 +23,13 @@ export interface EngineSettings {
   embeddedBackend: boolean;
   /** Environment for the Pulumi CLI: passphrase, backend, no update checks. */
   env: Record<string, string>;
+  /** How long an operation waits for a lock another live process holds (0: fails at once). */
+  lockTimeoutSeconds: number;
+}
+
+/** The lock wait when no --lock-timeout is given: a few minutes in CI (pipelines overlap), none at a terminal. */
+export function defaultLockTimeout(env: NodeJS.ProcessEnv): number {
+  return env.CI !== undefined && env.CI !== "" && env.CI !== "false" ? 300 : 0;
 }
 
 /** Pulumi's stack-name rule, plus: a name is not `.` or `..` (the file backend makes paths of it). */
@@ -55,7 +62,12 @@ function readPassphraseFile(file: string): string {
  * passphrase everyone knows.
  */
 export function resolveEngineSettings(
-  options: { stack?: string | undefined; backend?: string | undefined; manifestName: string },
+  options: {
+    stack?: string | undefined;
+    backend?: string | undefined;
+    manifestName: string;
+    lockTimeoutSeconds?: number | undefined;
+  },
   env: NodeJS.ProcessEnv,
 ): EngineSettings {
   const stack = options.stack ?? options.manifestName;
@@ -91,7 +103,8 @@ export function resolveEngineSettings(
     );
   }
   if (env.PULUMI_ACCESS_TOKEN !== undefined) out.PULUMI_ACCESS_TOKEN = env.PULUMI_ACCESS_TOKEN;
-  return { stack, backendUrl, embeddedBackend, env: out };
+  const lockTimeoutSeconds = options.lockTimeoutSeconds ?? defaultLockTimeout(env);
+  return { stack, backendUrl, embeddedBackend, env: out, lockTimeoutSeconds };
 }
 
 /** The secrets in the settings with what each is, for redaction (planton's own default is public). */

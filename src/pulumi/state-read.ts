@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
-import { DeployError, InterruptedError, type PlantonError } from "../errors.js";
+import { DeployError, InterruptedError, type PlantonError, UsageError } from "../errors.js";
 import { findPulumiCli } from "./cli-path.js";
 import { type EngineSettings, projectName } from "./settings.js";
 import { parseState, type StackState } from "./state.js";
@@ -71,7 +71,7 @@ export async function exportStackState(
     if (stackMissing.test(r.stderr)) return { state: undefined };
     throw await engineFailure(r, ctx.settings);
   } catch (err) {
-    if (err instanceof DeployError || err instanceof InterruptedError) throw err;
+    if (err instanceof DeployError || err instanceof InterruptedError || err instanceof UsageError) throw err;
     throw await engineFailure({ code: null, stdout: "", stderr: (err as Error).message }, ctx.settings);
   } finally {
     remove();

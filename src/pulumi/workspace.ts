@@ -9,7 +9,8 @@ import { InterruptedError, type PlantonError } from "../errors.js";
 import { engineSpans, timed } from "../timings.js";
 import { mapEngineError } from "./errors.js";
 import { getPulumiCommand } from "./install.js";
-import { readLocks, releaseStaleLocks } from "./locks.js";
+import { retryWhileLocked } from "./lock-wait.js";
+import { type LockHolder, lockHolders, readLocks, releaseStaleLocks } from "./locks.js";
 import type { EngineSettings } from "./settings.js";
 import { projectName } from "./settings.js";
 import { openWorkFolder, type WorkFolder } from "./work-folder.js";
@@ -161,6 +162,23 @@ export class EngineSession {
     };
   }
 
+  /**
+   * Who holds the locks of an existing stack in a self-managed bucket (s3://, gs://, azblob://),
+   * where planton cannot list them itself: `stack init` of the existing stack takes the lock
+   * first, so the engine names every other holder, then refuses because the stack exists. No
+   * state is written; the probe's own lock is removed by the engine at once.
+   */
+  async lockHolders(): Promise<LockHolder[]> {
+    try {
+      await this.workspace.createStack(this.ctx.settings.stack);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/already exists/i.test(message) || lockHolders(message).length > 0) return lockHolders(message);
+      throw this.fail(err);
+    }
+    return [];
+  }
+
   /** Options every engine operation gets: events, output, cancellation, no colour. */
   private options(onEvent?: (e: EngineEvent) => void) {
     return {
@@ -171,11 +189,16 @@ export class EngineSession {
     };
   }
 
-  /** Runs one engine call, mapping its failure. */
-  private async run<T>(op: () => Promise<T>): Promise<T> {
+  /** Runs one engine call, mapping its failure; waits for a lock another live process holds (--lock-timeout). */
+  async run<T>(op: () => Promise<T>): Promise<T> {
     const before = new Set(readLocks(this.ctx.settings).map((l) => l.file));
     try {
-      return await op();
+      return await retryWhileLocked(op, {
+        stack: this.ctx.settings.stack,
+        timeoutSeconds: this.ctx.settings.lockTimeoutSeconds,
+        notify: this.ctx.notify,
+        signal: this.ctx.signal,
+      });
     } catch (err) {
       throw this.fail(err, before);
     }

@@ -48,9 +48,10 @@ describe("state settings", () => {
       assert.deepEqual(standIns.fx.calls(), []);
     });
   }
-  it("unlock of a remote backend without --force refuses instead of cancelling (exit 2)", async () => {
-    const r = await runCli(["unlock", "-f", dev, "--backend", "s3://bucket/state"], {
-      env: { ...standIns.fx.env, PULUMI_CONFIG_PASSPHRASE: "a-long-test-passphrase" },
+  // a bucket (s3://) names its lock holders instead: test/unit/pulumi/lock-wait.test.ts, e2e s3.test.ts
+  it("unlock of a Pulumi Cloud backend without --force refuses instead of cancelling (exit 2)", async () => {
+    const r = await runCli(["unlock", "-f", dev, "--backend", "https://api.pulumi.com"], {
+      env: { ...standIns.fx.env, PULUMI_ACCESS_TOKEN: "pul-a-long-test-token-0123456789" },
     });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /unlocking it cancels whatever update is running there/);
