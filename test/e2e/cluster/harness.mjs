@@ -27,26 +27,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { auditFlags } from "./audit.mjs";
-
-const cacheRoot = () => process.env.PLANTON_E2E_CACHE || path.join(os.homedir(), ".cache", "planton-e2e");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { cacheRoot, freePort, sleep, tail } from "./host.mjs";
 
 const SERVICE_CIDR = "10.96.0.0/16";
 const SERVICE_IP = "10.96.0.1"; // first IP of SERVICE_CIDR: the `kubernetes` Service
 const POD_CIDR = "10.244.0.0/16";
 export const KWOK_ANNOTATION = "kwok.x-k8s.io/node";
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function openssl(dir, args) {
   execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
@@ -266,14 +252,6 @@ async function waitFor(what, fn, { timeoutMs = 60000, intervalMs = 200, procs = 
     await sleep(intervalMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
-
-function tail(file, lines = 30) {
-  try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
 }
 
 function startProcess(cluster, name, bin, args) {
