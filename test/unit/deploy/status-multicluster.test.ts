@@ -25,8 +25,8 @@ import { checkNamed, notOk, planOfYaml } from "../../helpers/status-checks.js";
 const manifest = (name: string, spec: string) =>
   `apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesIstio\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 
-/** examples/multicluster/primary-remote/remote.yaml */
-const remote = planOfYaml(
+/** A remote-profile manifest whose primary is at `address`, then `rest` of the spec. */
+const remoteManifest = (address: string, rest = "") =>
   manifest(
     "mesh-remote",
     `  profile: remote
@@ -36,27 +36,15 @@ const remote = planOfYaml(
     network: net-remote
     primary:
       clusterName: primary
-      address: 192.0.2.10
-  eastWestGateway: {}
-`,
-  ),
-);
+      address: ${address}
+${rest}`,
+  );
+
+/** examples/multicluster/primary-remote/remote.yaml */
+const remote = planOfYaml(remoteManifest("192.0.2.10", "  eastWestGateway: {}\n"));
 
 /** The same remote with the primary's address a DNS name (the chart renders an ExternalName). */
-const remoteByName = planOfYaml(
-  manifest(
-    "mesh-remote",
-    `  profile: remote
-  multiCluster:
-    meshId: mesh1
-    clusterName: remote
-    network: net-remote
-    primary:
-      clusterName: primary
-      address: istiod.hub.example.com
-`,
-  ),
-);
+const remoteByName = planOfYaml(remoteManifest("istiod.hub.example.com"));
 
 /** examples/multicluster/primary-remote/primary.yaml */
 const primary = planOfYaml(
