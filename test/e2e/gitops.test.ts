@@ -11,7 +11,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { gitopsCases, renderGitopsTree } from "../helpers/gitops.js";
+import { itChecksEveryExport } from "../helpers/gitops-exports.js";
 import { root } from "../helpers/paths.js";
 // @ts-expect-error: plain JavaScript harness
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
@@ -102,32 +102,8 @@ describe("the GitOps export is accepted by an API server with Argo CD's and Flux
     assert.equal((await dryRun([bad], new Set())).length, 1);
   });
 
-  const seen = new Set<string>();
-  for (const format of ["argocd", "flux"] as const)
-    for (const [name, files] of gitopsCases)
-      it(`${format}: ${name}`, async () => {
-        const r = await renderGitopsTree(format, files);
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(await dryRun(r.tree.values(), seen), []);
-      });
-
-  it("oci:// charts, in both formats", async () => {
-    for (const format of ["argocd", "flux"] as const) {
-      const set = ["--set", "spec.charts.repository=oci://registry.example.com/istio-charts"];
-      const r = await renderGitopsTree(format, ["examples/dev.yaml"], set);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(await dryRun(r.tree.values(), seen), []);
-    }
-  });
-
-  it("every kind the export writes was sent", () => {
-    assert.deepEqual([...seen].sort(), [
-      "Application",
-      "GitRepository",
-      "HelmRelease",
-      "HelmRepository",
-      "Kustomization",
-      "OCIRepository",
-    ]);
+  itChecksEveryExport(dryRun, {
+    oci: "oci:// charts, in both formats",
+    kinds: "every kind the export writes was sent",
   });
 });
