@@ -4,6 +4,7 @@ import type { StatusCheck } from "../../src/deploy/status.js";
 import { planIstio } from "../../src/istio/plan.js";
 import type { InstallPlan } from "../../src/istio/types.js";
 import { loadManifest } from "../../src/manifest/load.js";
+import type { StackState } from "../../src/pulumi/state.js";
 
 /** The install plan of a whole manifest's YAML text (fails the test on a diagnostic). */
 export function planOfYaml(yaml: string): InstallPlan {
@@ -21,3 +22,22 @@ export function checkNamed(checks: StatusCheck[], name: string): StatusCheck {
 
 /** The checks that are not ok. */
 export const notOk = (checks: StatusCheck[]): StatusCheck[] => checks.filter((c) => c.state !== "ok");
+
+/** The state of a stack that records four resources and nothing Helm-related (nothing pending). */
+export const noReleasesState: StackState = {
+  releases: [],
+  namespaces: [],
+  tags: {},
+  namespaceLabels: {},
+  resourceCount: 4,
+  pending: [],
+};
+
+/** Every check is ok, and the checks are exactly `names`, in report order. */
+export function assertAllOk(checks: StatusCheck[], names: string[]): void {
+  assert.deepEqual(notOk(checks), []);
+  assert.deepEqual(
+    checks.map((c) => c.name),
+    names,
+  );
+}

@@ -19,8 +19,7 @@ import {
   namespaceStatuses,
 } from "../../../src/deploy/status.js";
 import { remoteSecretRecord } from "../../../src/cluster/multicluster-reads.js";
-import type { StackState } from "../../../src/pulumi/state.js";
-import { checkNamed, notOk, planOfYaml } from "../../helpers/status-checks.js";
+import { checkNamed, noReleasesState, notOk, planOfYaml } from "../../helpers/status-checks.js";
 
 const manifest = (name: string, spec: string) =>
   `apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesIstio\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
@@ -66,14 +65,7 @@ const primary = planOfYaml(
   ),
 );
 
-const state: StackState = {
-  releases: [],
-  namespaces: [],
-  tags: {},
-  namespaceLabels: {},
-  resourceCount: 4,
-  pending: [],
-};
+const state = noReleasesState;
 
 const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
 const path = "/inject/cluster/remote/net/net-remote";

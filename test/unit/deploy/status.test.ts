@@ -37,7 +37,7 @@ import { UsageError } from "../../../src/errors.js";
 import { renderStatusJson, renderStatusTable } from "../../../src/output/status.js";
 import { createStyle } from "../../../src/output/style.js";
 import type { StackState } from "../../../src/pulumi/state.js";
-import { checkNamed, notOk, planOfYaml } from "../../helpers/status-checks.js";
+import { assertAllOk, checkNamed, noReleasesState, planOfYaml } from "../../helpers/status-checks.js";
 
 /** A canary mesh: two revisions, 1-30-3 holds the default tag; 2 istiod replicas (so a PDB). */
 const canary = planOfYaml(`apiVersion: kubernetes.project-planton.org/v1
@@ -70,14 +70,7 @@ spec:
   profile: minimal
 `);
 
-const state: StackState = {
-  releases: [],
-  namespaces: [],
-  tags: {},
-  namespaceLabels: {},
-  resourceCount: 4,
-  pending: [],
-};
+const state = noReleasesState;
 
 // ------------------------------------------------------------------------------------------
 // recorded objects
@@ -361,29 +354,25 @@ function healthy(): StatusReads {
 describe("status: a healthy mesh", () => {
   it("every check is ok, in report order, and the namespaces are counted", () => {
     const r = evaluate(healthy(), canary, state);
-    assert.deepEqual(notOk(r.checks), []);
+    assertAllOk(r.checks, [
+      "release/istio-base",
+      "release/istiod-1-29-6",
+      "release/istiod-1-30-3",
+      "release/istio-ingressgateway",
+      "istiod/1-29-6",
+      "istiod/1-30-3",
+      "crds",
+      "injector/1-29-6",
+      "injector/1-30-3",
+      "tag/default",
+      "tag/stable",
+      "validation",
+      "gateway/istio-ingressgateway",
+      "mtls",
+      "namespace/payments",
+      "namespace/shop",
+    ]);
     assert.equal(r.state, "ok");
-    assert.deepEqual(
-      r.checks.map((c) => c.name),
-      [
-        "release/istio-base",
-        "release/istiod-1-29-6",
-        "release/istiod-1-30-3",
-        "release/istio-ingressgateway",
-        "istiod/1-29-6",
-        "istiod/1-30-3",
-        "crds",
-        "injector/1-29-6",
-        "injector/1-30-3",
-        "tag/default",
-        "tag/stable",
-        "validation",
-        "gateway/istio-ingressgateway",
-        "mtls",
-        "namespace/payments",
-        "namespace/shop",
-      ],
-    );
     assert.deepEqual(r.namespaces, [
       {
         name: "payments",
@@ -422,20 +411,16 @@ describe("status: a healthy mesh", () => {
       pods: [pod("shop", "web", 1, { rev: "default" })],
     };
     const r = evaluate(reads, dev, state);
-    assert.deepEqual(notOk(r.checks), []);
-    assert.deepEqual(
-      r.checks.map((c) => c.name),
-      [
-        "release/istio-base",
-        "release/istiod",
-        "istiod/default",
-        "crds",
-        "injector/default",
-        "validation",
-        "mtls",
-        "namespace/shop",
-      ],
-    );
+    assertAllOk(r.checks, [
+      "release/istio-base",
+      "release/istiod",
+      "istiod/default",
+      "crds",
+      "injector/default",
+      "validation",
+      "mtls",
+      "namespace/shop",
+    ]);
     assert.equal(r.namespaces[0]?.targetRevision, "default");
     assert.equal(r.namespaces[0]?.upToDate, 1);
   });
