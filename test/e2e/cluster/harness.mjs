@@ -27,6 +27,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { auditFlags } from "./audit.mjs";
+import { certKubeconfig } from "./kubeconfig.mjs";
 import { cacheRoot, freePort, sleep, tail } from "./host.mjs";
 
 const SERVICE_CIDR = "10.96.0.0/16";
@@ -149,34 +150,9 @@ function writeComponentKubeconfigs(cluster) {
   for (const name of Object.keys(COMPONENT_USERS)) {
     const file = path.join(cluster.dir, `${name}.kubeconfig`);
     const pki = { ca: cluster.ca, cert: read(`${name}.crt`), key: read(`${name}.key`) };
-    fs.writeFileSync(file, kubeconfigYaml(cluster.server, pki), { mode: 0o600 });
+    fs.writeFileSync(file, certKubeconfig(cluster.server, pki), { mode: 0o600 });
     cluster.componentKubeconfigs[name] = file;
   }
-}
-
-function kubeconfigYaml(server, pki) {
-  const b64 = (b) => Buffer.from(b).toString("base64");
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters:",
-    "- name: planton-e2e",
-    "  cluster:",
-    `    server: ${server}`,
-    `    certificate-authority-data: ${b64(pki.ca)}`,
-    "users:",
-    "- name: planton-e2e-admin",
-    "  user:",
-    `    client-certificate-data: ${b64(pki.cert)}`,
-    `    client-key-data: ${b64(pki.key)}`,
-    "contexts:",
-    "- name: planton-e2e",
-    "  context:",
-    "    cluster: planton-e2e",
-    "    user: planton-e2e-admin",
-    "current-context: planton-e2e",
-    "",
-  ].join("\n");
 }
 
 // Minimal JSON client for the API server. Resolves { status, body } (body parsed if JSON).
@@ -305,7 +281,7 @@ export async function startCluster(opts = {}) {
       Array.from({ length: 6 }, freePort),
     );
     cluster.server = `https://127.0.0.1:${apiPort}`;
-    cluster.kubeconfig = kubeconfigYaml(cluster.server, pki);
+    cluster.kubeconfig = certKubeconfig(cluster.server, pki);
     cluster.kubeconfigPath = path.join(cluster.dir, "kubeconfig");
     fs.writeFileSync(cluster.kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });
     writeComponentKubeconfigs(cluster);
