@@ -468,45 +468,20 @@ describe("planton end to end", { concurrency: false }, () => {
       "--set",
       "spec.revisions[1].version=1.30.3",
     ];
-    const a = await cli([
-      "apply",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      ...revs,
-      "--set",
-      "spec.defaultRevision=1-29-6",
-    ]);
+    const withDefault = (verb: "apply" | "destroy", revision: string) =>
+      cli([verb, "--yes", "-f", manifest("dev"), ...revs, "--set", `spec.defaultRevision=${revision}`]);
+    const defaultTag =
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default";
+    const defaultTagRevision = async () => (await get(defaultTag)).body.metadata.labels["istio.io/rev"];
+    const a = await withDefault("apply", "1-29-6");
     assert.equal(a.code, 0, show(a));
     assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-29-6")).status, 200);
     assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-30-3")).status, 200);
-    const tag = await get(
-      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default",
-    );
-    assert.equal(tag.body.metadata.labels["istio.io/rev"], "1-29-6");
-    const b = await cli([
-      "apply",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      ...revs,
-      "--set",
-      "spec.defaultRevision=1-30-3",
-    ]);
+    assert.equal(await defaultTagRevision(), "1-29-6");
+    const b = await withDefault("apply", "1-30-3");
     assert.equal(b.code, 0, show(b));
-    const moved = await get(
-      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default",
-    );
-    assert.equal(moved.body.metadata.labels["istio.io/rev"], "1-30-3");
-    const d = await cli([
-      "destroy",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      ...revs,
-      "--set",
-      "spec.defaultRevision=1-30-3",
-    ]);
+    assert.equal(await defaultTagRevision(), "1-30-3");
+    const d = await withDefault("destroy", "1-30-3");
     assert.equal(d.code, 0, show(d));
     await waitForNamespaceGone("istio-system");
   });
