@@ -9,6 +9,8 @@ import { root } from "../../helpers/paths.js";
 const work = mkdtempSync(join(tmpdir(), "planton-render-gitops-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 const repo = ["--repo-url", "https://git.example.com/p.git"];
+/** The two manifests of examples/multicluster/multi-primary, as -f arguments. */
+const eastWest = ["east", "west"].flatMap((c) => ["-f", `examples/multicluster/multi-primary/${c}.yaml`]);
 const render = (...args: string[]) => runCli(["render", ...args], { cwd: root });
 
 describe("render --format: refusals (exit 2, nothing written)", () => {
@@ -70,10 +72,7 @@ describe("render --format: refusals (exit 2, nothing written)", () => {
     [
       "several -f and a destination without its cluster",
       [
-        "-f",
-        "examples/multicluster/multi-primary/east.yaml",
-        "-f",
-        "examples/multicluster/multi-primary/west.yaml",
+        ...eastWest,
         "--format",
         "argocd",
         ...repo,
@@ -111,10 +110,7 @@ describe("render --format: the output directory", () => {
   it("--destination and --project reach every Application; several -f go to one folder per cluster", async () => {
     const out = join(work, "dest");
     const r = await render(
-      "-f",
-      "examples/multicluster/multi-primary/east.yaml",
-      "-f",
-      "examples/multicluster/multi-primary/west.yaml",
+      ...eastWest,
       "--format",
       "argocd",
       ...repo,
