@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { itChecksEveryExport } from "../helpers/gitops-exports.js";
 import { root } from "../helpers/paths.js";
+import { e2eBin } from "../helpers/e2e-suite.js";
 // @ts-expect-error: plain JavaScript harness
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
 
@@ -21,7 +21,7 @@ type Body = any;
 interface Cluster {
   request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
 }
-const bin = join(process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e"), "bin");
+const bin = e2eBin;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** apiVersion/kind → the resource path prefix of a namespaced custom resource. */
 const resources = new Map<string, { prefix: string; plural: string }>();

@@ -8,13 +8,13 @@
  * address, no istiod reads the remote secret).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
-import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
 import { simulateWebhookCaBundles, writeManifest, writeMeshPluginCas } from "../helpers/e2e-mesh.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness
@@ -29,16 +29,8 @@ interface Cluster {
   request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
 }
 
-const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
-const bin = join(cache, "bin");
-const work = mkdtempSync(join(tmpdir(), "planton-multicluster-"));
-const tmp = join(work, "tmp");
-mkdirSync(tmp);
-const figures: Record<string, number> = {};
-process.on("exit", () => {
-  if (Object.keys(figures).length > 0)
-    console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
-});
+const bin = e2eBin;
+const { work, tmp, figures } = suiteWork("multicluster", { removeOnExit: false });
 
 let charts = "";
 let closeCharts: () => Promise<void> = async () => {};

@@ -17,11 +17,11 @@
  * Not here: traffic between workloads (no Envoy or gRPC echo runs; see the README's Verification).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
 import { writeManifest, writeMeshPluginCas } from "../helpers/e2e-mesh.js";
 import {
   type Body,
@@ -47,17 +47,8 @@ interface Istiods {
   stop: () => Promise<void>;
 }
 
-const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
-const bin = join(cache, "bin");
-const work = mkdtempSync(join(tmpdir(), "planton-traffic-"));
-const tmp = join(work, "tmp");
-mkdirSync(tmp);
-const figures: Record<string, number> = {};
-process.on("exit", () => {
-  if (process.env.PLANTON_E2E_KEEP !== "1") rmSync(work, { recursive: true, force: true });
-  if (Object.keys(figures).length > 0)
-    console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
-});
+const bin = e2eBin;
+const { work, tmp, figures } = suiteWork("traffic", { removeOnExit: true });
 
 const TRUST_DOMAIN = "mesh.planton.test";
 const NETWORKS = { east: "net-east", west: "net-west" } as const;
