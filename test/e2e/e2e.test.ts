@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { chartsDir, helmBinary, serveFolder } from "../fidelity/helm.js";
 import { makePluginCa, makeRoot, makeSigned } from "../helpers/ca-certs.js";
+import { simulateWebhookCaBundles } from "../helpers/e2e-mesh.js";
 import { root } from "../helpers/paths.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness, shared with the build investigation
@@ -131,29 +132,6 @@ async function helmReleases(namespace: string): Promise<Record<string, string>> 
 }
 async function get(path: string) {
   return cluster.request("GET", path);
-}
-
-/**
- * What istiod does at start-up and kwok cannot: write a CA bundle into the webhooks that call
- * an istiod (Helm upgrades reset it). Simulated, so that status's webhook checks can pass.
- */
-async function simulateIstiodCaBundles(): Promise<void> {
-  for (const kind of ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]) {
-    const list = await get(`/apis/admissionregistration.k8s.io/v1/${kind}`);
-    for (const w of list.body.items ?? []) {
-      const hooks = (w.webhooks ?? []) as {
-        clientConfig: { service?: { name: string }; caBundle?: string };
-      }[];
-      if (!hooks.some((h) => h.clientConfig.service?.name.startsWith("istiod"))) continue;
-      for (const h of hooks) h.clientConfig.caBundle = Buffer.from("simulated istiod CA").toString("base64");
-      const r = await cluster.request(
-        "PUT",
-        `/apis/admissionregistration.k8s.io/v1/${kind}/${w.metadata.name}`,
-        w,
-      );
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-    }
-  }
 }
 
 /** Sets a Deployment's replicas directly (as `kubectl scale` would). */
@@ -490,45 +468,20 @@ describe("planton end to end", { concurrency: false }, () => {
       "--set",
       "spec.revisions[1].version=1.30.3",
     ];
-    const a = await cli([
-      "apply",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      ...revs,
-      "--set",
-      "spec.defaultRevision=1-29-6",
-    ]);
+    const withDefault = (verb: "apply" | "destroy", revision: string) =>
+      cli([verb, "--yes", "-f", manifest("dev"), ...revs, "--set", `spec.defaultRevision=${revision}`]);
+    const defaultTag =
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default";
+    const defaultTagRevision = async () => (await get(defaultTag)).body.metadata.labels["istio.io/rev"];
+    const a = await withDefault("apply", "1-29-6");
     assert.equal(a.code, 0, show(a));
     assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-29-6")).status, 200);
     assert.equal((await get("/apis/apps/v1/namespaces/istio-system/deployments/istiod-1-30-3")).status, 200);
-    const tag = await get(
-      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default",
-    );
-    assert.equal(tag.body.metadata.labels["istio.io/rev"], "1-29-6");
-    const b = await cli([
-      "apply",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      ...revs,
-      "--set",
-      "spec.defaultRevision=1-30-3",
-    ]);
+    assert.equal(await defaultTagRevision(), "1-29-6");
+    const b = await withDefault("apply", "1-30-3");
     assert.equal(b.code, 0, show(b));
-    const moved = await get(
-      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default",
-    );
-    assert.equal(moved.body.metadata.labels["istio.io/rev"], "1-30-3");
-    const d = await cli([
-      "destroy",
-      "--yes",
-      "-f",
-      manifest("dev"),
-      ...revs,
-      "--set",
-      "spec.defaultRevision=1-30-3",
-    ]);
+    assert.equal(await defaultTagRevision(), "1-30-3");
+    const d = await withDefault("destroy", "1-30-3");
     assert.equal(d.code, 0, show(d));
     await waitForNamespaceGone("istio-system");
   });
@@ -608,7 +561,7 @@ describe("planton end to end", { concurrency: false }, () => {
       },
     };
     assert.equal((await cluster.request("POST", "/api/v1/namespaces/shop/pods", injected)).status, 201);
-    await simulateIstiodCaBundles();
+    await simulateWebhookCaBundles(cluster);
     const st1 = await cli(["status", "-o", "json", "-f", step("1-stable"), "--set", repo()]);
     figures.statusCanary = st1.seconds;
     assert.equal(st1.code, 0, show(st1));
@@ -717,7 +670,7 @@ describe("planton end to end", { concurrency: false }, () => {
     assert.match(s3.stderr, /restarting Deployment shop\/web/);
     assert.ok(await restartedAt("shop", "web"), "web was rolled");
     // the bare pod injected by 1-29-6 is now outdated: its namespace's tag points at 1-30-3
-    await simulateIstiodCaBundles();
+    await simulateWebhookCaBundles(cluster);
     const st3 = await cli(["status", "-o", "json", "-f", step("3-move-stable"), "--set", repo()]);
     assert.equal(st3.code, 0, show(st3));
     assert.equal(nsStatus(JSON.parse(st3.stdout), "shop").outdated, 1, st3.stdout);
@@ -729,7 +682,7 @@ describe("planton end to end", { concurrency: false }, () => {
     assert.deepEqual(await tagService("prod-stable"), ["istiod-1-30-3"]);
 
     // status: istiod scaled to 0 is unhealthy (exit 4, naming it); --wait returns 0 once it is back
-    await simulateIstiodCaBundles();
+    await simulateWebhookCaBundles(cluster);
     await scale("istio-system", "istiod-1-30-3", 0);
     const down = await cli(["status", "-f", step("4-remove-old"), "--set", repo()]);
     assert.equal(down.code, 4, show(down));

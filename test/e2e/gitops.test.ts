@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { gitopsCases, renderGitopsTree } from "../helpers/gitops.js";
+import { itChecksEveryExport } from "../helpers/gitops-exports.js";
 import { root } from "../helpers/paths.js";
+import { e2eBin } from "../helpers/e2e-suite.js";
 // @ts-expect-error: plain JavaScript harness
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
 
@@ -21,7 +21,7 @@ type Body = any;
 interface Cluster {
   request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
 }
-const bin = join(process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e"), "bin");
+const bin = e2eBin;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** apiVersion/kind → the resource path prefix of a namespaced custom resource. */
 const resources = new Map<string, { prefix: string; plural: string }>();
@@ -102,32 +102,8 @@ describe("the GitOps export is accepted by an API server with Argo CD's and Flux
     assert.equal((await dryRun([bad], new Set())).length, 1);
   });
 
-  const seen = new Set<string>();
-  for (const format of ["argocd", "flux"] as const)
-    for (const [name, files] of gitopsCases)
-      it(`${format}: ${name}`, async () => {
-        const r = await renderGitopsTree(format, files);
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(await dryRun(r.tree.values(), seen), []);
-      });
-
-  it("oci:// charts, in both formats", async () => {
-    for (const format of ["argocd", "flux"] as const) {
-      const set = ["--set", "spec.charts.repository=oci://registry.example.com/istio-charts"];
-      const r = await renderGitopsTree(format, ["examples/dev.yaml"], set);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(await dryRun(r.tree.values(), seen), []);
-    }
-  });
-
-  it("every kind the export writes was sent", () => {
-    assert.deepEqual([...seen].sort(), [
-      "Application",
-      "GitRepository",
-      "HelmRelease",
-      "HelmRepository",
-      "Kustomization",
-      "OCIRepository",
-    ]);
+  itChecksEveryExport(dryRun, {
+    oci: "oci:// charts, in both formats",
+    kinds: "every kind the export writes was sent",
   });
 });

@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { e2eBin } from "../helpers/e2e-suite.js";
 // @ts-expect-error: plain JavaScript harness
 import { serviceAccountKubeconfig } from "./cluster/access.mjs";
 // @ts-expect-error: plain JavaScript harness
@@ -39,7 +39,7 @@ interface Write {
   code: number;
 }
 
-const bin = join(process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e"), "bin");
+const bin = e2eBin;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const show = (ws: Write[]) => ws.map(formatWrite).join("\n") || "(none)";
 

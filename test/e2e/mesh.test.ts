@@ -11,11 +11,11 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
 import { root } from "../helpers/paths.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness
@@ -35,20 +35,11 @@ interface Istiods {
   stop: () => Promise<void>;
 }
 
-const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
-const bin = join(cache, "bin");
-const work = mkdtempSync(join(tmpdir(), "planton-mesh-"));
-const tmp = join(work, "tmp");
-mkdirSync(tmp);
-const figures: Record<string, number> = {};
+const bin = e2eBin;
+const { work, tmp, figures } = suiteWork("mesh", { removeOnExit: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let charts = "";
-process.on("exit", () => {
-  if (process.env.PLANTON_E2E_KEEP !== "1") rmSync(work, { recursive: true, force: true });
-  if (Object.keys(figures).length > 0)
-    console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
-});
 
 /** A cluster with webhooks on and an istiod per istiod Deployment, for one describe block. */
 function meshCluster(name: string) {

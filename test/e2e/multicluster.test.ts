@@ -8,22 +8,14 @@
  * address, no istiod reads the remote secret).
  */
 import assert from "node:assert/strict";
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
-import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
-import { makeRoot, makeSigned } from "../helpers/ca-certs.js";
+import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
+import { simulateWebhookCaBundles, writeManifest, writeMeshPluginCas } from "../helpers/e2e-mesh.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
@@ -37,16 +29,8 @@ interface Cluster {
   request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
 }
 
-const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
-const bin = join(cache, "bin");
-const work = mkdtempSync(join(tmpdir(), "planton-multicluster-"));
-const tmp = join(work, "tmp");
-mkdirSync(tmp);
-const figures: Record<string, number> = {};
-process.on("exit", () => {
-  if (Object.keys(figures).length > 0)
-    console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
-});
+const bin = e2eBin;
+const { work, tmp, figures } = suiteWork("multicluster", { removeOnExit: false });
 
 let charts = "";
 let closeCharts: () => Promise<void> = async () => {};
@@ -78,40 +62,8 @@ const cli = (args: string[]): Promise<Result> =>
 const files = (...names: string[]) => names.flatMap((n) => ["-f", join(work, `${n}.yaml`)]);
 
 /** One plug-in CA per cluster, both signed by one root: the mesh's one trust root. */
-function pluginCas(): void {
-  const dir = join(work, "ca");
-  mkdirSync(dir, { recursive: true });
-  makeRoot(dir, "Planton Mesh Root CA");
-  for (const name of ["east", "west"]) {
-    makeSigned(dir, name, { ca: true, days: 365, cn: `Planton ${name} Intermediate CA` });
-    const out = join(work, `cacerts-${name}`);
-    mkdirSync(out, { recursive: true });
-    copyFileSync(join(dir, `${name}-cert.pem`), join(out, "ca-cert.pem"));
-    copyFileSync(join(dir, `${name}-key.pem`), join(out, "ca-key.pem"));
-    copyFileSync(join(dir, "root-cert.pem"), join(out, "root-cert.pem"));
-    writeFileSync(
-      join(out, "cert-chain.pem"),
-      readFileSync(join(out, "ca-cert.pem"), "utf8") + readFileSync(join(out, "root-cert.pem"), "utf8"),
-    );
-  }
-}
-
-function manifest(name: string, lines: string[]): void {
-  writeFileSync(
-    join(work, `${name}.yaml`),
-    [
-      "apiVersion: kubernetes.project-planton.org/v1",
-      "kind: KubernetesIstio",
-      "metadata:",
-      `  name: ${name}`,
-      "spec:",
-      ...lines.map((l) => `  ${l}`),
-      "  charts:",
-      `    repository: ${charts}`,
-      "",
-    ].join("\n"),
-  );
-}
+const pluginCas = (): string => writeMeshPluginCas(work, "Planton Mesh Root CA", ["east", "west"]);
+const manifest = (name: string, lines: string[]): void => writeManifest(work, name, lines, charts);
 
 /** A GET against a cluster's API server with a kubeconfig's server, CA and bearer token. */
 function getWithKubeconfig(kubeconfig: string, path: string): Promise<{ status: number; body: Body }> {
@@ -188,22 +140,7 @@ async function plantonObjects(cluster: Cluster): Promise<string[]> {
  * webhook and CA checks can pass here.
  */
 async function simulateIstiod(cluster: Cluster, rootCert?: string): Promise<void> {
-  for (const kind of ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]) {
-    const list = await cluster.request("GET", `/apis/admissionregistration.k8s.io/v1/${kind}`);
-    for (const w of list.body.items ?? []) {
-      const hooks = (w.webhooks ?? []) as {
-        clientConfig: { service?: { name: string }; caBundle?: string };
-      }[];
-      if (!hooks.some((h) => h.clientConfig.service?.name.startsWith("istiod"))) continue;
-      for (const h of hooks) h.clientConfig.caBundle = Buffer.from("simulated istiod CA").toString("base64");
-      const r = await cluster.request(
-        "PUT",
-        `/apis/admissionregistration.k8s.io/v1/${kind}/${w.metadata.name}`,
-        w,
-      );
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-    }
-  }
+  await simulateWebhookCaBundles(cluster);
   if (rootCert === undefined) return;
   const r = await cluster.request("POST", "/api/v1/namespaces/istio-system/configmaps", {
     metadata: { name: "istio-ca-root-cert", namespace: "istio-system" },

@@ -17,12 +17,12 @@
  * Not here: traffic between workloads (no Envoy or gRPC echo runs; see the README's Verification).
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
-import { makeRoot, makeSigned } from "../helpers/ca-certs.js";
+import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
+import { writeManifest, writeMeshPluginCas } from "../helpers/e2e-mesh.js";
 import {
   type Body,
   type Cluster,
@@ -47,17 +47,8 @@ interface Istiods {
   stop: () => Promise<void>;
 }
 
-const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
-const bin = join(cache, "bin");
-const work = mkdtempSync(join(tmpdir(), "planton-traffic-"));
-const tmp = join(work, "tmp");
-mkdirSync(tmp);
-const figures: Record<string, number> = {};
-process.on("exit", () => {
-  if (process.env.PLANTON_E2E_KEEP !== "1") rmSync(work, { recursive: true, force: true });
-  if (Object.keys(figures).length > 0)
-    console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
-});
+const bin = e2eBin;
+const { work, tmp, figures } = suiteWork("traffic", { removeOnExit: true });
 
 const TRUST_DOMAIN = "mesh.planton.test";
 const NETWORKS = { east: "net-east", west: "net-west" } as const;
@@ -96,30 +87,10 @@ const cli = (args: string[]): Promise<Result> =>
   runPlanton(args, plantonEnv({ bin, kubeconfigPath: clusters.east.kubeconfigPath, work, tmp }));
 const files = (...names: string[]) => names.flatMap((n) => ["-f", join(work, `${n}.yaml`)]);
 
-function manifest(name: string, lines: string[]): void {
-  const head = ["apiVersion: kubernetes.project-planton.org/v1", "kind: KubernetesIstio", "metadata:"];
-  const spec = [...lines, "charts:", `  repository: ${charts}`].map((l) => `  ${l}`);
-  writeFileSync(join(work, `${name}.yaml`), [...head, `  name: ${name}`, "spec:", ...spec, ""].join("\n"));
-}
+const manifest = (name: string, lines: string[]): void => writeManifest(work, name, lines, charts);
 
 /** One plug-in CA per cluster, both signed by one root (the mesh's root), as files planton reads. */
-function pluginCas(): string {
-  const dir = join(work, "ca");
-  mkdirSync(dir, { recursive: true });
-  makeRoot(dir, "Planton Traffic Root CA");
-  for (const name of ["east", "west"]) {
-    makeSigned(dir, name, { ca: true, days: 365, cn: `Planton ${name} Intermediate CA` });
-    const out = join(work, `cacerts-${name}`);
-    mkdirSync(out, { recursive: true });
-    copyFileSync(join(dir, `${name}-cert.pem`), join(out, "ca-cert.pem"));
-    copyFileSync(join(dir, `${name}-key.pem`), join(out, "ca-key.pem"));
-    copyFileSync(join(dir, "root-cert.pem"), join(out, "root-cert.pem"));
-    const chain =
-      readFileSync(join(out, "ca-cert.pem"), "utf8") + readFileSync(join(out, "root-cert.pem"), "utf8");
-    writeFileSync(join(out, "cert-chain.pem"), chain);
-  }
-  return readFileSync(join(dir, "root-cert.pem"), "utf8");
-}
+const pluginCas = (): string => writeMeshPluginCas(work, "Planton Traffic Root CA", ["east", "west"]);
 
 const other = (name: "east" | "west") => (name === "east" ? "west" : "east");
 const pods: Partial<Record<"east" | "west", Body>> = {};

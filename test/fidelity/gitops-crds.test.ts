@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { Ajv, type ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
-import { gitopsCases, renderGitopsTree } from "../helpers/gitops.js";
+import { itChecksEveryExport } from "../helpers/gitops-exports.js";
 import { root } from "../helpers/paths.js";
 
 /**
@@ -85,38 +85,8 @@ describe("the GitOps export is valid against Argo CD's and Flux's CRDs", { skip:
     assert.equal(check(bad, new Set()).length, 1);
   });
 
-  const seen = new Set<string>();
-  for (const format of ["argocd", "flux"] as const)
-    for (const [name, files] of gitopsCases)
-      it(`${format}: ${name}`, async () => {
-        const r = await renderGitopsTree(format, files);
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(
-          [...r.tree.values()].flatMap((t) => check(t, seen)),
-          [],
-        );
-      });
-
-  it("oci:// charts: Flux's OCIRepository and HelmRelease chartRef, Argo CD's Helm OCI source", async () => {
-    for (const format of ["argocd", "flux"] as const) {
-      const set = ["--set", "spec.charts.repository=oci://registry.example.com/istio-charts"];
-      const r = await renderGitopsTree(format, ["examples/dev.yaml"], set);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(
-        [...r.tree.values()].flatMap((t) => check(t, seen)),
-        [],
-      );
-    }
-  });
-
-  it("every kind the export writes was checked", () => {
-    assert.deepEqual([...seen].sort(), [
-      "Application",
-      "GitRepository",
-      "HelmRelease",
-      "HelmRepository",
-      "Kustomization",
-      "OCIRepository",
-    ]);
+  itChecksEveryExport((texts, seen) => texts.flatMap((t) => check(t, seen)), {
+    oci: "oci:// charts: Flux's OCIRepository and HelmRelease chartRef, Argo CD's Helm OCI source",
+    kinds: "every kind the export writes was checked",
   });
 });

@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { applyObjects } from "./bundles.mjs";
+import { kubeconfigText } from "./kubeconfig.mjs";
 
 // Every API group an Istio install writes to, all verbs; webhooks only readable.
 const WRITABLE_GROUPS = [
@@ -39,26 +40,14 @@ export const RULES_WITHOUT_WEBHOOK_WRITES = [
 ];
 
 function tokenKubeconfig(cluster, user, token) {
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters:",
-    "- name: planton-e2e",
-    "  cluster:",
-    `    server: ${cluster.server}`,
-    `    certificate-authority-data: ${Buffer.from(cluster.ca).toString("base64")}`,
-    "users:",
-    `- name: ${user}`,
-    "  user:",
-    `    token: ${token}`,
-    "contexts:",
-    "- name: planton-e2e-limited",
-    "  context:",
-    "    cluster: planton-e2e",
-    `    user: ${user}`,
-    "current-context: planton-e2e-limited",
-    "",
-  ].join("\n");
+  const server = cluster.server;
+  return kubeconfigText({
+    server,
+    ca: cluster.ca,
+    user,
+    credentials: { token },
+    context: "planton-e2e-limited",
+  });
 }
 
 /**

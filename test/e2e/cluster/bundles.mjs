@@ -7,14 +7,12 @@
 // Writes go through the harness's own identity (system:planton-e2e-harness), so they stay out of
 // auditWrites' default selection.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { cacheRoot, sleep } from "./host.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cacheRoot = () => process.env.PLANTON_E2E_CACHE || path.join(os.homedir(), ".cache", "planton-e2e");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const FIELD_MANAGER = "planton-e2e-harness";
 export const GATEWAY_API_GROUPS = ["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"];
 

@@ -27,26 +27,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { auditFlags } from "./audit.mjs";
-
-const cacheRoot = () => process.env.PLANTON_E2E_CACHE || path.join(os.homedir(), ".cache", "planton-e2e");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { certKubeconfig } from "./kubeconfig.mjs";
+import { cacheRoot, freePort, sleep, tail } from "./host.mjs";
 
 const SERVICE_CIDR = "10.96.0.0/16";
 const SERVICE_IP = "10.96.0.1"; // first IP of SERVICE_CIDR: the `kubernetes` Service
 const POD_CIDR = "10.244.0.0/16";
 export const KWOK_ANNOTATION = "kwok.x-k8s.io/node";
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function openssl(dir, args) {
   execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
@@ -163,34 +150,9 @@ function writeComponentKubeconfigs(cluster) {
   for (const name of Object.keys(COMPONENT_USERS)) {
     const file = path.join(cluster.dir, `${name}.kubeconfig`);
     const pki = { ca: cluster.ca, cert: read(`${name}.crt`), key: read(`${name}.key`) };
-    fs.writeFileSync(file, kubeconfigYaml(cluster.server, pki), { mode: 0o600 });
+    fs.writeFileSync(file, certKubeconfig(cluster.server, pki), { mode: 0o600 });
     cluster.componentKubeconfigs[name] = file;
   }
-}
-
-function kubeconfigYaml(server, pki) {
-  const b64 = (b) => Buffer.from(b).toString("base64");
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters:",
-    "- name: planton-e2e",
-    "  cluster:",
-    `    server: ${server}`,
-    `    certificate-authority-data: ${b64(pki.ca)}`,
-    "users:",
-    "- name: planton-e2e-admin",
-    "  user:",
-    `    client-certificate-data: ${b64(pki.cert)}`,
-    `    client-key-data: ${b64(pki.key)}`,
-    "contexts:",
-    "- name: planton-e2e",
-    "  context:",
-    "    cluster: planton-e2e",
-    "    user: planton-e2e-admin",
-    "current-context: planton-e2e",
-    "",
-  ].join("\n");
 }
 
 // Minimal JSON client for the API server. Resolves { status, body } (body parsed if JSON).
@@ -268,14 +230,6 @@ async function waitFor(what, fn, { timeoutMs = 60000, intervalMs = 200, procs = 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
-function tail(file, lines = 30) {
-  try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-
 function startProcess(cluster, name, bin, args) {
   const logPath = path.join(cluster.dir, `${name}.log`);
   const fd = fs.openSync(logPath, "a");
@@ -327,7 +281,7 @@ export async function startCluster(opts = {}) {
       Array.from({ length: 6 }, freePort),
     );
     cluster.server = `https://127.0.0.1:${apiPort}`;
-    cluster.kubeconfig = kubeconfigYaml(cluster.server, pki);
+    cluster.kubeconfig = certKubeconfig(cluster.server, pki);
     cluster.kubeconfigPath = path.join(cluster.dir, "kubeconfig");
     fs.writeFileSync(cluster.kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });
     writeComponentKubeconfigs(cluster);

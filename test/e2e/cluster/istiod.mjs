@@ -32,24 +32,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-
-const cacheRoot = () => process.env.PLANTON_E2E_CACHE || path.join(os.homedir(), ".cache", "planton-e2e");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { cacheRoot, freePort, sleep, tail } from "./host.mjs";
 
 function httpStatus(url, timeoutMs = 2000) {
   return new Promise((resolve, reject) => {
@@ -60,14 +44,6 @@ function httpStatus(url, timeoutMs = 2000) {
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", reject);
   });
-}
-
-function tail(file, lines = 40) {
-  try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
 }
 
 // Container port (as the chart names it) -> the flag that sets its listen address.
@@ -203,7 +179,7 @@ export async function startIstiod(cluster, opts = {}) {
     if (child.exitCode !== null || child.signalCode !== null) {
       unregister();
       throw new Error(
-        `${name} exited (${child.exitCode ?? child.signalCode}); log ${logPath}:\n${tail(logPath)}`,
+        `${name} exited (${child.exitCode ?? child.signalCode}); log ${logPath}:\n${tail(logPath, 40)}`,
       );
     }
     try {
@@ -214,7 +190,7 @@ export async function startIstiod(cluster, opts = {}) {
     if (Date.now() > deadline) {
       await stopIstiod(istiod);
       throw new Error(
-        `${name} not ready after ${opts.readyTimeoutMs ?? 60000} ms; log ${logPath}:\n${tail(logPath)}`,
+        `${name} not ready after ${opts.readyTimeoutMs ?? 60000} ms; log ${logPath}:\n${tail(logPath, 40)}`,
       );
     }
     await sleep(250);

@@ -9,13 +9,18 @@ import { root } from "../../helpers/paths.js";
 const work = mkdtempSync(join(tmpdir(), "planton-render-gitops-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 const repo = ["--repo-url", "https://git.example.com/p.git"];
+/** The two manifests of examples/multicluster/multi-primary, as -f arguments. */
+const eastWest = ["east", "west"].flatMap((c) => ["-f", `examples/multicluster/multi-primary/${c}.yaml`]);
+/** An export into folder x at path p, and the same as Flux. */
+const toX = ["--output-dir", "x", "--path", "p"];
+const fluxToX = ["--format", "flux", ...toX];
 const render = (...args: string[]) => runCli(["render", ...args], { cwd: root });
 
 describe("render --format: refusals (exit 2, nothing written)", () => {
   const cases: [string, string[], RegExp][] = [
     [
       "argocd without --repo-url",
-      ["-f", "examples/dev.yaml", "--format", "argocd", "--output-dir", "x", "--path", "p"],
+      ["-f", "examples/dev.yaml", "--format", "argocd", ...toX],
       /needs --repo-url/,
     ],
     ["no --output-dir", ["-f", "examples/dev.yaml", "--format", "flux"], /needs --output-dir/],
@@ -37,18 +42,7 @@ describe("render --format: refusals (exit 2, nothing written)", () => {
     ],
     [
       "a URL as Flux's destination",
-      [
-        "-f",
-        "examples/dev.yaml",
-        "--format",
-        "flux",
-        "--output-dir",
-        "x",
-        "--path",
-        "p",
-        "--destination",
-        "https://k.example.com",
-      ],
+      ["-f", "examples/dev.yaml", ...fluxToX, "--destination", "https://k.example.com"],
       /kubeconfig Secret/,
     ],
     [
@@ -58,32 +52,13 @@ describe("render --format: refusals (exit 2, nothing written)", () => {
         "examples/dev.yaml",
         "--set",
         "spec.charts.repository=/work/shared/fixtures/istio-charts",
-        "--format",
-        "flux",
-        "--output-dir",
-        "x",
-        "--path",
-        "p",
+        ...fluxToX,
       ],
       /local archive/,
     ],
     [
       "several -f and a destination without its cluster",
-      [
-        "-f",
-        "examples/multicluster/multi-primary/east.yaml",
-        "-f",
-        "examples/multicluster/multi-primary/west.yaml",
-        "--format",
-        "argocd",
-        ...repo,
-        "--output-dir",
-        "x",
-        "--path",
-        "p",
-        "--destination",
-        "in-cluster",
-      ],
+      [...eastWest, "--format", "argocd", ...repo, ...toX, "--destination", "in-cluster"],
       /names its cluster/,
     ],
   ];
@@ -111,10 +86,7 @@ describe("render --format: the output directory", () => {
   it("--destination and --project reach every Application; several -f go to one folder per cluster", async () => {
     const out = join(work, "dest");
     const r = await render(
-      "-f",
-      "examples/multicluster/multi-primary/east.yaml",
-      "-f",
-      "examples/multicluster/multi-primary/west.yaml",
+      ...eastWest,
       "--format",
       "argocd",
       ...repo,

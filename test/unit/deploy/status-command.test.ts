@@ -87,16 +87,26 @@ async function runStatus(env: NodeJS.ProcessEnv, flags: Record<string, string> =
 let api: Awaited<ReturnType<typeof startFakeKubeApi>> | undefined;
 afterEach(() => api?.close());
 
+/**
+ * The stand-in API serving the dev mesh (istiod with `istiodReady` ready replicas), closed after
+ * the test, and an engine whose dev-mesh stack recorded its outputs.
+ */
+async function recordedDevMesh(istiodReady: number, opts: { forbid?: RegExp } = {}) {
+  const kube = await startFakeKubeApi({ objects: devMesh(istiodReady), ...opts });
+  api = kube;
+  const fx = engineFixture(kube.url);
+  fx.seedStack("dev-mesh", recordedOutputs(version));
+  return { fx, kube };
+}
+
 describe("planton status against the stand-in API and engine", () => {
   it("a healthy mesh exits 0 with the table, reading each kind with one call and changing nothing", async () => {
-    api = await startFakeKubeApi({ objects: devMesh(1) });
-    const fx = engineFixture(api.url);
-    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const { fx, kube } = await recordedDevMesh(1);
     const r = await runStatus(fx.env);
     assert.equal(r.code, 0, `${r.message}\n${r.stderr}\n${r.stdout}`);
     assert.match(r.stdout, /^ok {4}control-plane +istiod istio-system\/istiod ready \(1\/1\)/m);
     assert.match(r.stdout, /Mesh of stack dev-mesh \(context test-ctx\): healthy\./);
-    const gets = api.requests.filter((q) => !q.startsWith("GET /version"));
+    const gets = kube.requests.filter((q) => !q.startsWith("GET /version"));
     assert.ok(
       gets.every((q) => q.startsWith("GET ")),
       gets.join("\n"),
@@ -109,9 +119,7 @@ describe("planton status against the stand-in API and engine", () => {
   });
 
   it("istiod scaled to 0 exits 4 naming istiod; -o json says so too", async () => {
-    api = await startFakeKubeApi({ objects: devMesh(0) });
-    const fx = engineFixture(api.url);
-    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const { fx } = await recordedDevMesh(0);
     const r = await runStatus(fx.env, { output: "json" });
     assert.equal(r.code, 4, r.message);
     assert.match(r.message, /the mesh of stack dev-mesh is unhealthy: istiod\/default/);
@@ -128,9 +136,7 @@ describe("planton status against the stand-in API and engine", () => {
   });
 
   it("--wait re-checks until the time is up, reporting what it waits for on standard error", async () => {
-    api = await startFakeKubeApi({ objects: devMesh(0) });
-    const fx = engineFixture(api.url);
-    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const { fx } = await recordedDevMesh(0);
     const r = await runStatus(fx.env, { wait: "1s" });
     assert.equal(r.code, 4, r.message);
     assert.match(r.stderr, /waiting up to 1s for: istiod istio-system\/istiod is scaled to 0 replicas/);
@@ -138,9 +144,7 @@ describe("planton status against the stand-in API and engine", () => {
   });
 
   it("--wait retries a failed first read too (an API answering 429 right after an apply), then says why (exit 1)", async () => {
-    api = await startFakeKubeApi({ objects: devMesh(1), forbid: /peerauthentications/ });
-    const fx = engineFixture(api.url);
-    fx.seedStack("dev-mesh", recordedOutputs(version));
+    const { fx } = await recordedDevMesh(1, { forbid: /peerauthentications/ });
     const r = await runStatus(fx.env, { wait: "1s" });
     assert.equal(r.code, 1, r.message);
     assert.match(

@@ -17,25 +17,15 @@ import {
   evaluate,
   isChartIp,
   namespaceStatuses,
-  type StatusCheck,
 } from "../../../src/deploy/status.js";
 import { remoteSecretRecord } from "../../../src/cluster/multicluster-reads.js";
-import { planIstio } from "../../../src/istio/plan.js";
-import type { InstallPlan } from "../../../src/istio/types.js";
-import { loadManifest } from "../../../src/manifest/load.js";
-import type { StackState } from "../../../src/pulumi/state.js";
-
-function planOf(yaml: string): InstallPlan {
-  const r = loadManifest({ file: "-", readStdin: () => Buffer.from(yaml) });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r.diagnostics));
-  return planIstio(r.manifest);
-}
+import { checkNamed, noReleasesState, notOk, planOfYaml } from "../../helpers/status-checks.js";
 
 const manifest = (name: string, spec: string) =>
   `apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesIstio\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 
-/** examples/multicluster/primary-remote/remote.yaml */
-const remote = planOf(
+/** A remote-profile manifest whose primary is at `address`, then `rest` of the spec. */
+const remoteManifest = (address: string, rest = "") =>
   manifest(
     "mesh-remote",
     `  profile: remote
@@ -45,30 +35,18 @@ const remote = planOf(
     network: net-remote
     primary:
       clusterName: primary
-      address: 192.0.2.10
-  eastWestGateway: {}
-`,
-  ),
-);
+      address: ${address}
+${rest}`,
+  );
+
+/** examples/multicluster/primary-remote/remote.yaml */
+const remote = planOfYaml(remoteManifest("192.0.2.10", "  eastWestGateway: {}\n"));
 
 /** The same remote with the primary's address a DNS name (the chart renders an ExternalName). */
-const remoteByName = planOf(
-  manifest(
-    "mesh-remote",
-    `  profile: remote
-  multiCluster:
-    meshId: mesh1
-    clusterName: remote
-    network: net-remote
-    primary:
-      clusterName: primary
-      address: istiod.hub.example.com
-`,
-  ),
-);
+const remoteByName = planOfYaml(remoteManifest("istiod.hub.example.com"));
 
 /** examples/multicluster/primary-remote/primary.yaml */
-const primary = planOf(
+const primary = planOfYaml(
   manifest(
     "mesh-primary",
     `  profile: minimal
@@ -87,14 +65,7 @@ const primary = planOf(
   ),
 );
 
-const state: StackState = {
-  releases: [],
-  namespaces: [],
-  tags: {},
-  namespaceLabels: {},
-  resourceCount: 4,
-  pending: [],
-};
+const state = noReleasesState;
 
 const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
 const path = "/inject/cluster/remote/net/net-remote";
@@ -296,13 +267,6 @@ function remoteSecret(cluster: string, over: Partial<k8s.V1ObjectMeta> = {}, key
   };
 }
 
-const byName = (checks: StatusCheck[], name: string): StatusCheck => {
-  const c = checks.find((x) => x.name === name);
-  assert.ok(c, `no check ${name} in ${checks.map((x) => x.name).join(", ")}`);
-  return c;
-};
-const notOk = (checks: StatusCheck[]) => checks.filter((c) => c.state !== "ok");
-
 describe("status on a remote-profile cluster", () => {
   it("healthy: one control-plane check, served by the primary; nothing expects a local istiod", () => {
     const r = evaluate(healthyRemote(), remote, state);
@@ -318,7 +282,7 @@ describe("status on a remote-profile cluster", () => {
       ],
     );
     assert.match(
-      byName(r.checks, "injector/default").message,
+      checkNamed(r.checks, "injector/default").message,
       /^injector istio-sidecar-injector calls istiod → the primary primary \(\/inject\/cluster\/remote\/net\/net-remote\), CA bundle set$/,
     );
     // the pods the primary injected are up to date, not "a revision this mesh does not run"
@@ -409,7 +373,7 @@ describe("status on a remote-profile cluster", () => {
     };
     const checks = checkWebhooks(reads, remote, state);
     for (const name of ["injector/default", "validation"]) {
-      const c = byName(checks, name);
+      const c = checkNamed(checks, name);
       assert.equal(c.state, "error", name);
       assert.match(c.message, /has no CA bundle .*: the API server cannot call the primary primary's istiod/);
       assert.match(c.hint, /istio-remote-secret-remote/);
@@ -422,7 +386,7 @@ describe("status on a remote-profile cluster", () => {
       ...healthyRemote(),
       mutatingWebhooks: [remoteInjector(ca, "/inject/cluster/other/net/net-remote")],
     };
-    const c = byName(checkWebhooks(reads, remote, state), "injector/default");
+    const c = checkNamed(checkWebhooks(reads, remote, state), "injector/default");
     assert.equal(c.state, "error");
     assert.match(
       c.message,
@@ -523,7 +487,7 @@ describe("status: remote secrets on a primary", () => {
   ];
   for (const [what, secret, message] of broken)
     it(`${what}: an error that planton apply recreates it, never the kubeconfig`, () => {
-      const c = byName(
+      const c = checkNamed(
         checkRemoteSecrets(reads({ remote: secret, edge_1: remoteSecret("edge_1") }), primary, state),
         "remote-secret/remote",
       );

@@ -30,26 +30,17 @@ import {
   injectedRevision,
   istiodPdbPlanned,
   namespaceStatuses,
-  type StatusCheck,
   skippedPod,
   workloadOf,
 } from "../../../src/deploy/status.js";
 import { UsageError } from "../../../src/errors.js";
-import { planIstio } from "../../../src/istio/plan.js";
-import type { InstallPlan } from "../../../src/istio/types.js";
-import { loadManifest } from "../../../src/manifest/load.js";
 import { renderStatusJson, renderStatusTable } from "../../../src/output/status.js";
 import { createStyle } from "../../../src/output/style.js";
 import type { StackState } from "../../../src/pulumi/state.js";
-
-function planOf(yaml: string): InstallPlan {
-  const r = loadManifest({ file: "-", readStdin: () => Buffer.from(yaml) });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r.diagnostics));
-  return planIstio(r.manifest);
-}
+import { assertAllOk, checkNamed, noReleasesState, planOfYaml } from "../../helpers/status-checks.js";
 
 /** A canary mesh: two revisions, 1-30-3 holds the default tag; 2 istiod replicas (so a PDB). */
-const canary = planOf(`apiVersion: kubernetes.project-planton.org/v1
+const canary = planOfYaml(`apiVersion: kubernetes.project-planton.org/v1
 kind: KubernetesIstio
 metadata:
   name: shop-mesh
@@ -71,7 +62,7 @@ spec:
 `);
 
 /** An unrevisioned mesh with istiod only. */
-const dev = planOf(`apiVersion: kubernetes.project-planton.org/v1
+const dev = planOfYaml(`apiVersion: kubernetes.project-planton.org/v1
 kind: KubernetesIstio
 metadata:
   name: dev-mesh
@@ -79,14 +70,7 @@ spec:
   profile: minimal
 `);
 
-const state: StackState = {
-  releases: [],
-  namespaces: [],
-  tags: {},
-  namespaceLabels: {},
-  resourceCount: 4,
-  pending: [],
-};
+const state = noReleasesState;
 
 // ------------------------------------------------------------------------------------------
 // recorded objects
@@ -365,41 +349,30 @@ function healthy(): StatusReads {
   };
 }
 
-const byName = (checks: StatusCheck[], name: string): StatusCheck => {
-  const c = checks.find((x) => x.name === name);
-  assert.ok(c, `no check ${name} in ${checks.map((x) => x.name).join(", ")}`);
-  return c;
-};
-const notOk = (checks: StatusCheck[]) => checks.filter((c) => c.state !== "ok");
-
 // ------------------------------------------------------------------------------------------
 
 describe("status: a healthy mesh", () => {
   it("every check is ok, in report order, and the namespaces are counted", () => {
     const r = evaluate(healthy(), canary, state);
-    assert.deepEqual(notOk(r.checks), []);
+    assertAllOk(r.checks, [
+      "release/istio-base",
+      "release/istiod-1-29-6",
+      "release/istiod-1-30-3",
+      "release/istio-ingressgateway",
+      "istiod/1-29-6",
+      "istiod/1-30-3",
+      "crds",
+      "injector/1-29-6",
+      "injector/1-30-3",
+      "tag/default",
+      "tag/stable",
+      "validation",
+      "gateway/istio-ingressgateway",
+      "mtls",
+      "namespace/payments",
+      "namespace/shop",
+    ]);
     assert.equal(r.state, "ok");
-    assert.deepEqual(
-      r.checks.map((c) => c.name),
-      [
-        "release/istio-base",
-        "release/istiod-1-29-6",
-        "release/istiod-1-30-3",
-        "release/istio-ingressgateway",
-        "istiod/1-29-6",
-        "istiod/1-30-3",
-        "crds",
-        "injector/1-29-6",
-        "injector/1-30-3",
-        "tag/default",
-        "tag/stable",
-        "validation",
-        "gateway/istio-ingressgateway",
-        "mtls",
-        "namespace/payments",
-        "namespace/shop",
-      ],
-    );
     assert.deepEqual(r.namespaces, [
       {
         name: "payments",
@@ -418,8 +391,8 @@ describe("status: a healthy mesh", () => {
         missing: 0,
       },
     ]);
-    assert.match(byName(r.checks, "gateway/istio-ingressgateway").message, /address 203\.0\.113\.7/);
-    assert.match(byName(r.checks, "tag/default").message, /default tag → 1-30-3/);
+    assert.match(checkNamed(r.checks, "gateway/istio-ingressgateway").message, /address 203\.0\.113\.7/);
+    assert.match(checkNamed(r.checks, "tag/default").message, /default tag → 1-30-3/);
   });
 
   it("an unrevisioned mesh: istiod, its injector and no tag check", () => {
@@ -438,20 +411,16 @@ describe("status: a healthy mesh", () => {
       pods: [pod("shop", "web", 1, { rev: "default" })],
     };
     const r = evaluate(reads, dev, state);
-    assert.deepEqual(notOk(r.checks), []);
-    assert.deepEqual(
-      r.checks.map((c) => c.name),
-      [
-        "release/istio-base",
-        "release/istiod",
-        "istiod/default",
-        "crds",
-        "injector/default",
-        "validation",
-        "mtls",
-        "namespace/shop",
-      ],
-    );
+    assertAllOk(r.checks, [
+      "release/istio-base",
+      "release/istiod",
+      "istiod/default",
+      "crds",
+      "injector/default",
+      "validation",
+      "mtls",
+      "namespace/shop",
+    ]);
     assert.equal(r.namespaces[0]?.targetRevision, "default");
     assert.equal(r.namespaces[0]?.upToDate, 1);
   });
@@ -476,16 +445,19 @@ describe("status: releases", () => {
       ],
     );
     assert.match(
-      byName(checks, "release/istio-base").message,
+      checkNamed(checks, "release/istio-base").message,
       /istio-system\/istio-base is failed \(Helm revision 3\)/,
     );
-    assert.match(byName(checks, "release/istio-base").hint, /helm -n istio-system history istio-base/);
-    assert.match(byName(checks, "release/istiod-1-29-6").hint, /planton apply.*repairs interrupted releases/);
+    assert.match(checkNamed(checks, "release/istio-base").hint, /helm -n istio-system history istio-base/);
     assert.match(
-      byName(checks, "release/istiod-1-30-3").message,
+      checkNamed(checks, "release/istiod-1-29-6").hint,
+      /planton apply.*repairs interrupted releases/,
+    );
+    assert.match(
+      checkNamed(checks, "release/istiod-1-30-3").message,
       /runs chart istiod 1\.29\.6; the manifest plans 1\.30\.3/,
     );
-    assert.match(byName(checks, "release/istio-ingressgateway").message, /is not installed/);
+    assert.match(checkNamed(checks, "release/istio-ingressgateway").message, /is not installed/);
   });
 
   it("a release the stack records but the manifest dropped is a warning", () => {
@@ -501,7 +473,7 @@ describe("status: releases", () => {
         },
       ],
     };
-    const c = byName(checkReleases(healthy(), canary, withOld), "release/istio-egressgateway");
+    const c = checkNamed(checkReleases(healthy(), canary, withOld), "release/istio-egressgateway");
     assert.equal(c.state, "warning");
     assert.match(c.hint, /planton apply` removes it/);
   });
@@ -545,23 +517,23 @@ describe("status: control plane", () => {
     const reads = healthy();
     reads.deployments[1] = istiod("1-30-3", "1.30.3", { ready: 1 });
     const checks = checkControlPlane(reads, canary, state);
-    const c = byName(checks, "istiod/1-30-3");
+    const c = checkNamed(checks, "istiod/1-30-3");
     assert.equal(c.state, "error");
     assert.match(c.message, /istiod istio-system\/istiod-1-30-3 has 1 of 2 replicas ready/);
     assert.match(c.hint, /kubectl -n istio-system logs deployment\/istiod-1-30-3/);
-    assert.equal(byName(checks, "istiod/1-29-6").state, "ok");
+    assert.equal(checkNamed(checks, "istiod/1-29-6").state, "ok");
   });
 
   it("istiod scaled to 0 is an error, and so is a missing istiod", () => {
     const reads = healthy();
     reads.deployments = [istiod("1-30-3", "1.30.3", { replicas: 0, ready: 0 })];
     const checks = checkControlPlane(reads, canary, state);
-    assert.match(byName(checks, "istiod/1-30-3").message, /istiod-1-30-3 is scaled to 0 replicas/);
+    assert.match(checkNamed(checks, "istiod/1-30-3").message, /istiod-1-30-3 is scaled to 0 replicas/);
     assert.match(
-      byName(checks, "istiod/1-30-3").hint,
+      checkNamed(checks, "istiod/1-30-3").hint,
       /kubectl -n istio-system scale deployment istiod-1-30-3/,
     );
-    assert.match(byName(checks, "istiod/1-29-6").message, /istiod-1-29-6 is missing/);
+    assert.match(checkNamed(checks, "istiod/1-29-6").message, /istiod-1-29-6 is missing/);
     assert.equal(evaluate(reads, canary, state).state, "error");
   });
 
@@ -573,10 +545,10 @@ describe("status: control plane", () => {
     });
     const checks = checkControlPlane(reads, canary, state);
     assert.match(
-      byName(checks, "istiod/1-29-6").message,
+      checkNamed(checks, "istiod/1-29-6").message,
       /runs image gcr\.io\/istio-release\/pilot:1\.29\.5; the manifest plans 1\.29\.6/,
     );
-    assert.equal(byName(checks, "istiod/1-30-3").state, "ok");
+    assert.equal(checkNamed(checks, "istiod/1-30-3").state, "ok");
     assert.equal(imageTag("localhost:5000/istio/pilot:1.30.3@sha256:abc"), "1.30.3");
     assert.equal(imageTag("istio/pilot"), "latest");
   });
@@ -584,7 +556,7 @@ describe("status: control plane", () => {
   it("a PodDisruptionBudget is required where planned (2+ replicas) and not otherwise", () => {
     const reads = healthy();
     reads.podDisruptionBudgets = [pdb("istio-system", "istiod-1-29-6")];
-    const c = byName(checkControlPlane(reads, canary, state), "istiod/1-30-3");
+    const c = checkNamed(checkControlPlane(reads, canary, state), "istiod/1-30-3");
     assert.equal(c.state, "error");
     assert.match(c.message, /has no PodDisruptionBudget/);
     assert.equal(istiodPdbPlanned({ pilot: { autoscaleEnabled: false, replicaCount: 2 } }), true);
@@ -603,7 +575,7 @@ describe("status: control plane", () => {
       deployments: [istiod("default", dev.mesh.version, { replicas: 1 })],
       podDisruptionBudgets: [],
     };
-    assert.equal(byName(checkControlPlane(devReads, dev, state), "istiod/default").state, "ok");
+    assert.equal(checkNamed(checkControlPlane(devReads, dev, state), "istiod/default").state, "ok");
   });
 });
 
@@ -625,7 +597,7 @@ describe("status: webhooks and tags", () => {
   it("an injector without a CA bundle is an error saying how istiod rewrites it", () => {
     const reads = healthy();
     reads.mutatingWebhooks[1] = injector("1-30-3", "");
-    const c = byName(checkWebhooks(reads, canary, state), "injector/1-30-3");
+    const c = checkNamed(checkWebhooks(reads, canary, state), "injector/1-30-3");
     assert.equal(c.state, "error");
     assert.match(c.message, /istio-sidecar-injector-1-30-3 has no CA bundle/);
     assert.match(c.hint, /rollout restart deployment\/istiod-1-30-3/);
@@ -636,7 +608,7 @@ describe("status: webhooks and tags", () => {
     reads.mutatingWebhooks = reads.mutatingWebhooks.filter(
       (w) => w.metadata?.name !== "istio-sidecar-injector-1-29-6",
     );
-    const c = byName(checkWebhooks(reads, canary, state), "injector/1-29-6");
+    const c = checkNamed(checkWebhooks(reads, canary, state), "injector/1-29-6");
     assert.equal(c.state, "error");
     assert.match(c.message, /no sidecar-injector webhook calls istio-system\/istiod-1-29-6/);
   });
@@ -644,7 +616,7 @@ describe("status: webhooks and tags", () => {
   it("the default tag on another revision than spec.defaultRevision is an error", () => {
     const reads = healthy();
     reads.mutatingWebhooks[2] = tag("default", "1-29-6");
-    const c = byName(checkWebhooks(reads, canary, state), "tag/default");
+    const c = checkNamed(checkWebhooks(reads, canary, state), "tag/default");
     assert.equal(c.state, "error");
     assert.match(
       c.message,
@@ -657,8 +629,8 @@ describe("status: webhooks and tags", () => {
     const reads = healthy();
     reads.mutatingWebhooks = [injector("1-29-6"), injector("1-30-3"), tag("old", "1-28-10")];
     const checks = checkWebhooks(reads, canary, state);
-    assert.match(byName(checks, "tag/default").message, /the default tag is missing/);
-    const old = byName(checks, "tag/old");
+    assert.match(checkNamed(checks, "tag/default").message, /the default tag is missing/);
+    const old = checkNamed(checks, "tag/old");
     assert.equal(old.state, "warning");
     assert.match(old.message, /tag old points at revision 1-28-10, which this mesh does not run/);
     assert.match(old.hint, /istioctl tag set old --revision REVISION/);
@@ -687,9 +659,9 @@ describe("status: webhooks and tags", () => {
     const tagged = { ...canary, mesh: { ...canary.mesh, revisionTags: { "prod-stable": "1-29-6" } } };
     const reads = healthy();
     reads.mutatingWebhooks.push(tag("prod-stable", "1-29-6"));
-    assert.equal(byName(checkWebhooks(reads, tagged, state), "tag/prod-stable").state, "ok");
+    assert.equal(checkNamed(checkWebhooks(reads, tagged, state), "tag/prod-stable").state, "ok");
     reads.mutatingWebhooks[reads.mutatingWebhooks.length - 1] = tag("prod-stable", "1-30-3");
-    const moved = byName(checkWebhooks(reads, tagged, state), "tag/prod-stable");
+    const moved = checkNamed(checkWebhooks(reads, tagged, state), "tag/prod-stable");
     assert.equal(moved.state, "error");
     assert.match(
       moved.message,
@@ -697,7 +669,7 @@ describe("status: webhooks and tags", () => {
     );
     reads.mutatingWebhooks.pop();
     assert.match(
-      byName(checkWebhooks(reads, tagged, state), "tag/prod-stable").message,
+      checkNamed(checkWebhooks(reads, tagged, state), "tag/prod-stable").message,
       /tag prod-stable is missing/,
     );
   });
@@ -707,7 +679,7 @@ describe("status: webhooks and tags", () => {
     const v = validating("istiod-default-validator", "istiod-1-30-3", "1-30-3");
     for (const h of v.webhooks ?? []) delete h.clientConfig.caBundle;
     reads.validatingWebhooks[1] = v;
-    const c = byName(checkWebhooks(reads, canary, state), "validation");
+    const c = checkNamed(checkWebhooks(reads, canary, state), "validation");
     assert.equal(c.state, "error");
     assert.match(c.message, /validating webhook istiod-default-validator has no CA bundle/);
     assert.match(c.hint, /logs deployment\/istiod-1-30-3/);
@@ -716,7 +688,7 @@ describe("status: webhooks and tags", () => {
   it("no validating webhook calling istiod is an error", () => {
     const reads = healthy();
     reads.validatingWebhooks = [];
-    const c = byName(checkWebhooks(reads, canary, state), "validation");
+    const c = checkNamed(checkWebhooks(reads, canary, state), "validation");
     assert.equal(c.state, "error");
     assert.match(c.message, /no validating webhook calls istiod in istio-system/);
   });
@@ -726,7 +698,7 @@ describe("status: gateways", () => {
   it("a LoadBalancer without an address is a warning, and the mesh stays healthy", () => {
     const reads = healthy();
     reads.services[2] = service("istio-ingress", "istio-ingressgateway", "LoadBalancer");
-    const c = byName(checkGateways(reads, canary, state), "gateway/istio-ingressgateway");
+    const c = checkNamed(checkGateways(reads, canary, state), "gateway/istio-ingressgateway");
     assert.equal(c.state, "warning");
     assert.match(c.message, /no external address yet \(pending\)/);
     assert.match(c.hint, /MetalLB|NodePort/);
@@ -737,7 +709,7 @@ describe("status: gateways", () => {
     const reads = healthy();
     reads.services[2] = service("istio-ingress", "istio-ingressgateway", "NodePort");
     reads.deployments[2] = deployment("istio-ingress", "istio-ingressgateway", { replicas: 2, ready: 0 });
-    const c = byName(checkGateways(reads, canary, state), "gateway/istio-ingressgateway");
+    const c = checkNamed(checkGateways(reads, canary, state), "gateway/istio-ingressgateway");
     assert.equal(c.state, "error");
     assert.match(c.message + c.details.join("\n"), /0 of 2 replicas ready/);
     assert.match(
@@ -782,7 +754,7 @@ describe("status: namespaces and their pods", () => {
   it("pods become outdated when their namespace's tag points elsewhere, listed by workload", () => {
     const reads = healthy();
     reads.mutatingWebhooks[3] = tag("stable", "1-30-3"); // `istioctl tag set stable --revision 1-30-3`
-    const c = byName(checkNamespaces(reads, canary, state), "namespace/payments");
+    const c = checkNamed(checkNamespaces(reads, canary, state), "namespace/payments");
     assert.equal(c.state, "warning");
     assert.match(
       c.message,
@@ -814,7 +786,7 @@ describe("status: namespaces and their pods", () => {
       pod("shop", "job", 2, { phase: "Failed" }),
       pod("default", "unlabelled-ns", 1),
     );
-    const c = byName(checkNamespaces(reads, canary, state), "namespace/shop");
+    const c = checkNamed(checkNamespaces(reads, canary, state), "namespace/shop");
     assert.equal(c.state, "warning");
     assert.match(c.message, /shop \(istio-injection=enabled → 1-30-3\): 2 without a proxy, of 4 pods/);
     assert.deepEqual(c.details, ["deployment/cart: 2 pods without a proxy"]);
@@ -853,7 +825,7 @@ describe("status: namespaces and their pods", () => {
         ["typo", ""],
       ],
     );
-    const c = byName(checkNamespaces(reads, canary, state), "namespace/typo");
+    const c = checkNamed(checkNamespaces(reads, canary, state), "namespace/typo");
     assert.equal(c.state, "warning");
     assert.match(c.message, /asks for revision 1-30-9, which this mesh does not run/);
     assert.match(c.hint, /kubectl label namespace typo istio\.io\/rev=1-30-3 --overwrite/);
