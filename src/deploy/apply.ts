@@ -79,7 +79,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
     const planned = options.skipPreview
       ? { ...plannedDiff(req, state), summary: {} }
       : await enginePreview(req, session, state, program, options);
-    await timed("precheck gate", () => passGate(req, gate));
+    await timed("precheck gate", () => passGate(req, gate, state?.pending));
     // nobody is asked (--yes): every stack's gate passes before any stack changes
     if (options.skipPreview) await req.io.ready?.();
     const toRestart = namespacesToRestart(planned.namespaces);

@@ -2,7 +2,9 @@
 // cluster while the engine previews), and looked at once the preview is done, before any change.
 
 import { UnhealthyError } from "../errors.js";
+import type { InterruptedRelease } from "../istio/types.js";
 import type { FindingCode, PrecheckResult } from "./precheck/model.js";
+import { repairedByApply } from "./precheck/ownership.js";
 import { precheck } from "./precheck/run.js";
 import type { DeployRequest } from "./request.js";
 
@@ -36,12 +38,24 @@ export const blocking = (r: PrecheckResult) =>
 
 /**
  * Tells what the checks found (the findings through `io.findings`, one line per waived code) and
- * returns the report; a check that could not run is a warning, never a stop.
+ * returns the report; a check that could not run is a warning, never a stop. A pending Helm
+ * record of a release the stack's state records as `interrupted` is a warning: apply repairs it.
  */
-export async function readGate(req: DeployRequest, started: StartedGate): Promise<PrecheckResult> {
+export async function readGate(
+  req: DeployRequest,
+  started: StartedGate,
+  interrupted: InterruptedRelease[] = [],
+): Promise<PrecheckResult> {
   const gate = await started;
   if (!gate.ok) throw gate.error;
-  const r = gate.result;
+  const findings = repairedByApply(gate.result.findings, interrupted);
+  const r = {
+    ...gate.result,
+    findings: [
+      ...findings.filter((f) => f.severity === "ERROR"),
+      ...findings.filter((f) => f.severity !== "ERROR"),
+    ],
+  };
   if (r.findings.length > 0 || r.unchecked.length > 0) req.io.findings?.(r);
   for (const code of r.waived) {
     const n = r.findings.filter((f) => f.code === code).length;
@@ -57,8 +71,12 @@ export async function readGate(req: DeployRequest, started: StartedGate): Promis
  * apply's gate: an error finding not waived stops it with exit 4 before the question and before
  * any change.
  */
-export async function passGate(req: DeployRequest, started: StartedGate): Promise<PrecheckResult> {
-  const r = await readGate(req, started);
+export async function passGate(
+  req: DeployRequest,
+  started: StartedGate,
+  interrupted: InterruptedRelease[] = [],
+): Promise<PrecheckResult> {
+  const r = await readGate(req, started, interrupted);
   const errors = blocking(r);
   if (errors.length > 0)
     throw new UnhealthyError(

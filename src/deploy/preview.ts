@@ -86,7 +86,7 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
     const { summary, changes, tags, namespaces } = await enginePreview(req, session, state, program, options);
     // a preview of a manifest never applied leaves no empty stack behind
     if (state === undefined) await session.removeStack();
-    const precheck = await timed("precheck", () => readGate(req, gate));
+    const precheck = await timed("precheck", () => readGate(req, gate, state?.pending));
     return {
       stack: req.settings.stack,
       context: req.cluster.context,

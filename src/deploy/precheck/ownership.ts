@@ -2,7 +2,7 @@
 
 import type { ManagedObject } from "../../cluster/precheck-reads.js";
 import type { InstallPlan } from "../../istio/types.js";
-import { type Check, describeRef, finding } from "./model.js";
+import { type Check, describeRef, type Finding, finding } from "./model.js";
 import { plannedRevisions, someOf } from "./proxies.js";
 
 /** HELM_RELEASE_PENDING: the newest record of a release in the plan's namespaces is pending-*. */
@@ -31,6 +31,38 @@ export const helmReleasePending: Check = {
         );
       }),
 };
+
+/**
+ * HELM_RELEASE_PENDING findings about a release the stack's own state records as interrupted
+ * (a killed planton): apply removes the pending record before its update, so they are warnings
+ * that say so, not errors. Pure.
+ */
+export function repairedByApply(
+  findings: Finding[],
+  interrupted: { name: string; namespace: string }[],
+): Finding[] {
+  const repaired = (f: Finding) =>
+    f.code === "HELM_RELEASE_PENDING" &&
+    interrupted.some((r) => {
+      const prefix = `sh.helm.release.v1.${r.name}.v`;
+      const name = f.object?.name ?? "";
+      return (
+        f.object?.namespace === r.namespace &&
+        name.startsWith(prefix) &&
+        /^\d+$/.test(name.slice(prefix.length))
+      );
+    });
+  return findings.map((f) =>
+    repaired(f)
+      ? {
+          ...f,
+          severity: "WARNING" as const,
+          message: `${f.message}; the stack's state records this interrupted operation, and apply removes the pending record before its update`,
+          hint: "nothing to do: planton apply repairs its own interrupted release",
+        }
+      : f,
+  );
+}
 
 /**
  * Managers whose fields never conflict with planton's apply: planton's engine and Helm

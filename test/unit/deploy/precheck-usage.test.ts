@@ -2,7 +2,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { evaluatePrecheck, precheckExitCode } from "../../../src/deploy/precheck.js";
-import { fieldManagerConflict, helmReleasePending } from "../../../src/deploy/precheck/ownership.js";
+import {
+  fieldManagerConflict,
+  helmReleasePending,
+  repairedByApply,
+} from "../../../src/deploy/precheck/ownership.js";
 import { accessNeeded, rbacMissing } from "../../../src/deploy/precheck/rbac.js";
 import { revisionInUse } from "../../../src/deploy/precheck/revisions.js";
 import { defaultTagOwner, webhookOverlap } from "../../../src/deploy/precheck/webhooks.js";
@@ -96,6 +100,23 @@ describe("precheck: Helm records and field managers", () => {
     );
     assert.match(found[0]?.hint ?? "", /planton apply repairs/);
     assert.match(found[1]?.message ?? "", /is pending-install/);
+  });
+  it("a pending record of a release the stack's state records as interrupted is a warning (apply repairs it); others stay errors", () => {
+    const found = helmReleasePending.run(removeOld, snapshotOf({ helm: "helm-secrets.json" }), {});
+    const gated = repairedByApply(found, [
+      { name: "istiod-1-30-3", namespace: found[0]?.object?.namespace ?? "" },
+      // same prefix, other release: not a match
+      { name: "legacy", namespace: found[1]?.object?.namespace ?? "" },
+    ]);
+    assert.deepEqual(
+      gated.map((f) => [f.object?.name, f.severity]),
+      [
+        ["sh.helm.release.v1.istiod-1-30-3.v2", "WARNING"],
+        ["sh.helm.release.v1.legacy-gw.v1", "ERROR"],
+      ],
+    );
+    assert.match(gated[0]?.message ?? "", /apply removes the pending record/);
+    assert.equal(precheckExitCode({ findings: gated.slice(0, 1), unchecked: [] }), 0);
   });
   it("kubectl-edit owns a field of the planned istiod: a conflict; kubectl-rollout's restartedAt and status are not", () => {
     const found = fieldManagerConflict.run(removeOld, snapshotOf(cluster), {});
