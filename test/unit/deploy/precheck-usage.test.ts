@@ -50,6 +50,12 @@ describe("precheck: REVISION_IN_USE", () => {
     const [f] = revisionInUse.run(removeOld, snapshotOf(cluster), { restartWorkloads: true });
     assert.match(f?.message ?? "", /still used by 1 gateway pod, 1 waypoint pod, tag prod-stable$/);
   });
+  it("--restart-workloads never restarts a bare pod: it still counts", () => {
+    const s = snapshotOf(cluster);
+    for (const p of s.pods ?? []) if (p.kind === "sidecar") p.owner = "";
+    const [f] = revisionInUse.run(removeOld, s, { restartWorkloads: true });
+    assert.match(f?.message ?? "", /still used by 1 running pod, 1 gateway pod/);
+  });
   it("only a Completed pod left on the removed revision: nothing blocks its removal", () => {
     const s = snapshotOf({ ...cluster, webhooks: [] });
     s.pods = (s.pods ?? []).filter((p) => p.phase === "Succeeded");
