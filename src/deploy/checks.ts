@@ -92,6 +92,34 @@ async function checkWorkloadNamespaces(req: DeployRequest, state: StackState | u
 }
 
 /**
+ * The namespaces of `spec.observability.accessLogs` must exist or be created by this apply: the
+ * Telemetry of a missing one could not be created, and the update would stop half-way.
+ */
+async function checkAccessLogNamespaces(req: DeployRequest): Promise<void> {
+  const created = new Set([
+    req.plan.mesh.namespace,
+    ...req.plan.namespaces.map((n) => n.name),
+    ...req.plan.workloadNamespaces.filter((n) => n.create).map((n) => n.name),
+  ]);
+  const wanted = [
+    ...new Set(
+      req.plan.objects
+        .filter((o) => o.manifest.kind === "Telemetry")
+        .map((o) => o.manifest.metadata.namespace ?? "")
+        .filter((n) => !created.has(n)),
+    ),
+  ];
+  if (wanted.length === 0) return;
+  const live = await namespaceLabels(req.cluster);
+  const missing = wanted.filter((n) => !live.has(n));
+  if (missing.length > 0)
+    throw new DeployError(
+      `spec.observability.accessLogs.namespaces: ${missing.join(", ")} ${missing.length > 1 ? "do" : "does"} not exist in context "${req.cluster.context}": the access-log Telemetry could not be created; nothing was changed`,
+      "create the namespace first, or list it under spec.namespaces with create: true",
+    );
+}
+
+/**
  * The cluster answers, runs a Kubernetes new enough for the planned Istio (skipped for
  * destroy), and which istiod Deployments are not the stack's own.
  */
@@ -106,6 +134,7 @@ export async function checkCluster(
   const controlPlanes = await listControlPlanes(req.cluster);
   if (purpose === "install") await checkMeshCa(req.cluster, req.plan.ca);
   if (purpose === "install") await settleMonitors(req);
+  if (purpose === "install") await checkAccessLogNamespaces(req);
   const warnings = purpose === "install" ? await checkWorkloadNamespaces(req, state) : [];
   return {
     kubernetesVersion: `${server.version.major}.${server.version.minor}`,

@@ -23,11 +23,11 @@ const crd = (name: string): FakeObject => ({
 });
 const crds = [crd("servicemonitors.monitoring.coreos.com"), crd("podmonitors.monitoring.coreos.com")];
 
-async function preview(mode: string, objects: FakeObject[]) {
-  const file = join(dir, `${mode}.yaml`);
+async function preview(mode: string, objects: FakeObject[], more = "") {
+  const file = join(dir, `${mode}${more.length}.yaml`);
   writeFileSync(
     file,
-    `${header}spec:\n  profile: minimal\n  observability:\n    metrics: {monitors: ${mode}, labels: {release: prom}}\n`,
+    `${header}spec:\n  profile: minimal\n  observability:\n    metrics: {monitors: ${mode}, labels: {release: prom}}\n${more}`,
   );
   const api = await startFakeKubeApi({ objects });
   try {
@@ -59,5 +59,26 @@ describe("monitors against the cluster's CRDs", () => {
       assert.equal(r.code, 0, `${mode}: ${r.stderr}`);
       assert.ok(r.commands.includes("preview"), r.commands.join(" "));
     }
+  });
+});
+
+describe("access logs against the cluster's namespaces", () => {
+  const logs = "    accessLogs: {namespaces: [shop]}\n";
+  const ns = (name: string): FakeObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  it("a namespace that does not exist and is not created: exit 1 naming it, no engine run", async () => {
+    const r = await preview("OFF", [], logs);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /accessLogs\.namespaces: shop does not exist in context "test-ctx"/);
+    assert.match(
+      r.stderr,
+      /hint: create the namespace first, or list it under spec\.namespaces with create: true/,
+    );
+    assert.ok(!r.commands.includes("preview"), r.commands.join(" "));
+  });
+  it("a namespace that exists, or one the manifest creates: the preview runs", async () => {
+    const exists = await preview("OFF", [ns("shop")], logs);
+    assert.equal(exists.code, 0, exists.stderr);
+    const created = await preview("OFF", [], `${logs}  namespaces:\n    - {name: shop, create: true}\n`);
+    assert.equal(created.code, 0, created.stderr);
   });
 });
