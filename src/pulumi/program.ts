@@ -107,7 +107,11 @@ export function createIstioProgram(
               if (!pulumi.runtime.isDryRun()) await admitted(o.manifest);
               return o.manifest.spec;
             });
-      new k8s.apiextensions.CustomResource(o.id, { ...o.manifest, spec }, { provider, dependsOn: deps });
+      const opts = { provider, dependsOn: deps };
+      // a core object (the dashboards' ConfigMaps) is no custom resource: its type token is core/v1
+      if (o.manifest.apiVersion === "v1" && o.manifest.kind === "ConfigMap")
+        new k8s.core.v1.ConfigMap(o.id, { metadata: o.manifest.metadata, data: o.manifest.data ?? {} }, opts);
+      else new k8s.apiextensions.CustomResource(o.id, { ...o.manifest, spec }, opts);
     }
     drawNamespacePatches(plan, provider);
     const tags = drawTags(plan, provider, releases);
