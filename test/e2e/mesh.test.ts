@@ -14,6 +14,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+// @ts-expect-error: the parser ships no types
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
 import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
 import { root } from "../helpers/paths.js";
@@ -379,5 +382,149 @@ describe("mesh: revision tags route injection, and moving a tag moves it", { con
     const st = await status("3-move-stable");
     assert.equal(st("shop").targetRevision, "1-30-3");
     assert.deepEqual([st("shop").upToDate, st("shop").outdated], [1, 1], JSON.stringify(st("shop")));
+  });
+});
+
+describe("mesh: observability — Telemetry through istiod's webhook, monitors, dashboards, status", {
+  concurrency: false,
+}, () => {
+  const ctx = meshCluster("observability");
+  const manifest = join(work, "observability.yaml");
+  const statusJson = async () => {
+    const s = await cli(ctx.cluster, [
+      "status",
+      "-o",
+      "json",
+      "-f",
+      manifest,
+      "--set",
+      `spec.charts.repository=${charts}`,
+    ]);
+    const checks: Body[] = JSON.parse(s.stdout).checks;
+    return Object.fromEntries(checks.filter((c) => c.category === "observability").map((c) => [c.name, c]));
+  };
+  const list = async (path: string) => {
+    const r = await ctx.cluster.request(
+      "GET",
+      `${path}?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dplanton`,
+    );
+    return r.status === 404
+      ? []
+      : ((r.body.items ?? []) as Body[]).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+  };
+  const monitors = async () => [
+    ...(await list("/apis/monitoring.coreos.com/v1/servicemonitors")),
+    ...(await list("/apis/monitoring.coreos.com/v1/podmonitors")),
+  ];
+
+  it("AUTO without the Prometheus Operator's CRDs: apply passes istiod's validating webhook, creates no monitor, and status says why", async () => {
+    const example = readFileSync(join(root, "examples", "observability.yaml"), "utf8");
+    writeFileSync(manifest, example);
+    const without = parseYaml(example);
+    delete without.spec.observability;
+    const bare = join(work, "observability-bare.yaml");
+    writeFileSync(bare, stringifyYaml(without));
+    const { cluster, istiods } = ctx;
+    // istiod first (an earlier apply), so the Telemetry objects meet its armed validating webhook
+    const first = await apply(
+      cluster,
+      manifest,
+      "spec.observability.accessLogs=null",
+      "spec.observability.tracing=null",
+    );
+    assert.equal(first.code, 0, show(first));
+    await istiods.ready("default");
+    await waitFor("validation webhook armed", async () => {
+      const r = await cluster.request(
+        "GET",
+        "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/istio-validator-istio-system",
+      );
+      const h = r.body.webhooks?.[0];
+      return h?.clientConfig?.caBundle && h.failurePolicy === "Fail" ? true : undefined;
+    });
+    const a = await apply(cluster, manifest);
+    assert.equal(a.code, 0, show(a));
+    assert.deepEqual((await list("/apis/telemetry.istio.io/v1/telemetries")).sort(), [
+      "istio-system/mesh-default",
+      "shop/access-logs",
+    ]);
+    assert.deepEqual(await monitors(), []);
+    const st = await statusJson();
+    assert.equal(st["observability/providers"]?.state, "ok", JSON.stringify(st));
+    assert.equal(st["observability/telemetry"]?.state, "ok");
+    assert.equal(st["observability/monitors"]?.state, "warning");
+    assert.match(st["observability/monitors"]?.message, /CRDs are not in the cluster/);
+    assert.equal(st["observability/dashboards"]?.state, "ok");
+  });
+
+  it("with the CRDs: apply creates the monitors, and the port and path the ServiceMonitor names on istiod serve Prometheus text", async () => {
+    const { cluster, istiods } = ctx;
+    const crds = execFileSync(
+      process.execPath,
+      [join(root, "scripts", "fetch-prometheus-operator-crds.mjs")],
+      {
+        encoding: "utf8",
+      },
+    ).trim();
+    for (const f of [
+      "monitoring.coreos.com_servicemonitors.yaml",
+      "monitoring.coreos.com_podmonitors.yaml",
+    ]) {
+      const crd = parseYaml(readFileSync(join(crds, f), "utf8"));
+      const r = await cluster.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+      assert.equal(r.status, 201, JSON.stringify(r.body).slice(0, 300));
+    }
+    await waitFor("monitor CRDs established", async () => {
+      const r = await cluster.request("GET", "/apis/monitoring.coreos.com/v1/podmonitors");
+      return r.status === 200 ? true : undefined;
+    });
+    const a = await apply(cluster, manifest);
+    assert.equal(a.code, 0, show(a));
+    assert.deepEqual((await monitors()).sort(), ["istio-system/istio-proxies", "istio-system/istiod"]);
+    // follow the ServiceMonitor: its selector and port name → the istiod Service's port → istiod
+    const sm = (
+      await cluster.request(
+        "GET",
+        "/apis/monitoring.coreos.com/v1/namespaces/istio-system/servicemonitors/istiod",
+      )
+    ).body;
+    const [endpoint] = sm.spec.endpoints;
+    const selector = Object.entries(sm.spec.selector.matchLabels as Record<string, string>)
+      .map(([k, v]) => `${k}%3D${v}`)
+      .join(",");
+    const services: Body[] = (
+      await cluster.request("GET", `/api/v1/namespaces/istio-system/services?labelSelector=${selector}`)
+    ).body.items;
+    assert.equal(services.length, 1, "one istiod Service selected");
+    const port = services[0].spec.ports.find((p: Body) => p.name === endpoint.port);
+    assert.ok(port, `the istiod Service has a port named ${endpoint.port}`);
+    const istiod = (await istiods.ready("default")) as unknown as { ports: Record<string, number> };
+    const hostPort = istiod.ports[String(port.targetPort ?? port.port)];
+    assert.ok(hostPort, `istiod listens on container port ${port.targetPort}`);
+    const text = await (await fetch(`http://127.0.0.1:${hostPort}${endpoint.path}`)).text();
+    const families: { name: string; metrics: unknown[] }[] = parsePrometheusTextFormat(text);
+    const names = families.map((f) => f.name);
+    assert.ok(
+      names.includes("pilot_xds_pushes") || names.some((n) => n.startsWith("pilot_")),
+      names.join(" "),
+    );
+    assert.ok(families.every((f) => Array.isArray(f.metrics)));
+    const st = await statusJson();
+    assert.equal(st["observability/monitors"]?.state, "ok", JSON.stringify(st["observability/monitors"]));
+  });
+
+  it("destroy removes every Telemetry, monitor and dashboard planton created", async () => {
+    const d = await cli(ctx.cluster, [
+      "destroy",
+      "--yes",
+      "-f",
+      manifest,
+      "--set",
+      `spec.charts.repository=${charts}`,
+    ]);
+    assert.equal(d.code, 0, show(d));
+    assert.deepEqual(await list("/apis/telemetry.istio.io/v1/telemetries"), []);
+    assert.deepEqual(await monitors(), []);
+    assert.deepEqual(await list("/api/v1/configmaps"), []);
   });
 });

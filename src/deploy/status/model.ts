@@ -2,6 +2,7 @@
 
 import type * as k8s from "@kubernetes/client-node";
 import type { MultiClusterReads } from "../../cluster/multicluster-reads.js";
+import type { ObservabilityReads } from "../../cluster/observability-reads.js";
 import type { StatusReads } from "../../cluster/status-reads.js";
 import type { InstallPlan } from "../../istio/types.js";
 import type { StackState } from "../../pulumi/state.js";
@@ -18,6 +19,7 @@ export type CheckCategory =
   | "mtls"
   | "ca"
   | "remote-secrets"
+  | "observability"
   | "namespaces";
 
 /** One thing `status` checked, with what is wrong and what fixes it. */
@@ -56,8 +58,8 @@ export interface StatusResult {
 
 export type { MultiClusterReads, RemoteSecretRecord } from "../../cluster/multicluster-reads.js";
 
-/** Everything the checks read: the cluster-wide reads and the multi-cluster ones. */
-export type CheckReads = StatusReads & MultiClusterReads;
+/** Everything the checks read: the cluster-wide reads, the multi-cluster ones and observability's. */
+export type CheckReads = StatusReads & MultiClusterReads & { observability?: ObservabilityReads | undefined };
 
 /** A check function: the cluster reads, the plan and the stack's state in, checks out. */
 export type CheckFunction = (

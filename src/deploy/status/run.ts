@@ -3,6 +3,7 @@
 import { serverVersion } from "../../cluster/precheck.js";
 import type { ResolvedCluster } from "../../cluster/kubeconfig.js";
 import { readMultiCluster } from "../../cluster/multicluster-reads.js";
+import { readObservability } from "../../cluster/observability-reads.js";
 import { readStatus } from "../../cluster/status-reads.js";
 import { DeployError, InterruptedError } from "../../errors.js";
 import type { InstallPlan } from "../../istio/types.js";
@@ -15,6 +16,7 @@ import { checkCrds } from "./crds.js";
 import { checkGateways, checkMtls } from "./gateways-mtls.js";
 import { type CheckFunction, type CheckReads, type StatusResult, worst } from "./model.js";
 import { checkRemoteSecrets } from "./multicluster.js";
+import { checkObservability } from "./observability.js";
 import { checkNamespaces, namespaceStatuses } from "./namespaces.js";
 import { checkReleases } from "./releases.js";
 import { waitUntilHealthy } from "./wait.js";
@@ -30,16 +32,18 @@ export const checkFunctions: CheckFunction[] = [
   checkMtls,
   (reads, plan) => checkCa(plan, reads.caRootCert),
   checkRemoteSecrets,
+  checkObservability,
   checkNamespaces,
 ];
 
 /** One round of reads for the checks: the cluster-wide reads and the multi-cluster ones, side by side. */
 export async function readChecks(cluster: ResolvedCluster, plan: InstallPlan): Promise<CheckReads> {
-  const [reads, multiCluster] = await Promise.all([
+  const [reads, multiCluster, observability] = await Promise.all([
     readStatus(cluster, plan),
     readMultiCluster(cluster, plan),
+    readObservability(cluster, plan),
   ]);
-  return { ...reads, ...multiCluster };
+  return { ...reads, ...multiCluster, observability };
 }
 
 /** Runs every check on one round of reads. Pure. */

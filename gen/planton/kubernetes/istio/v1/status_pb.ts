@@ -132,7 +132,9 @@ export type KubernetesIstioStatusCheck = Message<"planton.kubernetes.istio.v1.Ku
    * What the check is about: `releases`, `control-plane` (on a remote-profile cluster: the
    * primary that serves it), `crds`, `webhooks`, `gateways`, `mtls`, `ca` (with `spec.ca`: the
    * mesh CA and its expiry), `remote-secrets` (with `multiCluster.remotes`: each Secret istiod
-   * reads another cluster with, by metadata and key names only) or `namespaces`.
+   * reads another cluster with, by metadata and key names only), `observability` (with
+   * `spec.observability`: providers in each istiod's mesh config, Telemetry objects, monitors,
+   * dashboards) or `namespaces`.
    *
    * @generated from field: string category = 2;
    */
@@ -185,7 +187,9 @@ export type KubernetesIstioStatusCheckJson = {
    * What the check is about: `releases`, `control-plane` (on a remote-profile cluster: the
    * primary that serves it), `crds`, `webhooks`, `gateways`, `mtls`, `ca` (with `spec.ca`: the
    * mesh CA and its expiry), `remote-secrets` (with `multiCluster.remotes`: each Secret istiod
-   * reads another cluster with, by metadata and key names only) or `namespaces`.
+   * reads another cluster with, by metadata and key names only), `observability` (with
+   * `spec.observability`: providers in each istiod's mesh config, Telemetry objects, monitors,
+   * dashboards) or `namespaces`.
    *
    * @generated from field: string category = 2;
    */
