@@ -34,7 +34,8 @@ export function mapEngineError(err: unknown, settings: EngineSettings): PlantonE
   const access = backendAccessError(message, settings);
   if (access !== undefined) return access;
   if (isDecryptFailure(message)) {
-    return new DeployError(
+    // the passphrase is one of the state settings the user gives: wrong input, exit 2
+    return new UsageError(
       `the state of stack ${settings.stack} cannot be decrypted with this passphrase; nothing was changed`,
       "set PULUMI_CONFIG_PASSPHRASE (or _FILE) to the passphrase this stack was created with",
     );

@@ -215,7 +215,7 @@ describe("team state in an S3-compatible bucket", { concurrency: false }, () => 
     const wrong = await cli(onDev(["apply", "--yes"], change), {
       env: { PULUMI_CONFIG_PASSPHRASE: "not-it-0000" },
     });
-    assertOneLineError(wrong, [1, 2], /cannot be decrypted/);
+    assertOneLineError(wrong, [2], /cannot be decrypted/);
     const missing = await cli(onDev(["apply", "--yes"], change, s3.url("no-such-bucket")));
     assertOneLineError(missing, [2], /the state bucket s3:\/\/no-such-bucket does not exist/);
     const creds = await cli(onDev(["apply", "--yes"], change), {

@@ -153,7 +153,7 @@ describe("destroy deletes only what it can prove its own", () => {
     fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
     fx.behave({ exportFail: "passphrase" });
     const r = await runCli(["destroy", "--yes", "-f", dev], { env: fx.env });
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /cannot be decrypted with this passphrase; nothing was changed/);
     assert.doesNotMatch(r.stderr, /records no releases|Will remove/);
     assert.deepEqual(deletes(), []);
