@@ -151,12 +151,36 @@ export function keepRemovedIstiods(
     .filter(([name, r]) => r.chart === "istiod" && !plan.releases.some((p) => p.name === name))
     .sort(([a], [b]) => a.localeCompare(b));
   if (removed.length === 0) return undefined;
+  // a tag the plan gives another istiod (the `default` one moving with defaultRevision) leaves
+  // the kept release, and the release taking it waits for that: both render the tag's Service
+  const taken = new Set(plan.releases.flatMap((p) => revisionTagsOf(p.values)));
+  const istiods = new Set(plan.releases.filter((p) => p.component === "istiod").map((p) => p.name));
   const kept = removed.map(([name, r]) => ({
     ...template,
     name,
     version: r.version,
     namespace: r.namespace,
-    values: r.values,
+    dependsOn: template.dependsOn.filter((d) => !istiods.has(d)),
+    values: withoutTags(r.values, taken),
   }));
-  return { ...plan, releases: [...plan.releases, ...kept] };
+  const keptNames = kept.map((k) => k.name);
+  const releases = plan.releases.map((p) =>
+    p.component === "istiod" && revisionTagsOf(p.values).length > 0
+      ? { ...p, dependsOn: [...p.dependsOn, ...keptNames] }
+      : p,
+  );
+  return { ...plan, releases: [...releases, ...kept] };
+}
+
+/** The `revisionTags` an istiod release's values render. */
+function revisionTagsOf(values: Record<string, unknown>): string[] {
+  const tags = values.revisionTags;
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+}
+
+/** The values without the tags in `taken` (no `revisionTags` key when none is left). */
+function withoutTags(values: Record<string, unknown>, taken: Set<string>): Record<string, unknown> {
+  const left = revisionTagsOf(values).filter((t) => !taken.has(t));
+  const { revisionTags: _, ...rest } = values;
+  return left.length > 0 ? { ...rest, revisionTags: left } : rest;
 }

@@ -130,8 +130,20 @@ describe("removing a revision in the safe order (keepRemovedIstiods)", () => {
       [...removal.releases.map((r) => r.name), "istiod-1-29-6"],
     );
     const kept = bridge?.releases.at(-1);
-    assert.deepEqual([kept?.component, kept?.version, kept?.values], ["istiod", old.version, old.values]);
+    const { revisionTags, ...untagged } = old.values;
+    assert.deepEqual(revisionTags, ["default"], "1-29-6 held the default tag");
+    assert.deepEqual([kept?.component, kept?.version, kept?.values], ["istiod", old.version, untagged]);
     assert.deepEqual(bridge?.mesh, removal.mesh, "tags and namespaces move as the plan says");
+  });
+
+  it("the default tag moves: the kept istiod no longer renders it, and the istiod taking it waits for that", () => {
+    const bridge = keepRemovedIstiods(step("4-remove-old"), releasesOf(step("2-canary")));
+    const taking = bridge?.releases.find((r) => r.name === "istiod-1-30-3");
+    assert.deepEqual(taking?.values.revisionTags, ["default"]);
+    assert.ok(taking?.dependsOn.includes("istiod-1-29-6"), JSON.stringify(taking?.dependsOn));
+    const kept = bridge?.releases.find((r) => r.name === "istiod-1-29-6");
+    assert.equal(kept?.values.revisionTags, undefined);
+    assert.ok(!kept?.dependsOn.includes("istiod-1-30-3"), "no cycle");
   });
 
   it("a plan that removes no istiod needs no first step", () => {
