@@ -69,3 +69,59 @@ export function waypointObjects(
     ];
   });
 }
+
+/** A waypoint as the plan or the stack's state has it. */
+export interface WaypointFacts {
+  namespace: string;
+  name: string;
+  /** Its `istio.io/waypoint-for` label. */
+  for: string;
+  /** Its `istio.io/rev` label ("" for the default revision). */
+  revision: string;
+}
+
+/** A waypoint that appears, changes (traffic or revision) or goes. */
+export interface WaypointChange {
+  namespace: string;
+  name: string;
+  kind: "create" | "update" | "delete";
+  before?: WaypointFacts;
+  after?: WaypointFacts;
+}
+
+/** The facts of a waypoint object (a Gateway of class `istio-waypoint`); undefined for any other object. */
+export function waypointFacts(o: {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}): WaypointFacts | undefined {
+  if (o.kind !== "Gateway" || o.spec?.gatewayClassName !== "istio-waypoint") return undefined;
+  const labels = o.metadata?.labels ?? {};
+  return {
+    namespace: o.metadata?.namespace ?? "",
+    name: o.metadata?.name ?? "",
+    for: labels["istio.io/waypoint-for"] ?? "",
+    revision: labels["istio.io/rev"] ?? "",
+  };
+}
+
+/** Waypoints created, changed or deleted between the recorded stack and the plan. Pure. */
+export function diffWaypoints(
+  plan: { objects: PlannedObject[] },
+  recorded: WaypointFacts[],
+): WaypointChange[] {
+  const key = (w: WaypointFacts) => `${w.namespace}/${w.name}`;
+  const planned = plan.objects.flatMap((o) => waypointFacts(o.manifest) ?? []);
+  const before = new Map(recorded.map((w) => [key(w), w]));
+  const out: WaypointChange[] = [];
+  for (const after of planned) {
+    const b = before.get(key(after));
+    if (b === undefined) out.push({ namespace: after.namespace, name: after.name, kind: "create", after });
+    else if (b.for !== after.for || b.revision !== after.revision)
+      out.push({ namespace: after.namespace, name: after.name, kind: "update", before: b, after });
+  }
+  const kept = new Set(planned.map(key));
+  for (const b of recorded)
+    if (!kept.has(key(b))) out.push({ namespace: b.namespace, name: b.name, kind: "delete", before: b });
+  return out;
+}

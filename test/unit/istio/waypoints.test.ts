@@ -3,7 +3,11 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { planIstio } from "../../../src/istio/plan.js";
 import type { InstallPlan } from "../../../src/istio/types.js";
+import { diffWaypoints } from "../../../src/istio/waypoints.js";
 import { loadManifest } from "../../../src/manifest/load.js";
+import { renderWaypointChanges } from "../../../src/output/results.js";
+import { createStyle } from "../../../src/output/style.js";
+import { parseState } from "../../../src/pulumi/state.js";
 import { root } from "../../helpers/paths.js";
 
 const plan = (file: string, overrides: string[] = []): InstallPlan => {
@@ -11,6 +15,7 @@ const plan = (file: string, overrides: string[] = []): InstallPlan => {
   if (r.kind !== "ok") throw new Error(JSON.stringify(r.diagnostics));
   return planIstio(r.manifest);
 };
+const plainStyle = createStyle(false);
 const waypoints = (p: InstallPlan) => p.objects.filter((o) => o.manifest.kind === "Gateway");
 const ns = (p: InstallPlan, name: string) => p.workloadNamespaces.find((n) => n.name === name);
 
@@ -69,5 +74,59 @@ describe("waypoints in the plan", () => {
   it("no waypoint, no Gateway and no waypoint label", () => {
     const q = plan("test/fixtures/manifests/valid/profile-ambient.yaml");
     assert.deepEqual(waypoints(q), []);
+  });
+});
+
+describe("waypoint changes for preview", () => {
+  const p = plan("examples/ambient-waypoints.yaml");
+  /** An export with the waypoints a stack applied, as Gateway resources. */
+  const exported = (gateways: { namespace: string; name: string; labels: Record<string, string> }[]) => ({
+    deployment: {
+      resources: gateways.map((g) => ({
+        type: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+        inputs: {
+          apiVersion: "gateway.networking.k8s.io/v1",
+          metadata: { name: g.name, namespace: g.namespace, labels: g.labels },
+          spec: { gatewayClassName: "istio-waypoint", listeners: [] },
+        },
+      })),
+    },
+  });
+
+  it("the state's waypoints are read from its Gateways", () => {
+    const s = parseState(
+      exported([{ namespace: "shop", name: "waypoint", labels: { "istio.io/waypoint-for": "all" } }]),
+    );
+    assert.deepEqual(s.waypoints, [{ namespace: "shop", name: "waypoint", for: "all", revision: "" }]);
+    assert.equal(parseState(exported([])).waypoints, undefined);
+  });
+
+  it("a new, a changed and a removed waypoint", () => {
+    const s = parseState(
+      exported([
+        { namespace: "shop", name: "waypoint", labels: { "istio.io/waypoint-for": "workload" } },
+        { namespace: "orders", name: "orders-waypoint", labels: { "istio.io/waypoint-for": "all" } },
+        { namespace: "legacy", name: "waypoint", labels: { "istio.io/waypoint-for": "service" } },
+      ]),
+    );
+    const changes = diffWaypoints(p, s.waypoints ?? []);
+    assert.deepEqual(
+      changes.map((c) => [c.kind, `${c.namespace}/${c.name}`, c.before?.for, c.after?.for]),
+      [
+        ["update", "shop/waypoint", "workload", "service"],
+        ["delete", "legacy/waypoint", "service", undefined],
+      ],
+    );
+    assert.deepEqual(
+      diffWaypoints(p, []).map((c) => [c.kind, `${c.namespace}/${c.name}`]),
+      [
+        ["create", "shop/waypoint"],
+        ["create", "orders/orders-waypoint"],
+      ],
+    );
+    assert.equal(
+      renderWaypointChanges(changes, plainStyle),
+      "Waypoints:\n  ~ shop/waypoint: for workload → for service\n  - legacy/waypoint (was for service)\n",
+    );
   });
 });
