@@ -1,6 +1,7 @@
 // `planton status`: the check model (states, checks, results) and the helpers the checks share.
 
 import type * as k8s from "@kubernetes/client-node";
+import type { AmbientReads } from "../../cluster/ambient-reads.js";
 import type { MultiClusterReads } from "../../cluster/multicluster-reads.js";
 import type { StatusReads } from "../../cluster/status-reads.js";
 import type { InstallPlan } from "../../istio/types.js";
@@ -18,7 +19,9 @@ export type CheckCategory =
   | "mtls"
   | "ca"
   | "remote-secrets"
-  | "namespaces";
+  | "namespaces"
+  | "ambient"
+  | "waypoints";
 
 /** One thing `status` checked, with what is wrong and what fixes it. */
 export interface StatusCheck {
@@ -56,8 +59,8 @@ export interface StatusResult {
 
 export type { MultiClusterReads, RemoteSecretRecord } from "../../cluster/multicluster-reads.js";
 
-/** Everything the checks read: the cluster-wide reads and the multi-cluster ones. */
-export type CheckReads = StatusReads & MultiClusterReads;
+/** Everything the checks read: the cluster-wide reads, the multi-cluster and the ambient ones. */
+export type CheckReads = StatusReads & MultiClusterReads & AmbientReads;
 
 /** A check function: the cluster reads, the plan and the stack's state in, checks out. */
 export type CheckFunction = (
