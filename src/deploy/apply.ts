@@ -7,6 +7,7 @@ import { repairInterruptedReleases } from "../cluster/helm-records.js";
 import { serviceAddresses, waitForDeployments } from "../cluster/workloads.js";
 import { DeployError, InterruptedError } from "../errors.js";
 import { type NamespaceChange, namespacesToRestart, type TagChange } from "../istio/membership.js";
+import type { WaypointChange } from "../istio/waypoints.js";
 import { keepRemovedIstiods, type ReleaseChange } from "../istio/upgrade.js";
 import { restartWorkloads } from "../cluster/namespaces.js";
 import { stackOutputsOf } from "../pulumi/outputs.js";
@@ -35,6 +36,7 @@ export interface ApplyResult {
   changes: ReleaseChange[];
   tags: TagChange[];
   namespaces: NamespaceChange[];
+  waypoints: WaypointChange[];
   /** Namespaces whose pods still run the proxy of another revision (none with --restart-workloads). */
   toRestart: string[];
   /** Workloads rolled by --restart-workloads (`kind namespace/name`). */
@@ -98,6 +100,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
       changes: planned.changes,
       tags: planned.tags,
       namespaces: planned.namespaces,
+      waypoints: planned.waypoints,
       toRestart: options.restartWorkloads ? [] : toRestart,
       restarted,
       summary,

@@ -1,4 +1,5 @@
 import type { NamespaceChange, TagChange } from "../istio/membership.js";
+import type { WaypointChange } from "../istio/waypoints.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
 import type { ChangeSummary } from "../pulumi/workspace.js";
 
@@ -14,5 +15,6 @@ export interface PlannedChanges {
   changes: ReleaseChange[];
   tags: TagChange[];
   namespaces: NamespaceChange[];
+  waypoints: WaypointChange[];
   summary: ChangeSummary;
 }

@@ -2,6 +2,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { describeControlPlane } from "../cluster/precheck.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
 import { diffMembership, type NamespaceChange, type TagChange } from "../istio/membership.js";
+import { diffWaypoints, type WaypointChange } from "../istio/waypoints.js";
 import { diffReleases, inPlaceMinorUpgrades } from "../istio/upgrade.js";
 import { timed } from "../timings.js";
 import { recordedMembership, recordedReleases, type StackState } from "../pulumi/state.js";
@@ -26,6 +27,8 @@ export interface PreviewResult {
   tags: TagChange[];
   /** Workload namespaces whose labels or injecting revision change. */
   namespaces: NamespaceChange[];
+  /** Waypoints that appear, change or go. */
+  waypoints: WaypointChange[];
   /** Control planes the stack does not manage (apply would refuse). */
   foreign: string[];
   /** What apply's gate would find (precheck's checks); preview never fails on it. */
@@ -37,11 +40,12 @@ export interface PreviewOptions extends GateOptions {
   timeoutSeconds?: number;
 }
 
-/** What changes per release, tag and namespace, from the plan and the recorded outputs (no engine). */
+/** What changes per release, tag, namespace and waypoint, from the plan and the recorded state (no engine). */
 export function plannedDiff(req: DeployRequest, state: StackState | undefined) {
   return {
     changes: diffReleases(req.plan, state === undefined ? {} : recordedReleases(state)),
     ...diffMembership(req.plan, recordedMembership(state)),
+    waypoints: diffWaypoints(req.plan, state?.waypoints ?? []),
   };
 }
 
@@ -83,7 +87,13 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
         `an Istio control plane this stack does not manage is installed: ${f}; apply will refuse to run`,
       );
     const program = await istioProgram(req, options);
-    const { summary, changes, tags, namespaces } = await enginePreview(req, session, state, program, options);
+    const { summary, changes, tags, namespaces, waypoints } = await enginePreview(
+      req,
+      session,
+      state,
+      program,
+      options,
+    );
     // a preview of a manifest never applied leaves no empty stack behind
     if (state === undefined) await session.removeStack();
     const precheck = await timed("precheck", () => readGate(req, gate, state?.pending));
@@ -95,6 +105,7 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
       hasChanges: hasChanges(summary),
       tags,
       namespaces,
+      waypoints,
       foreign,
       precheck,
     };

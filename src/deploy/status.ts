@@ -7,6 +7,7 @@ export {
   type PlannedRevision,
   plannedRevisions,
 } from "./status/control-plane.js";
+export { checkAmbientNamespaces, checkNodeAgents, checkWaypoints } from "./status/ambient.js";
 export { checkCrds } from "./status/crds.js";
 export { checkGateways, checkMtls, gatewayField, gatewayPdbPlanned } from "./status/gateways-mtls.js";
 export {

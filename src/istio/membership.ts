@@ -1,5 +1,6 @@
 import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import type { PlannedRelease, PlannedTag, PlannedWorkloadNamespace } from "./types.js";
+import { defaultWaypointName, waypointId, waypointLabels } from "./waypoints.js";
 
 /** The labels Istio reads for a namespace's injection mode and revision. */
 export function injectionLabels(injection: string, target: string): Record<string, string> {
@@ -73,10 +74,22 @@ export function planWorkloadNamespaces(
       injection,
       target,
       revision,
-      labels: { ...n.labels, ...injectionLabels(injection, target) },
-      dependsOn,
+      labels: { ...n.labels, ...injectionLabels(injection, target), ...waypointLabels(n) },
+      dependsOn: [...dependsOn, ...waypointDependency(n)],
     };
   });
+}
+
+/**
+ * The waypoint a namespace's label sends traffic to, which must exist before the label is set on
+ * a namespace whose pods already run: another namespace's waypoint, or its own when planton only
+ * labels the namespace (a namespace planton creates comes before its own waypoint, and has no
+ * pods yet).
+ */
+function waypointDependency(n: KubernetesIstioSpec["namespaces"][number]): string[] {
+  const w = n.waypoint;
+  if (w === undefined || (w.namespace === "" && n.create === true)) return [];
+  return [waypointId(w.namespace || n.name, w.name || defaultWaypointName)];
 }
 
 /** What the stack recorded about tags and namespaces at its last apply. */

@@ -8,6 +8,7 @@ import { observabilityObjects, planObservability } from "./observability.js";
 import { planRemotes } from "./remotes.js";
 import { controlPlaneReleases, gatewayReleases, type ReleaseFacts, releaseFacts } from "./releases.js";
 import type { InstallPlan, PlannedCa, PlannedGatewayInfo, PlannedRelease } from "./types.js";
+import { waypointObjects } from "./waypoints.js";
 
 /** Namespaces every cluster has; never created or deleted by planton. */
 const builtInNamespaces = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
@@ -32,7 +33,8 @@ const cleanup: InstallPlan["cleanup"] = {
  *
  * Order: base → istiod (one per revision; the default revision's last, so the `default` tag
  * moves out of one release before another takes it) → cni → ztunnel → gateways, then the
- * mesh-wide PeerAuthentication and the east-west gateway's Istio objects. In ambient mode cni
+ * mesh-wide PeerAuthentication, the east-west gateway's Istio objects, the observability objects
+ * and the namespaces' waypoints. In ambient mode cni
  * waits for istiod and ztunnel for cni; with CNI in sidecar mode, cni needs only base. With
  * profile `remote`, istiod is the chart's remote profile (no Deployment: the injector webhook and
  * an `istiod` Service pointing at the primary). Each gateway's own `helmValues` go last.
@@ -62,7 +64,11 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     },
     namespaces,
     releases,
-    objects: [...meshObjects(facts, eastWest), ...observabilityObjects(spec, facts.defaultIstiod, inputs)],
+    objects: [
+      ...meshObjects(facts, eastWest),
+      ...observabilityObjects(spec, facts.defaultIstiod, inputs),
+      ...waypointObjects(spec, facts.defaultIstiod, istiods),
+    ],
     tags,
     workloadNamespaces: planWorkloadNamespaces(spec, defaultRevision, facts.defaultIstiod, istiods),
     cleanup,

@@ -178,7 +178,7 @@ export interface PlannedWorkloadNamespace {
   /** The revision that injects its pods, tags resolved (`default` for the revision-less istiod); empty when no sidecar is injected. */
   revision: string;
   labels: Record<string, string>;
-  /** Plan releases and tags that must be ready before the labels are set. */
+  /** Plan releases, tags and objects (the waypoint its label names) that must be ready before the labels are set. */
   dependsOn: string[];
 }
 
@@ -231,6 +231,7 @@ export interface PlannedRelease {
 export interface PlannedObject {
   /** Stable name for this object in the plan, e.g. `peer-authentication-default`. */
   id: string;
+  /** Plan releases, and `namespace/<name>` for a workload namespace (a waypoint's), to exist first. */
   dependsOn: string[];
   manifest: {
     apiVersion: string;

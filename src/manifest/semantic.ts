@@ -17,6 +17,7 @@ import { locatePath } from "./locate.js";
 import { checkPluginCa } from "./ca.js";
 import { checkImageHub } from "./image-hub.js";
 import { checkGatewayInjection, checkMembership } from "./mesh-membership.js";
+import { checkWaypoints } from "./waypoints.js";
 import { checkMultiCluster } from "./multicluster.js";
 import { checkObservability } from "./observability.js";
 import { parseCpu, parseMemory, type QuantityResult } from "./quantity.js";
@@ -193,7 +194,8 @@ export function checkSemantics(
       );
     }
   }
-  for (const p of checkMembership(spec)) report(ctx, p.path, p.code, p.message, p.hint);
+  for (const p of [...checkMembership(spec), ...checkWaypoints(spec)])
+    report(ctx, p.path, p.code, p.message, p.hint);
   const written = {
     ingressGateways: index.has("spec.ingress_gateways"),
     egressGateways: index.has("spec.egress_gateways"),

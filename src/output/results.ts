@@ -2,6 +2,7 @@ import type { KubernetesIstioStackOutputsJson } from "../../gen/planton/kubernet
 import type { DestroyResult } from "../deploy/destroy.js";
 import type { NamespaceChange, TagChange } from "../istio/membership.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
+import type { WaypointChange } from "../istio/waypoints.js";
 import type { Style } from "./style.js";
 
 const short = (v: unknown) => {
@@ -134,6 +135,21 @@ export function renderMembershipChanges(
     }
   }
   return out.length > 0 ? `${out.join("\n")}\n` : "";
+}
+
+/** Waypoints that appear, change or go, the way preview and apply show them. */
+export function renderWaypointChanges(waypoints: WaypointChange[], style: Style): string {
+  if (waypoints.length === 0) return "";
+  const facts = (w: WaypointChange["after"]) =>
+    w === undefined ? "" : `for ${w.for || "service"}${w.revision === "" ? "" : `, revision ${w.revision}`}`;
+  const out = ["Waypoints:"];
+  for (const w of waypoints) {
+    const name = style.bold(`${w.namespace}/${w.name}`);
+    if (w.kind === "create") out.push(`  ${style.green("+")} ${name} (${facts(w.after)})`);
+    else if (w.kind === "delete") out.push(`  ${style.red("-")} ${name} (was ${facts(w.before)})`);
+    else out.push(`  ${style.yellow("~")} ${name}: ${facts(w.before)} → ${facts(w.after)}`);
+  }
+  return `${out.join("\n")}\n`;
 }
 
 /** After apply without --restart-workloads: where pods still run the old proxy, and how to move them. */

@@ -7,12 +7,24 @@ import type { DestroyResult } from "../deploy/destroy.js";
 import type { PlannedChanges, PreviewResult } from "../deploy/preview.js";
 import type { RefreshResult } from "../deploy/refresh.js";
 import { precheckJsonValue } from "./precheck.js";
-import { renderChangeSummary, renderMembershipChanges, renderReleaseChanges } from "./results.js";
+import {
+  renderChangeSummary,
+  renderMembershipChanges,
+  renderReleaseChanges,
+  renderWaypointChanges,
+} from "./results.js";
 import type { Style } from "./style.js";
 
 /** The fields apply and preview share, in their order: where, and what changes. */
 function changeFields(r: PreviewResult | ApplyResult): Record<string, unknown> {
-  return { stack: r.stack, context: r.context, changes: r.changes, tags: r.tags, namespaces: r.namespaces };
+  return {
+    stack: r.stack,
+    context: r.context,
+    changes: r.changes,
+    tags: r.tags,
+    namespaces: r.namespaces,
+    waypoints: r.waypoints,
+  };
 }
 
 /** The fields of `preview --json` for one stack. */
@@ -64,6 +76,7 @@ export function renderPreview(r: PreviewResult, style: Style): string {
   return (
     renderReleaseChanges(r.changes, style) +
     renderMembershipChanges(r.tags, r.namespaces, style) +
+    renderWaypointChanges(r.waypoints, style) +
     `Resources: ${renderChangeSummary(r.summary, "plan")}\n`
   );
 }
@@ -73,6 +86,7 @@ export function renderPlanned(p: PlannedChanges & { hasChanges: boolean }, style
   return (
     renderReleaseChanges(p.changes, style) +
     renderMembershipChanges(p.tags, p.namespaces, style) +
+    renderWaypointChanges(p.waypoints, style) +
     (hasChanges(p.summary) ? `Resources: ${renderChangeSummary(p.summary, "plan")}\n` : "")
   );
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { tagId } from "../istio/membership.js";
+import { namespaceDependency } from "../istio/waypoints.js";
 import type { InstallPlan } from "../istio/types.js";
 import { templateChartArgs } from "./chart-inputs.js";
 
@@ -79,35 +80,42 @@ export function drawTags(
 /**
  * The workload namespaces: created ones as Namespaces (deleted on destroy), adopted ones as
  * NamespacePatches, which server-side apply only planton's labels under their own field manager
- * and remove only those on destroy. Labelled after the tag or istiod their label names is ready.
- * A namespace the plan creates anyway (a gateway's) gets the labels on its Namespace.
+ * and remove only those on destroy. Labelled after what their labels name is ready (the tag or
+ * istiod, the waypoint). A namespace the plan creates anyway (a gateway's) gets the labels on its
+ * Namespace. `which` draws the created ones (before the objects, which may live in them) or the
+ * patched ones (after the objects, so a waypoint exists before a namespace is sent to it).
+ * Returns `namespace/<name>` → the resource that holds its labels.
  */
 export function drawWorkloadNamespaces(
   plan: InstallPlan,
   provider: k8s.Provider,
   ready: Map<string, pulumi.Resource>,
-): void {
+  which: "created" | "patched",
+): Map<string, pulumi.Resource> {
   const planned = new Set(plan.namespaces.map((n) => n.name));
+  const out = new Map<string, pulumi.Resource>();
   for (const n of plan.workloadNamespaces) {
-    if (planned.has(n.name)) continue;
+    if (planned.has(n.name) || n.create !== (which === "created")) continue;
     const dependsOn = n.dependsOn
       .map((d) => ready.get(d))
       .filter((r): r is pulumi.Resource => r !== undefined);
     const metadata = { name: n.name, labels: n.labels };
-    if (n.create)
-      new k8s.core.v1.Namespace(
-        `workload-${n.name}`,
-        {
-          metadata: {
-            ...metadata,
-            labels: { ...n.labels, "app.kubernetes.io/managed-by": "planton" },
-            annotations: namespaceAnnotations,
+    const resource = n.create
+      ? new k8s.core.v1.Namespace(
+          `workload-${n.name}`,
+          {
+            metadata: {
+              ...metadata,
+              labels: { ...n.labels, "app.kubernetes.io/managed-by": "planton" },
+              annotations: namespaceAnnotations,
+            },
           },
-        },
-        { provider, dependsOn },
-      );
-    else new k8s.core.v1.NamespacePatch(`workload-${n.name}`, { metadata }, { provider, dependsOn });
+          { provider, dependsOn },
+        )
+      : new k8s.core.v1.NamespacePatch(`workload-${n.name}`, { metadata }, { provider, dependsOn });
+    out.set(namespaceDependency(n.name), resource);
   }
+  return out;
 }
 
 /**

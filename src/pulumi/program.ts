@@ -8,6 +8,7 @@ import { stackOutputsOf } from "./outputs.js";
 import { releaseChartArgs } from "./chart-inputs.js";
 import { drawCaSecret } from "./ca.js";
 import { drawRemoteSecrets, type RemoteTarget } from "./remotes.js";
+import { namespaceDependency } from "../istio/waypoints.js";
 import {
   drawNamespacePatches,
   drawTags,
@@ -93,32 +94,48 @@ export function createIstioProgram(
         ),
       );
     }
-    for (const o of plan.objects) {
-      const deps = o.dependsOn
-        .map((name) => releases.get(name))
-        .filter((x): x is k8s.helm.v3.Release => x !== undefined);
-      // created once the API server would admit it: a fresh istiod answers its validating
-      // webhook only after patching in its CA bundle (never waited for in a preview)
-      const admitted = target.admitted;
-      const spec =
-        admitted === undefined
-          ? o.manifest.spec
-          : pulumi.all(deps.map((d) => d.urn)).apply(async () => {
-              if (!pulumi.runtime.isDryRun()) await admitted(o.manifest);
-              return o.manifest.spec;
-            });
-      const opts = { provider, dependsOn: deps };
-      // a core object (the dashboards' ConfigMaps) is no custom resource: its type token is core/v1
-      if (o.manifest.apiVersion === "v1" && o.manifest.kind === "ConfigMap")
-        new k8s.core.v1.ConfigMap(o.id, { metadata: o.manifest.metadata, data: o.manifest.data ?? {} }, opts);
-      else new k8s.apiextensions.CustomResource(o.id, { ...o.manifest, spec }, opts);
-    }
     drawNamespacePatches(plan, provider);
     const tags = drawTags(plan, provider, releases);
-    drawWorkloadNamespaces(plan, provider, new Map<string, pulumi.Resource>([...releases, ...tags]));
+    const ready = new Map<string, pulumi.Resource>([...releases, ...tags]);
+    for (const [name, ns] of namespaces) ready.set(namespaceDependency(name), ns);
+    for (const [id, ns] of drawWorkloadNamespaces(plan, provider, ready, "created")) ready.set(id, ns);
+    for (const o of plan.objects) ready.set(o.id, drawObject(o, provider, ready, target.admitted));
+    drawWorkloadNamespaces(plan, provider, ready, "patched");
     drawRemoteSecrets(plan, provider, releases, target.remotes ?? [], target.secret);
     return toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(plan), {
       alwaysEmitImplicit: true,
     }) as Record<string, unknown>;
   };
+}
+
+/**
+ * One plan object as a custom resource, after what it depends on (releases, namespaces), and
+ * once the API server would admit it: a fresh istiod answers its validating webhook only after
+ * patching in its CA bundle (never waited for in a preview).
+ */
+function drawObject(
+  o: PlannedObject,
+  provider: k8s.Provider,
+  ready: Map<string, pulumi.Resource>,
+  admitted: ClusterTarget["admitted"],
+): pulumi.Resource {
+  const deps = o.dependsOn
+    .map((name) => ready.get(name))
+    .filter((x): x is pulumi.Resource => x !== undefined);
+  const spec =
+    admitted === undefined
+      ? o.manifest.spec
+      : pulumi.all(deps.map((d) => d.urn)).apply(async () => {
+          if (!pulumi.runtime.isDryRun()) await admitted(o.manifest);
+          return o.manifest.spec;
+        });
+  const opts = { provider, dependsOn: deps };
+  // a core object (the dashboards' ConfigMaps) is no custom resource: its type token is core/v1
+  if (o.manifest.apiVersion === "v1" && o.manifest.kind === "ConfigMap")
+    return new k8s.core.v1.ConfigMap(
+      o.id,
+      { metadata: o.manifest.metadata, data: o.manifest.data ?? {} },
+      opts,
+    );
+  return new k8s.apiextensions.CustomResource(o.id, { ...o.manifest, spec }, opts);
 }

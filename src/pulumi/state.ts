@@ -4,6 +4,7 @@ import {
   KubernetesIstioStackOutputsSchema,
 } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import type { InterruptedRelease } from "../istio/types.js";
+import { type WaypointFacts, waypointFacts } from "../istio/waypoints.js";
 
 /** The stack outputs, as the generated proto type. */
 export type StackOutputs = KubernetesIstioStackOutputs;
@@ -30,6 +31,8 @@ export interface StackState {
   tags: Record<string, string>;
   /** Labels planton last applied per namespace (workload and created namespaces). */
   namespaceLabels: Record<string, Record<string, string>>;
+  /** The waypoint Gateways as last applied (absent: none). */
+  waypoints?: WaypointFacts[];
   /** Number of resources of any kind (0: the stack is empty). */
   resourceCount: number;
   pending: InterruptedRelease[];
@@ -109,12 +112,16 @@ export function parseState(exported: unknown): StackState {
       operation: op.type,
     }));
   const outputs = parseOutputs(stack?.outputs);
+  const waypoints = resources
+    .filter((r) => r.type === "kubernetes:gateway.networking.k8s.io/v1:Gateway")
+    .flatMap((r) => waypointFacts({ kind: "Gateway", ...(r.inputs as object) }) ?? []);
   return {
     ...(outputs === undefined ? {} : { outputs }),
     releases,
     namespaces,
     tags,
     namespaceLabels,
+    ...(waypoints.length > 0 ? { waypoints } : {}),
     resourceCount: resources.filter(
       (r) => r.type !== "pulumi:pulumi:Stack" && !r.type?.startsWith("pulumi:providers:"),
     ).length,

@@ -138,7 +138,14 @@ export function adoptStack(req: DeployRequest, options: AdoptOptions = {}): Prom
     const state = await readState(req);
     const { reading, adoption, changes } = await decideAdoption(req, state);
     req.io.info(describeAdoption(adoption));
-    req.io.planned?.({ changes, tags: [], namespaces: [], summary: {}, hasChanges: changes.length > 0 });
+    req.io.planned?.({
+      changes,
+      tags: [],
+      namespaces: [],
+      waypoints: [],
+      summary: {},
+      hasChanges: changes.length > 0,
+    });
     const yes = await req.io.confirm(
       `Adopt this mesh into stack ${req.settings.stack} in context "${req.cluster.context}"? planton becomes its owner (destroy then removes it)`,
     );

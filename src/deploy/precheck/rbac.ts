@@ -3,6 +3,7 @@
 import type { AccessQuestion } from "../../cluster/access-review.js";
 import { stackNamespaces } from "../../cluster/status-reads.js";
 import type { InstallPlan } from "../../istio/types.js";
+import { waypointFacts } from "../../istio/waypoints.js";
 import { type Check, type Finding, finding } from "./model.js";
 
 /** What the engine does with every object it owns: read it, create it, server-side apply it, delete it. */
@@ -31,7 +32,8 @@ const namespacedKinds: [group: string, resource: string][] = [
 
 /**
  * Every right an apply of the plan needs: the cluster-scoped kinds the charts render, the
- * namespaced kinds in each namespace planton writes, and DaemonSets where CNI or ztunnel go.
+ * namespaced kinds in each namespace planton writes, DaemonSets where CNI or ztunnel go, and
+ * Gateways where a waypoint goes.
  */
 export function accessNeeded(plan: InstallPlan): AccessQuestion[] {
   const questions: AccessQuestion[] = [];
@@ -45,6 +47,10 @@ export function accessNeeded(plan: InstallPlan): AccessQuestion[] {
   );
   for (const namespace of [...daemonSets].sort())
     for (const verb of verbs) questions.push({ verb, group: "apps", resource: "daemonsets", namespace });
+  const waypoints = new Set(plan.objects.flatMap((o) => waypointFacts(o.manifest)?.namespace ?? []));
+  for (const namespace of [...waypoints].sort())
+    for (const verb of verbs)
+      questions.push({ verb, group: "gateway.networking.k8s.io", resource: "gateways", namespace });
   return questions;
 }
 

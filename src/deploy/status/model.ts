@@ -1,6 +1,7 @@
 // `planton status`: the check model (states, checks, results) and the helpers the checks share.
 
 import type * as k8s from "@kubernetes/client-node";
+import type { AmbientReads } from "../../cluster/ambient-reads.js";
 import type { MultiClusterReads } from "../../cluster/multicluster-reads.js";
 import type { ObservabilityReads } from "../../cluster/observability-reads.js";
 import type { StatusReads } from "../../cluster/status-reads.js";
@@ -20,7 +21,9 @@ export type CheckCategory =
   | "ca"
   | "remote-secrets"
   | "observability"
-  | "namespaces";
+  | "namespaces"
+  | "ambient"
+  | "waypoints";
 
 /** One thing `status` checked, with what is wrong and what fixes it. */
 export interface StatusCheck {
@@ -58,8 +61,10 @@ export interface StatusResult {
 
 export type { MultiClusterReads, RemoteSecretRecord } from "../../cluster/multicluster-reads.js";
 
-/** Everything the checks read: the cluster-wide reads, the multi-cluster ones and observability's. */
-export type CheckReads = StatusReads & MultiClusterReads & { observability?: ObservabilityReads | undefined };
+/** Everything the checks read: the cluster-wide reads, the multi-cluster, ambient and observability ones. */
+export type CheckReads = StatusReads &
+  MultiClusterReads &
+  AmbientReads & { observability?: ObservabilityReads | undefined };
 
 /** A check function: the cluster reads, the plan and the stack's state in, checks out. */
 export type CheckFunction = (

@@ -4,12 +4,14 @@ import { serverVersion } from "../../cluster/precheck.js";
 import type { ResolvedCluster } from "../../cluster/kubeconfig.js";
 import { readMultiCluster } from "../../cluster/multicluster-reads.js";
 import { readObservability } from "../../cluster/observability-reads.js";
+import { readAmbient } from "../../cluster/ambient-reads.js";
 import { readStatus } from "../../cluster/status-reads.js";
 import { DeployError, InterruptedError } from "../../errors.js";
 import type { InstallPlan } from "../../istio/types.js";
 import type { StackState } from "../../pulumi/state.js";
 import { timed } from "../../timings.js";
 import { type DeployRequest, readState } from "../request.js";
+import { checkAmbientNamespaces, checkNodeAgents, checkWaypoints } from "./ambient.js";
 import { checkCa } from "./ca.js";
 import { checkControlPlane } from "./control-plane.js";
 import { checkCrds } from "./crds.js";
@@ -34,16 +36,20 @@ export const checkFunctions: CheckFunction[] = [
   checkRemoteSecrets,
   checkObservability,
   checkNamespaces,
+  checkNodeAgents,
+  checkAmbientNamespaces,
+  checkWaypoints,
 ];
 
-/** One round of reads for the checks: the cluster-wide reads and the multi-cluster ones, side by side. */
+/** One round of reads for the checks: the cluster-wide reads, the multi-cluster and the ambient ones, side by side. */
 export async function readChecks(cluster: ResolvedCluster, plan: InstallPlan): Promise<CheckReads> {
-  const [reads, multiCluster, observability] = await Promise.all([
+  const [reads, multiCluster, ambient, observability] = await Promise.all([
     readStatus(cluster, plan),
     readMultiCluster(cluster, plan),
+    readAmbient(cluster, plan),
     readObservability(cluster, plan),
   ]);
-  return { ...reads, ...multiCluster, observability };
+  return { ...reads, ...multiCluster, ...ambient, observability };
 }
 
 /** Runs every check on one round of reads. Pure. */

@@ -11,6 +11,7 @@ import { accessNeeded, rbacMissing } from "../../../src/deploy/precheck/rbac.js"
 import { revisionInUse } from "../../../src/deploy/precheck/revisions.js";
 import { defaultTagOwner, webhookOverlap } from "../../../src/deploy/precheck/webhooks.js";
 import { planOf, revisionsSpec, snapshotOf } from "./precheck-fixtures.js";
+import type { InstallPlan } from "../../../src/istio/types.js";
 
 const cluster = {
   pods: "pods.json",
@@ -151,6 +152,17 @@ describe("precheck: RBAC_MISSING", () => {
     assert.ok(
       accessNeeded(removeOld).some((q) => q.resource === "deployments" && q.namespace === "istio-ingress"),
     );
+  });
+  it("Gateways are asked for only where a waypoint goes", () => {
+    const gateways = (plan: InstallPlan) =>
+      accessNeeded(plan)
+        .filter((q) => q.resource === "gateways" && q.verb === "create")
+        .map((q) => `${q.group} ${q.namespace}`);
+    const waypoint = planOf(
+      "  profile: ambient\n  namespaces:\n    - {name: shop, injection: AMBIENT, waypoint: {}}\n    - {name: web, injection: AMBIENT, waypoint: {namespace: shop}}\n",
+    );
+    assert.deepEqual(gateways(waypoint), ["gateway.networking.k8s.io shop"]);
+    assert.deepEqual(gateways(planOf("  profile: ambient\n")), []);
   });
   it("denied rights: one finding per scope, listing them", () => {
     const access = accessNeeded(removeOld).map((q) => ({

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadMarked } from "../../helpers/load.js";
 import { ruleCases } from "./rules.testdata.js";
+import { waypointRuleCases } from "./waypoint-rules.testdata.js";
 
 describe("every manifest rule has a diagnostic at the offending key", () => {
-  for (const c of ruleCases) {
+  for (const c of [...ruleCases, ...waypointRuleCases]) {
     it(c.name, () => {
       const { result, line, column } = loadMarked(c.yaml, c.overrides);
       const list = result.kind === "ok" ? result.warnings : result.diagnostics;

@@ -166,6 +166,21 @@ describe("revision tags and workload namespaces in the program", () => {
       assert.deepEqual(JSON.parse(JSON.stringify({ chart, path, fetch_opts })), expected, repository);
     }
   });
+  it("waypoints: a namespace planton only labels is labelled after its waypoint, a created one before it", async () => {
+    await run(join(root, "examples", "ambient-waypoints.yaml"));
+    const gw = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+    assert.deepEqual(seen.edges.get(`${gw}::waypoint-shop-waypoint`), ["istiod", "workload-shop"]);
+    assert.deepEqual(seen.edges.get(`${gw}::waypoint-orders-orders-waypoint`), ["istiod"]);
+    assert.deepEqual(seen.edges.get("kubernetes:core/v1:Namespace::workload-shop"), ["istiod"]);
+    assert.deepEqual(seen.edges.get("kubernetes:core/v1:NamespacePatch::workload-orders"), [
+      "istiod",
+      "waypoint-orders-orders-waypoint",
+    ]);
+    assert.deepEqual(seen.edges.get("kubernetes:core/v1:NamespacePatch::workload-billing"), [
+      "istiod",
+      "waypoint-shop-waypoint",
+    ]);
+  });
   it("a manifest without tags or namespaces draws neither", async () => {
     await run(join(root, "examples", "dev.yaml"));
     assert.equal(templates.length, 0);

@@ -73,7 +73,13 @@ describe("the program draws the plan and decides nothing", () => {
         assert.ok(cr, `custom resource ${o.id}`);
         assert.deepEqual(cr.inputs.spec, o.manifest.spec);
         assert.deepEqual(cr.inputs.data, o.manifest.data, `${o.id}: a ConfigMap's data`);
-        assert.deepEqual(seen.edges.get(`${type}::${o.id}`), o.dependsOn);
+        // `namespace/<name>`: the Namespace that holds it (a workload namespace's is `workload-<name>`)
+        const resourceOf = (d: string) => {
+          const ns = d.startsWith("namespace/") ? d.slice("namespace/".length) : undefined;
+          if (ns === undefined) return d;
+          return plan.namespaces.some((n) => n.name === ns) ? ns : `workload-${ns}`;
+        };
+        assert.deepEqual(seen.edges.get(`${type}::${o.id}`), o.dependsOn.map(resourceOf));
       }
       assert.equal(outputs.namespace, plan.mesh.namespace);
       assert.equal(outputs.version, plan.mesh.version);

@@ -134,7 +134,8 @@ export type KubernetesIstioStatusCheck = Message<"planton.kubernetes.istio.v1.Ku
    * mesh CA and its expiry), `remote-secrets` (with `multiCluster.remotes`: each Secret istiod
    * reads another cluster with, by metadata and key names only), `observability` (with
    * `spec.observability`: providers in each istiod's mesh config, Telemetry objects, monitors,
-   * dashboards) or `namespaces`.
+   * dashboards), `namespaces`, `ambient` (the ambient profile's CNI and ztunnel ready on every
+   * schedulable node, enrolled namespaces and their pods' capture) or `waypoints`.
    *
    * @generated from field: string category = 2;
    */
@@ -189,7 +190,8 @@ export type KubernetesIstioStatusCheckJson = {
    * mesh CA and its expiry), `remote-secrets` (with `multiCluster.remotes`: each Secret istiod
    * reads another cluster with, by metadata and key names only), `observability` (with
    * `spec.observability`: providers in each istiod's mesh config, Telemetry objects, monitors,
-   * dashboards) or `namespaces`.
+   * dashboards), `namespaces`, `ambient` (the ambient profile's CNI and ztunnel ready on every
+   * schedulable node, enrolled namespaces and their pods' capture) or `waypoints`.
    *
    * @generated from field: string category = 2;
    */
