@@ -169,7 +169,10 @@ export function keepRemovedIstiods(
       ? { ...p, dependsOn: [...p.dependsOn, ...keptNames] }
       : p,
   );
-  return { ...plan, releases: [...releases, ...kept] };
+  // the plan lists a release after those it depends on: the kept ones go before the first that waits for them
+  const at = releases.findIndex((p) => p.dependsOn.some((d) => keptNames.includes(d)));
+  const i = at === -1 ? releases.length : at;
+  return { ...plan, releases: [...releases.slice(0, i), ...kept, ...releases.slice(i)] };
 }
 
 /** The `revisionTags` an istiod release's values render. */

@@ -125,11 +125,16 @@ describe("removing a revision in the safe order (keepRemovedIstiods)", () => {
     const bridge = keepRemovedIstiods(removal, releasesOf(canary));
     const old = canary.releases.find((r) => r.name === "istiod-1-29-6");
     assert.ok(old !== undefined && !removal.releases.some((r) => r.name === old.name));
+    // in dependency order, as the program requires: the kept istiod before the one taking its tag
     assert.deepEqual(
       bridge?.releases.map((r) => r.name),
-      [...removal.releases.map((r) => r.name), "istiod-1-29-6"],
+      ["istio-base", "istiod-1-29-6", "istiod-1-30-3"],
     );
-    const kept = bridge?.releases.at(-1);
+    assert.deepEqual(
+      removal.releases.map((r) => r.name),
+      ["istio-base", "istiod-1-30-3"],
+    );
+    const kept = bridge?.releases.find((r) => r.name === "istiod-1-29-6");
     const { revisionTags, ...untagged } = old.values;
     assert.deepEqual(revisionTags, ["default"], "1-29-6 held the default tag");
     assert.deepEqual([kept?.component, kept?.version, kept?.values], ["istiod", old.version, untagged]);
@@ -143,6 +148,9 @@ describe("removing a revision in the safe order (keepRemovedIstiods)", () => {
     assert.ok(taking?.dependsOn.includes("istiod-1-29-6"), JSON.stringify(taking?.dependsOn));
     const kept = bridge?.releases.find((r) => r.name === "istiod-1-29-6");
     assert.equal(kept?.values.revisionTags, undefined);
+    const names = bridge?.releases.map((r) => r.name) ?? [];
+    for (const [i, r] of (bridge?.releases ?? []).entries())
+      for (const d of r.dependsOn) assert.ok(names.indexOf(d) < i, `${r.name} listed after ${d}`);
     assert.ok(!kept?.dependsOn.includes("istiod-1-30-3"), "no cycle");
   });
 
