@@ -48,8 +48,13 @@ export function keepOwnTags(
     const tags = release.values.revisionTags;
     if (!Array.isArray(tags)) continue;
     const own = tags.filter((t) => !target.has(t) || target.get(t) === revision);
-    const { revisionTags: _, ...rest } = release.values;
-    release.values = own.length > 0 ? { ...rest, revisionTags: own } : rest;
+    if (own.length === tags.length) continue;
+    // in place of the key, so the values keep their order
+    release.values = Object.fromEntries(
+      Object.entries(release.values).flatMap(([k, v]) =>
+        k !== "revisionTags" ? [[k, v]] : own.length > 0 ? [[k, own]] : [],
+      ),
+    );
   }
 }
 
