@@ -15,7 +15,7 @@ import { refuseForeign } from "./checks.js";
 import { verifyApplied } from "./status/verify.js";
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { recordedReleases, type StackState } from "../pulumi/state.js";
-import type { EngineSession } from "../pulumi/workspace.js";
+import { type EngineSession, remoteNamespaceUrns } from "../pulumi/workspace.js";
 import { timed } from "../timings.js";
 import { type ChangeSummary, hasChanges } from "./changes.js";
 import type { ClusterFacts } from "./checks.js";
@@ -83,7 +83,10 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
       : await enginePreview(req, session, state, program, options);
     await timed("precheck gate", () => passGate(req, gate, state?.pending));
     // nobody is asked (--yes): every stack's gate passes before any stack changes
-    if (options.skipPreview) await req.io.ready?.();
+    if (options.skipPreview) {
+      annotateBeforePrimary(req, session, program);
+      await req.io.ready?.();
+    }
     const toRestart = namespacesToRestart(planned.namespaces);
     const keeping = await safeOrderProgram(req, state, toRestart, options);
     const first = await update(req, session, keeping ?? program, { state, facts, planned }, options);
@@ -127,6 +130,7 @@ async function update(
   req.io.planned?.({ ...planned, hasChanges: !previewed || hasChanges(planned.summary) });
   if (previewed && !hasChanges(planned.summary)) return planned.summary;
   if (previewed) {
+    annotateBeforePrimary(req, session, program);
     const yes = await req.io.confirm(
       `Apply these changes to context "${req.cluster.context}" (Kubernetes ${facts.kubernetesVersion})?`,
     );
@@ -136,6 +140,21 @@ async function update(
   for (const line of await repairInterruptedReleases(req.cluster, state?.pending ?? []))
     req.io.info(`repairing: ${line}`);
   return session.up(program, { refresh: options.refresh === true });
+}
+
+/**
+ * A remote-profile stack applied with its primary creates its control-plane namespace, annotated
+ * with the primary's name, before the primary changes anything: the primary's istiod decides once,
+ * when the remote secret appears, whether it patches this cluster's webhooks, and only a
+ * namespace carrying the annotation then says yes.
+ */
+function annotateBeforePrimary(req: DeployRequest, session: EngineSession, program: PulumiFn): void {
+  const target = remoteNamespaceUrns(req.plan, req.settings.stack);
+  if (target.length === 0) return;
+  req.io.beforeAnyChange?.(async () => {
+    req.io.info(`annotating namespace ${req.plan.mesh.namespace} for the primary before it changes anything`);
+    await session.up(program, { refresh: false, target });
+  });
 }
 
 /** Waits for the gateways Helm does not wait for; fails when one is not ready in time. */

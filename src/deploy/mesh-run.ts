@@ -28,6 +28,8 @@ export class MeshRun {
     this.releaseAsk = r;
   });
   private answer: Promise<boolean> | undefined;
+  private readonly early = new Map<number, () => Promise<void>>();
+  private earlyRun: Promise<{ j: number; error: unknown }[]> | undefined;
 
   constructor(
     private readonly waves: number[],
@@ -57,6 +59,36 @@ export class MeshRun {
       );
   }
 
+  /**
+   * A step of member `i` that must precede every change of the mesh, its primary's included
+   * (a remote's annotated control-plane namespace, which the primary's istiod reads once when
+   * the remote secret appears). It runs after the one answer, before any member's turn; only
+   * a member that waits for an earlier wave needs one (otherwise its own change comes first).
+   */
+  beforeAnyChange(i: number, step: () => Promise<void>): void {
+    const mine = this.waves[i] ?? 0;
+    if (this.waves.some((w) => (this.order === "forward" ? w < mine : w > mine))) this.early.set(i, step);
+  }
+
+  /** Runs every member's `beforeAnyChange` step once, for all; throws when one failed. */
+  private async earlySteps(i: number): Promise<void> {
+    this.earlyRun ??= Promise.all(
+      [...this.early.entries()].map(([j, step]) =>
+        step().then(
+          () => undefined,
+          (error: unknown) => ({ j, error }),
+        ),
+      ),
+    ).then((r) => r.filter((x): x is { j: number; error: unknown } => x !== undefined));
+    const failures = await this.earlyRun;
+    const own = failures.find((f) => f.j === i);
+    if (own !== undefined) throw own.error;
+    if (failures.length > 0)
+      throw new NotStartedError(
+        `${this.labels[i]} was not changed: ${failures.map((f) => this.labels[f.j]).join(", ")} failed before any change`,
+      );
+  }
+
   /** The confirmation of member `i`: one answer for all, then its turn. */
   async confirm(i: number, question: string): Promise<boolean> {
     this.asked.set(i, question);
@@ -72,6 +104,7 @@ export class MeshRun {
       [...this.asked.entries()].sort(([a], [b]) => a - b).map(([j, q]) => named(j, q)),
     );
     if (!(await this.answer)) return false;
+    await this.earlySteps(i);
     await this.gate(i);
     return true;
   }
@@ -88,6 +121,7 @@ export class MeshRun {
       throw new NotStartedError(
         `${this.labels[i]} was not changed: ${this.failed.join(", ")} failed before any change`,
       );
+    await this.earlySteps(i);
     await this.gate(i);
   }
 

@@ -28,6 +28,12 @@ export interface DeployIo {
    * every stack's gate passed, and after the stacks of the waves before it.
    */
   ready?(): Promise<void>;
+  /**
+   * A step that must precede every change of the mesh, the earlier waves' included: it runs
+   * after the one answer (or, with --yes, once every gate passed), before any stack's turn.
+   * Absent, or ignored, for a stack no other stack changes before.
+   */
+  beforeAnyChange?(step: () => Promise<void>): void;
   /** The engine's raw output (shown with -v). */
   onEngineOutput?(text: string): void;
   /** Asks before a change; resolves false when the person says no. */

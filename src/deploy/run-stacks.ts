@@ -112,6 +112,7 @@ export async function runStacks<C extends ClusterCommand>(
  */
 function turn(command: ClusterCommand, run: MeshRun, s: OpenedStack, i: number): OpenedStack {
   if (command.verb === "apply" && command.options.skipPreview === true) s.io.ready = () => run.ready(i);
+  if (command.verb === "apply") s.io.beforeAnyChange = (step) => run.beforeAnyChange(i, step);
   if (needs[command.verb].readState && s.state === undefined) s.state = startReading(s);
   return s;
 }

@@ -1,4 +1,5 @@
 import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
+import type { Values } from "./merge.js";
 import type { PlannedRelease, PlannedTag, PlannedWorkloadNamespace } from "./types.js";
 import { defaultWaypointName, waypointId, waypointLabels } from "./waypoints.js";
 
@@ -19,25 +20,68 @@ export function injectionLabels(injection: string, target: string): Record<strin
 export const tagId = (name: string) => `tag/${name}`;
 
 /**
+ * Tags a revision's istiod release renders itself, as Helm installs them: declared in
+ * `spec.revisionTags` and named in `helmValues.istiod.revisionTags` (an adopted Helm mesh's
+ * tags, so adoption hands no object from the release to planton). planton draws no tag of its
+ * own for them.
+ */
+export function releaseRenderedTags(spec: KubernetesIstioSpec): Set<string> {
+  const named = (spec.helmValues?.istiod as Values | undefined)?.revisionTags;
+  if (!Array.isArray(named)) return new Set();
+  return new Set(spec.revisionTags.map((t) => t.name).filter((n) => named.includes(n)));
+}
+
+/**
+ * Keeps in each revision's istiod release only the `revisionTags` that belong to it: a tag
+ * `spec.revisionTags` declares goes to the release of its revision alone, and `default` to the
+ * default revision's alone (`helmValues.istiod` reaches every revision, and two releases that
+ * render one tag collide on its Service). In place, as the plan's CA values are added. Pure.
+ */
+export function keepOwnTags(
+  spec: KubernetesIstioSpec,
+  defaultRevision: string,
+  istiods: Map<string, PlannedRelease>,
+): void {
+  if (spec.revisions.length === 0) return;
+  const target = new Map(spec.revisionTags.map((t) => [t.name, t.revision]));
+  target.set("default", defaultRevision);
+  for (const [revision, release] of istiods) {
+    const tags = release.values.revisionTags;
+    if (!Array.isArray(tags)) continue;
+    const own = tags.filter((t) => !target.has(t) || target.get(t) === revision);
+    if (own.length === tags.length) continue;
+    // in place of the key, so the values keep their order
+    release.values = Object.fromEntries(
+      Object.entries(release.values).flatMap(([k, v]) =>
+        k !== "revisionTags" ? [[k, v]] : own.length > 0 ? [[k, own]] : [],
+      ),
+    );
+  }
+}
+
+/**
  * The revision tags of the plan: each one renders the target revision's istiod chart, with that
  * release's values and `revisionTags: [name]`, so the tag's webhook and Service are the chart's
- * own. Pure.
+ * own. Tags the release renders itself (`releaseRenderedTags`) are not drawn again. Pure.
  */
 export function planTags(spec: KubernetesIstioSpec, istiods: Map<string, PlannedRelease>): PlannedTag[] {
-  return spec.revisionTags.map((t) => {
-    const release = istiods.get(t.revision);
-    if (release === undefined) throw new Error(`tag ${t.name} names undeclared revision ${t.revision}`);
-    return {
-      name: t.name,
-      revision: t.revision,
-      release: release.name,
-      chart: release.chart,
-      source: release.source,
-      version: release.version,
-      namespace: release.namespace,
-      values: { ...release.values, revisionTags: [t.name] },
-    };
-  });
+  const inRelease = releaseRenderedTags(spec);
+  return spec.revisionTags
+    .filter((t) => !inRelease.has(t.name))
+    .map((t) => {
+      const release = istiods.get(t.revision);
+      if (release === undefined) throw new Error(`tag ${t.name} names undeclared revision ${t.revision}`);
+      return {
+        name: t.name,
+        revision: t.revision,
+        release: release.name,
+        chart: release.chart,
+        source: release.source,
+        version: release.version,
+        namespace: release.namespace,
+        values: { ...release.values, revisionTags: [t.name] },
+      };
+    });
 }
 
 /**
@@ -52,6 +96,7 @@ export function planWorkloadNamespaces(
   istiods: Map<string, PlannedRelease>,
 ): PlannedWorkloadNamespace[] {
   const tags = new Map(spec.revisionTags.map((t) => [t.name, t.revision]));
+  const inRelease = releaseRenderedTags(spec);
   return spec.namespaces.map((n) => {
     const injection = (n.injection || "SIDECAR") as PlannedWorkloadNamespace["injection"];
     const target = injection === "SIDECAR" ? n.revision : "";
@@ -65,7 +110,7 @@ export function planWorkloadNamespaces(
     const dependsOn =
       injection !== "SIDECAR"
         ? [defaultIstiod]
-        : tags.has(target)
+        : tags.has(target) && !inRelease.has(target)
           ? [tagId(target)]
           : [istiods.get(revision)?.name ?? defaultIstiod];
     return {

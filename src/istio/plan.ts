@@ -2,7 +2,7 @@ import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1
 import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import { caIstiodValues, type PlanInputs, planCa } from "./ca.js";
 import { mergeValues } from "./merge.js";
-import { planTags, planWorkloadNamespaces } from "./membership.js";
+import { keepOwnTags, planTags, planWorkloadNamespaces } from "./membership.js";
 import { activeEastWest, eastWestObjects, meshMultiCluster, planNamespaces } from "./multicluster.js";
 import { observabilityObjects, planObservability } from "./observability.js";
 import { planRemotes } from "./remotes.js";
@@ -50,8 +50,9 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
   addCaValues(releases, ca, externalIstiod);
   const { namespaces, namespacePatches } = planNamespaces(spec, createdNamespaces(spec, gateways));
   const istiods = istiodsByRevision(facts, releases);
-  const tags = planTags(spec, istiods);
   const defaultRevision = facts.defaultRev?.name ?? "";
+  keepOwnTags(spec, defaultRevision, istiods);
+  const tags = planTags(spec, istiods);
   const observability = planObservability(spec, inputs);
   return {
     version: 1,

@@ -11,6 +11,7 @@ import { mapEngineError } from "./errors.js";
 import { getPulumiCommand } from "./install.js";
 import { retryWhileLocked } from "./lock-wait.js";
 import { type LockHolder, lockHolders, readLocks, releaseStaleLocks } from "./locks.js";
+import type { InstallPlan } from "../istio/types.js";
 import type { EngineSettings } from "./settings.js";
 import { projectName } from "./settings.js";
 import { openWorkFolder, type WorkFolder } from "./work-folder.js";
@@ -84,11 +85,12 @@ export class EngineSession {
     return (r.changeSummary ?? {}) as ChangeSummary;
   }
 
-  /** Updates the stack to `program`, with progress. */
-  async up(program: PulumiFn, options: { refresh: boolean }): Promise<ChangeSummary> {
+  /** Updates the stack to `program`, with progress; only the resources `target` names (URNs) when given. */
+  async up(program: PulumiFn, options: { refresh: boolean; target?: string[] }): Promise<ChangeSummary> {
     const stack = await this.withProgram(program);
+    const target = options.target === undefined ? {} : { target: options.target };
     const r = await timed("update", () =>
-      this.run(() => stack.up({ ...this.options(this.events()), refresh: options.refresh })),
+      this.run(() => stack.up({ ...this.options(this.events()), refresh: options.refresh, ...target })),
     );
     return (r.summary.resourceChanges ?? {}) as ChangeSummary;
   }
@@ -221,4 +223,21 @@ export class EngineSession {
 /** The URN of the program's Kubernetes provider (`cluster`, a child of the stack) in `stack`. */
 export function providerUrn(stack: string): string {
   return `urn:pulumi:${stack}::${projectName}::pulumi:providers:kubernetes::cluster`;
+}
+
+/**
+ * What a remote-profile stack creates before its primary changes anything: its control-plane
+ * namespace (or the patch of an existing one), annotated `topology.istio.io/controlPlaneClusters`,
+ * and the provider it needs. The primary's istiod reads that annotation once, when the remote
+ * secret appears, to decide whether it patches the remote's webhooks. Empty for other stacks.
+ */
+export function remoteNamespaceUrns(plan: InstallPlan, stack: string): string[] {
+  if (plan.mesh.multiCluster?.primary === undefined) return [];
+  const ns = plan.mesh.namespace;
+  const urn = (type: string, name: string) => `urn:pulumi:${stack}::${projectName}::${type}::${name}`;
+  if (plan.namespaces.some((n) => n.name === ns && n.annotations !== undefined))
+    return [providerUrn(stack), urn("kubernetes:core/v1:Namespace", ns)];
+  if (plan.namespacePatches?.some((n) => n.name === ns))
+    return [providerUrn(stack), urn("kubernetes:core/v1:NamespacePatch", `namespace-patch-${ns}`)];
+  return [];
 }

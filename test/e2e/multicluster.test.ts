@@ -300,7 +300,7 @@ describe("multi-primary on two networks, applied with one command", { concurrenc
 });
 
 describe("primary-remote: the remote's injector calls the primary", { concurrency: false }, () => {
-  it("apply -f remote -f primary applies the primary first, then the remote pointing at it", async () => {
+  it("apply -f remote -f primary: the remote's annotated namespace, then the primary, then the remote pointing at it", async () => {
     manifest("primary", [
       "profile: minimal",
       "targetCluster:",
@@ -333,9 +333,16 @@ describe("primary-remote: the remote's injector calls the primary", { concurrenc
     const a = await cli(["apply", "--yes", "--no-verify", ...files("remote", "primary")]);
     figures.applyPrimaryRemote = a.seconds;
     assert.equal(a.code, 0, show(a));
+    // the remote's annotated namespace first (the primary's istiod reads it once, when the remote
+    // secret appears), then the primary's whole update, then the remote's releases
+    const remoteNamespace = a.stderr.indexOf("[stack remote] namespace istio-system: create done");
+    const primaryStart = a.stderr.search(/\[stack primary\] .*: create started/);
     const primaryDone = a.stderr.lastIndexOf("[stack primary]");
-    const remoteStart = a.stderr.indexOf("[stack remote]");
-    assert.ok(primaryDone >= 0 && remoteStart > primaryDone, `primary before remote:\n${a.stderr}`);
+    const remoteReleases = a.stderr.indexOf("[stack remote] release ");
+    assert.ok(
+      remoteNamespace >= 0 && primaryStart > remoteNamespace && remoteReleases > primaryDone,
+      `the remote's namespace, the primary, then the remote:\n${a.stderr}`,
+    );
     const mwc = await west().request(
       "GET",
       "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector",

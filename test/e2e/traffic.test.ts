@@ -289,13 +289,9 @@ describe("primary-remote: the remote's pods are injected by the primary's istiod
   });
 
   // istiod decides once, when it adds the remote cluster from its secret, whether it leads there
-  // (EXTERNAL_ISTIOD: the remote's istio-system must carry topology.istio.io/controlPlaneClusters).
-  // planton applies the primary (with the remote secret) before the remote stack creates that
-  // namespace, so the primary's istiod logs "should join leader-election for cluster remote:
-  // false" and never patches the remote's webhooks until it restarts.
-  it("the primary's istiod patches the remote's injector right after the apply", {
-    todo: "planton orders the remote secret before the remote's annotated istio-system (reported)",
-  }, async () => {
+  // (EXTERNAL_ISTIOD: the remote's istio-system must carry topology.istio.io/controlPlaneClusters),
+  // so the remote stack creates that namespace before the primary's stack changes anything
+  it("the primary's istiod patches the remote's injector right after the apply", async () => {
     assert.ok(applied, "the apply failed");
     await remoteInjectorPatched(20000); // after a restart it takes under 1 s
   });

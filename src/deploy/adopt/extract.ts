@@ -145,10 +145,9 @@ export function extractSpec(mesh: LiveMesh, notes: Notes): JsonObject {
   const egress = (r: LiveRelease) => /egress/.test(r.name);
   const cni = prof !== "ambient" && mesh.releases.some((r) => r.component === "cni");
   const revisions = new Set(mesh.releases.map((r) => r.istioRevision).filter((x) => x !== ""));
-  // a tag a Helm release renders (its `revisionTags`) stays that release's value
-  const tags = mesh.tags.filter(
-    (t) => t.name !== "default" && t.owner.kind !== "helm" && revisions.has(t.revision),
-  );
+  // a tag a Helm release renders (its `revisionTags`) is declared too, so that it reaches that
+  // revision's release alone; write-manifest.ts keeps it in helmValues.istiod.revisionTags
+  const tags = mesh.tags.filter((t) => t.name !== "default" && revisions.has(t.revision));
   const spec = clean({
     ...versions(mesh, notes),
     profile: prof,

@@ -65,9 +65,28 @@ function placeOverlays(mesh: LiveMesh, spec: JsonObject, plan: InstallPlan, note
   const first = istiods[0];
   if (first !== undefined) {
     const shared = istiods.slice(1).reduce<JsonObject>((acc, o) => common(acc, o) as JsonObject, first);
+    const tags = releaseTags(mesh, istiods);
+    if (tags !== undefined) shared.revisionTags = tags;
     if (Object.keys(shared).length > 0) helm.istiod = shared;
   }
   if (Object.keys(helm).length > 0) spec.helmValues = helm;
+}
+
+/**
+ * The tags the istiod releases render themselves, every release's together, when one of them
+ * differs from planton's: planning gives each release back its own, since `spec.revisionTags`
+ * says which revision each tag points at (and `default` is the default revision's). The
+ * overlays lose their `revisionTags`, which are one release's alone.
+ */
+function releaseTags(mesh: LiveMesh, overlays: JsonObject[]): Json[] | undefined {
+  const differs = overlays.some((o) => o.revisionTags !== undefined);
+  for (const o of overlays) delete o.revisionTags;
+  if (!differs) return undefined;
+  const lists = mesh.releases
+    .filter((r) => r.component === "istiod")
+    .map((r) => r.values.revisionTags)
+    .filter((v): v is Json[] => Array.isArray(v));
+  return [...new Set(lists.flat())];
 }
 
 /** Notes for every release whose planned values still differ from its live values. */

@@ -165,6 +165,25 @@ function injectorCheck(reads: StatusReads, plan: InstallPlan, rev: PlannedRevisi
   );
 }
 
+/** The default revision's istiod release renders the `default` tag (unless `helmValues.istiod.revisionTags` leaves it out). */
+function rendersDefaultTag(plan: InstallPlan): boolean {
+  const release = plan.releases.find((r) => r.name === `istiod-${plan.mesh.defaultRevision}`);
+  const tags = release?.values.revisionTags;
+  return Array.isArray(tags) && tags.includes("default");
+}
+
+/** The missing `default` tag: an error apply repairs, or a warning when the manifest leaves it out. */
+function missingDefaultTag(plan: InstallPlan): Issue {
+  const message = "the default tag is missing: namespaces labelled istio-injection=enabled get no proxy";
+  return rendersDefaultTag(plan)
+    ? { state: "error", message, hint: "`planton apply` recreates it on spec.defaultRevision" }
+    : {
+        state: "warning",
+        message: `${message} (helmValues.istiod.revisionTags leaves it out, as an adopted Helm mesh had it)`,
+        hint: "add `default` to helmValues.istiod.revisionTags and apply, if those namespaces should get a proxy",
+      };
+}
+
 /** Revisioned meshes: the `default` tag points at the manifest's `defaultRevision`. */
 function defaultTagCheck(tags: WebhookConfig[], plan: InstallPlan): StatusCheck[] {
   const ns = plan.mesh.namespace;
@@ -174,13 +193,7 @@ function defaultTagCheck(tags: WebhookConfig[], plan: InstallPlan): StatusCheck[
   const points = hook === undefined ? undefined : revisionCalled(hook, ns);
   const issues: Issue[] =
     hook === undefined
-      ? [
-          {
-            state: "error",
-            message: `the default tag is missing: namespaces labelled istio-injection=enabled get no proxy`,
-            hint: "`planton apply` recreates it on spec.defaultRevision",
-          },
-        ]
+      ? [missingDefaultTag(plan)]
       : points !== wantDefault
         ? [
             {

@@ -67,13 +67,19 @@ export function helmSecret(r: RecordInput): KubeObject {
 }
 
 /** A revision tag's webhook as `istioctl tag set` leaves it (no Helm metadata). */
-export function tagWebhook(tag: string, revision: string, extra: Record<string, string> = {}): KubeObject {
+export function tagWebhook(
+  tag: string,
+  revision: string,
+  extra: Record<string, string> = {},
+  annotations?: Record<string, string>,
+): KubeObject {
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "MutatingWebhookConfiguration",
     metadata: {
       name: `istio-revision-tag-${tag}`,
       labels: { app: "sidecar-injector", "istio.io/rev": revision, "istio.io/tag": tag, ...extra },
+      ...(annotations === undefined ? {} : { annotations }),
     },
   };
 }

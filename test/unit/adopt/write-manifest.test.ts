@@ -9,8 +9,7 @@ import {
 import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
 import { root } from "../../helpers/paths.js";
-import { clusterFromPlan, helmSecret } from "./fixtures.js";
-import { emptyCluster } from "./fixtures.js";
+import { clusterFromPlan, emptyCluster, helmSecret, tagWebhook } from "./fixtures.js";
 import { istioctlInstall } from "./istioctl-fixtures.js";
 
 const load = (file: string) => {
@@ -172,5 +171,46 @@ describe("adopt --write-manifest: two revisions with different values", () => {
         "releases.istio-system/istiod-stable.values.pilot.env.LEVEL",
       ],
     );
+  });
+});
+
+describe("adopt --write-manifest: a tag a Helm istiod release renders", () => {
+  const c = emptyCluster();
+  c.helmSecrets = [
+    helmSecret({
+      name: "istio-base",
+      namespace: "istio-system",
+      chart: "base",
+      version: "1.29.6",
+      values: { defaultRevision: "1-29-6" },
+    }),
+    helmSecret({
+      name: "istiod-1-29-6",
+      namespace: "istio-system",
+      chart: "istiod",
+      version: "1.29.6",
+      values: { revision: "1-29-6", revisionTags: ["stable"] },
+    }),
+  ];
+  c.mutatingWebhooks = [tagWebhook("stable", "1-29-6", {}, { "meta.helm.sh/release-name": "istiod-1-29-6" })];
+  const written = writeManifest(discoverMesh(c), "adopted");
+  const spec = written.manifest.spec as Record<string, unknown>;
+  const istiod = (plan: ReturnType<typeof planManifestJson>, name: string) =>
+    plan.releases.find((r) => r.name === name)?.values;
+
+  it("is declared for its revision and stays the release's own: planning sends the release its live tags and draws no tag of its own", () => {
+    assert.deepEqual(spec.revisionTags, [{ name: "stable", revision: "1-29-6" }]);
+    const plan = planManifestJson(written.manifest);
+    assert.deepEqual(istiod(plan, "istiod-1-29-6")?.revisionTags, ["stable"]);
+    assert.deepEqual(plan.tags, []);
+  });
+
+  it("does not reach a canary revision added to the written manifest", () => {
+    const canary = structuredClone(written.manifest);
+    const revisions = (canary.spec as { revisions: { name: string; version: string }[] }).revisions;
+    revisions.push({ name: "1-30-3", version: "1.30.3" });
+    const plan = planManifestJson(canary);
+    assert.equal(istiod(plan, "istiod-1-30-3")?.revisionTags, undefined);
+    assert.deepEqual(istiod(plan, "istiod-1-29-6")?.revisionTags, ["stable"]);
   });
 });

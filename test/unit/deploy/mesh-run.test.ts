@@ -78,6 +78,58 @@ describe("MeshRun: several stacks of one mesh", () => {
     }
   });
 
+  it("a remote's step before any change (its annotated namespace) runs before its primary changes anything, asked or --yes", async () => {
+    for (const yes of [false, true]) {
+      const run = new MeshRun([0, 1], labels.slice(0, 2), "forward", async () => true);
+      const log: string[] = [];
+      const turn = (i: number) => (yes ? run.ready(i) : run.confirm(i, "?"));
+      await Promise.all([
+        run.run(0, { label: "primary" }, async () => {
+          await turn(0);
+          log.push("primary's remote secret");
+        }),
+        run.run(1, { label: "remote" }, async () => {
+          await tick();
+          run.beforeAnyChange(1, async () => {
+            await tick();
+            log.push("remote's annotated namespace");
+          });
+          await turn(1);
+          log.push("remote's releases");
+        }),
+      ]);
+      assert.deepEqual(log, ["remote's annotated namespace", "primary's remote secret", "remote's releases"]);
+    }
+  });
+
+  it("a failed step before any change stops the primary too; a stack alone runs none (its own change comes first)", async () => {
+    const run = new MeshRun([0, 1], labels.slice(0, 2), "forward", async () => true);
+    let primaryChanged = false;
+    const [primary, remote] = await Promise.all([
+      run.run(0, { label: "stack a" }, async () => {
+        await run.confirm(0, "?");
+        primaryChanged = true;
+      }),
+      run.run(1, { label: "stack b" }, async () => {
+        run.beforeAnyChange(1, async () => {
+          throw new DeployError("namespace refused");
+        });
+        await run.confirm(1, "?");
+      }),
+    ]);
+    assert.equal(primaryChanged, false);
+    assert.ok(primary?.ok === false && primary.error instanceof NotStartedError);
+    assert.ok(remote?.ok === false && remote.error instanceof DeployError);
+    assert.equal(remote.error.message, "namespace refused");
+    const alone = new MeshRun([0], ["stack a"], "forward", async () => true);
+    let ran = false;
+    alone.beforeAnyChange(0, async () => {
+      ran = true;
+    });
+    assert.equal(await alone.confirm(0, "?"), true);
+    assert.equal(ran, false);
+  });
+
   it("a member whose earlier wave failed does not start, and the exit names the real failure first", async () => {
     const run = new MeshRun([0, 1], labels.slice(0, 2), "forward", async () => true);
     let remoteStarted = false;

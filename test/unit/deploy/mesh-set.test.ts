@@ -60,20 +60,30 @@ function primaryAndRemote(remoteKubeconfig = standIns.fx.env.KUBECONFIG ?? ""): 
 const touchedStacks = () => standIns.fx.calls().filter((c) => c.args.some((a) => a.includes("mesh-")));
 
 describe("several manifests: one mesh", () => {
-  it("apply --yes runs the primary's stack completely before its remote's, whatever the -f order", async () => {
+  it("apply --yes: the remote's annotated namespace first, then the primary's stack completely, then the remote's, whatever the -f order", async () => {
     const [primary, remote] = primaryAndRemote();
     standIns.fx.behave({ changes: { create: 3 } });
     const r = await runCli(["apply", "--yes", "--no-verify", "-f", remote, "-f", primary], {
       env: standIns.fx.env,
     });
     assert.equal(r.code, 0, r.stderr);
-    const calls = standIns.fx.calls().map((c) => c.args.join(" "));
-    const lastPrimary = calls.findLastIndex((c) => c.includes("mesh-primary"));
-    // every stack's checks and gate pass before any stack changes, so each reads its state
-    // (`stack export`, read only) at once; the remote's engine work starts after the primary's
-    const firstRemote = calls.findIndex((c) => c.includes("mesh-remote") && !c.startsWith("stack export"));
-    assert.ok(lastPrimary >= 0 && firstRemote > lastPrimary, calls.join("\n"));
-    assert.equal(standIns.fx.commands().filter((c) => c === "up").length, 2);
+    // every stack's checks and gate pass before any stack changes (each reads its state at once);
+    // then the engine's updates, in this order: the primary's istiod decides once, when its remote
+    // secret appears, whether it serves the remote, and reads that in the remote's namespace
+    const ups = standIns.fx
+      .calls()
+      .map((c) => c.args.join(" "))
+      .filter((c) => c.startsWith("up "))
+      .map((c) => [
+        /--stack (mesh-\w+)/.exec(c)?.[1],
+        [...c.matchAll(/--target \S+::(\S+)/g)].map((m) => m[1]),
+      ]);
+    assert.deepEqual(ups, [
+      ["mesh-remote", ["cluster", "istio-system"]],
+      ["mesh-primary", []],
+      ["mesh-remote", []],
+    ]);
+    assert.match(r.stderr, /^\[stack mesh-remote\] annotating namespace istio-system for the primary/m);
     assert.match(r.stderr, /^\[stack mesh-primary\] /m);
     assert.match(r.stdout, /# stack mesh-primary \(.*mesh-primary\.yaml\)/);
   });

@@ -636,6 +636,17 @@ describe("status: webhooks and tags", () => {
     assert.match(old.hint, /istioctl tag set old --revision REVISION/);
   });
 
+  it("a default tag the manifest leaves out (helmValues.istiod.revisionTags, as adopted) is missing as a warning, not an error", () => {
+    const reads = healthy();
+    reads.mutatingWebhooks = [injector("1-29-6"), injector("1-30-3")];
+    const adopted = structuredClone(canary);
+    for (const r of adopted.releases) if (r.component === "istiod") r.values.revisionTags = ["stable"];
+    const c = checkNamed(checkWebhooks(reads, adopted, state), "tag/default");
+    assert.equal(c.state, "warning");
+    assert.match(c.message, /the default tag is missing: .*helmValues\.istiod\.revisionTags leaves it out/);
+    assert.match(c.hint, /add `default` to helmValues\.istiod\.revisionTags/);
+  });
+
   it("the revision that injected a pod is read from injection's annotations, the label only as a fallback", () => {
     const meta = (labels: Record<string, string>, annotations: Record<string, string>) => ({
       metadata: { labels, annotations },
