@@ -1,6 +1,7 @@
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import { caIstiodValues, type PlanInputs, planCa } from "./ca.js";
+import { planGatewayApi } from "./gateway-api.js";
 import { mergeValues } from "./merge.js";
 import { planTags, planWorkloadNamespaces } from "./membership.js";
 import { activeEastWest, eastWestObjects, meshMultiCluster, planNamespaces } from "./multicluster.js";
@@ -51,6 +52,10 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
   const tags = planTags(spec, istiods);
   const defaultRevision = facts.defaultRev?.name ?? "";
   const observability = planObservability(spec, inputs);
+  const gatewayApi = planGatewayApi(
+    spec,
+    [...istiods.values()].map((r) => r.version),
+  );
   return {
     version: 1,
     mesh: {
@@ -70,6 +75,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     remotes: facts.remote ? [] : planRemotes(spec, facts.meshVersion, facts.defaultIstiod, externalIstiod),
     ...(namespacePatches !== undefined ? { namespacePatches } : {}),
     ...(observability !== undefined ? { observability } : {}),
+    ...(gatewayApi !== undefined ? { gatewayApi } : {}),
   };
 }
 
