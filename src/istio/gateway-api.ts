@@ -125,7 +125,9 @@ function decideOne(want: ShippedBundle, crd: ObservedGatewayApiCrd, policy: bool
 
 /**
  * The decision table: for each CRD of the wanted bundle, from the cluster's copy of it (if any)
- * and whether the cluster has the safe-upgrades policy. Never takes over another owner's CRD.
+ * and whether the cluster has the safe-upgrades policy. Never takes over another owner's CRD;
+ * where another owner installed any Gateway API CRD, the Gateway API is theirs: planton adds none
+ * beside them either (a bundle of two owners and two versions is neither's), every CRD is `foreign`.
  */
 export function decideGatewayApiCrds(
   want: ShippedBundle,
@@ -133,9 +135,10 @@ export function decideGatewayApiCrds(
   policy: boolean,
 ): GatewayApiDecision[] {
   const byName = new Map(observed.map((c) => [c.name, c]));
+  const othersOwn = observed.some((c) => !c.planton);
   return want.crds.map((name) => {
     const crd = byName.get(name);
-    if (crd === undefined) return { name, action: "install" };
+    if (crd === undefined) return { name, action: othersOwn ? "foreign" : "install" };
     return {
       name,
       action: decideOne(want, crd, policy),

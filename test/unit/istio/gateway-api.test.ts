@@ -59,6 +59,10 @@ describe("Gateway API CRD decision table", () => {
     assert.equal(actionOf(v141, [crd({ planton: false, version: "v1.6.3" })]), "foreign");
     assert.equal(actionOf(v163x, [crd({ planton: false })], true), "foreign");
   });
+  it("adds no CRD beside another owner's: the Gateway API is theirs", () => {
+    const d = decideGatewayApiCrds(v163, [crd({ planton: false })], false);
+    assert.deepEqual(new Set(d.map((x) => x.action)), new Set(["foreign"]));
+  });
   it("refuses to downgrade planton's own CRD", () => {
     assert.equal(actionOf(v141, [crd({ version: "v1.6.3" })]), "downgrade");
   });
