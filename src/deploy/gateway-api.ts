@@ -3,9 +3,8 @@
 // handed to the Pulumi program (which applies them server-side, before istiod).
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { parseAllDocuments } from "yaml";
 import { readGatewayApi } from "../cluster/gateway-api.js";
@@ -23,9 +22,14 @@ export type CrdObject = { apiVersion: string; kind: string; metadata: Record<str
   unknown
 >;
 
-/** The folder of the shipped bundles: `bundles/gateway-api` at the package's root (from src/ or dist/). */
-export function bundlesDir(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from, i = 0; i < 5; i++, dir = dirname(dir)) {
+/**
+ * The folder of the shipped bundles: `bundles/gateway-api` at the package's root, found above the
+ * running script (bin/planton.mjs; a test file under tsx). Not from `import.meta`, which the
+ * CommonJS start-up snapshot's bundle of the same code does not have.
+ */
+export function bundlesDir(script = process.argv[1] ?? ""): string {
+  const from = dirname(existsSync(script) ? realpathSync(script) : join(process.cwd(), "x"));
+  for (let dir = from, i = 0; i < 6; i++, dir = dirname(dir)) {
     const candidate = join(dir, "bundles", "gateway-api");
     if (existsSync(join(candidate, "bundles.json"))) return candidate;
   }
