@@ -155,14 +155,41 @@ describe("spec.gatewayApi on a real API server", () => {
     for (const [name, v] of await gatewayCrds()) assert.equal(v[1], "standard", name);
   });
 
+  it("without the policy, switches to the experimental channel: new CRDs server-side applied, upgraded ones replaced, no last-applied annotation", async () => {
+    const vap = "/apis/admissionregistration.k8s.io/v1";
+    const policyName = "safe-upgrades.gateway.networking.k8s.io";
+    await cluster.request("DELETE", `${vap}/validatingadmissionpolicybindings/${policyName}`);
+    await cluster.request("DELETE", `${vap}/validatingadmissionpolicies/${policyName}`);
+    const { r, writes } = await apply(target("v1.6.3", "EXPERIMENTAL"), "switch to experimental");
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stderr, /3 to install; 10 to upgrade \(from v1\.6\.3 standard\)/);
+    const crds = await gatewayCrds();
+    assert.equal(crds.size, 13);
+    for (const [name, v] of crds) assert.deepEqual(v, ["v1.6.3", "experimental", "planton"], name);
+    // created by server-side apply (a PATCH, application/apply-patch+yaml); upgraded as the
+    // provider upgrades every CRD, by a replace (PUT at the live resourceVersion): neither writes a
+    // client-side apply's last-applied annotation, which the 530 kB experimental HTTPRoute would not fit
+    const ws = gatewayCrdWrites(writes).filter((w) => w.code < 300);
+    const created = ws.filter((w) => w.name.endsWith(".gateway.networking.x-k8s.io"));
+    assert.ok(created.length >= 3 && created.every((w) => w.verb === "patch"), show2(ws));
+    const httproutes = ws.filter((w) => w.name === "httproutes.gateway.networking.k8s.io");
+    assert.deepEqual(
+      httproutes.map((w) => w.verb),
+      ["update"],
+      show2(ws),
+    );
+    const { body } = await cluster.request("GET", `${crdsUrl}/httproutes.gateway.networking.k8s.io`);
+    assert.equal(body.metadata.annotations?.["kubectl.kubernetes.io/last-applied-configuration"], undefined);
+  });
+
   it("destroy keeps the Gateway API CRDs (no --purge-crds)", async () => {
     const mark = auditMark(cluster);
-    const r = await runPlanton(["destroy", "--yes", ...target("v1.6.3")], env());
+    const r = await runPlanton(["destroy", "--yes", ...target("v1.6.3", "EXPERIMENTAL")], env());
     await sleep(300);
     figures.destroy = r.seconds;
     assert.equal(r.code, 0, show(r));
     assert.deepEqual(gatewayCrdWrites(writesSince(mark)), []);
-    assert.equal((await gatewayCrds()).size, 10);
+    assert.equal((await gatewayCrds()).size, 13);
   });
 
   it("never writes to another owner's CRDs: a too-old one stops the gate; waived, Istio installs beside them untouched", async () => {
