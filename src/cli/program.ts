@@ -239,7 +239,10 @@ export function createProgram(io: Io, runtime: Runtime): Command {
     )
     .option("-y, --yes", "destroy without asking (required without a terminal)")
     .option("--json", "print the result as JSON on standard output")
-    .option("--purge-crds", "also delete Istio's CRDs, and with them every Istio resource in the cluster")
+    .option(
+      "--purge-crds",
+      "also delete Istio's CRDs and the Gateway API CRDs planton installed, and with them every Istio resource, Gateway and route in the cluster",
+    )
     .option(
       "--forget-unreachable-remotes",
       "when a cluster of spec.multiCluster.remotes cannot be reached, remove everything else and leave planton's reader there (listed); without it destroy stops before changing anything",

@@ -4,6 +4,8 @@ import type { InstallPlan } from "../istio/types.js";
 import { describeFailure, isNotFound, kubeCall } from "./api.js";
 import { type AccessAnswer, type AccessQuestion, reviewAccess } from "./access-review.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
+import { hasSafeUpgradesPolicy, observedGatewayApiCrds } from "./gateway-api.js";
+import type { ObservedGatewayApiCrd } from "../istio/gateway-api.js";
 import type { ServerVersion } from "./precheck.js";
 import { imageVersion, listProxyPods, type ProxyPod } from "./proxy-pods.js";
 import { type HelmReleaseRecord, isIstioCrd, newestHelmRecords, stackNamespaces } from "./status-reads.js";
@@ -56,7 +58,10 @@ export interface PrecheckSnapshot {
   /** Read first and apart (an unreachable cluster is one error, not a report). */
   server?: ServerVersion;
   access?: AccessAnswer[];
-  gatewayApiCrds?: VersionedCrd[];
+  /** The Gateway API CRDs (both groups), with bundle version, channel and whether planton owns them. */
+  gatewayApiCrds?: ObservedGatewayApiCrd[];
+  /** Whether Gateway API's safe-upgrades ValidatingAdmissionPolicy exists. */
+  gatewayApiPolicy?: boolean;
   istioCrds?: VersionedCrd[];
   pods?: ProxyPod[];
   istiods?: Istiod[];
@@ -69,8 +74,6 @@ export interface PrecheckSnapshot {
 }
 
 export type PrecheckRead = Exclude<keyof PrecheckSnapshot, "failures">;
-
-const bundleVersion = "gateway.networking.k8s.io/bundle-version";
 
 /** `f:spec` / `f:replicas` / `k:{…}` trees of `managedFields` as dotted leaf paths (`spec.replicas`). */
 export function fieldPaths(tree: unknown, prefix = ""): string[] {
@@ -108,9 +111,7 @@ export const managed = (
 
 /** The CRDs, split into Gateway API's and Istio's, each with the version it was installed at. */
 export function splitCrds(crds: k8s.V1CustomResourceDefinition[]) {
-  const gatewayApi = crds
-    .filter((c) => c.spec?.group === "gateway.networking.k8s.io")
-    .map((c) => ({ name: c.metadata?.name ?? "", version: c.metadata?.annotations?.[bundleVersion] }));
+  const gatewayApi = observedGatewayApiCrds(crds);
   const istio = crds.filter(isIstioCrd).map((c) => ({
     name: c.metadata?.name ?? "",
     version: c.metadata?.labels?.["app.kubernetes.io/version"],
@@ -147,8 +148,8 @@ export async function readPrecheck(
     }
   };
   const namespaces = stackNamespaces(plan);
-  const [access, crds, istiods, pods, mutating, validating, nsList, helm, gatewayObjects] = await Promise.all(
-    [
+  const [access, crds, istiods, pods, mutating, validating, nsList, helm, gatewayObjects, policy] =
+    await Promise.all([
       attempt(["access"], () => reviewAccess(cluster, questions)),
       attempt(["gatewayApiCrds", "istioCrds"], () =>
         call("listing CustomResourceDefinitions", () => ext.listCustomResourceDefinition()),
@@ -176,9 +177,10 @@ export async function readPrecheck(
         ),
       ),
       attempt(["managedObjects"], () => readGatewayObjects(cluster, plan)),
-    ],
-  );
+      attempt(["gatewayApiPolicy"], () => hasSafeUpgradesPolicy(cluster)),
+    ]);
   fill(snapshot, { access, crds, istiods, pods, mutating, validating, nsList, helm, gatewayObjects });
+  if (policy !== undefined) snapshot.gatewayApiPolicy = policy;
   return snapshot;
 }
 

@@ -123,6 +123,9 @@ function announce(req: DeployRequest, state: StackState, releases: string[], opt
     releases.length > 0 ? `Helm releases ${releases.join(", ")}` : "",
     state.namespaces.length > 0 ? `namespaces ${state.namespaces.join(", ")} (and everything in them)` : "",
     options.purgeCrds ? "Istio's CRDs with every Istio resource in the cluster" : "",
+    options.purgeCrds && req.plan.gatewayApi !== undefined
+      ? "the Gateway API CRDs planton installed, with every Gateway and route"
+      : "",
   ].filter((x) => x !== "");
   req.io.info(`Will remove: ${what.join("; ") || `${state.resourceCount} resources`}`);
 }
@@ -159,6 +162,7 @@ async function removeLeftovers(
           cleanupLeftovers(req.cluster, evidence, req.plan.cleanup, options.purgeCrds === true),
         ),
       )
+      .then(async (c) => (options.purgeCrds ? purgeGatewayApi(req, c) : c))
       .then(async (c) => {
         await timed("stack rm", () => session.removeStack());
         return c;
@@ -172,6 +176,18 @@ async function removeLeftovers(
       `namespace${lingering.length > 1 ? "s" : ""} ${lingering.join(", ")} still terminating after 10 minutes: check for finalizers with kubectl get namespace -o yaml`,
     );
   return cleaned.value;
+}
+
+/**
+ * `--purge-crds` with `spec.gatewayApi`: the Gateway API CRDs that carry planton's label go too
+ * (after the namespaces), never another owner's. Without `--purge-crds` the program's
+ * `retainOnDelete` kept them.
+ */
+async function purgeGatewayApi(req: DeployRequest, c: CleanupResult): Promise<CleanupResult> {
+  if (req.plan.gatewayApi === undefined) return c;
+  const { purgeGatewayApiCrds } = await import("../cluster/gateway-api.js");
+  const removed = await timed("gateway api crds", () => purgeGatewayApiCrds(req.cluster));
+  return { ...c, removed: [...c.removed, ...removed.map((n) => `CustomResourceDefinition/${n}`)] };
 }
 
 /**

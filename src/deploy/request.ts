@@ -174,10 +174,13 @@ export async function istioProgram(
 ): Promise<PulumiFn> {
   const { createIstioProgram } = await import("../pulumi/program.js");
   const { programRemote } = await import("./remotes.js");
+  const { gatewayApiCrdsToApply } = await import("./gateway-api.js");
+  const gatewayApiCrds = await gatewayApiCrdsToApply(req.plan, req.cluster, req.io.info);
   return createIstioProgram(
     req.plan,
     {
       ...req.cluster,
+      gatewayApiCrds,
       remotes: req.remotes.map(programRemote),
       secret: (v) => req.io.secret(v, "a remote reader's token"),
       admitted: async (manifest) => {

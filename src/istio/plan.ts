@@ -1,6 +1,7 @@
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import type { KubernetesIstioSpec } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import { caIstiodValues, type PlanInputs, planCa } from "./ca.js";
+import { planGatewayApi } from "./gateway-api.js";
 import { mergeValues } from "./merge.js";
 import { keepOwnTags, planTags, planWorkloadNamespaces } from "./membership.js";
 import { activeEastWest, eastWestObjects, meshMultiCluster, planNamespaces } from "./multicluster.js";
@@ -54,6 +55,10 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
   keepOwnTags(spec, defaultRevision, istiods);
   const tags = planTags(spec, istiods);
   const observability = planObservability(spec, inputs);
+  const gatewayApi = planGatewayApi(
+    spec,
+    [...istiods.values()].map((r) => r.version),
+  );
   return {
     version: 1,
     mesh: {
@@ -77,6 +82,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     remotes: facts.remote ? [] : planRemotes(spec, facts.meshVersion, facts.defaultIstiod, externalIstiod),
     ...(namespacePatches !== undefined ? { namespacePatches } : {}),
     ...(observability !== undefined ? { observability } : {}),
+    ...(gatewayApi !== undefined ? { gatewayApi } : {}),
   };
 }
 

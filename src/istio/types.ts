@@ -1,3 +1,5 @@
+import type { PlannedGatewayApi } from "./gateway-api.js";
+
 /**
  * The install plan: plain, versioned JSON that says everything that will be installed. `render`
  * prints it, `preview` diffs it, the Pulumi program draws it, and golden files pin it.
@@ -31,6 +33,8 @@ export interface InstallPlan {
   namespacePatches?: PlannedNamespacePatch[];
   /** What `spec.observability` sets up (its objects are in `objects`). Absent without it. */
   observability?: PlannedObservability;
+  /** The Gateway API CRD bundle planton installs (`spec.gatewayApi`). Absent when it installs none. */
+  gatewayApi?: PlannedGatewayApi;
 }
 
 /** The plan's summary of `spec.observability`. */

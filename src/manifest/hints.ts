@@ -163,6 +163,12 @@ const byField: Record<string, Record<string, Wording>> = {
       hint: "e.g. grafana_dashboard=1",
     },
   },
+  "spec.gateway_api.version": {
+    "string.in": {
+      message: "is not a Gateway API bundle planton ships (it ships v1.4.1 and v1.6.3)",
+      hint: "use v1.4.1 (Istio 1.28, 1.29) or v1.6.3 (Istio 1.30), or remove version for the default",
+    },
+  },
   "spec.mesh_config.trust_domain": {
     "string.pattern": { message: "is not a valid trust domain", hint: "e.g. cluster.local" },
   },

@@ -7,6 +7,7 @@ import type { InstallPlan, PlannedObject } from "../istio/types.js";
 import { stackOutputsOf } from "./outputs.js";
 import { releaseChartArgs } from "./chart-inputs.js";
 import { drawCaSecret } from "./ca.js";
+import { drawGatewayApiCrds } from "./gateway-api.js";
 import { drawRemoteSecrets, type RemoteTarget } from "./remotes.js";
 import { namespaceDependency } from "../istio/waypoints.js";
 import {
@@ -27,6 +28,8 @@ export interface ClusterTarget {
   secret?: (value: string) => void;
   /** Resolves once the API server would admit this object (its admission webhooks answer); see `waitUntilAdmitted`. */
   admitted?: (manifest: PlannedObject["manifest"]) => Promise<void>;
+  /** The Gateway API CRDs planton may write (the deploy layer's decision), applied before istiod. */
+  gatewayApiCrds?: Record<string, unknown>[];
 }
 
 /**
@@ -34,7 +37,8 @@ export interface ClusterTarget {
  * planned namespace, one `helm.v3.Release` per planned release with the plan's chart, version,
  * namespace, values, wait and timeout, `dependsOn` edges exactly as planned (plus the release's
  * own namespace), the plan's objects as custom resources after their releases, and a Kubernetes
- * provider bound to the target cluster. `timeoutSeconds` overrides every release's timeout.
+ * provider bound to the target cluster, and the Gateway API CRDs it is given before istiod.
+ * `timeoutSeconds` overrides every release's timeout.
  */
 export function createIstioProgram(
   plan: InstallPlan,
@@ -64,6 +68,7 @@ export function createIstioProgram(
       );
     }
     const caSecret = drawCaSecret(plan, provider, namespaces);
+    const gatewayApiCrds = drawGatewayApiCrds(target.gatewayApiCrds ?? [], provider);
     const releases = new Map<string, k8s.helm.v3.Release>();
     for (const r of plan.releases) {
       const deps: pulumi.Resource[] = r.dependsOn.map((name) => {
@@ -74,6 +79,7 @@ export function createIstioProgram(
       const ns = namespaces.get(r.namespace);
       if (ns !== undefined) deps.push(ns);
       if (caSecret !== undefined && r.component === "istiod") deps.push(caSecret);
+      if (r.component === "istiod") deps.push(...gatewayApiCrds);
       releases.set(
         r.name,
         new k8s.helm.v3.Release(

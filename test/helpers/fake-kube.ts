@@ -29,6 +29,7 @@ const resources: Record<string, { kind: string; namespaced: boolean }> = {
   mutatingwebhookconfigurations: { kind: "MutatingWebhookConfiguration", namespaced: false },
   validatingwebhookconfigurations: { kind: "ValidatingWebhookConfiguration", namespaced: false },
   customresourcedefinitions: { kind: "CustomResourceDefinition", namespaced: false },
+  validatingadmissionpolicies: { kind: "ValidatingAdmissionPolicy", namespaced: false },
 };
 
 /** Parses `/api/v1/namespaces/ns/configmaps/name` and `/apis/g/v/configmaps` alike. */

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs } from "@pulumi/pulumi/runtime/index.js";
 import type { InstallPlan } from "../../src/istio/types.js";
 import { resolveCluster } from "../../src/cluster/kubeconfig.js";
-import { createIstioProgram } from "../../src/pulumi/program.js";
+import { type ClusterTarget, createIstioProgram } from "../../src/pulumi/program.js";
 import type { RemoteTarget } from "../../src/pulumi/remotes.js";
 import { programRemote } from "../../src/deploy/remotes.js";
 import { startFakeKubeApi, writeKubeconfig } from "./fake-kube.js";
@@ -59,6 +59,8 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
     edges: new Map<string, string[]>(),
     /** Secrets the program reported at run time (for redaction). */
     secrets: [] as string[],
+    /** Resources registered with `retainOnDelete` (`type::name`). */
+    retained: new Set<string>(),
   };
   const props = new Map<string, Record<string, unknown>>();
   const servers: { close: () => Promise<void> }[] = [];
@@ -86,9 +88,11 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
   async function run(
     plan: InstallPlan,
     settle: () => boolean = () => true,
+    target: Partial<ClusterTarget> = {},
   ): Promise<Record<string, unknown>> {
     seen.registered = [];
     seen.secrets = [];
+    seen.retained.clear();
     seen.edges.clear();
     props.clear();
     const program = createIstioProgram(plan, {
@@ -96,6 +100,7 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
       context: "test-ctx",
       remotes: await standInRemotes(plan, servers),
       secret: (v) => seen.secrets.push(v),
+      ...target,
     });
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
@@ -107,6 +112,7 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
           ),
         );
         props.set(`${args.type}::${args.name}`, args.props as Record<string, unknown>);
+        if (args.opts.retainOnDelete === true) seen.retained.add(`${args.type}::${args.name}`);
         return undefined;
       });
       return program();

@@ -155,7 +155,10 @@ export function adoptStack(req: DeployRequest, options: AdoptOptions = {}): Prom
       const { writeOwnership } = await import("../../cluster/adopt-writes.js");
       await writeOwnership(req.cluster, writes, (w) => req.io.info(`handed to Helm: ${w}`));
     }
-    const program = await istioProgram(req, options);
+    // adoption takes what runs and adds nothing: the Gateway API CRDs of spec.gatewayApi wait for
+    // the next apply, with its preview and gate
+    const { gatewayApi: _later, ...plan } = req.plan;
+    const program = await istioProgram({ ...req, plan }, options);
     const imported = await session.import(program, engineImports(adoption.imports));
     const summary = await session.up(program, { refresh: false });
     if (!hasChanges(summary)) req.io.info(`Adopted: stack ${req.settings.stack} matches the live mesh.`);

@@ -30,6 +30,24 @@ export const findingCodes = {
     breaks: "istiod ignores a Gateway API CRD above its maximum bundle version: those routes vanish",
     fix: "install the Gateway API bundle the target Istio supports, or a newer Istio",
   },
+  GATEWAY_API_CRD_DOWNGRADE: {
+    severity: "ERROR",
+    breaks:
+      "the Gateway API CRDs planton installed are of a newer bundle than the manifest's: a downgrade drops fields and stored versions",
+    fix: "name the installed bundle version or a newer one in spec.gatewayApi.version",
+  },
+  GATEWAY_API_CHANNEL_SWITCH: {
+    severity: "ERROR",
+    breaks:
+      "the cluster's safe-upgrades ValidatingAdmissionPolicy refuses experimental CRDs over standard ones: apply would stop half-way",
+    fix: "keep spec.gatewayApi.channel STANDARD, or remove the policy safe-upgrades.gateway.networking.k8s.io knowingly",
+  },
+  GATEWAY_API_CRD_FOREIGN: {
+    severity: "WARNING",
+    breaks:
+      "nothing: Gateway API CRDs another owner installed are left as they are (their versions are still checked)",
+    fix: "none needed; upgrade them with the tool that installed them",
+  },
   PROXY_VERSION_SKEW: {
     severity: "ERROR",
     breaks: "a proxy is more than one minor version behind the istiod that will serve it (or newer than it)",

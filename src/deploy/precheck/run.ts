@@ -14,6 +14,7 @@ import {
   type PrecheckResult,
   type Unchecked,
 } from "./model.js";
+import { gatewayApiInstall } from "./gateway-api.js";
 import { fieldManagerConflict, helmReleasePending } from "./ownership.js";
 import { proxyInplaceBreak, proxySkew } from "./proxies.js";
 import { accessNeeded, rbacMissing } from "./rbac.js";
@@ -25,6 +26,7 @@ import { defaultTagOwner, webhookOverlap } from "./webhooks.js";
 export const checks: Check[] = [
   kubernetesVersion,
   rbacMissing,
+  gatewayApiInstall,
   gatewayApiCrds,
   istioCrdDowngrade,
   proxySkew,

@@ -6,6 +6,7 @@ import type { ObjectRef, VersionedCrd } from "../../cluster/precheck-reads.js";
 import { type BundleLimits, gatewayApiLimitsFor } from "../../istio/compatibility.js";
 import type { InstallPlan } from "../../istio/types.js";
 import { compareVersions, minimumKubernetesFor, minorDistance } from "../../istio/versions.js";
+import { gatewayApiCrdsAfterApply } from "./gateway-api.js";
 import { type Check, type Finding, finding } from "./model.js";
 
 const crdRef = (name: string): ObjectRef => ({
@@ -100,7 +101,8 @@ export const gatewayApiCrds: Check = {
     const out = new Map<string, Finding>();
     for (const istio of istiods.sort(compareVersions).reverse()) {
       const limits = gatewayApiLimitsFor(istio);
-      for (const crd of s.gatewayApiCrds ?? []) {
+      // as they will be: the CRDs planton installs or upgrades first are checked at the bundle's version
+      for (const crd of gatewayApiCrdsAfterApply(plan, s)) {
         const l = limits.get(crd.name);
         const f = l === undefined ? undefined : gatewayApiFinding(crd, l, istio);
         if (f !== undefined && !out.has(`${f.code}/${crd.name}`)) out.set(`${f.code}/${crd.name}`, f);

@@ -4,7 +4,8 @@
  * that every refusal comes before any write (no engine change, no API call but reads).
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { adoptStack } from "../../../src/deploy/adopt/run.js";
@@ -47,6 +48,18 @@ function withValues(release: string, values: Record<string, unknown>): FakeObjec
 }
 
 describe("adopt -f: the engine's import", () => {
+  it("adds no Gateway API CRD of spec.gatewayApi: the cluster's CRDs are not even read (the next apply installs them)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "planton-adopt-gwapi-"));
+    const manifest = join(dir, "production.yaml");
+    writeFileSync(manifest, `${readFileSync(file, "utf8")}\n  gatewayApi: {install: true}\n`);
+    const { req, told, engineChanges } = await standIns(mesh, true, manifest);
+    assert.ok(req.plan.gatewayApi !== undefined);
+    await adoptStack(req);
+    assert.deepEqual(engineChanges(), ["up", "import", "up"]);
+    assert.ok(!told.info.some((l) => l.startsWith("Gateway API CRDs")), told.info.join("\n"));
+    assert.ok(!api?.requests.some((r) => r.includes("customresourcedefinitions")), api?.requests.join("\n"));
+  });
+
   it("imports every live release by namespace/name through the program's provider, after one question, then updates", async () => {
     const { fx, req, told, writes, engineChanges } = await standIns(mesh);
     const r = await adoptStack(req);
