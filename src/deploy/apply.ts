@@ -208,7 +208,9 @@ async function safeOrderProgram(
   if (!options.restartWorkloads || toRestart.length === 0 || state === undefined) return undefined;
   const plan = keepRemovedIstiods(req.plan, recordedReleases(state));
   if (plan === undefined) return undefined;
-  const kept = plan.releases.slice(req.plan.releases.length).map((r) => r.name);
+  const kept = plan.releases
+    .filter((r) => !req.plan.releases.some((p) => p.name === r.name))
+    .map((r) => r.name);
   req.io.info(
     `removing ${kept.join(", ")} in the safe order: tags and namespaces move first, their workloads restart onto the new revision, then ${kept.length === 1 ? "it goes" : "they go"}`,
   );

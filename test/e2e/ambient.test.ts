@@ -1,7 +1,7 @@
 /**
  * End to end with a real istiod: an ambient mesh with a waypoint (issue 24). The harness's
- * cluster runs with admission webhooks on, two kwok nodes, and the Gateway API CRDs from the
- * newest bundle the harness ships (installed here until `spec.gatewayApi` does it); watchIstiods
+ * cluster runs with admission webhooks on and two kwok nodes, without Gateway API CRDs: the
+ * ambient profile's `spec.gatewayApi` default installs them before istiod; watchIstiods
  * runs `pilot-discovery` for the istiod Deployment. planton creates the waypoint `Gateway` and
  * labels the namespace; istiod's own deployment controller then creates the waypoint's
  * Deployment and Service from the Gateway (which proves the Gateway is one istiod accepts), kwok
@@ -16,8 +16,6 @@ import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
 import { writeManifest } from "../helpers/e2e-mesh.js";
 import { type Body, type Cluster, waitFor } from "./mesh-helpers.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
-// @ts-expect-error: plain JavaScript harness
-import { applyGatewayApi, gatewayApiVersions } from "./cluster/bundles.mjs";
 // @ts-expect-error: plain JavaScript harness
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
 // @ts-expect-error: plain JavaScript harness
@@ -43,7 +41,6 @@ before(async () => {
     webhooks: true,
     keepDir: process.env.PLANTON_E2E_KEEP === "1",
   })) as Cluster;
-  await applyGatewayApi(cluster, { version: (gatewayApiVersions() as string[]).at(-1) });
   istiods = watchIstiods(cluster, { binDir: bin, log: (m: string) => console.log(`[istiod] ${m}`) });
   // shop exists before the mesh, with a workload: planton only labels it
   const ns = await cluster.request("POST", "/api/v1/namespaces", { metadata: { name: "shop" } });
@@ -79,6 +76,11 @@ describe("ambient: a namespace with a waypoint", { concurrency: false }, () => {
     figures.apply = a.seconds;
     assert.equal(a.code, 0, show(a));
     applied = true;
+    // the ambient profile installed the Gateway API CRDs itself (planton's label), before istiod
+    const crd = await get(
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gateways.gateway.networking.k8s.io",
+    );
+    assert.equal(crd?.metadata.labels?.["app.kubernetes.io/managed-by"], "planton", show(a));
     // the changes preview shows (planton's diff against the state), printed before the update
     assert.match(a.stderr, /Waypoints:\n {2}\+ shop\/waypoint \(for service\)/, show(a));
     const gw = await get(gatewayPath);
