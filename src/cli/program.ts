@@ -1,23 +1,9 @@
 import { Command, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { createStyle, colorEnabled, type ColorMode } from "../output/style.js";
-import { adoptCommand, applyCommand, destroyCommand, previewCommand } from "./change-commands.js";
+import { declareCommands } from "./commands.js";
 import type { CommandContext, GlobalOptions, Io } from "./io.js";
-import {
-  convertCommand,
-  renderCommand,
-  schemaCommand,
-  validateCommand,
-  versionCommand,
-} from "./offline-commands.js";
 import { examples } from "./options.js";
-import {
-  outputsCommand,
-  precheckCommand,
-  refreshCommand,
-  statusCommand,
-  unlockCommand,
-} from "./read-commands.js";
 
 /** What main.ts gives every command besides the Io: cancellation and the secret registry. */
 export interface Runtime {
@@ -36,9 +22,8 @@ Exit codes:
 `;
 
 /**
- * Declares the global flags and every command, in `--help`'s order (the commands' flags and
- * examples are in offline-, change- and read-commands.ts). Actions lazily import their
- * command module, so `--help`, `validate` and `render` never load the Pulumi SDK.
+ * Declares the global flags, then every command (commands.ts: their flags, examples and the
+ * module each runs).
  */
 export function createProgram(io: Io, runtime: Runtime): Command {
   const program = new Command("planton");
@@ -86,19 +71,6 @@ export function createProgram(io: Io, runtime: Runtime): Command {
   program.exitOverride();
   program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
-  validateCommand(program, context);
-  renderCommand(program, context);
-  previewCommand(program, context);
-  applyCommand(program, context);
-  destroyCommand(program, context);
-  refreshCommand(program, context);
-  outputsCommand(program, context);
-  statusCommand(program, context);
-  adoptCommand(program, context);
-  precheckCommand(program, context);
-  unlockCommand(program, context);
-  convertCommand(program, context);
-  schemaCommand(program, context);
-  versionCommand(program, context);
+  declareCommands(program, context);
   return program;
 }
