@@ -5,6 +5,14 @@ import { onlyDisables, show, type Source } from "./source.js";
 
 /** profile, hub, tag, namespace and the other top-level spec fields. */
 export function convertTop(ctx: Context, src: Source): void {
+  applyProfile(ctx, src, takeProfile(ctx, src));
+  ctx.spec.profile = ctx.profile;
+  convertPlacement(ctx, src);
+  dropTopLevel(ctx, src);
+}
+
+/** The profile named by `profile`, else by the Helm profile istioctl's own profiles set. */
+function takeProfile(ctx: Context, src: Source): string {
   // the Helm profile istioctl's own profiles pass to the charts (demo, ambient)
   const helmProfile = src.takeString("values", "profile");
   let profile = src.takeString("profile") ?? "";
@@ -19,6 +27,11 @@ export function convertTop(ctx: Context, src: Source): void {
         `Helm profile ${show(helmProfile)} differs from the profile ${show(profile || "default")}`,
       );
   }
+  return profile;
+}
+
+/** An IstioOperator profile as planton's profile plus what it adds (noted), or default. */
+function applyProfile(ctx: Context, src: Source, profile: string): void {
   switch (profile) {
     case "":
     case "default":
@@ -71,8 +84,10 @@ export function convertTop(ctx: Context, src: Source): void {
         `profile ${show(profile)} has no planton equivalent (minimal, default, demo, ambient); default used`,
       );
   }
-  ctx.spec.profile = ctx.profile;
+}
 
+/** Namespace, hub, tag and compatibility version: the top-level field over its `values` twin. */
+function convertPlacement(ctx: Context, src: Source): void {
   const ns = winning(ctx, src, ["namespace"], ["values", "global", "istioNamespace"]);
   ctx.namespace = ns?.value || "istio-system";
   if (ctx.namespace !== "istio-system") ctx.spec.namespace = ctx.namespace;
@@ -86,6 +101,10 @@ export function convertTop(ctx: Context, src: Source): void {
   if (compat !== undefined)
     for (const chart of ["base", "istiod", "cni", "ztunnel", "gateway"] as Chart[])
       ctx.helmValue(chart, ["compatibilityVersion"], compat.value);
+}
+
+/** Top-level fields with no planton equivalent. */
+function dropTopLevel(ctx: Context, src: Source): void {
   if (src.take("installPackagePath") !== undefined)
     ctx.notes.dropped(
       src.at("installPackagePath"),
