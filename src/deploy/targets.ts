@@ -14,7 +14,16 @@ export function clusterFor(
   ctx: { env: NodeJS.ProcessEnv; cwd: string },
   secret: (value: string) => void,
 ): ResolvedCluster {
-  const tc = manifest.spec.targetCluster;
+  return resolveTarget(manifest.spec.targetCluster, target, ctx, secret);
+}
+
+/** The cluster the flags name over `spec.targetCluster` (absent: the flags and kubeconfig alone). */
+export function resolveTarget(
+  tc: KubernetesIstioValid["spec"]["targetCluster"] | undefined,
+  target: Target,
+  ctx: { env: NodeJS.ProcessEnv; cwd: string },
+  secret: (value: string) => void,
+): ResolvedCluster {
   const cluster = resolveCluster(
     {
       kubeconfigFlag: target.kubeconfig,
