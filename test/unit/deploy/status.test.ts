@@ -277,6 +277,16 @@ function pod(
   };
 }
 
+/** The payments namespace of `healthy()` as status reports it: its one pod on the stable revision. */
+const paymentsStatus = {
+  name: "payments",
+  injection: "istio.io/rev=stable",
+  targetRevision: "1-29-6",
+  upToDate: 1,
+  outdated: 0,
+  missing: 0,
+};
+
 /** Everything a healthy canary mesh shows. */
 function healthy(): StatusReads {
   return {
@@ -354,14 +364,7 @@ describe("status: a healthy mesh", () => {
     ]);
     assert.equal(r.state, "ok");
     assert.deepEqual(r.namespaces, [
-      {
-        name: "payments",
-        injection: "istio.io/rev=stable",
-        targetRevision: "1-29-6",
-        upToDate: 1,
-        outdated: 0,
-        missing: 0,
-      },
+      paymentsStatus,
       {
         name: "shop",
         injection: "istio-injection=enabled",
@@ -849,14 +852,7 @@ describe("status: output", () => {
       "hint",
       "details",
     ]);
-    assert.deepEqual((parsed.namespaces as unknown[])[0], {
-      name: "payments",
-      injection: "istio.io/rev=stable",
-      targetRevision: "1-29-6",
-      upToDate: 1,
-      outdated: 0,
-      missing: 0,
-    });
+    assert.deepEqual((parsed.namespaces as unknown[])[0], paymentsStatus);
     // it reads back as the proto message
     const back = fromJsonString(KubernetesIstioStatusReportSchema, text);
     assert.equal(back.checks.length, r.checks.length);
