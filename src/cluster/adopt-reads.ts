@@ -46,30 +46,66 @@ export interface AdoptReads extends ClusterObjects {
   tagServices: string[];
 }
 
+/** The API clients adoption reads through. */
+function adoptionClients(config: k8s.KubeConfig) {
+  return {
+    core: config.makeApiClient(k8s.CoreV1Api),
+    apps: config.makeApiClient(k8s.AppsV1Api),
+    rbac: config.makeApiClient(k8s.RbacAuthorizationV1Api),
+    admission: config.makeApiClient(k8s.AdmissionregistrationV1Api),
+    policy: config.makeApiClient(k8s.PolicyV1Api),
+    autoscaling: config.makeApiClient(k8s.AutoscalingV2Api),
+    custom: config.makeApiClient(k8s.CustomObjectsApi),
+  };
+}
+type Clients = ReturnType<typeof adoptionClients>;
+type ListCall = (c: Clients, options: { labelSelector: string }) => Promise<{ items: object[] }>;
+
+const rbacV1 = "rbac.authorization.k8s.io/v1";
+const admissionV1 = "admissionregistration.k8s.io/v1";
+
+/** Every kind istioctl installs (labelled `operator.istio.io/component`): apiVersion, kind, list call. */
+const operatorKinds: [string, string, ListCall][] = [
+  ["apps/v1", "Deployment", (c, o) => c.apps.listDeploymentForAllNamespaces(o)],
+  ["apps/v1", "DaemonSet", (c, o) => c.apps.listDaemonSetForAllNamespaces(o)],
+  ["v1", "Service", (c, o) => c.core.listServiceForAllNamespaces(o)],
+  ["v1", "ServiceAccount", (c, o) => c.core.listServiceAccountForAllNamespaces(o)],
+  ["v1", "ConfigMap", (c, o) => c.core.listConfigMapForAllNamespaces(o)],
+  [rbacV1, "Role", (c, o) => c.rbac.listRoleForAllNamespaces(o)],
+  [rbacV1, "RoleBinding", (c, o) => c.rbac.listRoleBindingForAllNamespaces(o)],
+  [rbacV1, "ClusterRole", (c, o) => c.rbac.listClusterRole(o)],
+  [rbacV1, "ClusterRoleBinding", (c, o) => c.rbac.listClusterRoleBinding(o)],
+  [
+    admissionV1,
+    "ValidatingWebhookConfiguration",
+    (c, o) => c.admission.listValidatingWebhookConfiguration(o),
+  ],
+  [admissionV1, "MutatingWebhookConfiguration", (c, o) => c.admission.listMutatingWebhookConfiguration(o)],
+  ["policy/v1", "PodDisruptionBudget", (c, o) => c.policy.listPodDisruptionBudgetForAllNamespaces(o)],
+  [
+    "autoscaling/v2",
+    "HorizontalPodAutoscaler",
+    (c, o) => c.autoscaling.listHorizontalPodAutoscalerForAllNamespaces(o),
+  ],
+];
+
 /**
  * Reads what adoption needs, each kind with one cluster-wide list call, all in parallel; any
  * failed call is a `DeployError`. Only reads: nothing in the cluster changes. Helm records are
  * decoded later (their values stay in memory and are never printed).
  */
 export async function readAdoption(cluster: ResolvedCluster): Promise<AdoptReads> {
-  const { config, context } = cluster;
-  const core = config.makeApiClient(k8s.CoreV1Api);
-  const apps = config.makeApiClient(k8s.AppsV1Api);
-  const rbac = config.makeApiClient(k8s.RbacAuthorizationV1Api);
-  const admission = config.makeApiClient(k8s.AdmissionregistrationV1Api);
-  const policy = config.makeApiClient(k8s.PolicyV1Api);
-  const autoscaling = config.makeApiClient(k8s.AutoscalingV2Api);
-  const custom = config.makeApiClient(k8s.CustomObjectsApi);
-  const call = <T>(what: string, fn: () => Promise<T>) => kubeCall(what, fn, { context });
+  const c = adoptionClients(cluster.config);
+  const call = <T>(what: string, fn: () => Promise<T>) => kubeCall(what, fn, { context: cluster.context });
   const labelled = { labelSelector: componentSelector };
   const [secrets, mutating, namespaces, peer, tagServices, ...operator] = await Promise.all([
     call("listing Helm release records", () =>
-      core.listSecretForAllNamespaces({ labelSelector: "owner=helm" }),
+      c.core.listSecretForAllNamespaces({ labelSelector: "owner=helm" }),
     ),
-    call("listing MutatingWebhookConfigurations", () => admission.listMutatingWebhookConfiguration()),
-    call("listing Namespaces", () => core.listNamespace()),
+    call("listing MutatingWebhookConfigurations", () => c.admission.listMutatingWebhookConfiguration()),
+    call("listing Namespaces", () => c.core.listNamespace()),
     call("listing PeerAuthentications", () =>
-      custom.listClusterCustomObject({
+      c.custom.listClusterCustomObject({
         group: "security.istio.io",
         version: "v1",
         plural: "peerauthentications",
@@ -79,51 +115,15 @@ export async function readAdoption(cluster: ResolvedCluster): Promise<AdoptReads
       throw err;
     }),
     call("listing revision tag Services", () =>
-      core.listServiceForAllNamespaces({ labelSelector: "istio.io/tag" }),
+      c.core.listServiceForAllNamespaces({ labelSelector: "istio.io/tag" }),
     ),
-    call("listing Istio's Deployments", () => apps.listDeploymentForAllNamespaces(labelled)).then((l) =>
-      items(l, "apps/v1", "Deployment"),
+    ...operatorKinds.map(([apiVersion, kind, list]) =>
+      call(`listing Istio's ${kind}s`, () => list(c, labelled)).then((l) => items(l, apiVersion, kind)),
     ),
-    call("listing Istio's DaemonSets", () => apps.listDaemonSetForAllNamespaces(labelled)).then((l) =>
-      items(l, "apps/v1", "DaemonSet"),
-    ),
-    call("listing Istio's Services", () => core.listServiceForAllNamespaces(labelled)).then((l) =>
-      items(l, "v1", "Service"),
-    ),
-    call("listing Istio's ServiceAccounts", () => core.listServiceAccountForAllNamespaces(labelled)).then(
-      (l) => items(l, "v1", "ServiceAccount"),
-    ),
-    call("listing Istio's ConfigMaps", () => core.listConfigMapForAllNamespaces(labelled)).then((l) =>
-      items(l, "v1", "ConfigMap"),
-    ),
-    call("listing Istio's Roles", () => rbac.listRoleForAllNamespaces(labelled)).then((l) =>
-      items(l, "rbac.authorization.k8s.io/v1", "Role"),
-    ),
-    call("listing Istio's RoleBindings", () => rbac.listRoleBindingForAllNamespaces(labelled)).then((l) =>
-      items(l, "rbac.authorization.k8s.io/v1", "RoleBinding"),
-    ),
-    call("listing Istio's ClusterRoles", () => rbac.listClusterRole(labelled)).then((l) =>
-      items(l, "rbac.authorization.k8s.io/v1", "ClusterRole"),
-    ),
-    call("listing Istio's ClusterRoleBindings", () => rbac.listClusterRoleBinding(labelled)).then((l) =>
-      items(l, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
-    ),
-    call("listing Istio's ValidatingWebhookConfigurations", () =>
-      admission.listValidatingWebhookConfiguration(labelled),
-    ).then((l) => items(l, "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration")),
-    call("listing Istio's MutatingWebhookConfigurations", () =>
-      admission.listMutatingWebhookConfiguration(labelled),
-    ).then((l) => items(l, "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration")),
-    call("listing Istio's PodDisruptionBudgets", () =>
-      policy.listPodDisruptionBudgetForAllNamespaces(labelled),
-    ).then((l) => items(l, "policy/v1", "PodDisruptionBudget")),
-    call("listing Istio's HorizontalPodAutoscalers", () =>
-      autoscaling.listHorizontalPodAutoscalerForAllNamespaces(labelled),
-    ).then((l) => items(l, "autoscaling/v2", "HorizontalPodAutoscaler")),
   ]);
   return {
     helmSecrets: items(secrets, "v1", "Secret"),
-    mutatingWebhooks: items(mutating, "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
+    mutatingWebhooks: items(mutating, admissionV1, "MutatingWebhookConfiguration"),
     namespaces: items(namespaces, "v1", "Namespace"),
     peerAuthentications: ((peer as { items?: KubeObject[] }).items ?? []).map((p) => ({
       ...p,

@@ -1,6 +1,10 @@
 import type { Context } from "./context.js";
-import { autoscalingOf, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
+import { chooseSizing, dropOverlays, type Hpa, stringMap, takeEnv, takeHpa, takeResources } from "./k8s.js";
 import { isObject, type JsonObject, type Source, show } from "./source.js";
+
+const pilot = ["components", "pilot"];
+const k8s = [...pilot, "k8s"];
+const values = ["values", "pilot"];
 
 /**
  * istiod: `components.pilot` and the sizing part of `values.pilot`. Replicas, autoscaling and
@@ -9,10 +13,18 @@ import { isObject, type JsonObject, type Source, show } from "./source.js";
  * sit next to the keys planton itself sets there).
  */
 export function convertControlPlane(ctx: Context, src: Source): void {
-  const pilot = ["components", "pilot"];
-  const k8s = [...pilot, "k8s"];
-  const values = ["values", "pilot"];
+  convertIstiodComponent(ctx, src);
+  const cp = istiodSizing(ctx, src);
+  const resources = takeResources(src, ...k8s, "resources") ?? takeResources(src, ...values, "resources");
+  if (resources !== undefined) cp.resources = resources;
+  if (Object.keys(cp).length > 0) Object.assign(ctx.section("controlPlane"), cp);
+  convertIstiodScheduling(ctx, src);
+  convertIstiodRollout(ctx, src);
+  dropOverlays(ctx, src, ...k8s);
+}
 
+/** `components.pilot`'s switch, image and namespace, none of which planton lets move. */
+function convertIstiodComponent(ctx: Context, src: Source): void {
   const enabled = src.takeBool(...pilot, "enabled");
   if (enabled === false)
     ctx.notes.dropped(
@@ -38,8 +50,10 @@ export function convertControlPlane(ctx: Context, src: Source): void {
       src.at(...pilot, "namespace"),
       `istiod namespace ${ns}: planton installs istiod in spec.namespace (${ctx.namespace})`,
     );
+}
 
-  // sizing
+/** istiod's replicas or autoscaling, from `k8s` over `values.pilot`. */
+function istiodSizing(ctx: Context, src: Source): JsonObject {
   const replicaPath = src.peek(...k8s, "replicaCount") !== undefined ? k8s : values;
   const replicaCount = src.takeInt(...k8s, "replicaCount") ?? src.takeInt(...values, "replicaCount");
   // the paths the autoscaler's settings came from, for notes
@@ -54,34 +68,21 @@ export function convertControlPlane(ctx: Context, src: Source): void {
   hpa.maxReplicas ??= vmax;
   hpa.targetCpu ??= vcpu;
   const autoscale = src.takeBool(...values, "autoscaleEnabled");
-  const hasHpa = Object.values(hpa).some((v) => v !== undefined);
-  const cp: JsonObject = {};
-  // the demo profile turns istiod's autoscaler off too
-  if (autoscale === false || (autoscale === undefined && ctx.profile === "demo")) {
-    const n = replicaCount ?? (autoscale === false ? 1 : undefined);
-    if (n !== undefined) cp.replicas = n;
-    if (hasHpa)
-      for (const path of hpaPaths)
-        ctx.notes.dropped(path, "autoscaling settings unused: the autoscaler is disabled");
-  } else if (hasHpa) {
-    cp.autoscaling = autoscalingOf(hpa);
-    if (replicaCount !== undefined)
-      ctx.notes.changed(
-        src.at(...replicaPath, "replicaCount"),
-        `replicaCount ${replicaCount} left out: the autoscaler sets istiod's replica count`,
-      );
-  } else if (replicaCount !== undefined) {
-    cp.replicas = replicaCount;
-    ctx.notes.changed(
-      src.at(...replicaPath, "replicaCount"),
-      `istiod's autoscaler (1 to 5 replicas) ran next to replicaCount; controlPlane.replicas: ${replicaCount} turns it off (use controlPlane.autoscaling to keep one)`,
-    );
-  }
-  const resources = takeResources(src, ...k8s, "resources") ?? takeResources(src, ...values, "resources");
-  if (resources !== undefined) cp.resources = resources;
-  if (Object.keys(cp).length > 0) Object.assign(ctx.section("controlPlane"), cp);
+  return chooseSizing(ctx, {
+    who: "istiod",
+    field: "controlPlane.",
+    // the demo profile turns istiod's autoscaler off too
+    off: autoscale === false || (autoscale === undefined && ctx.profile === "demo"),
+    replicasWhenOff: replicaCount ?? (autoscale === false ? 1 : undefined),
+    replicaCount,
+    replicaPath: src.at(...replicaPath, "replicaCount"),
+    hpa,
+    hpaPaths,
+  });
+}
 
-  // scheduling and environment → istiod chart keys (§4.2 of the chart reference)
+/** Scheduling and environment → istiod chart keys (§4.2 of the chart reference). */
+function convertIstiodScheduling(ctx: Context, src: Source): void {
   const { env, envVarFrom } = takeEnv(src, ...k8s, "env");
   if (env !== undefined) ctx.helmValue("istiod", ["pilot", "env"], env);
   if (envVarFrom !== undefined) ctx.helmValue("istiod", ["pilot", "envVarFrom"], envVarFrom);
@@ -92,14 +93,19 @@ export function convertControlPlane(ctx: Context, src: Source): void {
   const serviceAnnotations = stringMap(src.take(...k8s, "serviceAnnotations"));
   if (serviceAnnotations !== undefined)
     ctx.helmValue("istiod", ["pilot", "serviceAnnotations"], serviceAnnotations);
-  const surge = src.peek(...k8s, "strategy", "rollingUpdate", "maxSurge");
-  const unavailable = src.peek(...k8s, "strategy", "rollingUpdate", "maxUnavailable");
+}
+
+/** The rolling update, disruption budget and priority class → istiod chart keys. */
+function convertIstiodRollout(ctx: Context, src: Source): void {
+  const rolling = [...k8s, "strategy", "rollingUpdate"];
+  const surge = src.peek(...rolling, "maxSurge");
+  const unavailable = src.peek(...rolling, "maxUnavailable");
   if (typeof surge === "string" || typeof surge === "number") {
-    src.take(...k8s, "strategy", "rollingUpdate", "maxSurge");
+    src.take(...rolling, "maxSurge");
     ctx.helmValue("istiod", ["pilot", "rollingMaxSurge"], surge);
   }
   if (typeof unavailable === "string" || typeof unavailable === "number") {
-    src.take(...k8s, "strategy", "rollingUpdate", "maxUnavailable");
+    src.take(...rolling, "maxUnavailable");
     ctx.helmValue("istiod", ["pilot", "rollingMaxUnavailable"], unavailable);
   }
   if (src.peek(...k8s, "strategy", "type") === "RollingUpdate") src.take(...k8s, "strategy", "type");
@@ -113,5 +119,4 @@ export function convertControlPlane(ctx: Context, src: Source): void {
   }
   const priority = src.takeString(...k8s, "priorityClassName");
   if (priority !== undefined) ctx.helmValue("istiod", ["global", "priorityClassName"], priority);
-  dropOverlays(ctx, src, ...k8s);
 }

@@ -14,19 +14,13 @@ export function convertDataplane(ctx: Context, src: Source): void {
   const ambient = ctx.profile === "ambient";
 
   // CNI
-  const cniEnabled = src.takeBool("components", "cni", "enabled");
-  if (cniEnabled === true && !ambient) ctx.section("cni").enabled = true;
-  if (cniEnabled === false && ambient)
-    ctx.notes.dropped(
-      src.at("components", "cni", "enabled"),
-      "CNI cannot be turned off with the ambient profile; planton installs it",
-    );
-  const cniNs = src.takeString("components", "cni", "namespace");
-  if (cniNs !== undefined && cniNs !== ctx.namespace)
-    ctx.notes.dropped(
-      src.at("components", "cni", "namespace"),
-      `CNI namespace ${cniNs}: planton installs the CNI node agent in spec.namespace (${ctx.namespace})`,
-    );
+  const cniEnabled = nodeAgent(ctx, src, "cni", {
+    label: "CNI",
+    what: "the CNI node agent",
+    whenOn: () => {
+      if (!ambient) ctx.section("cni").enabled = true;
+    },
+  });
   componentK8s(ctx, src, "cni", ["cni"]);
   const cniLogLevel = src.takeString("values", "cni", "logLevel");
   if (cniLogLevel !== undefined) {
@@ -54,25 +48,45 @@ export function convertDataplane(ctx: Context, src: Source): void {
   }
 
   // ztunnel
-  const zEnabled = src.takeBool("components", "ztunnel", "enabled");
-  if (zEnabled === true && !ambient)
-    ctx.notes.dropped(
-      src.at("components", "ztunnel", "enabled"),
-      "planton installs ztunnel with profile: ambient only; set profile: ambient for an ambient mesh",
-    );
-  if (zEnabled === false && ambient)
-    ctx.notes.dropped(
-      src.at("components", "ztunnel", "enabled"),
-      "ztunnel cannot be turned off with the ambient profile; planton installs it",
-    );
-  const zNs = src.takeString("components", "ztunnel", "namespace");
-  if (zNs !== undefined && zNs !== ctx.namespace)
-    ctx.notes.dropped(
-      src.at("components", "ztunnel", "namespace"),
-      `ztunnel namespace ${zNs}: planton installs ztunnel in spec.namespace (${ctx.namespace})`,
-    );
+  nodeAgent(ctx, src, "ztunnel", {
+    label: "ztunnel",
+    what: "ztunnel",
+    whenOn: () => {
+      if (!ambient)
+        ctx.notes.dropped(
+          src.at("components", "ztunnel", "enabled"),
+          "planton installs ztunnel with profile: ambient only; set profile: ambient for an ambient mesh",
+        );
+    },
+  });
   componentK8s(ctx, src, "ztunnel", []);
   chartValues(ctx, src, ["values", "ztunnel"], "ztunnel", [], ztunnelKeys);
+}
+
+/**
+ * `components.<name>.enabled` and `.namespace` of a node agent: `whenOn` handles `enabled: true`;
+ * turning it off under the ambient profile, or another namespace, is noted. Returns `enabled`.
+ */
+function nodeAgent(
+  ctx: Context,
+  src: Source,
+  chart: "cni" | "ztunnel",
+  says: { label: string; what: string; whenOn: () => void },
+): boolean | undefined {
+  const enabled = src.takeBool("components", chart, "enabled");
+  if (enabled === true) says.whenOn();
+  if (enabled === false && ctx.profile === "ambient")
+    ctx.notes.dropped(
+      src.at("components", chart, "enabled"),
+      `${says.label} cannot be turned off with the ambient profile; planton installs it`,
+    );
+  const ns = src.takeString("components", chart, "namespace");
+  if (ns !== undefined && ns !== ctx.namespace)
+    ctx.notes.dropped(
+      src.at("components", chart, "namespace"),
+      `${says.label} namespace ${ns}: planton installs ${says.what} in spec.namespace (${ctx.namespace})`,
+    );
+  return enabled;
 }
 
 /** `components.<name>.k8s` of a DaemonSet component: resources, scheduling, env. */

@@ -1,6 +1,6 @@
 import type { Context } from "./context.js";
 import { demoGatewayResources } from "./gateway-values.js";
-import { autoscalingOf, type Hpa, takeHpa, takeResources } from "./k8s.js";
+import { chooseSizing, type Hpa, takeHpa, takeResources } from "./k8s.js";
 import type { JsonObject, Source } from "./source.js";
 
 /**
@@ -9,7 +9,6 @@ import type { JsonObject, Source } from "./source.js";
  * them. Notes name the path each setting came from.
  */
 export function gatewaySizing(ctx: Context, src: Source, legacy: Source, name: string): JsonObject {
-  const out: JsonObject = {};
   const replicaPath =
     src.peek("k8s", "replicaCount") !== undefined ? src.at("k8s", "replicaCount") : legacy.at("replicaCount");
   const replicaCount = src.takeInt("k8s", "replicaCount") ?? legacy.takeInt("replicaCount");
@@ -23,26 +22,16 @@ export function gatewaySizing(ctx: Context, src: Source, legacy: Source, name: s
   // istioctl's demo profile runs every gateway without an autoscaler, with small requests
   const demo = ctx.profile === "demo";
   const autoscale = legacy.takeBool("autoscaleEnabled") ?? (demo ? false : undefined);
-  const hasHpa = Object.values(hpa).some((v) => v !== undefined);
-  if (autoscale === false) {
-    out.replicas = replicaCount ?? 1;
-    if (hasHpa)
-      for (const path of hpaPaths)
-        ctx.notes.dropped(path, "autoscaling settings unused: the autoscaler is disabled");
-  } else if (hasHpa) {
-    out.autoscaling = autoscalingOf(hpa);
-    if (replicaCount !== undefined)
-      ctx.notes.changed(
-        replicaPath,
-        `replicaCount ${replicaCount} left out: the autoscaler sets ${name}'s replica count`,
-      );
-  } else if (replicaCount !== undefined) {
-    out.replicas = replicaCount;
-    ctx.notes.changed(
-      replicaPath,
-      `${name}'s autoscaler (1 to 5 replicas) ran next to replicaCount; replicas: ${replicaCount} turns it off (use autoscaling to keep one)`,
-    );
-  }
+  const out = chooseSizing(ctx, {
+    who: name,
+    field: "",
+    off: autoscale === false,
+    replicasWhenOff: replicaCount ?? 1,
+    replicaCount,
+    replicaPath,
+    hpa,
+    hpaPaths,
+  });
   const resources =
     takeResources(src, "k8s", "resources") ??
     takeResources(legacy, "resources") ??

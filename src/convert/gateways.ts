@@ -90,6 +90,9 @@ export function convertGateways(ctx: Context, src: Source): void {
   placeExtras(ctx, all);
 }
 
+/** Records a chart value one gateway needs, when it is set. */
+type AddExtra = (keys: string[], value: Json | undefined, from: string) => void;
+
 /** One gateway; undefined when it is disabled (noted). */
 function convertGateway(
   ctx: Context,
@@ -103,21 +106,35 @@ function convertGateway(
 ): Converted | undefined {
   const src = g ?? new Source({}, root.at("components", listKey(d)));
   src.take("name");
-  const enabled = src.takeBool("enabled");
-  if (enabled === false && !forced) {
-    // a built-in gateway the profile does not install anyway needs no note
-    const builtIn = name === "istio-ingressgateway" || name === "istio-egressgateway";
-    if (!builtIn || implicitGateways(ctx.profile, d).includes(name))
-      ctx.notes.changed(src.at("enabled"), `${d} gateway ${name} is disabled; left out`);
-    src.drain();
-    return undefined;
-  }
+  if (leftOut(ctx, src, name, d, forced)) return undefined;
   const gateway: JsonObject = { name, namespace: src.takeString("namespace") || ctx.namespace };
   const extras: Extra[] = [];
-  const extra = (keys: string[], value: Json | undefined, from: string) => {
+  const extra: AddExtra = (keys, value, from) => {
     if (value !== undefined) extras.push({ keys, value, from });
   };
+  gatewayIdentity(ctx, src, legacy, name, extra);
+  Object.assign(gateway, gatewaySizing(ctx, src, legacy, name));
+  const service = gatewayService(src, legacy, d);
+  if (Object.keys(service).length > 0) gateway.service = service;
+  gatewayPorts(ctx, { src, legacy, own: g !== undefined }, name, d, extra);
+  gatewayScheduling(src, legacy, extra);
+  dropOverlays(ctx, src, "k8s");
+  return { gateway, extras, direction: d };
+}
 
+/** True (and noted where it matters) when the gateway is disabled; its settings are spent. */
+function leftOut(ctx: Context, src: Source, name: string, d: Direction, forced: boolean): boolean {
+  if (src.takeBool("enabled") !== false || forced) return false;
+  // a built-in gateway the profile does not install anyway needs no note
+  const builtIn = name === "istio-ingressgateway" || name === "istio-egressgateway";
+  if (!builtIn || implicitGateways(ctx.profile, d).includes(name))
+    ctx.notes.changed(src.at("enabled"), `${d} gateway ${name} is disabled; left out`);
+  src.drain();
+  return true;
+}
+
+/** A gateway's image (it follows istiod's) and the labels the chart does not derive itself. */
+function gatewayIdentity(ctx: Context, src: Source, legacy: Source, name: string, extra: AddExtra): void {
   for (const k of ["hub", "tag"]) {
     if (src.take(k) !== undefined)
       ctx.notes.dropped(src.at(k), `gateway ${k}: a gateway's proxy image follows istiod's (spec.images)`);
@@ -129,11 +146,10 @@ function convertGateway(
     const differing = Object.fromEntries(Object.entries(label).filter(([k, v]) => chartLabels[k] !== v));
     if (Object.keys(differing).length > 0) extra(["labels"], differing, src.at("label"));
   }
+}
 
-  // sizing
-  Object.assign(gateway, gatewaySizing(ctx, src, legacy, name));
-
-  // the Service
+/** The gateway's Service: type (where not the chart's default), annotations, address, policy. */
+function gatewayService(src: Source, legacy: Source, d: Direction): JsonObject {
   const service: JsonObject = {};
   const type = src.peek("k8s", "service", "type") ?? legacy.peek("type");
   if (type === "LoadBalancer" || type === "NodePort" || type === "ClusterIP") {
@@ -152,7 +168,18 @@ function convertGateway(
     legacy.take("externalTrafficPolicy");
     service.externalTrafficPolicy = etp;
   }
-  if (Object.keys(service).length > 0) gateway.service = service;
+  return service;
+}
+
+/** The Service's ports and the rest of its chart keys; `own`: the gateway was listed itself. */
+function gatewayPorts(
+  ctx: Context,
+  from: { src: Source; legacy: Source; own: boolean },
+  name: string,
+  d: Direction,
+  extra: AddExtra,
+): void {
+  const { src, legacy } = from;
   const ports = src.peek("k8s", "service", "ports") !== undefined ? src : legacy;
   const portsPath = ports === src ? ["k8s", "service", "ports"] : ["ports"];
   const given = ports.take(...portsPath);
@@ -161,15 +188,17 @@ function convertGateway(
   extra(["service", "ports"], portList, given === undefined ? ctx.profileOrigin : ports.at(...portsPath));
   if (portList === undefined && d === "ingress")
     ctx.notes.changed(
-      g === undefined ? ctx.profileOrigin : src.path,
+      from.own ? src.path : ctx.profileOrigin,
       `${name}: the gateway chart's Service sends ports 80 and 443 to target ports 80 and 443, where istioctl's sent them to 8080 and 8443; update AuthorizationPolicies that name target ports`,
     );
   for (const k of ["loadBalancerSourceRanges", "externalIPs", "ipFamilyPolicy", "ipFamilies"])
     extra(["service", k], src.take("k8s", "service", k), src.at("k8s", "service", k));
   const lbRanges = legacy.take("loadBalancerSourceRanges");
   extra(["service", "loadBalancerSourceRanges"], lbRanges, legacy.at("loadBalancerSourceRanges"));
+}
 
-  // scheduling and environment → gateway chart keys
+/** Scheduling and environment → gateway chart keys. */
+function gatewayScheduling(src: Source, legacy: Source, extra: AddExtra): void {
   const { env, envVarFrom } = takeEnv(src, "k8s", "env");
   extra(["env"], env, src.at("k8s", "env"));
   extra(["envVarFrom"], envVarFrom, src.at("k8s", "env"));
@@ -191,8 +220,6 @@ function convertGateway(
     if (["nodeSelector", "tolerations", "podAnnotations"].includes(k))
       extra([k], legacy.take(k), legacy.at(k));
   }
-  dropOverlays(ctx, src, "k8s");
-  return { gateway, extras, direction: d };
 }
 
 /**

@@ -112,3 +112,49 @@ export function dropOverlays(ctx: Context, src: Source, ...keys: string[]): void
     );
   });
 }
+
+/** What a component's sizing settings say, gathered from wherever istioctl layered them. */
+export interface SizingFacts {
+  /** Who is sized, for notes: `istiod` or the gateway's name. */
+  who: string;
+  /** The spec field that holds the sizing, for notes: `controlPlane.` or `` for a gateway. */
+  field: string;
+  /** The autoscaler is off (set so, or by the profile). */
+  off: boolean;
+  /** The replica count to write when the autoscaler is off, if any. */
+  replicasWhenOff: number | undefined;
+  replicaCount: number | undefined;
+  replicaPath: string;
+  hpa: Hpa;
+  /** Where the autoscaler's settings came from. */
+  hpaPaths: string[];
+}
+
+/**
+ * Fixed replicas or autoscaling, as istioctl would have run the component: settings the
+ * chosen form leaves unused are noted with the path they came from.
+ */
+export function chooseSizing(ctx: Context, f: SizingFacts): JsonObject {
+  const out: JsonObject = {};
+  const hasHpa = Object.values(f.hpa).some((v) => v !== undefined);
+  if (f.off) {
+    if (f.replicasWhenOff !== undefined) out.replicas = f.replicasWhenOff;
+    if (hasHpa)
+      for (const path of f.hpaPaths)
+        ctx.notes.dropped(path, "autoscaling settings unused: the autoscaler is disabled");
+  } else if (hasHpa) {
+    out.autoscaling = autoscalingOf(f.hpa);
+    if (f.replicaCount !== undefined)
+      ctx.notes.changed(
+        f.replicaPath,
+        `replicaCount ${f.replicaCount} left out: the autoscaler sets ${f.who}'s replica count`,
+      );
+  } else if (f.replicaCount !== undefined) {
+    out.replicas = f.replicaCount;
+    ctx.notes.changed(
+      f.replicaPath,
+      `${f.who}'s autoscaler (1 to 5 replicas) ran next to replicaCount; ${f.field}replicas: ${f.replicaCount} turns it off (use ${f.field}autoscaling to keep one)`,
+    );
+  }
+  return out;
+}

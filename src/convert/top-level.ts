@@ -5,6 +5,14 @@ import { onlyDisables, show, type Source } from "./source.js";
 
 /** profile, hub, tag, namespace and the other top-level spec fields. */
 export function convertTop(ctx: Context, src: Source): void {
+  applyProfile(ctx, src, takeProfile(ctx, src));
+  ctx.spec.profile = ctx.profile;
+  convertPlacement(ctx, src);
+  dropTopLevel(ctx, src);
+}
+
+/** The profile named by `profile`, else by the Helm profile istioctl's own profiles set. */
+function takeProfile(ctx: Context, src: Source): string {
   // the Helm profile istioctl's own profiles pass to the charts (demo, ambient)
   const helmProfile = src.takeString("values", "profile");
   let profile = src.takeString("profile") ?? "";
@@ -19,60 +27,101 @@ export function convertTop(ctx: Context, src: Source): void {
         `Helm profile ${show(helmProfile)} differs from the profile ${show(profile || "default")}`,
       );
   }
-  switch (profile) {
-    case "":
-    case "default":
-    case "minimal":
-    case "demo":
-    case "ambient":
-    case "remote":
-      ctx.profile = profile || "default";
-      break;
-    case "empty":
-      ctx.profile = "minimal";
-      ctx.notes.dropped(
-        src.at("profile"),
-        "the empty profile installs nothing by itself; planton always installs base and istiod, so this is minimal",
-      );
-      break;
-    case "preview":
-      ctx.profile = "default";
-      ctx.helmValue(
-        "istiod",
-        ["meshConfig", "defaultConfig", "proxyMetadata", "ISTIO_META_DNS_CAPTURE"],
-        "true",
-      );
-      ctx.notes.changed(
-        src.at("profile"),
-        "preview is default plus DNS capture; written as profile: default with meshConfig.defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE",
-      );
-      break;
-    case "stable":
-      ctx.profile = "default";
-      ctx.helmValue("base", ["profile"], "stable");
-      ctx.helmValue("istiod", ["profile"], "stable");
-      ctx.notes.changed(src.at("profile"), "stable is the default profile with the charts' stable profile");
-      break;
-    case "openshift":
-    case "openshift-ambient":
-      ctx.profile = profile === "openshift" ? "default" : "ambient";
-      for (const chart of ["base", "istiod", "cni", "ztunnel", "gateway"] as Chart[])
-        ctx.helmValue(chart, ["global", "platform"], "openshift");
-      if (profile === "openshift") ctx.section("cni").enabled = true;
-      ctx.notes.changed(
-        src.at("profile"),
-        `${profile} is ${ctx.profile} with CNI on the openshift platform; planton installs CNI in spec.namespace, not kube-system`,
-      );
-      break;
-    default:
-      ctx.profile = "default";
-      ctx.notes.dropped(
-        src.at("profile"),
-        `profile ${show(profile)} has no planton equivalent (minimal, default, demo, ambient); default used`,
-      );
-  }
-  ctx.spec.profile = ctx.profile;
+  return profile;
+}
 
+/** IstioOperator profiles that are planton's own too. */
+const plantonProfiles = ["", "default", "minimal", "demo", "ambient", "remote"];
+
+/** The planton profile an istioctl-only profile becomes, what it adds, and the note saying so. */
+interface Translation {
+  as: string;
+  /** The profile's meaning is lost (a dropped note), not restated (a changed note). */
+  lost?: true;
+  adds?: (ctx: Context) => void;
+  note: string;
+}
+
+const allCharts: Chart[] = ["base", "istiod", "cni", "ztunnel", "gateway"];
+const onOpenshift = (ctx: Context) => {
+  for (const chart of allCharts) ctx.helmValue(chart, ["global", "platform"], "openshift");
+};
+const openshiftNote = (profile: string, as: string) =>
+  `${profile} is ${as} with CNI on the openshift platform; planton installs CNI in spec.namespace, not kube-system`;
+
+const translations = new Map<string, Translation>([
+  [
+    "empty",
+    {
+      as: "minimal",
+      lost: true,
+      note: "the empty profile installs nothing by itself; planton always installs base and istiod, so this is minimal",
+    },
+  ],
+  [
+    "preview",
+    {
+      as: "default",
+      adds: (ctx) =>
+        ctx.helmValue(
+          "istiod",
+          ["meshConfig", "defaultConfig", "proxyMetadata", "ISTIO_META_DNS_CAPTURE"],
+          "true",
+        ),
+      note: "preview is default plus DNS capture; written as profile: default with meshConfig.defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE",
+    },
+  ],
+  [
+    "stable",
+    {
+      as: "default",
+      adds: (ctx) => {
+        ctx.helmValue("base", ["profile"], "stable");
+        ctx.helmValue("istiod", ["profile"], "stable");
+      },
+      note: "stable is the default profile with the charts' stable profile",
+    },
+  ],
+  [
+    "openshift",
+    {
+      as: "default",
+      adds: (ctx) => {
+        onOpenshift(ctx);
+        ctx.section("cni").enabled = true;
+      },
+      note: openshiftNote("openshift", "default"),
+    },
+  ],
+  [
+    "openshift-ambient",
+    { as: "ambient", adds: onOpenshift, note: openshiftNote("openshift-ambient", "ambient") },
+  ],
+]);
+
+/** An IstioOperator profile as planton's profile plus what it adds (noted), or default. */
+function applyProfile(ctx: Context, src: Source, profile: string): void {
+  if (plantonProfiles.includes(profile)) {
+    ctx.profile = profile || "default";
+    return;
+  }
+  const t = translations.get(profile);
+  if (t === undefined) {
+    ctx.profile = "default";
+    ctx.notes.dropped(
+      src.at("profile"),
+      `profile ${show(profile)} has no planton equivalent (minimal, default, demo, ambient); default used`,
+    );
+    return;
+  }
+  ctx.profile = t.as;
+  t.adds?.(ctx);
+  if (t.lost) ctx.notes.dropped(src.at("profile"), t.note);
+  else ctx.notes.changed(src.at("profile"), t.note);
+}
+
+/** Namespace, hub, tag and compatibility version: the top-level field over its `values` twin. */
+function convertPlacement(ctx: Context, src: Source): void {
   const ns = winning(ctx, src, ["namespace"], ["values", "global", "istioNamespace"]);
   ctx.namespace = ns?.value || "istio-system";
   if (ctx.namespace !== "istio-system") ctx.spec.namespace = ctx.namespace;
@@ -84,8 +133,11 @@ export function convertTop(ctx: Context, src: Source): void {
 
   const compat = winning(ctx, src, ["compatibilityVersion"], ["values", "compatibilityVersion"]);
   if (compat !== undefined)
-    for (const chart of ["base", "istiod", "cni", "ztunnel", "gateway"] as Chart[])
-      ctx.helmValue(chart, ["compatibilityVersion"], compat.value);
+    for (const chart of allCharts) ctx.helmValue(chart, ["compatibilityVersion"], compat.value);
+}
+
+/** Top-level fields with no planton equivalent. */
+function dropTopLevel(ctx: Context, src: Source): void {
   if (src.take("installPackagePath") !== undefined)
     ctx.notes.dropped(
       src.at("installPackagePath"),

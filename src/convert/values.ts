@@ -51,14 +51,38 @@ const removedGlobal: Record<string, string> = {
   configRootNamespace: "global.configRootNamespace",
 };
 
-/**
- * `values.global`, `values.pilot` (what the control plane mapper left), the injector's and
- * telemetry settings, `values.base`, `values.meshConfig`, and the keys Istio removed.
- */
-export function convertValues(ctx: Context, src: Source): void {
-  const g = ["values", "global"];
+const g = ["values", "global"];
 
-  // images (hub and tag were read with spec.hub and spec.tag) and identity
+/** Notes that `values.global.<from>` is obsolete and was written as `meshConfig.<to>`. */
+function noteObsolete(ctx: Context, src: Source, from: string[], to: string, shown = from.join(".")): void {
+  ctx.notes.changed(src.at(...g, ...from), `global.${shown} is obsolete; written as meshConfig.${to}`);
+}
+
+/** An obsolete global key the istiod chart now reads as `meshConfig.<to>` (a dotted path). */
+function toMeshConfig(ctx: Context, src: Source, from: string[], to: string, value: Json | undefined): void {
+  if (value === undefined) return;
+  ctx.helmValue("istiod", ["meshConfig", ...to.split(".")], value);
+  noteObsolete(ctx, src, from, to);
+}
+
+/** An obsolete global key written as the first-class `spec.meshConfig.<key>` when `accept`s its value. */
+function toMeshField(
+  ctx: Context,
+  src: Source,
+  from: string[],
+  key: string,
+  accept: (value: Json) => boolean,
+  shown?: string,
+): void {
+  const value = src.peek(...g, ...from);
+  if (value === undefined || !accept(value)) return;
+  src.take(...g, ...from);
+  meshDefault(ctx, key, value);
+  noteObsolete(ctx, src, from, key, shown);
+}
+
+/** `values.global`'s image pull secrets, mesh and network identity, and proxy resources. */
+function convertIdentity(ctx: Context, src: Source): void {
   const secrets = src.peek(...g, "imagePullSecrets");
   if (Array.isArray(secrets)) {
     src.take(...g, "imagePullSecrets");
@@ -78,8 +102,10 @@ export function convertValues(ctx: Context, src: Source): void {
   if (Object.keys(mc).length > 0) Object.assign(ctx.section("multiCluster"), mc);
   const proxyResources = takeResources(src, ...g, "proxy", "resources");
   if (proxyResources !== undefined) ctx.section("proxy").resources = proxyResources;
+}
 
-  // obsolete global keys with a modern form
+/** `global.mtls.*`: `enabled` becomes `mtls.mode`, `auto` the mesh's auto mTLS. */
+function convertGlobalMtls(ctx: Context, src: Source): void {
   const mtls = src.takeBool(...g, "mtls", "enabled");
   if (mtls === true) {
     ctx.section("mtls").mode = "STRICT";
@@ -93,89 +119,47 @@ export function convertValues(ctx: Context, src: Source): void {
       "global.mtls.enabled: false is Istio's default (PERMISSIVE)",
     );
   }
-  const autoMtls = src.takeBool(...g, "mtls", "auto");
-  if (autoMtls !== undefined) {
-    ctx.helmValue("istiod", ["meshConfig", "enableAutoMtls"], autoMtls);
-    ctx.notes.changed(
-      src.at(...g, "mtls", "auto"),
-      "global.mtls.auto is obsolete; written as meshConfig.enableAutoMtls",
-    );
-  }
-  const outbound = src.peek(...g, "outboundTrafficPolicy", "mode");
-  if (outbound === "ALLOW_ANY" || outbound === "REGISTRY_ONLY") {
-    src.take(...g, "outboundTrafficPolicy", "mode");
-    meshDefault(ctx, "outboundTrafficPolicy", outbound);
-    ctx.notes.changed(
-      src.at(...g, "outboundTrafficPolicy", "mode"),
-      "global.outboundTrafficPolicy is obsolete; written as meshConfig.outboundTrafficPolicy",
-    );
-  }
+  toMeshConfig(ctx, src, ["mtls", "auto"], "enableAutoMtls", src.takeBool(...g, "mtls", "auto"));
+}
+
+/** Obsolete global keys with a modern form in meshConfig; those with none are dropped. */
+function convertObsoleteGlobals(ctx: Context, src: Source): void {
+  convertGlobalMtls(ctx, src);
+  const policy = (v: Json) => v === "ALLOW_ANY" || v === "REGISTRY_ONLY";
+  const outbound = ["outboundTrafficPolicy", "mode"];
+  toMeshField(ctx, src, outbound, "outboundTrafficPolicy", policy, "outboundTrafficPolicy");
   const logFile = src.takeString(...g, "proxy", "accessLogFile");
   if (logFile !== undefined) {
     if (logFile !== "") meshDefault(ctx, "accessLogFile", logFile);
-    ctx.notes.changed(
-      src.at(...g, "proxy", "accessLogFile"),
-      "global.proxy.accessLogFile is obsolete; written as meshConfig.accessLogFile",
-    );
+    noteObsolete(ctx, src, ["proxy", "accessLogFile"], "accessLogFile");
   }
-  const logEncoding = src.peek(...g, "proxy", "accessLogEncoding");
-  if (logEncoding === "TEXT" || logEncoding === "JSON") {
-    src.take(...g, "proxy", "accessLogEncoding");
-    meshDefault(ctx, "accessLogEncoding", logEncoding);
-    ctx.notes.changed(
-      src.at(...g, "proxy", "accessLogEncoding"),
-      "global.proxy.accessLogEncoding is obsolete; written as meshConfig.accessLogEncoding",
-    );
-  }
+  toMeshField(
+    ctx,
+    src,
+    ["proxy", "accessLogEncoding"],
+    "accessLogEncoding",
+    (v) => v === "TEXT" || v === "JSON",
+  );
   for (const [from, to] of [
     ["accessLogFormat", "accessLogFormat"],
     ["concurrency", "defaultConfig.concurrency"],
     ["holdApplicationUntilProxyStarts", "defaultConfig.holdApplicationUntilProxyStarts"],
-  ] as const) {
-    const v = src.take(...g, "proxy", from);
-    if (v === undefined) continue;
-    ctx.helmValue("istiod", ["meshConfig", ...to.split(".")], v);
-    ctx.notes.changed(
-      src.at(...g, "proxy", from),
-      `global.proxy.${from} is obsolete; written as meshConfig.${to}`,
-    );
-  }
-  for (const key of ["localityLbSetting", "certificates"]) {
-    const v = src.take(...g, key);
-    if (v === undefined) continue;
-    ctx.helmValue("istiod", ["meshConfig", key], v);
-    ctx.notes.changed(src.at(...g, key), `global.${key} is obsolete; written as meshConfig.${key}`);
-  }
-  const zipkin = src.takeString(...g, "tracer", "zipkin", "address");
-  if (zipkin !== undefined) {
-    ctx.helmValue("istiod", ["meshConfig", "defaultConfig", "tracing", "zipkin", "address"], zipkin);
-    ctx.notes.changed(
-      src.at(...g, "tracer", "zipkin", "address"),
-      "global.tracer.zipkin.address is obsolete; written as meshConfig.defaultConfig.tracing.zipkin.address",
-    );
-  }
-  const enableTracing = src.takeBool(...g, "enableTracing");
-  if (enableTracing !== undefined) {
-    ctx.helmValue("istiod", ["meshConfig", "enableTracing"], enableTracing);
-    ctx.notes.changed(
-      src.at(...g, "enableTracing"),
-      "global.enableTracing is obsolete; written as meshConfig.enableTracing",
-    );
-  }
-  const trust = src.peek(...g, "trustDomain");
-  if (typeof trust === "string" && trust !== "") {
-    src.take(...g, "trustDomain");
-    meshDefault(ctx, "trustDomain", trust);
-    ctx.notes.changed(
-      src.at(...g, "trustDomain"),
-      "global.trustDomain is obsolete; written as meshConfig.trustDomain",
-    );
-  }
+  ] as const)
+    toMeshConfig(ctx, src, ["proxy", from], to, src.take(...g, "proxy", from));
+  for (const key of ["localityLbSetting", "certificates"])
+    toMeshConfig(ctx, src, [key], key, src.take(...g, key));
+  const zipkin = ["tracer", "zipkin", "address"];
+  toMeshConfig(ctx, src, zipkin, "defaultConfig.tracing.zipkin.address", src.takeString(...g, ...zipkin));
+  toMeshConfig(ctx, src, ["enableTracing"], "enableTracing", src.takeBool(...g, "enableTracing"));
+  toMeshField(ctx, src, ["trustDomain"], "trustDomain", (v) => typeof v === "string" && v !== "");
   for (const [key, what] of Object.entries(removedGlobal)) {
     if (src.take(...g, key) !== undefined)
       ctx.notes.dropped(src.at(...g, key), `${what}, ${removedBefore124}`);
   }
-  // the platform is read by every chart
+}
+
+/** The platform (read by every chart), and what istiod still reads under global, pilot, the injector. */
+function convertIstiodValues(ctx: Context, src: Source): void {
   const platform = src.takeString(...g, "platform");
   if (platform !== undefined)
     for (const chart of ["base", "istiod", "cni", "ztunnel", "gateway"] as const)
@@ -186,19 +170,12 @@ export function convertValues(ctx: Context, src: Source): void {
     src.take("values", "pilot", "traceSampling");
     meshDefault(ctx, "tracingSamplingPercent", traceSampling);
   }
-  // what istiod still reads under global and global.proxy
   chartValues(ctx, src, [...g, "proxy"], "istiod", ["global", "proxy"], istiodProxyKeys);
   chartValues(ctx, src, g, "istiod", ["global"], istiodGlobalKeys);
   // values.pilot (sizing taken by the control plane) and the injector
   chartValues(ctx, src, ["values", "pilot"], "istiod", ["pilot"], istiodKeys);
-  chartValues(
-    ctx,
-    src,
-    ["values", "sidecarInjectorWebhook"],
-    "istiod",
-    ["sidecarInjectorWebhook"],
-    sidecarInjectorKeys,
-  );
+  const injector = "sidecarInjectorWebhook";
+  chartValues(ctx, src, ["values", injector], "istiod", [injector], sidecarInjectorKeys);
   for (const key of ["istiodRemote", "revisionTags", "gatewayClasses", "experimental"]) {
     const v = prune(src.take("values", key));
     if (v !== undefined) ctx.helmValue("istiod", [key], v);
@@ -207,8 +184,10 @@ export function convertValues(ctx: Context, src: Source): void {
     const v = src.take("values", "gateways", key);
     if (v !== undefined) ctx.helmValue("istiod", ["gateways", key], v);
   }
+}
 
-  // telemetry: v2 settings the chart still reads; the ones it refuses, and v1, are dropped
+/** Telemetry: v2 settings the chart still reads; the ones it refuses, and v1, are dropped. */
+function convertTelemetry(ctx: Context, src: Source): void {
   for (const key of ["configOverride", "disableOutbound", "outboundAccessLogging"]) {
     for (const provider of ["prometheus", "stackdriver"]) {
       if (src.take("values", "telemetry", "v2", provider, key) !== undefined)
@@ -221,19 +200,20 @@ export function convertValues(ctx: Context, src: Source): void {
   const v1 = src.take("values", "telemetry", "v1");
   if (v1 !== undefined && !onlyDisables(v1))
     ctx.notes.dropped(src.at("values", "telemetry", "v1"), `telemetry v1 (Mixer), ${removedBefore124}`);
-  const telemetry = src.peek("values", "telemetry");
-  if (isObject(telemetry)) {
-    for (const path of [
-      ["enabled"],
-      ["v2", "enabled"],
-      ["v2", "prometheus", "enabled"],
-      ["v2", "stackdriver", "enabled"],
-    ]) {
-      const v = src.takeBool("values", "telemetry", ...path);
-      if (v !== undefined) ctx.helmValue("istiod", ["telemetry", ...path], v);
-    }
+  if (!isObject(src.peek("values", "telemetry"))) return;
+  for (const path of [
+    ["enabled"],
+    ["v2", "enabled"],
+    ["v2", "prometheus", "enabled"],
+    ["v2", "stackdriver", "enabled"],
+  ]) {
+    const v = src.takeBool("values", "telemetry", ...path);
+    if (v !== undefined) ctx.helmValue("istiod", ["telemetry", ...path], v);
   }
+}
 
+/** `values.base`, `values.defaultRevision`, `values.meshConfig` and the sections Istio removed. */
+function convertBaseAndRemoved(ctx: Context, src: Source): void {
   chartValues(ctx, src, ["values", "base"], "base", ["base"], baseKeys);
   const defaultRevision = src.take("values", "defaultRevision");
   if (defaultRevision !== undefined && defaultRevision !== "")
@@ -249,4 +229,16 @@ export function convertValues(ctx: Context, src: Source): void {
     if (v !== undefined && !onlyDisables(v))
       ctx.notes.dropped(src.at("values", key), `${what}, ${removedBefore124}`);
   }
+}
+
+/**
+ * `values.global`, `values.pilot` (what the control plane mapper left), the injector's and
+ * telemetry settings, `values.base`, `values.meshConfig`, and the keys Istio removed.
+ */
+export function convertValues(ctx: Context, src: Source): void {
+  convertIdentity(ctx, src); // hub and tag were read with spec.hub and spec.tag
+  convertObsoleteGlobals(ctx, src);
+  convertIstiodValues(ctx, src);
+  convertTelemetry(ctx, src);
+  convertBaseAndRemoved(ctx, src);
 }

@@ -1,7 +1,6 @@
 import type { EngineEvent, PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import type { KubernetesIstioValid } from "../../gen/planton/kubernetes/istio/v1/api_pb.js";
 import type { ResolvedCluster } from "../cluster/kubeconfig.js";
-import type { PlanInputs } from "../istio/ca.js";
 import type { CaFacts, InstallPlan } from "../istio/types.js";
 import type { EngineSettings } from "../pulumi/settings.js";
 import { type EarlyState, readStackState, startStateRead } from "../pulumi/state-read.js";
@@ -104,8 +103,6 @@ export interface StackHandle {
 /** What every cluster verb needs, resolved once per command (see ./open.ts). */
 export interface DeployRequest extends StackHandle {
   plan: InstallPlan;
-  /** What the plan was made with, to plan again with the cluster's answers. */
-  planInputs?: PlanInputs;
   cluster: ResolvedCluster;
   /** The plan's remote clusters (`spec.multiCluster.remotes`), resolved like `cluster`. */
   remotes: ResolvedRemote[];

@@ -14,7 +14,16 @@ export function clusterFor(
   ctx: { env: NodeJS.ProcessEnv; cwd: string },
   secret: (value: string) => void,
 ): ResolvedCluster {
-  const tc = manifest.spec.targetCluster;
+  return resolveTarget(manifest.spec.targetCluster, target, ctx, secret);
+}
+
+/** The cluster the flags name over `spec.targetCluster` (absent: the flags and kubeconfig alone). */
+export function resolveTarget(
+  tc: KubernetesIstioValid["spec"]["targetCluster"] | undefined,
+  target: Target,
+  ctx: { env: NodeJS.ProcessEnv; cwd: string },
+  secret: (value: string) => void,
+): ResolvedCluster {
   const cluster = resolveCluster(
     {
       kubeconfigFlag: target.kubeconfig,
@@ -30,7 +39,7 @@ export function clusterFor(
   return cluster;
 }
 
-type Targets = Pick<DeployRequest, "plan" | "planInputs" | "cluster" | "remotes" | "remoteProblems">;
+type Targets = Pick<DeployRequest, "plan" | "cluster" | "remotes" | "remoteProblems">;
 
 /** What a stack's verb needs of its cluster, as `req.needs` says. */
 export function targetsOf(req: OpenRequest, s: StackFile, io: DeployIo): Partial<Targets> {
@@ -42,16 +51,14 @@ export function targetsOf(req: OpenRequest, s: StackFile, io: DeployIo): Partial
     }
   }
   const cluster = clusterFor(s.manifest, req.target, req, io.secret);
-  const planInputs = { ca: s.ca };
-  const plan = planIstio(s.manifest, planInputs);
+  const plan = planIstio(s.manifest, { ca: s.ca });
   if (!req.needs.lenientRemotes)
     return {
       cluster,
       plan,
-      planInputs,
       remotes: resolveRemotes(plan.remotes, req.env, io.secret),
       remoteProblems: [],
     };
   const { resolved, problems } = resolveRemotesLeniently(plan.remotes, req.env, io.secret);
-  return { cluster, plan, planInputs, remotes: resolved, remoteProblems: problems };
+  return { cluster, plan, remotes: resolved, remoteProblems: problems };
 }

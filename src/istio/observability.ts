@@ -4,7 +4,7 @@ import type {
   KubernetesIstioTelemetryProvider,
 } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import { istioDashboards } from "./dashboards/index.js";
-import type { PlannedObject, PlannedObservability } from "./types.js";
+import type { InstallPlan, PlannedObject, PlannedObservability } from "./types.js";
 
 /** Default share of requests traced (the brief's production default), in percent. */
 export const defaultSamplingPercent = 1;
@@ -116,10 +116,31 @@ export function monitorsFacts(
   };
 }
 
+/** The Prometheus Operator's API group, the monitors' apiVersion. */
+const monitorsApiVersion = "monitoring.coreos.com/v1";
+
+/**
+ * A plan made without reading the cluster (`prometheusOperatorCrds` unset), as planning with the
+ * cluster's answer would have made it: the monitors' facts restated and, when they are not
+ * created, their objects left out. Pure; everything else in the plan stands as it is.
+ */
+export function settleMonitorsOf(plan: InstallPlan, spec: KubernetesIstioSpec, crds: boolean): InstallPlan {
+  const o = spec.observability;
+  if (o === undefined || plan.observability === undefined) return plan;
+  const monitors = monitorsFacts(o, { prometheusOperatorCrds: crds });
+  return {
+    ...plan,
+    objects: monitors.create
+      ? plan.objects
+      : plan.objects.filter((x) => x.manifest.apiVersion !== monitorsApiVersion),
+    observability: { ...plan.observability, monitors },
+  };
+}
+
 function monitorObjects(o: KubernetesIstioObservability, controlPlane: string): PlannedObject[] {
   const namespace = o.metrics?.namespace || controlPlane;
   const labels = { ...o.metrics?.labels, ...managed };
-  const apiVersion = "monitoring.coreos.com/v1";
+  const apiVersion = monitorsApiVersion;
   return [
     {
       id: "service-monitor-istiod",

@@ -1,16 +1,6 @@
 import { DeployError } from "../errors.js";
+import { pause } from "../poll.js";
 import { describeHolders, lockHolders } from "./locks.js";
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 /** How a lock wait reports and when it gives up. */
 export interface LockWait {
@@ -49,7 +39,7 @@ export async function retryWhileLocked<T>(op: () => Promise<T>, w: LockWait): Pr
       else if (Date.now() - lastReport >= 30_000)
         w.notify(`still waiting for the lock on stack ${w.stack} (${Math.round(waited)} s)`);
       if (lastReport === 0 || Date.now() - lastReport >= 30_000) lastReport = Date.now();
-      await sleep(Math.min(1500 + Math.random() * 1500, w.timeoutSeconds * 1000), w.signal);
+      await pause(Math.min(1500 + Math.random() * 1500, w.timeoutSeconds * 1000), w.signal);
       if (w.signal?.aborted) throw err;
     }
   }

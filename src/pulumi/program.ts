@@ -50,56 +50,10 @@ export function createIstioProgram(
       kubeconfig: pulumi.secret(target.kubeconfig),
       context: target.context,
     });
-    const namespaces = new Map<string, k8s.core.v1.Namespace>();
-    for (const ns of plan.namespaces) {
-      namespaces.set(
-        ns.name,
-        new k8s.core.v1.Namespace(
-          ns.name,
-          {
-            metadata: {
-              name: ns.name,
-              labels: plannedNamespaceLabels(plan, ns.name, ns.labels),
-              annotations: { ...ns.annotations, ...namespaceAnnotations },
-            },
-          },
-          { provider },
-        ),
-      );
-    }
+    const namespaces = drawNamespaces(plan, provider);
     const caSecret = drawCaSecret(plan, provider, namespaces);
     const gatewayApiCrds = drawGatewayApiCrds(target.gatewayApiCrds ?? [], provider);
-    const releases = new Map<string, k8s.helm.v3.Release>();
-    for (const r of plan.releases) {
-      const deps: pulumi.Resource[] = r.dependsOn.map((name) => {
-        const dep = releases.get(name);
-        if (dep === undefined) throw new Error(`plan lists ${r.name} before its dependency ${name}`);
-        return dep;
-      });
-      const ns = namespaces.get(r.namespace);
-      if (ns !== undefined) deps.push(ns);
-      if (caSecret !== undefined && r.component === "istiod") deps.push(caSecret);
-      if (r.component === "istiod") deps.push(...gatewayApiCrds);
-      releases.set(
-        r.name,
-        new k8s.helm.v3.Release(
-          r.name,
-          {
-            name: r.name,
-            ...releaseChartArgs(r.source, r.chart),
-            version: r.version,
-            namespace: r.namespace,
-            values: r.values,
-            allowNullValues: true,
-            skipAwait: !r.helmWait,
-            timeout: options.timeoutSeconds ?? r.timeoutSeconds,
-            cleanupOnFail: true,
-            maxHistory: 10,
-          },
-          { provider, dependsOn: deps },
-        ),
-      );
-    }
+    const releases = drawReleases(plan, provider, { namespaces, caSecret, gatewayApiCrds, ...options });
     drawNamespacePatches(plan, provider);
     const tags = drawTags(plan, provider, releases);
     const ready = new Map<string, pulumi.Resource>([...releases, ...tags]);
@@ -112,6 +66,63 @@ export function createIstioProgram(
       alwaysEmitImplicit: true,
     }) as Record<string, unknown>;
   };
+}
+
+/** One Namespace per planned namespace, with planton's labels and annotations. */
+function drawNamespaces(plan: InstallPlan, provider: k8s.Provider): Map<string, k8s.core.v1.Namespace> {
+  const namespaces = new Map<string, k8s.core.v1.Namespace>();
+  for (const ns of plan.namespaces) {
+    const metadata = {
+      name: ns.name,
+      labels: plannedNamespaceLabels(plan, ns.name, ns.labels),
+      annotations: { ...ns.annotations, ...namespaceAnnotations },
+    };
+    namespaces.set(ns.name, new k8s.core.v1.Namespace(ns.name, { metadata }, { provider }));
+  }
+  return namespaces;
+}
+
+/**
+ * One Helm release per planned release, after the releases it depends on, its namespace and
+ * (for istiod) the CA secret and the Gateway API CRDs; `timeoutSeconds` overrides every release's own.
+ */
+function drawReleases(
+  plan: InstallPlan,
+  provider: k8s.Provider,
+  after: {
+    namespaces: Map<string, k8s.core.v1.Namespace>;
+    caSecret: pulumi.Resource | undefined;
+    /** The Gateway API CRDs planton writes: istiod reads them when it starts. */
+    gatewayApiCrds: pulumi.Resource[];
+    timeoutSeconds?: number;
+  },
+): Map<string, k8s.helm.v3.Release> {
+  const releases = new Map<string, k8s.helm.v3.Release>();
+  for (const r of plan.releases) {
+    const deps: pulumi.Resource[] = r.dependsOn.map((name) => {
+      const dep = releases.get(name);
+      if (dep === undefined) throw new Error(`plan lists ${r.name} before its dependency ${name}`);
+      return dep;
+    });
+    const ns = after.namespaces.get(r.namespace);
+    if (ns !== undefined) deps.push(ns);
+    if (after.caSecret !== undefined && r.component === "istiod") deps.push(after.caSecret);
+    if (r.component === "istiod") deps.push(...after.gatewayApiCrds);
+    const args: k8s.helm.v3.ReleaseArgs = {
+      name: r.name,
+      ...releaseChartArgs(r.source, r.chart),
+      version: r.version,
+      namespace: r.namespace,
+      values: r.values,
+      allowNullValues: true,
+      skipAwait: !r.helmWait,
+      timeout: after.timeoutSeconds ?? r.timeoutSeconds,
+      cleanupOnFail: true,
+      maxHistory: 10,
+    };
+    releases.set(r.name, new k8s.helm.v3.Release(r.name, args, { provider, dependsOn: deps }));
+  }
+  return releases;
 }
 
 /**

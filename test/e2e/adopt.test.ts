@@ -21,14 +21,8 @@ import { startCluster, stopCluster } from "./cluster/harness.mjs";
 import { useHelm } from "./cluster/helm.mjs";
 // @ts-expect-error: plain JavaScript harness
 import { watchIstiods } from "./cluster/istiod.mjs";
+import type { Body, ClusterApi as Cluster } from "./mesh-helpers.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
-type Body = any;
-interface Cluster {
-  dir: string;
-  kubeconfigPath: string;
-  request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
-}
 interface Write {
   verb: string;
   resource: string;

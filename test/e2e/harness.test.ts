@@ -21,14 +21,8 @@ import { applyGatewayApi, gatewayApiVersions } from "./cluster/bundles.mjs";
 import { ADMIN_USER, startCluster, stopCluster } from "./cluster/harness.mjs";
 // @ts-expect-error: plain JavaScript harness
 import { useHelm } from "./cluster/helm.mjs";
+import { type Body, type ClusterApi as Cluster, waitFor as pollUntil } from "./mesh-helpers.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
-type Body = any;
-interface Cluster {
-  dir: string;
-  kubeconfigPath: string;
-  request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
-}
 interface Write {
   verb: string;
   user: string;
@@ -40,18 +34,10 @@ interface Write {
 }
 
 const bin = e2eBin;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const show = (ws: Write[]) => ws.map(formatWrite).join("\n") || "(none)";
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30000) =>
+  pollUntil(what, fn, timeoutMs, 200);
 
 const client = <T extends k8s.ApiType>(kubeconfigPath: string, api: new (c: k8s.Configuration) => T): T => {
   const kc = new k8s.KubeConfig();

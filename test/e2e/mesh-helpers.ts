@@ -7,11 +7,14 @@ import { request } from "node:http";
 
 // biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
 export type Body = any;
-export interface Cluster {
+/** A started e2e cluster (cluster/harness.mjs) as the suites use it: its folder, kubeconfig and API. */
+export interface ClusterApi {
   dir: string;
-  server: string;
   kubeconfigPath: string;
   request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
+}
+export interface Cluster extends ClusterApi {
+  server: string;
   addHostEndpoint: (ep: { name: string; address: string; ports: Record<number, number> }) => () => void;
 }
 export interface Istiod {
@@ -28,13 +31,14 @@ export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | undefined>,
   timeoutMs = 60000,
+  intervalMs = 300,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(300);
+    await sleep(intervalMs);
   }
 }
 

@@ -25,14 +25,8 @@ import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 import { startCluster, stopCluster } from "./cluster/harness.mjs";
 // @ts-expect-error: plain JavaScript harness
 import { watchIstiods } from "./cluster/istiod.mjs";
+import type { Body, ClusterApi as Cluster } from "./mesh-helpers.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
-type Body = any;
-interface Cluster {
-  dir: string;
-  kubeconfigPath: string;
-  request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Body }>;
-}
 interface Istiods {
   ready: (revision?: string, timeoutMs?: number) => Promise<{ name: string; logPath: string }>;
   stop: () => Promise<void>;

@@ -21,6 +21,7 @@ import { auditMark, auditWrites, formatWrite } from "./cluster/audit.mjs";
 import { applyGatewayApi, applyObjects } from "./cluster/bundles.mjs";
 // @ts-expect-error: plain JavaScript harness
 import { ADMIN_USER, startCluster, stopCluster } from "./cluster/harness.mjs";
+import { waitFor as pollUntil } from "./mesh-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
 type Body = any;
@@ -108,15 +109,8 @@ async function precheck(
   return { r, report, codes: [...new Set(report.findings.map((f) => f.code))] };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60000) =>
+  pollUntil(what, fn, timeoutMs, 250);
 
 /** Waits until pod `ns/name` reached `phase`. */
 const podPhase = (ns: string, name: string, phase: string) =>

@@ -4,7 +4,7 @@ import { discoverMesh } from "../../src/deploy/adopt/discover.js";
 import { addedByPlanton } from "../../src/deploy/adopt/fit.js";
 import { planManifestJson, writeManifest } from "../../src/deploy/adopt/write-manifest.js";
 import { mergeValues, type Values } from "../../src/istio/merge.js";
-import { emptyCluster, helmSecret } from "../unit/adopt/fixtures.js";
+import { handInstalledCluster } from "../unit/adopt/fixtures.js";
 import { renderRelease, useChartRepository } from "./helm.js";
 import { meaningful } from "./mutate.js";
 
@@ -15,28 +15,7 @@ import { meaningful } from "./mutate.js";
  */
 
 const charts = useChartRepository();
-const ns = "istio-system";
-const cluster = emptyCluster();
-cluster.helmSecrets = [
-  helmSecret({ name: "istio-base", namespace: ns, chart: "base", version: "1.29.6", values: {} }),
-  helmSecret({
-    name: "istiod",
-    namespace: ns,
-    chart: "istiod",
-    version: "1.29.6",
-    values: {
-      pilot: { env: { PILOT_ENABLE_ALPHA_GATEWAY_API: "true" } },
-      meshConfig: { accessLogFile: "/dev/stdout" },
-    },
-  }),
-  helmSecret({
-    name: "istio-ingress",
-    namespace: "istio-ingress",
-    chart: "gateway",
-    version: "1.29.6",
-    values: { service: { type: "NodePort" }, podAnnotations: { team: "edge" } },
-  }),
-];
+const cluster = handInstalledCluster();
 
 const valuesAt = (path: string, value: unknown): Values =>
   path.split(".").reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Values;

@@ -12,7 +12,7 @@ import { caChecksumAnnotation } from "../../src/istio/ca.js";
 import { planIstio } from "../../src/istio/plan.js";
 import { loadManifest } from "../../src/manifest/load.js";
 import { header } from "../helpers/load.js";
-import { find, type K8sObject, renderRelease, useChartRepository } from "./helm.js";
+import { find, type K8sObject, renderComponent, useChartRepository } from "./helm.js";
 
 const charts = useChartRepository();
 const checksum = "c".repeat(64);
@@ -27,21 +27,8 @@ function manifest(ca: string, version: string): KubernetesIstioValid {
   return r.manifest;
 }
 
-async function istiod(
-  m: KubernetesIstioValid,
-  facts?: { certificates: []; checksum: string },
-): Promise<K8sObject[]> {
-  const plan = planIstio(m, { ca: facts });
-  const release = plan.releases.find((r) => r.component === "istiod");
-  assert.ok(release);
-  return (
-    await renderRelease(
-      charts.helm,
-      { ...release, source: { type: "repository", url: charts.repo } },
-      charts.repo,
-    )
-  ).objects;
-}
+const istiod = (m: KubernetesIstioValid, facts?: { certificates: []; checksum: string }) =>
+  renderComponent(charts, planIstio(m, { ca: facts }), "istiod");
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered pod specs
 const pod = (objs: K8sObject[]): any => find(objs, "Deployment", "istiod").spec.template;

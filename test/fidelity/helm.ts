@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
 import { after, before } from "node:test";
 import { parseAllDocuments } from "yaml";
-import type { PlannedRelease } from "../../src/istio/types.js";
+import type { InstallPlan, PlannedRelease } from "../../src/istio/types.js";
 import { root } from "../helpers/paths.js";
 
 /** A rendered Kubernetes object. @internal */
@@ -119,6 +119,21 @@ export async function renderRelease(
     .map((d) => d.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null && typeof o === "object");
   return { text: r.text, objects };
+}
+
+/**
+ * The objects the release of `component` in `plan` renders to, with its chart from the served
+ * repository (`charts`, see `useChartRepository`). @internal
+ */
+export async function renderComponent(
+  charts: { helm: string; repo: string },
+  plan: InstallPlan,
+  component: string,
+): Promise<K8sObject[]> {
+  const release = plan.releases.find((r) => r.component === component);
+  if (release === undefined) throw new Error(`the plan has no ${component} release`);
+  const served: PlannedRelease = { ...release, source: { type: "repository", url: charts.repo } };
+  return (await renderRelease(charts.helm, served, charts.repo)).objects;
 }
 
 /** Finds one object by kind and name; throws listing what exists when absent. @internal */

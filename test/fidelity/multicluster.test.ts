@@ -16,6 +16,9 @@ import { renderManifest } from "./render-plan.js";
 
 const charts = useChartRepository();
 const example = (path: string) => `${root}/examples/multicluster/${path}.yaml`;
+/** Renders `examples/multicluster/<path>.yaml` at `version` with the real charts. */
+const renderExample = (path: string, version: string) =>
+  renderManifest(charts.helm, charts.repo, example(path), [`spec.version=${version}`]);
 const fixture = (name: string) => `${root}/test/fixtures/manifests/valid/${name}.yaml`;
 const versions = ["1.29.6", "1.30.3"];
 
@@ -62,9 +65,7 @@ function assertObjectsFitCrds(objects: PlannedObject[], rendered: K8sObject[]): 
 describe("multi-primary: the east-west gateway is a network gateway of the cluster's network", () => {
   for (const version of versions) {
     it(`east.yaml at ${version}`, async () => {
-      const r = await renderManifest(charts.helm, charts.repo, example("multi-primary/east"), [
-        `spec.version=${version}`,
-      ]);
+      const r = await renderExample("multi-primary/east", version);
       const ew = r.releases.get("istio-eastwestgateway") ?? [];
       const svc = find(ew, "Service", "istio-eastwestgateway");
       assert.deepEqual(
@@ -123,9 +124,7 @@ function webhookTarget(
 describe("primary-remote: the remote profile's injector calls the primary", () => {
   for (const version of versions) {
     it(`remote.yaml at ${version}`, async () => {
-      const r = await renderManifest(charts.helm, charts.repo, example("primary-remote/remote"), [
-        `spec.version=${version}`,
-      ]);
+      const r = await renderExample("primary-remote/remote", version);
       const istiod = r.releases.get("istiod") ?? [];
       assert.ok(!istiod.some((o) => o.kind === "Deployment"), "no istiod Deployment in a remote cluster");
       const mwc = find(istiod, "MutatingWebhookConfiguration", "istio-sidecar-injector");
@@ -156,9 +155,7 @@ describe("primary-remote: the remote profile's injector calls the primary", () =
     });
 
     it(`base renders the same with or without profile remote at ${version}`, async () => {
-      const r = await renderManifest(charts.helm, charts.repo, example("primary-remote/remote"), [
-        `spec.version=${version}`,
-      ]);
+      const r = await renderExample("primary-remote/remote", version);
       const base = r.plan.releases.find((x) => x.name === "istio-base") as PlannedRelease;
       const withProfile = await renderRelease(charts.helm, base, charts.repo, {
         ...base.values,
@@ -168,9 +165,7 @@ describe("primary-remote: the remote profile's injector calls the primary", () =
     });
 
     it(`primary.yaml at ${version}: istiod is the external control plane; istiod exposed on the gateway`, async () => {
-      const r = await renderManifest(charts.helm, charts.repo, example("primary-remote/primary"), [
-        `spec.version=${version}`,
-      ]);
+      const r = await renderExample("primary-remote/primary", version);
       const istiod = find(r.releases.get("istiod") ?? [], "Deployment", "istiod");
       const env = podTemplate(istiod).spec.containers[0].env as { name: string; value?: string }[];
       assert.ok(env.some((e) => e.name === "EXTERNAL_ISTIOD" && e.value === "true"));
@@ -192,7 +187,7 @@ describe("the default validator fails open in a remote cluster, closed on a prim
   for (const version of ["1.28.10", ...versions]) {
     it(`remote.yaml and primary.yaml at ${version}`, async () => {
       const validator = async (file: string) => {
-        const r = await renderManifest(charts.helm, charts.repo, example(file), [`spec.version=${version}`]);
+        const r = await renderExample(file, version);
         // the remote profile's istiod renders no validator of its own: base's is the only one
         const all = r.all.filter((o) => o.kind === "ValidatingWebhookConfiguration");
         return {
@@ -222,9 +217,7 @@ describe("the default validator fails open in a remote cluster, closed on a prim
 describe("profile remote: what meshConfig, proxy, controlPlane and container would set reaches nothing", () => {
   for (const version of ["1.28.10", ...versions]) {
     it(`remote.yaml at ${version}: only the chart's values dump changes`, async () => {
-      const r = await renderManifest(charts.helm, charts.repo, example("primary-remote/remote"), [
-        `spec.version=${version}`,
-      ]);
+      const r = await renderExample("primary-remote/remote", version);
       const istiod = r.plan.releases.find((x) => x.name === "istiod") as PlannedRelease;
       // what istiodValues sends for those fields on a primary (validate refuses them with profile remote)
       const extra = {
@@ -262,9 +255,7 @@ describe("remote secrets grant what the istiod chart's reader ClusterRole grants
   for (const version of ["1.28.10", ...versions]) {
     for (const servesRemotes of [false, true]) {
       it(`${version}${servesRemotes ? ", serving remote clusters" : ""}`, async () => {
-        const r = await renderManifest(charts.helm, charts.repo, example("multi-primary/east"), [
-          `spec.version=${version}`,
-        ]);
+        const r = await renderExample("multi-primary/east", version);
         const istiod = r.plan.releases.find((x) => x.name === "istiod") as PlannedRelease;
         const values = servesRemotes ? { ...istiod.values, istiodRemote: { enabled: true } } : istiod.values;
         const rendered = await renderRelease(charts.helm, istiod, charts.repo, values);

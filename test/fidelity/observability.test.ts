@@ -15,7 +15,7 @@ import { planIstio } from "../../src/istio/plan.js";
 import type { InstallPlan, PlannedObject } from "../../src/istio/types.js";
 import { loadManifest } from "../../src/manifest/load.js";
 import { root } from "../helpers/paths.js";
-import { find, type K8sObject, renderRelease, useChartRepository } from "./helm.js";
+import { find, type K8sObject, renderComponent, useChartRepository } from "./helm.js";
 
 const charts = useChartRepository();
 
@@ -46,17 +46,7 @@ function plan(version: string): InstallPlan {
   return planIstio(r.manifest, { prometheusOperatorCrds: true });
 }
 
-async function render(p: InstallPlan, component: string): Promise<K8sObject[]> {
-  const release = p.releases.find((r) => r.component === component);
-  assert.ok(release, component);
-  return (
-    await renderRelease(
-      charts.helm,
-      { ...release, source: { type: "repository", url: charts.repo } },
-      charts.repo,
-    )
-  ).objects;
-}
+const render = (p: InstallPlan, component: string) => renderComponent(charts, p, component);
 
 /** A validator of a CRD's served version's schema (Kubernetes' own keywords ignored). */
 function crdValidator(crd: K8sObject, version: string) {

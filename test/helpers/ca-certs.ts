@@ -43,6 +43,12 @@ export function makeRoot(dir: string, cn = "Planton Test Root CA", days = 3650):
   ]);
 }
 
+/** A new key `<name>-key.pem` (`key`: openssl's key arguments) and its request `<name>.csr` in `dir`. */
+function newRequest(dir: string, name: string, key: string[], cn: string): void {
+  const out = ["-keyout", `${name}-key.pem`, "-out", `${name}.csr`];
+  openssl(dir, ["req", "-new", ...key, ...out, "-subj", `/O=planton-test/CN=${cn}`]);
+}
+
 /** A certificate and key signed by the root in `dir`: `<name>-cert.pem`, `<name>-key.pem`. */
 export function makeSigned(
   dir: string,
@@ -55,17 +61,7 @@ export function makeSigned(
       ? "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n"
       : "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
   );
-  openssl(dir, [
-    "req",
-    "-new",
-    ...ecKey,
-    "-keyout",
-    `${name}-key.pem`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/O=planton-test/CN=${opts.cn ?? name}`,
-  ]);
+  newRequest(dir, name, ecKey, opts.cn ?? name);
   openssl(dir, [
     "x509",
     "-req",
@@ -134,17 +130,7 @@ export function issue(dir: string, name: string, opts: IssueOptions = {}): void 
         : ["-newkey", key, "-nodes"];
   const serial = opts.serial === undefined ? [] : ["-set_serial", opts.serial];
   writeFileSync(join(dir, `${name}.ext`), opts.ext ?? caExt);
-  openssl(dir, [
-    "req",
-    "-new",
-    ...newKey,
-    "-keyout",
-    `${name}-key.pem`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/O=planton-test/CN=${name}`,
-  ]);
+  newRequest(dir, name, newKey, name);
   const signer =
     opts.signer === undefined
       ? ["-signkey", `${name}-key.pem`, ...serial]

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach } from "node:test";
-import { startFakeKubeApi, writeKubeconfig } from "./fake-kube.js";
+import { runCli } from "./cli.js";
+import { type FakeObject, startFakeKubeApi, writeKubeconfig } from "./fake-kube.js";
 import { root } from "./paths.js";
 
 /** The recording stand-in for the `pulumi` executable. @internal */
@@ -113,3 +114,18 @@ export function useStandIns(options: Parameters<typeof startFakeKubeApi>[0] = {}
 /** One engine fixture (see `engineFixture`). @internal */
 export type EngineFixture = ReturnType<typeof engineFixture>;
 type FakeKubeApi = Awaited<ReturnType<typeof startFakeKubeApi>>;
+
+/**
+ * Runs planton once against its own stand-in API holding `objects` and a fresh stand-in engine:
+ * what it printed, its exit code and the engine commands it ran. @internal
+ */
+export async function runOnStandIns(args: string[], objects: FakeObject[]) {
+  const api = await startFakeKubeApi({ objects });
+  try {
+    const fx = engineFixture(api.url);
+    const r = await runCli(args, { env: fx.env });
+    return { ...r, commands: fx.commands() };
+  } finally {
+    await api.close();
+  }
+}

@@ -194,3 +194,38 @@ export function helmRecord(name: string, chart: string, version: string): FakeOb
     },
   };
 }
+
+const webhook = (path: string) => ({
+  name: `rev${path.replaceAll("/", ".")}.istio.io`,
+  admissionReviewVersions: ["v1"],
+  sideEffects: "None",
+  clientConfig: {
+    service: { name: "istiod", namespace: "istio-system", path },
+    caBundle: Buffer.from("ca").toString("base64"),
+  },
+});
+
+/**
+ * What a healthy istiod leaves beside its Deployment, as the stand-in API serves it: an
+ * established Istio CRD, the sidecar injector's and the default validator's webhooks. @internal
+ */
+export function istiodWebhooksAndCrd(): FakeObject[] {
+  return [
+    {
+      kind: "CustomResourceDefinition",
+      metadata: { name: "virtualservices.networking.istio.io" },
+      spec: { group: "networking.istio.io" },
+      status: { conditions: [{ type: "Established", status: "True" }] },
+    },
+    {
+      kind: "MutatingWebhookConfiguration",
+      metadata: { name: "istio-sidecar-injector", labels: { app: "sidecar-injector" } },
+      webhooks: [webhook("/inject")],
+    },
+    {
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: "istiod-default-validator", labels: { app: "istiod" } },
+      webhooks: [webhook("/validate")],
+    },
+  ];
+}

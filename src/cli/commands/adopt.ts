@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { kubeconfigSecrets, resolveCluster } from "../../cluster/kubeconfig.js";
 import type { JsonObject } from "../../convert/source.js";
 import { readLiveMesh, refusalError } from "../../deploy/adopt/index.js";
 import { renderWrittenManifest, writeManifest } from "../../deploy/adopt/write-manifest.js";
+import { resolveTarget } from "../../deploy/targets.js";
 import { DeployError, UsageError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
 import { renderChangeSummary } from "../../output/results.js";
@@ -46,19 +46,9 @@ export async function adopt(flags: AdoptFlags, ctx: CommandContext): Promise<voi
     return adoptIntoStack(flags.file, flags, ctx);
   const loaded =
     flags.file === undefined ? undefined : loadForCommand({ file: flags.file, set: flags.set ?? [] }, ctx);
-  const target = loaded?.manifest.spec.targetCluster;
-  const cluster = resolveCluster(
-    {
-      kubeconfigFlag: flags.kubeconfig,
-      contextFlag: flags.context,
-      manifestKubeconfig: target?.kubeconfig ?? "",
-      manifestContext: target?.context ?? "",
-      manifestClusterName: target?.clusterName ?? "",
-      cwd: ctx.io.cwd,
-    },
-    ctx.io.env,
+  const cluster = resolveTarget(loaded?.manifest.spec.targetCluster, flags, ctx.io, (s) =>
+    ctx.secret(s, "kubeconfig credential"),
   );
-  for (const s of kubeconfigSecrets(cluster)) ctx.secret(s, "kubeconfig credential");
   const plan = loaded === undefined ? undefined : planIstio(loaded.manifest);
   const reading = await readLiveMesh(cluster, plan);
   if (reading.refusals.length > 0) throw refusalError(reading.refusals);

@@ -2,17 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { adoptionPlan, immutableConflicts } from "../../../src/deploy/adopt/adoption-plan.js";
 import { discoverMesh } from "../../../src/deploy/adopt/discover.js";
-import { planIstio } from "../../../src/istio/plan.js";
-import { loadManifest } from "../../../src/manifest/load.js";
-import { root } from "../../helpers/paths.js";
-import { clusterFromPlan, emptyCluster } from "./fixtures.js";
+import { clusterFromPlan, emptyCluster, planOf } from "./fixtures.js";
 import { istioctlInstall } from "./istioctl-fixtures.js";
-
-const planOf = (file: string, sets: string[] = []) => {
-  const r = loadManifest({ file: `${root}/${file}`, overrides: sets });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r.diagnostics));
-  return planIstio(r.manifest);
-};
 
 describe("adoption plan: a Helm-installed mesh", () => {
   it("imports every release by namespace/name, the namespaces that exist and the mesh-wide PeerAuthentication", () => {

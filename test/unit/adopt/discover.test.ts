@@ -2,10 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { discoverMesh } from "../../../src/deploy/adopt/discover.js";
 import { adoptionRefusals, meshIn } from "../../../src/deploy/adopt/refusals.js";
-import { planIstio } from "../../../src/istio/plan.js";
-import { loadManifest } from "../../../src/manifest/load.js";
-import { root } from "../../helpers/paths.js";
-import { emptyCluster, helmSecret, tagWebhook } from "./fixtures.js";
+import { emptyCluster, helmSecret, planOf, tagWebhook } from "./fixtures.js";
 import { istioctlInstall } from "./istioctl-fixtures.js";
 
 /** A mesh installed with Helm the way Istio's docs do it: revision 1-29-6, a tag, a gateway. */
@@ -193,12 +190,6 @@ describe("adopt discovery: an istioctl-installed mesh", () => {
     assert.deepEqual(discoverMesh({ ...c, operatorObjects: [tagService] }).istioctl, []);
   });
 });
-
-const planOf = (file: string, sets: string[] = []) => {
-  const r = loadManifest({ file: `${root}/${file}`, overrides: sets });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r.diagnostics));
-  return planIstio(r.manifest);
-};
 
 describe("adopt refusals", () => {
   it("two control planes: refused without a manifest, or when its namespace is neither", () => {

@@ -1,6 +1,9 @@
 import { gzipSync } from "node:zlib";
 import type { ClusterObjects, KubeObject } from "../../../src/deploy/adopt/live.js";
+import { planIstio } from "../../../src/istio/plan.js";
 import type { InstallPlan } from "../../../src/istio/types.js";
+import { loadManifest } from "../../../src/manifest/load.js";
+import { root } from "../../helpers/paths.js";
 
 /**
  * Recorded cluster objects as Helm 3, istioctl and Istio leave them. A Helm record is the Secret
@@ -120,4 +123,33 @@ export function clusterFromPlan(plan: InstallPlan): ClusterObjects {
       },
     ];
   return c;
+}
+
+/**
+ * A mesh installed by hand with Helm, the way Istio's docs do (few values): base, istiod with an
+ * env and a meshConfig value, and an ingress gateway with a NodePort Service.
+ */
+export function handInstalledCluster(): ClusterObjects {
+  const c = emptyCluster();
+  const release = (name: string, namespace: string, chart: string, values: Record<string, unknown>) =>
+    helmSecret({ name, namespace, chart, version: "1.29.6", values });
+  c.helmSecrets = [
+    release("istio-base", "istio-system", "base", {}),
+    release("istiod", "istio-system", "istiod", {
+      pilot: { env: { PILOT_ENABLE_ALPHA_GATEWAY_API: "true" } },
+      meshConfig: { accessLogFile: "/dev/stdout" },
+    }),
+    release("istio-ingress", "istio-ingress", "gateway", {
+      service: { type: "NodePort" },
+      podAnnotations: { team: "edge" },
+    }),
+  ];
+  return c;
+}
+
+/** The plan of a manifest of this repository (`file` from its root) with `--set` overrides. */
+export function planOf(file: string, sets: string[] = []): InstallPlan {
+  const r = loadManifest({ file: `${root}/${file}`, overrides: sets });
+  if (r.kind !== "ok") throw new Error(JSON.stringify(r.diagnostics));
+  return planIstio(r.manifest);
 }

@@ -6,19 +6,18 @@ import {
   renderWrittenManifest,
   writeManifest,
 } from "../../../src/deploy/adopt/write-manifest.js";
-import { planIstio } from "../../../src/istio/plan.js";
-import { loadManifest } from "../../../src/manifest/load.js";
-import { root } from "../../helpers/paths.js";
-import { clusterFromPlan, emptyCluster, helmSecret, tagWebhook } from "./fixtures.js";
+import type { InstallPlan } from "../../../src/istio/types.js";
+import {
+  clusterFromPlan,
+  emptyCluster,
+  handInstalledCluster,
+  helmSecret,
+  planOf,
+  tagWebhook,
+} from "./fixtures.js";
 import { istioctlInstall } from "./istioctl-fixtures.js";
 
-const load = (file: string) => {
-  const r = loadManifest({ file: `${root}/${file}` });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r.diagnostics));
-  return planIstio(r.manifest);
-};
-
-const releaseFacts = (plan: ReturnType<typeof planIstio>) =>
+const releaseFacts = (plan: InstallPlan) =>
   plan.releases
     .map((r) => ({
       name: r.name,
@@ -39,7 +38,7 @@ describe("adopt --write-manifest: the round trip", () => {
     "test/fixtures/manifests/valid/profile-ambient.yaml",
   ]) {
     it(`planning the written manifest of a mesh installed as ${file} plans the live releases`, () => {
-      const plan = load(file);
+      const plan = planOf(file);
       const written = writeManifest(discoverMesh(clusterFromPlan(plan)), "adopted");
       const again = planManifestJson(written.manifest);
       assert.deepEqual(releaseFacts(again), releaseFacts(plan));
@@ -54,33 +53,7 @@ describe("adopt --write-manifest: the round trip", () => {
 });
 
 describe("adopt --write-manifest: a release installed by hand", () => {
-  const cluster = emptyCluster();
-  cluster.helmSecrets = [
-    helmSecret({
-      name: "istio-base",
-      namespace: "istio-system",
-      chart: "base",
-      version: "1.29.6",
-      values: {},
-    }),
-    helmSecret({
-      name: "istiod",
-      namespace: "istio-system",
-      chart: "istiod",
-      version: "1.29.6",
-      values: {
-        pilot: { env: { PILOT_ENABLE_ALPHA_GATEWAY_API: "true" } },
-        meshConfig: { accessLogFile: "/dev/stdout" },
-      },
-    }),
-    helmSecret({
-      name: "istio-ingress",
-      namespace: "istio-ingress",
-      chart: "gateway",
-      version: "1.29.6",
-      values: { service: { type: "NodePort" }, podAnnotations: { team: "edge" } },
-    }),
-  ];
+  const cluster = handInstalledCluster();
   const written = writeManifest(discoverMesh(cluster), "adopted");
   const spec = written.manifest.spec as Record<string, unknown>;
 

@@ -34,38 +34,28 @@ spec:
 `,
 );
 
-const operator = join(work, "operator.yaml");
-writeFileSync(
-  operator,
-  `apiVersion: install.istio.io/v1alpha1
-kind: IstioOperator
-metadata:
-  name: op
-spec:
-  profile: minimal
-  values:
-    pilot:
-      env:
-        password: ${password}
-`,
-);
+/** Writes an IstioOperator (minimal profile) with `spec`'s further lines; returns its path. */
+function writeOperator(file: string, spec: string[]): string {
+  const path = join(work, file);
+  const head = ["apiVersion: install.istio.io/v1alpha1", "kind: IstioOperator", "metadata:", "  name: op"];
+  writeFileSync(path, `${[...head, "spec:", "  profile: minimal", ...spec].join("\n")}\n`);
+  return path;
+}
+
+const operator = writeOperator("operator.yaml", [
+  "  values:",
+  "    pilot:",
+  "      env:",
+  `        password: ${password}`,
+]);
 
 /** An IstioOperator whose hub and CA address carry a password without a scheme. */
-const userinfo = join(work, "userinfo.yaml");
-writeFileSync(
-  userinfo,
-  `apiVersion: install.istio.io/v1alpha1
-kind: IstioOperator
-metadata:
-  name: op
-spec:
-  profile: minimal
-  hub: bob:${password}@registry.example.com/istio
-  values:
-    global:
-      caAddress: bob:${password}@istiod:15012
-`,
-);
+const userinfo = writeOperator("userinfo.yaml", [
+  `  hub: bob:${password}@registry.example.com/istio`,
+  "  values:",
+  "    global:",
+  `      caAddress: bob:${password}@istiod:15012`,
+]);
 
 const assertNoSecret = (text: string) => {
   assert.ok(!text.includes(password), "the password is on standard output");

@@ -5,7 +5,7 @@
  * removes the rest and lists what stays.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../../helpers/cli.js";
@@ -47,14 +47,22 @@ function goneCluster(dir: string): string {
   return writeKubeconfig(join(dir), "https://127.0.0.1:1");
 }
 
+/** `destroy --yes` (plus `flags`) of a recorded primary whose remote cluster is gone. */
+async function destroyWithGoneRemote(flags: string[]) {
+  const fx = engineFixture(api.url);
+  const remoteDir = join(fx.work, "remote");
+  mkdirSync(remoteDir);
+  fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
+  fx.behave({ changes: { delete: 3 } });
+  const r = await runCli(["destroy", "--yes", ...flags, "-f", primary(fx, goneCluster(remoteDir))], {
+    env: fx.env,
+  });
+  return { fx, r };
+}
+
 describe("destroy with a remote cluster that cannot be reached", () => {
   it("stops before the question and before any change (exit 1), naming the remote and the way out", async () => {
-    const fx = engineFixture(api.url);
-    const remoteDir = join(fx.work, "remote");
-    (await import("node:fs")).mkdirSync(remoteDir);
-    fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
-    fx.behave({ changes: { delete: 3 } });
-    const r = await runCli(["destroy", "--yes", "-f", primary(fx, goneCluster(remoteDir))], { env: fx.env });
+    const { fx, r } = await destroyWithGoneRemote([]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /remote cluster cannot be reached: west \(context "test-ctx": /);
     assert.match(r.stderr, /nothing was changed/);
@@ -74,15 +82,7 @@ describe("destroy with a remote cluster that cannot be reached", () => {
   });
 
   it("--forget-unreachable-remotes removes the rest and lists what stays in the remote cluster", async () => {
-    const fx = engineFixture(api.url);
-    const remoteDir = join(fx.work, "remote");
-    (await import("node:fs")).mkdirSync(remoteDir);
-    fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
-    fx.behave({ changes: { delete: 3 } });
-    const r = await runCli(
-      ["destroy", "--yes", "--forget-unreachable-remotes", "-f", primary(fx, goneCluster(remoteDir))],
-      { env: fx.env },
-    );
+    const { fx, r } = await destroyWithGoneRemote(["--forget-unreachable-remotes"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stderr,

@@ -86,6 +86,11 @@ describe("flags", () => {
 });
 
 describe("the confirmation prompt", () => {
+  /** `apply` of a change of three creations, answering the question with `answer`. */
+  const applyAnswering = (answer: (question: string) => Promise<string | undefined>) => {
+    standIns.fx.behave({ changes: { create: 3 } });
+    return runCli(["apply", "--no-verify", "-f", dev], { env: standIns.fx.env, prompt: answer });
+  };
   for (const [name, answer] of [
     ["Ctrl-D", async () => undefined],
     [
@@ -96,28 +101,19 @@ describe("the confirmation prompt", () => {
     ],
   ] as const) {
     it(`${name} at [y/N] exits 130 and changes nothing`, async () => {
-      standIns.fx.behave({ changes: { create: 3 } });
-      const r = await runCli(["apply", "--no-verify", "-f", dev], { env: standIns.fx.env, prompt: answer });
+      const r = await applyAnswering(answer);
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stderr, /nothing was changed/);
       noChange();
     });
   }
   it("an answer other than y is a refusal: nothing changes", async () => {
-    standIns.fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "--no-verify", "-f", dev], {
-      env: standIns.fx.env,
-      prompt: async () => "n",
-    });
+    const r = await applyAnswering(async () => "n");
     assert.equal(r.code, 1, r.stderr);
     noChange();
   });
   it("y applies", async () => {
-    standIns.fx.behave({ changes: { create: 3 } });
-    const r = await runCli(["apply", "--no-verify", "-f", dev], {
-      env: standIns.fx.env,
-      prompt: async () => "y",
-    });
+    const r = await applyAnswering(async () => "y");
     assert.equal(r.code, 0, r.stderr);
     assert.ok(standIns.fx.commands().includes("up"));
   });

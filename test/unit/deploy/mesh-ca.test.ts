@@ -8,9 +8,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { makePluginCa, opensslMissing } from "../../helpers/ca-certs.js";
-import { runCli } from "../../helpers/cli.js";
-import { engineFixture } from "../../helpers/engine-fixture.js";
-import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { runOnStandIns } from "../../helpers/engine-fixture.js";
+import type { FakeObject } from "../../helpers/fake-kube.js";
 import { root } from "../../helpers/paths.js";
 
 const csr = join(root, "examples", "ca-istio-csr.yaml");
@@ -33,16 +32,7 @@ const cacerts = (keys: string[]): FakeObject => ({
   data: Object.fromEntries(keys.map((k) => [k, "c2VjcmV0"])),
 });
 
-async function preview(file: string, objects: FakeObject[]) {
-  const api = await startFakeKubeApi({ objects });
-  try {
-    const fx = engineFixture(api.url);
-    const r = await runCli(["preview", "-f", file], { env: fx.env });
-    return { ...r, commands: fx.commands() };
-  } finally {
-    await api.close();
-  }
-}
+const preview = (file: string, objects: FakeObject[]) => runOnStandIns(["preview", "-f", file], objects);
 
 describe("mesh CA prechecks", () => {
   it("ISTIO_CSR without cert-manager: exit 1, what to install, no engine run", async () => {

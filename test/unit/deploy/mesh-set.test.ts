@@ -10,7 +10,12 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { defaultIstioVersion } from "../../../src/istio/versions.js";
 import { runCli } from "../../helpers/cli.js";
 import { engineFixture, recordedOutputs, useStandIns } from "../../helpers/engine-fixture.js";
-import { type FakeObject, helmRecord as helmRecordOf, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import {
+  type FakeObject,
+  helmRecord as helmRecordOf,
+  istiodWebhooksAndCrd,
+  startFakeKubeApi,
+} from "../../helpers/fake-kube.js";
 
 const standIns = useStandIns();
 
@@ -179,13 +184,6 @@ describe("several manifests: one mesh", () => {
 
 const version = defaultIstioVersion;
 const helmRecord = (name: string, chart: string) => helmRecordOf(name, chart, version);
-const bundle = Buffer.from("ca").toString("base64");
-const hook = (path: string) => ({
-  name: `rev${path.replaceAll("/", ".")}.istio.io`,
-  admissionReviewVersions: ["v1"],
-  sideEffects: "None",
-  clientConfig: { service: { name: "istiod", namespace: "istio-system", path }, caBundle: bundle },
-});
 const ready = (name: string, labels: Record<string, string>, image: string): FakeObject => ({
   kind: "Deployment",
   metadata: { name, namespace: "istio-system", labels },
@@ -204,22 +202,7 @@ const primaryCluster: FakeObject[] = [
     metadata: { name: "istio-eastwestgateway", namespace: "istio-system" },
     spec: { type: "ClusterIP" },
   },
-  {
-    kind: "CustomResourceDefinition",
-    metadata: { name: "virtualservices.networking.istio.io" },
-    spec: { group: "networking.istio.io" },
-    status: { conditions: [{ type: "Established", status: "True" }] },
-  },
-  {
-    kind: "MutatingWebhookConfiguration",
-    metadata: { name: "istio-sidecar-injector", labels: { app: "sidecar-injector" } },
-    webhooks: [hook("/inject")],
-  },
-  {
-    kind: "ValidatingWebhookConfiguration",
-    metadata: { name: "istiod-default-validator", labels: { app: "istiod" } },
-    webhooks: [hook("/validate")],
-  },
+  ...istiodWebhooksAndCrd(),
   {
     kind: "Secret",
     metadata: {

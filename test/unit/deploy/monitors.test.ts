@@ -8,9 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli } from "../../helpers/cli.js";
-import { engineFixture } from "../../helpers/engine-fixture.js";
-import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import { runOnStandIns } from "../../helpers/engine-fixture.js";
+import type { FakeObject } from "../../helpers/fake-kube.js";
 import { header } from "../../helpers/load.js";
 
 const dir = mkdtempSync(join(tmpdir(), "planton-monitors-"));
@@ -29,14 +28,7 @@ async function preview(mode: string, objects: FakeObject[], more = "") {
     file,
     `${header}spec:\n  profile: minimal\n  observability:\n    metrics: {monitors: ${mode}, labels: {release: prom}}\n${more}`,
   );
-  const api = await startFakeKubeApi({ objects });
-  try {
-    const fx = engineFixture(api.url);
-    const r = await runCli(["preview", "-f", file], { env: fx.env });
-    return { ...r, commands: fx.commands() };
-  } finally {
-    await api.close();
-  }
+  return runOnStandIns(["preview", "-f", file], objects);
 }
 
 describe("monitors against the cluster's CRDs", () => {

@@ -12,7 +12,12 @@ import { isPlantonError } from "../../../src/errors.js";
 import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
 import { engineFixture, fakePulumiBin, recordedOutputs } from "../../helpers/engine-fixture.js";
-import { type FakeObject, helmRecord as helmRecordOf, startFakeKubeApi } from "../../helpers/fake-kube.js";
+import {
+  type FakeObject,
+  helmRecord as helmRecordOf,
+  istiodWebhooksAndCrd,
+  startFakeKubeApi,
+} from "../../helpers/fake-kube.js";
 import { captureContext } from "../../helpers/context.js";
 import { root } from "../../helpers/paths.js";
 
@@ -22,13 +27,6 @@ if (loaded.kind !== "ok") throw new Error("examples/dev.yaml does not load");
 const version = planIstio(loaded.manifest).mesh.version;
 
 const helmSecret = (name: string, chart: string) => helmRecordOf(name, chart, version);
-const ca = Buffer.from("ca").toString("base64");
-const hook = (path: string) => ({
-  name: `rev${path.replace("/", ".")}.istio.io`,
-  admissionReviewVersions: ["v1"],
-  sideEffects: "None",
-  clientConfig: { service: { name: "istiod", namespace: "istio-system", path }, caBundle: ca },
-});
 
 /** What a healthy dev mesh (istio-base + an unrevisioned istiod) shows the API. */
 function devMesh(istiodReady: number): FakeObject[] {
@@ -50,22 +48,7 @@ function devMesh(istiodReady: number): FakeObject[] {
       },
       status: { replicas: istiodReady, readyReplicas: istiodReady },
     },
-    {
-      kind: "CustomResourceDefinition",
-      metadata: { name: "virtualservices.networking.istio.io" },
-      spec: { group: "networking.istio.io" },
-      status: { conditions: [{ type: "Established", status: "True" }] },
-    },
-    {
-      kind: "MutatingWebhookConfiguration",
-      metadata: { name: "istio-sidecar-injector", labels: { app: "sidecar-injector" } },
-      webhooks: [hook("/inject")],
-    },
-    {
-      kind: "ValidatingWebhookConfiguration",
-      metadata: { name: "istiod-default-validator", labels: { app: "istiod" } },
-      webhooks: [hook("/validate")],
-    },
+    ...istiodWebhooksAndCrd(),
   ];
 }
 

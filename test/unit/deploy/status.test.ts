@@ -4,7 +4,6 @@
  * and for each way it can be unhealthy.
  */
 import assert from "node:assert/strict";
-import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
 import { fromJsonString } from "@bufbuild/protobuf";
 import type * as k8s from "@kubernetes/client-node";
@@ -38,6 +37,7 @@ import { renderStatusJson, renderStatusTable } from "../../../src/output/status.
 import { createStyle } from "../../../src/output/style.js";
 import type { StackState } from "../../../src/pulumi/state.js";
 import { assertAllOk, checkNamed, noReleasesState, planOfYaml } from "../../helpers/status-checks.js";
+import { helmSecret as helmRecord } from "../adopt/fixtures.js";
 
 /** A canary mesh: two revisions, 1-30-3 holds the default tag; 2 istiod replicas (so a PDB). */
 const canary = planOfYaml(`apiVersion: kubernetes.project-planton.org/v1
@@ -75,36 +75,16 @@ const state = noReleasesState;
 // ------------------------------------------------------------------------------------------
 // recorded objects
 
-/** A Helm storage Secret as the API returns it: the release gzipped, base64'd by Helm and by the Secret. */
-function helmSecret(
+/** A Helm storage Secret as the API returns it, its values holding what must never be copied. */
+const helmSecret = (
   name: string,
   namespace: string,
   revision: number,
   status: string,
   chart: string,
   version: string,
-): k8s.V1Secret {
-  const release = {
-    name,
-    namespace,
-    version: revision,
-    info: { status },
-    chart: { metadata: { name: chart, version, appVersion: version } },
-    config: { secretValue: "never-copied" },
-  };
-  const helm = gzipSync(Buffer.from(JSON.stringify(release))).toString("base64");
-  return {
-    apiVersion: "v1",
-    kind: "Secret",
-    type: "helm.sh/release.v1",
-    metadata: {
-      name: `sh.helm.release.v1.${name}.v${revision}`,
-      namespace,
-      labels: { name, owner: "helm", status, version: String(revision) },
-    },
-    data: { release: Buffer.from(helm).toString("base64") },
-  };
-}
+): k8s.V1Secret =>
+  helmRecord({ name, namespace, revision, status, chart, version, values: { secretValue: "never-copied" } });
 
 function deployment(
   namespace: string,
@@ -297,6 +277,16 @@ function pod(
   };
 }
 
+/** The payments namespace of `healthy()` as status reports it: its one pod on the stable revision. */
+const paymentsStatus = {
+  name: "payments",
+  injection: "istio.io/rev=stable",
+  targetRevision: "1-29-6",
+  upToDate: 1,
+  outdated: 0,
+  missing: 0,
+};
+
 /** Everything a healthy canary mesh shows. */
 function healthy(): StatusReads {
   return {
@@ -374,14 +364,7 @@ describe("status: a healthy mesh", () => {
     ]);
     assert.equal(r.state, "ok");
     assert.deepEqual(r.namespaces, [
-      {
-        name: "payments",
-        injection: "istio.io/rev=stable",
-        targetRevision: "1-29-6",
-        upToDate: 1,
-        outdated: 0,
-        missing: 0,
-      },
+      paymentsStatus,
       {
         name: "shop",
         injection: "istio-injection=enabled",
@@ -880,14 +863,7 @@ describe("status: output", () => {
       "hint",
       "details",
     ]);
-    assert.deepEqual((parsed.namespaces as unknown[])[0], {
-      name: "payments",
-      injection: "istio.io/rev=stable",
-      targetRevision: "1-29-6",
-      upToDate: 1,
-      outdated: 0,
-      missing: 0,
-    });
+    assert.deepEqual((parsed.namespaces as unknown[])[0], paymentsStatus);
     // it reads back as the proto message
     const back = fromJsonString(KubernetesIstioStatusReportSchema, text);
     assert.equal(back.checks.length, r.checks.length);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { istioDashboards } from "../../../src/istio/dashboards/index.js";
 import type { PlanInputs } from "../../../src/istio/ca.js";
+import { settleMonitorsOf } from "../../../src/istio/observability.js";
 import { planIstio } from "../../../src/istio/plan.js";
 import type { InstallPlan, PlannedObject } from "../../../src/istio/types.js";
 import { loadMarked } from "../../helpers/load.js";
@@ -88,6 +89,18 @@ describe("spec.observability plans", () => {
     assert.match(without.observability?.monitors.reason ?? "", /CRDs are not in the cluster/);
     assert.deepEqual(kinds(plan(body("OFF"), { prometheusOperatorCrds: true })), []);
     assert.equal(plan(body("ON"), { prometheusOperatorCrds: false }).observability?.monitors.create, false);
+  });
+
+  it("settling the monitors of a plan made without the cluster gives the plan made with its answer", () => {
+    for (const mode of ["AUTO", "ON", "OFF"])
+      for (const crds of [true, false]) {
+        const body = `  observability:\n    providers:\n${otel}    tracing: {provider: otel}\n    metrics: {monitors: ${mode}}\n    dashboards: {}\n`;
+        const { result } = loadMarked(`${header}spec:\n${body}`);
+        if (result.kind !== "ok") throw new Error(JSON.stringify(result.diagnostics));
+        const settled = settleMonitorsOf(planIstio(result.manifest), result.manifest.spec, crds);
+        const planned = planIstio(result.manifest, { prometheusOperatorCrds: crds });
+        assert.deepEqual(settled, planned, `monitors: ${mode}, CRDs ${crds ? "present" : "absent"}`);
+      }
   });
 
   it("dashboards: one labelled ConfigMap per official dashboard, valid JSON under 1 MiB", () => {

@@ -29,6 +29,10 @@ function load(dir: string, plugin: string) {
   return loadManifest({ file, cwd: "/" });
 }
 
+/** `plugin` naming the four files, the key as `caKey`. */
+const fourFiles = (caKey: string) =>
+  `{caCert: ca-cert.pem, caKey: ${caKey}, rootCert: root-cert.pem, certChain: cert-chain.pem}`;
+
 function codes(r: ReturnType<typeof load>): string[] {
   return (r.kind === "ok" ? r.warnings : r.diagnostics).map((d) => `${d.code}@${d.path}`);
 }
@@ -93,19 +97,13 @@ describe("plug-in CA: offline checks", { skip: opensslMissing }, () => {
 
   it("accepts the four paths, relative to the manifest's folder", () => {
     const dir = caDir();
-    const r = load(
-      dir,
-      "{caCert: ca-cert.pem, caKey: ./ca-key.pem, rootCert: root-cert.pem, certChain: cert-chain.pem}",
-    );
+    const r = load(dir, fourFiles("./ca-key.pem"));
     assert.equal(r.kind, "ok", JSON.stringify(codes(r)));
   });
 
   it("reports a missing file at its field", () => {
     const dir = caDir();
-    const r = load(
-      dir,
-      "{caCert: ca-cert.pem, caKey: nope.pem, rootCert: root-cert.pem, certChain: cert-chain.pem}",
-    );
+    const r = load(dir, fourFiles("nope.pem"));
     assert.deepEqual(codes(r), ["ca.file_unreadable@spec.ca.plugin.caKey"]);
   });
 
@@ -146,10 +144,7 @@ describe("plug-in CA: offline checks", { skip: opensslMissing }, () => {
     const dir = caDir();
     const other = caDir();
     copyFileSync(join(other, "root-cert.pem"), join(dir, "root-cert.pem"));
-    const r = load(
-      dir,
-      "{caCert: ca-cert.pem, caKey: ca-key.pem, rootCert: root-cert.pem, certChain: cert-chain.pem}",
-    );
+    const r = load(dir, fourFiles("ca-key.pem"));
     assert.deepEqual(codes(r), ["ca.chain_broken@spec.ca.plugin.certChain"]);
   });
 
