@@ -7,11 +7,10 @@
  * reported by the gate).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
 import { root } from "../helpers/paths.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness
@@ -36,12 +35,8 @@ interface Write {
   code: number;
 }
 
-const cache = process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e");
-const bin = join(cache, "bin");
-const work = mkdtempSync(join(tmpdir(), "planton-e2e-gatewayapi-"));
-const tmp = join(work, "tmp");
-mkdirSync(tmp);
-const figures: Record<string, number> = {};
+const bin = e2eBin;
+const { work, tmp, figures } = suiteWork("e2e-gatewayapi", { removeOnExit: false });
 const started = Date.now();
 let cluster: Cluster;
 let charts = "";
@@ -57,7 +52,6 @@ after(async () => {
   await closeCharts();
   if (cluster) await stopCluster(cluster);
   figures.suite = Math.round((Date.now() - started) / 100) / 10;
-  console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

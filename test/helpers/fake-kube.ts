@@ -1,6 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type ResolvedCluster, resolveCluster } from "../../src/cluster/kubeconfig.js";
 import { gzipSync } from "node:zlib";
 
 /** A Kubernetes object as the stand-in API stores it. @internal */
@@ -228,4 +230,18 @@ export function istiodWebhooksAndCrd(): FakeObject[] {
       webhooks: [webhook("/validate")],
     },
   ];
+}
+
+/** The resolved cluster of a kubeconfig naming `url` only (no manifest settings), as commands resolve it. */
+export function clusterAt(url: string): ResolvedCluster {
+  return resolveCluster(
+    {
+      kubeconfigFlag: writeKubeconfig(mkdtempSync(join(tmpdir(), "planton-fake-kube-")), url),
+      manifestKubeconfig: "",
+      manifestContext: "",
+      manifestClusterName: "",
+      cwd: "/",
+    },
+    {},
+  );
 }

@@ -1,12 +1,8 @@
 /** The Gateway API reads and `destroy --purge-crds`' deletion, against the stand-in API. */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { purgeGatewayApiCrds, readGatewayApi } from "../../../src/cluster/gateway-api.js";
-import { resolveCluster } from "../../../src/cluster/kubeconfig.js";
-import { type FakeObject, startFakeKubeApi, writeKubeconfig } from "../../helpers/fake-kube.js";
+import { clusterAt, type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
 
 const crd = (name: string, group: string, labels: Record<string, string> = {}): FakeObject => ({
   apiVersion: "apiextensions.k8s.io/v1",
@@ -30,23 +26,11 @@ const policy: FakeObject = {
 
 async function withApi<T>(
   objects: FakeObject[],
-  use: (
-    api: Awaited<ReturnType<typeof startFakeKubeApi>>,
-    c: ReturnType<typeof resolveCluster>,
-  ) => Promise<T>,
+  use: (api: Awaited<ReturnType<typeof startFakeKubeApi>>, c: ReturnType<typeof clusterAt>) => Promise<T>,
 ) {
   const api = await startFakeKubeApi({ objects });
   try {
-    const cluster = resolveCluster(
-      {
-        kubeconfigFlag: writeKubeconfig(mkdtempSync(join(tmpdir(), "planton-gwapi-")), api.url),
-        manifestKubeconfig: "",
-        manifestContext: "",
-        manifestClusterName: "",
-        cwd: "/",
-      },
-      {},
-    );
+    const cluster = clusterAt(api.url);
     return await use(api, cluster);
   } finally {
     await api.close();

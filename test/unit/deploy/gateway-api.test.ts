@@ -1,14 +1,11 @@
 /** spec.gatewayApi at run time: what the program is handed, and the line preview and apply print. */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { resolveCluster } from "../../../src/cluster/kubeconfig.js";
 import { bundlesDir, gatewayApiCrdsToApply } from "../../../src/deploy/gateway-api.js";
 import { type PlannedGatewayApi, shippedBundle } from "../../../src/istio/gateway-api.js";
 import { root } from "../../helpers/paths.js";
-import { type FakeObject, startFakeKubeApi, writeKubeconfig } from "../../helpers/fake-kube.js";
+import { clusterAt, type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
 
 const planned = (version: string): PlannedGatewayApi => ({
   ...(shippedBundle(version, "standard") as NonNullable<ReturnType<typeof shippedBundle>>),
@@ -31,16 +28,7 @@ const ownCrd = (name: string, version: string): FakeObject => ({
 async function toApply(version: string, objects: FakeObject[]) {
   const api = await startFakeKubeApi({ objects });
   try {
-    const cluster = resolveCluster(
-      {
-        kubeconfigFlag: writeKubeconfig(mkdtempSync(join(tmpdir(), "planton-gwapi-")), api.url),
-        manifestKubeconfig: "",
-        manifestContext: "",
-        manifestClusterName: "",
-        cwd: "/",
-      },
-      {},
-    );
+    const cluster = clusterAt(api.url);
     const lines: string[] = [];
     const crds = await gatewayApiCrdsToApply({ gatewayApi: planned(version) }, cluster, (l) => lines.push(l));
     return { crds: crds.map((c) => c.metadata.name as string), lines, crdObjects: crds };

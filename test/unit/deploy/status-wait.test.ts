@@ -3,13 +3,10 @@
  * while a round of reads waits on an API server that does not answer.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { status } from "../../../src/cli/commands/status.js";
-import { resolveCluster } from "../../../src/cluster/kubeconfig.js";
 import type { DeployRequest } from "../../../src/deploy/request.js";
 import { verifyApplied } from "../../../src/deploy/status/verify.js";
 import { InterruptedError, isPlantonError } from "../../../src/errors.js";
@@ -17,7 +14,7 @@ import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
 import { captureContext } from "../../helpers/context.js";
 import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js";
-import { writeKubeconfig } from "../../helpers/fake-kube.js";
+import { clusterAt } from "../../helpers/fake-kube.js";
 import { root } from "../../helpers/paths.js";
 
 const dev = join(root, "examples", "dev.yaml");
@@ -53,16 +50,7 @@ describe("the wait until the mesh is healthy", () => {
   it("apply's verification ends at once on Ctrl-C while the cluster does not answer", async () => {
     const api = await silentApi();
     servers.push(api.server);
-    const cluster = resolveCluster(
-      {
-        kubeconfigFlag: writeKubeconfig(mkdtempSync(join(tmpdir(), "planton-wait-")), api.url),
-        manifestKubeconfig: "",
-        manifestContext: "",
-        manifestClusterName: "",
-        cwd: "/",
-      },
-      {},
-    );
+    const cluster = clusterAt(api.url);
     const { signal, fired } = ctrlCAfter(200);
     const info: string[] = [];
     const req = {
