@@ -181,6 +181,14 @@ export const ruleCases: RuleCase[] = [
     path: "spec.cni.enabled",
   },
   {
+    name: "ambient has no east-west gateway planton can make",
+    yaml: spec(
+      "  profile: ambient\n  multiCluster: {meshId: m, clusterName: c1, network: n1}\n  ⟦eastWestGateway: {}\n",
+    ),
+    code: "spec.ambient_east_west_gateway",
+    path: "spec.eastWestGateway",
+  },
+  {
     name: "profile is one of four",
     yaml: spec("  ⟦profile: production\n"),
     code: "string.in",
