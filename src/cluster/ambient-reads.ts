@@ -27,7 +27,10 @@ export interface AmbientReads {
 export async function readAmbient(cluster: ResolvedCluster, plan: InstallPlan): Promise<AmbientReads> {
   const call = <T>(what: string, fn: () => Promise<T>) => kubeCall(what, fn, { context: cluster.context });
   const agents = plan.releases.some((r) => r.component === "cni" || r.component === "ztunnel");
-  const waypoints = plan.objects.some((o) => o.manifest.kind === "Gateway");
+  // a waypoint is a Gateway API Gateway (the east-west gateway's networking.istio.io Gateway is not)
+  const waypoints = plan.objects.some(
+    (o) => o.manifest.kind === "Gateway" && o.manifest.apiVersion.startsWith("gateway.networking.k8s.io/"),
+  );
   const core = cluster.config.makeApiClient(k8s.CoreV1Api);
   const custom = cluster.config.makeApiClient(k8s.CustomObjectsApi);
   const [nodes, gateways] = await Promise.all([

@@ -115,7 +115,10 @@ export async function readObservability(
     Promise.all(monitorNamespaces.map((ns) => listCustom("monitoring.coreos.com", "podmonitors", ns))),
   ]);
   return {
-    meshConfigs: plan.mesh.revisions.map((r) => liveMeshConfig(r.name, meshCms.items)),
+    // a mesh without revisions has one istiod, reading the `istio` ConfigMap
+    meshConfigs: (plan.mesh.revisions.length > 0 ? plan.mesh.revisions.map((r) => r.name) : [""]).map((r) =>
+      liveMeshConfig(r, meshCms.items),
+    ),
     present: [
       ...dashboards.flatMap((l) => keysOf("ConfigMap", l)),
       ...telemetries.flatMap((l) => keysOf("Telemetry", l)),

@@ -5,6 +5,7 @@ import type {
 } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import { istioDashboards } from "./dashboards/index.js";
 import type { InstallPlan, PlannedObject, PlannedObservability } from "./types.js";
+import { namespaceDependency } from "./waypoints.js";
 
 /** Default share of requests traced (the brief's production default), in percent. */
 export const defaultSamplingPercent = 1;
@@ -50,11 +51,17 @@ export function observabilityObjects(
 ): PlannedObject[] {
   const o = spec.observability;
   if (o === undefined) return [];
-  return [
+  const objects = [
     ...telemetryObjects(o, spec.namespace, istiod),
     ...(monitorsFacts(o, inputs).create ? monitorObjects(o, spec.namespace) : []),
     ...dashboardObjects(o, spec.namespace),
   ];
+  // an object in a namespace the manifest creates waits for that namespace
+  const created = new Set(spec.namespaces.filter((n) => n.create).map((n) => n.name));
+  return objects.map((x) => {
+    const ns = x.manifest.metadata.namespace ?? "";
+    return created.has(ns) ? { ...x, dependsOn: [...x.dependsOn, namespaceDependency(ns)] } : x;
+  });
 }
 
 function telemetryObjects(o: KubernetesIstioObservability, ns: string, istiod: string): PlannedObject[] {

@@ -69,6 +69,19 @@ describe("spec.observability plans", () => {
     assert.deepEqual(kinds(wide), ["Telemetry/istio-system/mesh-default"]);
   });
 
+  it("an object in a namespace the manifest creates waits for that namespace; one in an existing namespace does not", () => {
+    const p = plan(
+      "  observability:\n    accessLogs: {namespaces: [a, b]}\n  namespaces: [{name: a, create: true}, {name: b}]\n",
+    );
+    assert.deepEqual(
+      p.objects.map((o) => [o.manifest.metadata.namespace, o.dependsOn]),
+      [
+        ["a", ["istiod", "namespace/a"]],
+        ["b", ["istiod"]],
+      ],
+    );
+  });
+
   it("monitors: AUTO follows the CRDs, ON always, OFF never", () => {
     const body = (mode: string) =>
       `  observability:\n    metrics: {monitors: ${mode}, labels: {release: prom}, namespace: monitoring}\n`;
