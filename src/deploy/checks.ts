@@ -9,6 +9,7 @@ import {
 } from "../cluster/precheck.js";
 import { checkMeshCa } from "../cluster/mesh-ca.js";
 import { settleMonitors } from "./observability.js";
+import { readGatewayApi } from "../cluster/gateway-api.js";
 import { namespaceLabels } from "../cluster/namespaces.js";
 import { DeployError } from "../errors.js";
 import type { InstallPlan } from "../istio/types.js";
@@ -120,6 +121,25 @@ async function checkAccessLogNamespaces(req: DeployRequest): Promise<void> {
 }
 
 /**
+ * Waypoints are Gateway API Gateways: when planton installs no Gateway API CRDs
+ * (`spec.gatewayApi.install: false`), the cluster must have the Gateway kind already, or the
+ * update would stop half-way, after the control plane.
+ */
+async function checkWaypointCrds(req: DeployRequest): Promise<void> {
+  const waypoints = req.plan.objects.filter(
+    (o) => o.manifest.kind === "Gateway" && o.manifest.apiVersion.startsWith("gateway.networking.k8s.io/"),
+  );
+  if (waypoints.length === 0 || req.plan.gatewayApi !== undefined) return;
+  const { crds } = await readGatewayApi(req.cluster);
+  if (crds.some((c) => c.name === "gateways.gateway.networking.k8s.io")) return;
+  const names = waypoints.map((w) => `${w.manifest.metadata.namespace}/${w.manifest.metadata.name}`);
+  throw new DeployError(
+    `the manifest has waypoints (${names.join(", ")}), but context "${req.cluster.context}" has no Gateway API CRDs and spec.gatewayApi does not install them; nothing was changed`,
+    "remove spec.gatewayApi.install: false (the ambient profile installs them), or install the Gateway API CRDs first",
+  );
+}
+
+/**
  * The cluster answers, runs a Kubernetes new enough for the planned Istio (skipped for
  * destroy), and which istiod Deployments are not the stack's own.
  */
@@ -135,6 +155,7 @@ export async function checkCluster(
   if (purpose === "install") await checkMeshCa(req.cluster, req.plan.ca);
   if (purpose === "install") await settleMonitors(req);
   if (purpose === "install") await checkAccessLogNamespaces(req);
+  if (purpose === "install") await checkWaypointCrds(req);
   const warnings = purpose === "install" ? await checkWorkloadNamespaces(req, state) : [];
   return {
     kubernetesVersion: `${server.version.major}.${server.version.minor}`,

@@ -74,3 +74,33 @@ describe("access logs against the cluster's namespaces", () => {
     assert.equal(created.code, 0, created.stderr);
   });
 });
+
+describe("waypoints against the cluster's Gateway API CRDs", () => {
+  const ambient = (gatewayApi: string) =>
+    `${header}spec:\n  profile: ambient\n${gatewayApi}  namespaces:\n    - {name: shop, injection: AMBIENT, create: true, waypoint: {}}\n`;
+  const run = (name: string, yaml: string, objects: FakeObject[]) => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, yaml);
+    return runOnStandIns(["preview", "-f", file], objects);
+  };
+  it("gatewayApi.install false and no Gateway CRD: exit 1 naming the waypoint, no engine run", async () => {
+    const r = await run("no-crds", ambient("  gatewayApi: {install: false}\n"), []);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /the manifest has waypoints \(shop\/waypoint\), but context "test-ctx" has no Gateway API CRDs/,
+    );
+    assert.ok(!r.commands.includes("preview"), r.commands.join(" "));
+  });
+  it("the CRD installed by someone else, or planton installing them: the preview runs", async () => {
+    const other = await run("other", ambient("  gatewayApi: {install: false}\n"), [
+      {
+        ...crd("gateways.gateway.networking.k8s.io"),
+        spec: { group: "gateway.networking.k8s.io" },
+      } as FakeObject,
+    ]);
+    assert.equal(other.code, 0, other.stderr);
+    const installs = await run("installs", ambient(""), []);
+    assert.equal(installs.code, 0, installs.stderr);
+  });
+});
