@@ -23,6 +23,20 @@ export interface ProxyPod {
   version: string | undefined;
   /** The kind/name of the pod's controller, for example `ReplicaSet/shop-7d9c`. */
   owner: string;
+  /**
+   * True when a controller `--restart-workloads` rolls owns the pod: a Deployment's ReplicaSet
+   * (named `<deployment>-<pod-template-hash>`), a StatefulSet or a DaemonSet. Not a bare pod, a
+   * Job's, or a ReplicaSet of another controller (an Argo Rollout's).
+   */
+  restartable: boolean;
+}
+
+/** True when the controller reference is one `--restart-workloads` rolls (see `restartable`). */
+function rolledController(owner: k8s.V1OwnerReference | undefined, labels: Record<string, string>): boolean {
+  if (owner === undefined) return false;
+  if (owner.kind === "StatefulSet" || owner.kind === "DaemonSet") return true;
+  const hash = labels["pod-template-hash"];
+  return owner.kind === "ReplicaSet" && hash !== undefined && owner.name.endsWith(`-${hash}`);
 }
 
 /** Pods per page: 2,000 pods are four round trips. */
@@ -76,6 +90,7 @@ export function proxyPodOf(pod: k8s.V1Pod): ProxyPod | undefined {
     image,
     version: imageVersion(image),
     owner: owner === undefined ? "" : `${owner.kind}/${owner.name}`,
+    restartable: rolledController(owner, labels),
   };
 }
 

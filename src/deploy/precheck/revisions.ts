@@ -19,17 +19,14 @@ function planMovesTag(plan: InstallPlan, tag: string): boolean {
   return plan.mesh.revisionTags[tag] !== undefined;
 }
 
-/** Controllers `--restart-workloads` rolls (a Deployment's pods are owned by its ReplicaSet). */
-const restartable = ["ReplicaSet/", "StatefulSet/", "DaemonSet/"];
-
 /**
  * True when `--restart-workloads` moves this pod: a pod of a Deployment, StatefulSet or
- * DaemonSet in a namespace the plan sends to a planned revision. A bare pod or a Job's is never
- * restarted, so it still counts.
+ * DaemonSet in a namespace the plan sends to a planned revision. A bare pod, a Job's or another
+ * controller's ReplicaSet's (an Argo Rollout's) is never restarted, so it still counts.
  */
 function restartedAway(plan: InstallPlan, pod: ProxyPod, options: CheckOptions): boolean {
   if (!options.restartWorkloads || pod.kind !== "sidecar") return false;
-  if (!restartable.some((k) => pod.owner.startsWith(k))) return false;
+  if (!pod.restartable) return false;
   const ns = plan.workloadNamespaces.find((w) => w.name === pod.namespace);
   return ns !== undefined && plannedRevisions(plan).has(ns.revision);
 }

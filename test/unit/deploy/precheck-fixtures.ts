@@ -24,16 +24,24 @@ export function planOf(spec: string): InstallPlan {
 }
 
 /** A snapshot of the recorded objects, reduced by the same functions the cluster reads use. */
-export function snapshotOf(files: {
-  pods?: string;
-  crds?: string[];
-  istiods?: string;
-  webhooks?: string[];
-  namespaces?: string;
-  helm?: string;
-}): PrecheckSnapshot {
+export function snapshotOf(
+  files: {
+    pods?: string;
+    crds?: string[];
+    istiods?: string;
+    webhooks?: string[];
+    namespaces?: string;
+    helm?: string;
+  },
+  /** Changes a recorded pod before it is read (to vary one fact of the recording). */
+  editPod: (pod: k8s.V1Pod) => void = () => {},
+): PrecheckSnapshot {
   const s: PrecheckSnapshot = { failures: [] };
-  if (files.pods !== undefined) s.pods = recorded<k8s.V1Pod>(files.pods).flatMap((p) => proxyPodOf(p) ?? []);
+  if (files.pods !== undefined)
+    s.pods = recorded<k8s.V1Pod>(files.pods).flatMap((p) => {
+      editPod(p);
+      return proxyPodOf(p) ?? [];
+    });
   if (files.crds !== undefined) {
     const { gatewayApi, istio } = splitCrds(
       files.crds.flatMap((f) => recorded<k8s.V1CustomResourceDefinition>(f)),

@@ -51,11 +51,18 @@ describe("precheck: REVISION_IN_USE", () => {
     const [f] = revisionInUse.run(removeOld, snapshotOf(cluster), { restartWorkloads: true });
     assert.match(f?.message ?? "", /still used by 1 gateway pod, 1 waypoint pod, tag prod-stable$/);
   });
-  it("--restart-workloads never restarts a bare pod: it still counts", () => {
-    const s = snapshotOf(cluster);
-    for (const p of s.pods ?? []) if (p.kind === "sidecar") p.owner = "";
-    const [f] = revisionInUse.run(removeOld, s, { restartWorkloads: true });
-    assert.match(f?.message ?? "", /still used by 1 running pod, 1 gateway pod/);
+  it("--restart-workloads never restarts a bare pod, nor another controller's ReplicaSet: they still count", () => {
+    const bare = snapshotOf(cluster, (pod) => {
+      if (pod.metadata?.name?.startsWith("cart-")) delete pod.metadata.ownerReferences;
+    });
+    const rollout = snapshotOf(cluster, (pod) => {
+      // an Argo Rollout's ReplicaSet labels its pods rollouts-pod-template-hash, not pod-template-hash
+      if (pod.metadata?.name?.startsWith("cart-")) delete pod.metadata.labels?.["pod-template-hash"];
+    });
+    for (const s of [bare, rollout]) {
+      const [f] = revisionInUse.run(removeOld, s, { restartWorkloads: true });
+      assert.match(f?.message ?? "", /still used by 1 running pod, 1 gateway pod/);
+    }
   });
   it("only a Completed pod left on the removed revision: nothing blocks its removal", () => {
     const s = snapshotOf({ ...cluster, webhooks: [] });
