@@ -33,11 +33,17 @@ const someNames = (names: string[]) =>
 const isReady = (p: k8s.V1Pod) =>
   p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 
-/** The node agents (CNI, ztunnel): a ready pod on every schedulable (not cordoned) node, naming the nodes without one. */
+/**
+ * The node agents (CNI, ztunnel): a ready pod on every schedulable (not cordoned) Linux node,
+ * naming the nodes without one. Both charts select `kubernetes.io/os: linux`, so Windows nodes
+ * never run them.
+ */
 export const checkNodeAgents: CheckFunction = (reads, plan) => {
   const nodes = reads.nodes;
   if (nodes === undefined) return [];
-  const schedulable = nodes.filter((n) => n.spec?.unschedulable !== true).map((n) => n.metadata?.name ?? "");
+  const schedulable = nodes
+    .filter((n) => n.spec?.unschedulable !== true && (labels(n)["kubernetes.io/os"] ?? "linux") === "linux")
+    .map((n) => n.metadata?.name ?? "");
   return agents.flatMap((a) => {
     const release = plan.releases.find((r) => r.component === a.component);
     return release === undefined ? [] : [agentCheck(reads.pods, schedulable, release, a)];

@@ -117,6 +117,22 @@ function healthy(): CheckReads {
   };
 }
 
+describe("status: node agents on Linux nodes only", () => {
+  it("a Windows node without agents is not counted (both charts select kubernetes.io/os: linux)", () => {
+    const reads = healthy();
+    reads.nodes = [
+      ...(reads.nodes ?? []),
+      { metadata: { name: "win-1", labels: { "kubernetes.io/os": "windows" } }, spec: {} },
+    ];
+    const agents = checkNodeAgents(reads, plan, undefined);
+    assert.deepEqual(
+      agents.map((c) => c.state),
+      ["ok", "ok"],
+      agents.map((c) => c.message).join("\n"),
+    );
+  });
+});
+
 const run = (reads: CheckReads) => [
   ...checkNodeAgents(reads, plan, undefined),
   ...checkAmbientNamespaces(reads, plan, undefined),
