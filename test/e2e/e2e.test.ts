@@ -14,14 +14,13 @@ import { type ChildProcess, execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, before, describe, it } from "node:test";
-import { chartsDir, helmBinary, serveFolder } from "../fidelity/helm.js";
+import { after, afterEach, describe, it } from "node:test";
+import { chartsDir, helmBinary } from "../fidelity/helm.js";
+import { useSuiteCluster } from "../helpers/e2e-suite.js";
 import { makePluginCa, makeRoot, makeSigned } from "../helpers/ca-certs.js";
 import { simulateWebhookCaBundles } from "../helpers/e2e-mesh.js";
 import { root } from "../helpers/paths.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
-// @ts-expect-error: plain JavaScript harness, shared with the build investigation
-import { startCluster, stopCluster } from "./cluster/harness.mjs";
 
 interface Cluster {
   kubeconfigPath: string;
@@ -37,7 +36,6 @@ const tmp = join(work, "tmp");
 mkdirSync(tmp);
 let cluster: Cluster;
 let charts = "";
-let closeCharts: () => Promise<void> = async () => {};
 const figures: Record<string, number> = {};
 /** Processes the suite started that a kill -9 left behind (pid and start time, so a reused pid is never hit). */
 const orphans: { pid: number; start: string }[] = [];
@@ -74,15 +72,11 @@ function descendants(pid: number): { pid: number; start: string }[] {
   return out;
 }
 
-before(async () => {
-  cluster = (await startCluster({ binDir: bin, nodes: 3 })) as Cluster;
-  const served = await serveFolder(chartsDir);
-  charts = served.url;
-  closeCharts = served.close;
+useSuiteCluster<Cluster>({ nodes: 3 }, (c, url) => {
+  cluster = c;
+  charts = url;
 });
 after(async () => {
-  await closeCharts();
-  if (cluster) await stopCluster(cluster);
   // the kill -9 scenario orphans the provider plugin of the killed pulumi: end exactly the
   // processes it started (by pid, checking the start time), never another run's
   const table = processTable();

@@ -8,9 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { chartsDir, serveFolder } from "../fidelity/helm.js";
-import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
+import { after, describe, it } from "node:test";
+import { e2eBin, suiteWork, useSuiteCluster } from "../helpers/e2e-suite.js";
 import { root } from "../helpers/paths.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness
@@ -18,7 +17,7 @@ import { auditMark, auditWrites, formatWrite } from "./cluster/audit.mjs";
 // @ts-expect-error: plain JavaScript harness
 import * as bundles from "./cluster/bundles.mjs";
 // @ts-expect-error: plain JavaScript harness
-import { ADMIN_USER, startCluster, stopCluster } from "./cluster/harness.mjs";
+import { ADMIN_USER } from "./cluster/harness.mjs";
 
 // biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
 type Body = any;
@@ -40,17 +39,12 @@ const { work, tmp, figures } = suiteWork("e2e-gatewayapi", { removeOnExit: false
 const started = Date.now();
 let cluster: Cluster;
 let charts = "";
-let closeCharts: () => Promise<void> = async () => {};
 
-before(async () => {
-  cluster = (await startCluster({ binDir: bin, nodes: 1, audit: true })) as Cluster;
-  const served = await serveFolder(chartsDir);
-  charts = served.url;
-  closeCharts = served.close;
+useSuiteCluster<Cluster>({ nodes: 1, audit: true }, (c, url) => {
+  cluster = c;
+  charts = url;
 });
 after(async () => {
-  await closeCharts();
-  if (cluster) await stopCluster(cluster);
   figures.suite = Math.round((Date.now() - started) / 100) / 10;
 });
 

@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { cpus, homedir, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { after, before, describe, it } from "node:test";
-import { chartsDir, serveFolder } from "../fidelity/helm.js";
+import { after, describe, it } from "node:test";
+import { useSuiteCluster } from "../helpers/e2e-suite.js";
 import { root } from "../helpers/paths.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 // @ts-expect-error: plain JavaScript harness
@@ -20,7 +20,7 @@ import { auditMark, auditWrites, formatWrite } from "./cluster/audit.mjs";
 // @ts-expect-error: plain JavaScript harness
 import { applyGatewayApi, applyObjects } from "./cluster/bundles.mjs";
 // @ts-expect-error: plain JavaScript harness
-import { ADMIN_USER, startCluster, stopCluster } from "./cluster/harness.mjs";
+import { ADMIN_USER } from "./cluster/harness.mjs";
 import { waitFor as pollUntil } from "./mesh-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: API responses are free-form
@@ -56,17 +56,12 @@ mkdirSync(tmp);
 const figures: Record<string, number> = {};
 let cluster: Cluster;
 let charts = "";
-let closeCharts: () => Promise<void> = async () => {};
 
-before(async () => {
-  cluster = (await startCluster({ binDir: bin, nodes: 1, audit: true })) as Cluster;
-  const served = await serveFolder(chartsDir);
-  charts = served.url;
-  closeCharts = served.close;
+useSuiteCluster<Cluster>({ nodes: 1, audit: true }, (c, url) => {
+  cluster = c;
+  charts = url;
 });
 after(async () => {
-  await closeCharts();
-  if (cluster) await stopCluster(cluster);
   console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
 });
 

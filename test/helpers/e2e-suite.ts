@@ -2,6 +2,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
+import { chartsDir, serveFolder } from "../fidelity/helm.js";
+// @ts-expect-error: plain JavaScript harness
+import { startCluster, stopCluster } from "../e2e/cluster/harness.mjs";
 
 /** The binaries scripts/e2e-build.sh puts in ${PLANTON_E2E_CACHE:-~/.cache/planton-e2e}/bin. */
 export const e2eBin = join(process.env.PLANTON_E2E_CACHE ?? join(homedir(), ".cache", "planton-e2e"), "bin");
@@ -31,4 +35,26 @@ export function suiteWork(name: string, opts: { removeOnExit: boolean }): SuiteW
       console.log(`\nfigures (wall time, seconds): ${JSON.stringify(figures)}`);
   });
   return { work, tmp, figures };
+}
+
+/**
+ * One harness cluster (`startCluster` options) and the chart fixtures served on 127.0.0.1 for a
+ * whole suite file: both started before its tests and stopped after them. `use` receives them.
+ */
+export function useSuiteCluster<C>(
+  options: Record<string, unknown>,
+  use: (cluster: C, charts: string) => void,
+): void {
+  let cluster: C | undefined;
+  let closeCharts: () => Promise<void> = async () => {};
+  before(async () => {
+    cluster = (await startCluster({ binDir: e2eBin, ...options })) as C;
+    const served = await serveFolder(chartsDir);
+    closeCharts = served.close;
+    use(cluster, served.url);
+  });
+  after(async () => {
+    await closeCharts();
+    if (cluster !== undefined) await stopCluster(cluster);
+  });
 }
