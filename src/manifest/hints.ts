@@ -178,6 +178,9 @@ const byRule: Record<string, Wording> = {
   "spec.version_with_revisions": { hint: "remove version; each revision names its own version" },
   "spec.resources_conflict": { hint: "move the values into controlPlane.resources and remove container" },
   "spec.ambient_requires_cni": { hint: "remove cni.enabled, or set it to true" },
+  "spec.ambient_upgrade_needs_ambient": {
+    hint: "set spec.profile: ambient, or remove ambient.upgrade (other profiles run no ztunnel)",
+  },
   "spec.default_revision_unknown": { hint: "use the name of one of spec.revisions" },
   "spec.default_revision_required": {
     hint: "set defaultRevision to the revision that should own the `default` tag",
@@ -245,6 +248,7 @@ export const pointAtField: Record<string, string> = {
   "spec.version_with_revisions": "revisions",
   "spec.resources_conflict": "control_plane.resources",
   "spec.ambient_requires_cni": "cni.enabled",
+  "spec.ambient_upgrade_needs_ambient": "ambient.upgrade",
   "spec.default_revision_unknown": "default_revision",
   "spec.default_revision_required": "revisions",
   "target_cluster.credential_id_unsupported": "kubernetes_credential_id",
