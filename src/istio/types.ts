@@ -1,3 +1,4 @@
+import type { PlannedNodeAgents } from "./node-agents.js";
 /**
  * The install plan: plain, versioned JSON that says everything that will be installed. `render`
  * prints it, `preview` diffs it, the Pulumi program draws it, and golden files pin it.
@@ -147,6 +148,8 @@ export interface PlannedMesh {
     network: string;
     primary?: { clusterName: string; address: string };
   };
+  /** The ambient profile's node agents and how they are upgraded (absent for other profiles). */
+  nodeAgents?: PlannedNodeAgents;
 }
 
 /**
