@@ -2,6 +2,7 @@
 // Eviction API (which enforces PodDisruptionBudgets), delete a node agent pod, and name the
 // budgets that block an eviction.
 import * as k8s from "@kubernetes/client-node";
+import { DeployError } from "../errors.js";
 import { httpStatus, isNotFound, kubeCall } from "./api.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 import { cordonAnnotation } from "./node-facts.js";
@@ -57,6 +58,11 @@ export async function evictPod(
     const cause = (err as { cause?: unknown }).cause;
     if (isNotFound(err)) return "gone";
     if (httpStatus(err) === 429 || httpStatus(cause) === 429) return "blocked";
+    if (err instanceof Error && /more than one PodDisruptionBudget/.test(err.message))
+      throw new DeployError(
+        `pod ${namespace}/${name} is selected by more than one PodDisruptionBudget, which the Eviction API refuses to evict`,
+        "keep one PodDisruptionBudget per pod (merge them or narrow their selectors), then run apply again",
+      );
     throw err;
   }
 }

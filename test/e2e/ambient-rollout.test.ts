@@ -74,10 +74,14 @@ after(async () => {
 });
 
 const env = () => plantonEnv({ bin, kubeconfigPath: cluster.kubeconfigPath, work, tmp });
-const apply = (sets: string[], onStderr?: (text: string, p: ChildProcess) => void) =>
+const apply = (
+  sets: string[],
+  o: { timeout?: string; onStderr?: (text: string, p: ChildProcess) => void } = {},
+) =>
   runPlanton(
     [
       "apply",
+      ...(o.timeout ? ["--timeout", o.timeout] : []),
       "--yes",
       "--no-verify",
       "-f",
@@ -87,8 +91,10 @@ const apply = (sets: string[], onStderr?: (text: string, p: ChildProcess) => voi
       ...sets.flatMap((s) => ["--set", s]),
     ],
     env(),
-    onStderr ? { onStderr } : {},
+    o.onStderr ? { onStderr: o.onStderr } : {},
   );
+/** The upgraded mesh with a changed ztunnel template (a new log level). */
+const newTemplate = ["spec.version=1.30.3", "spec.helmValues.ztunnel.logLevel=debug"];
 const get = async (path: string): Promise<Body> => (await cluster.request("GET", path)).body;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -124,6 +130,21 @@ async function watchBudget(
   done = true;
   await watching;
   return { result, lowest, desired };
+}
+
+/** Sets the web budget's minimum and waits until its status follows. */
+async function setMinAvailable(n: number): Promise<void> {
+  const path = "/apis/policy/v1/namespaces/shop/poddisruptionbudgets/web";
+  const b = await get(path);
+  b.spec.minAvailable = n;
+  assert.equal((await cluster.request("PUT", path, b)).status, 200);
+  for (let i = 0; i < 40; i++) {
+    const now = await get(path);
+    if (now.status?.observedGeneration === now.metadata.generation && now.status?.desiredHealthy === n)
+      return;
+    await sleep(250);
+  }
+  assert.fail(`the budget's status did not follow minAvailable ${n}`);
 }
 
 /** The rollout's writes: node patches, evictions and pod deletions, by planton's user. */
@@ -189,9 +210,11 @@ describe("ambient: node-by-node upgrade of ztunnel and CNI", { concurrency: fals
     const trail = writes.map(formatWrite).join("\n");
     // the budget: never fewer healthy pods than it demands; evictions it refused were retried, never forced
     assert.ok(lowest >= desired && desired === 7, `lowest healthy ${lowest}, desired ${desired}`);
-    assert.ok(
-      writes.some((w) => w.subresource === "eviction" && w.code === 429),
-      `a blocked eviction waited:\n${trail}`,
+    figures.blockedEvictions = writes.filter((w) => w.subresource === "eviction" && w.code === 429).length;
+    assert.deepEqual(
+      writes.filter((w) => w.subresource === "eviction" && w.code !== 201 && w.code !== 429).map(formatWrite),
+      [],
+      "every eviction succeeded or was refused by a budget (and retried)",
     );
     assert.deepEqual(
       writes.filter((w) => w.verb === "delete" && w.namespace === "shop"),
@@ -257,24 +280,72 @@ describe("ambient: node-by-node upgrade of ztunnel and CNI", { concurrency: fals
     }
   });
 
+  it("an in-place downgrade to 1.29.6 is refused by the skew guard before any write", async () => {
+    const mark = auditMark(cluster);
+    const r = await apply([]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(
+      r.stderr,
+      /refusing to upgrade the node agents: cni runs 1\.30\.3, newer than the control plane's 1\.29\.6/,
+    );
+    assert.deepEqual((auditWrites(cluster, { since: mark }) as Write[]).map(formatWrite), []);
+  });
+
+  it("a budget that allows no disruption: the rollout gives up at --timeout, names node and budget, uncordons, touches no other node", async () => {
+    await setMinAvailable(8);
+    const mark = auditMark(cluster);
+    const r = await apply(newTemplate, { timeout: "8s" });
+    figures.blocked = r.seconds;
+    assert.equal(r.code, 1, show(r));
+    const stop =
+      /node-by-node upgrade stopped at node (\S+): evicting shop\/web-\S+ was refused until the timeout: PodDisruptionBudget [^\n]*shop\/web \(0 disruptions allowed\)/.exec(
+        r.stderr,
+      );
+    assert.ok(stop, show(r));
+    const node = stop[1];
+    assert.match(r.stderr, /waits: PodDisruptionBudget [^\n]*shop\/web/);
+    const writes = rolloutWrites(mark);
+    const blockedOn = writes.filter((w) => w.resource !== "nodes" || w.name === node);
+    assert.ok(blockedOn.some((w) => w.subresource === "eviction" && w.code === 429));
+    assert.deepEqual(
+      blockedOn
+        .filter(
+          (w) =>
+            (w.subresource === "eviction" && w.code !== 429) ||
+            (w.verb === "delete" && w.namespace === "shop"),
+        )
+        .map(formatWrite),
+      [],
+      "nothing the budget protects was evicted or deleted",
+    );
+    assert.deepEqual(await cordoned(), []);
+    await setMinAvailable(7);
+  });
+
   it("SIGINT mid-rollout leaves no node cordoned; apply again finishes the rest", async () => {
     let sent = false;
-    const r = await apply(["spec.helmValues.ztunnel.logLevel=debug"], (text, p) => {
-      if (!sent && /\[2\/5\] node [^:]+: evicting/.test(text) && p.pid !== undefined) {
-        sent = true;
-        process.kill(p.pid, "SIGINT");
-      }
+    let total = 0;
+    const r = await apply(newTemplate, {
+      onStderr: (text, p) => {
+        const second = /\[2\/(\d+)\] node [^:]+: evicting/.exec(text);
+        if (!sent && second && p.pid !== undefined) {
+          sent = true;
+          total = Number(second[1]);
+          process.kill(p.pid, "SIGINT");
+        }
+      },
     });
     figures.interrupted = r.seconds;
-    assert.ok(sent, show(r));
+    assert.ok(sent && total >= 3, show(r));
     assert.equal(r.code, 130, show(r));
-    assert.match(r.stderr, /uncordoned/);
-    assert.match(r.stderr, /rolled: kwok-node-0; not touched: kwok-node-2, kwok-node-3, kwok-node-4/);
+    assert.match(r.stderr, /\[2\/\d+\] node \S+: uncordoned/);
+    const untouched = /rolled: \S+; not touched: ([^\n]*)/.exec(r.stderr);
+    assert.equal(untouched?.[1]?.split(", ").length, total - 2, show(r));
     assert.deepEqual(await cordoned(), []);
-    const again = await apply(["spec.helmValues.ztunnel.logLevel=debug"]);
+    const again = await apply(newTemplate);
     figures.resumed = again.seconds;
     assert.equal(again.code, 0, show(again));
-    assert.match(again.stderr, /on 4 node\(s\)/);
+    assert.match(again.stderr, new RegExp(`on ${total - 1} node\\(s\\)`));
     assert.deepEqual(await cordoned(), []);
   });
 });
