@@ -140,7 +140,11 @@ async function evictMeshedPods(
       ? "no ambient pods to evict"
       : `evicting ${pods.length} ambient pod(s): ${pods.map((p) => `${p.namespace}/${p.name}`).join(", ")}`,
   );
-  await Promise.all(pods.map((p) => evictOne(api, p, deadline, options)));
+  // every eviction ends before the node is uncordoned or the process exits: an eviction request
+  // cut off mid-way can leave its budget counting a disruption that never happened (for minutes)
+  const settled = await Promise.allSettled(pods.map((p) => evictOne(api, p, deadline, options)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
   checkAborted(options, `evicting pods from node ${node}`);
 }
 

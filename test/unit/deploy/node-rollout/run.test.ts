@@ -159,6 +159,27 @@ describe("rollNodeAgents", () => {
     assert.ok([...c.nodeFacts.values()].every((n) => !n.unschedulable));
   });
 
+  it("Ctrl-C while an eviction is in flight: the node is uncordoned only after that request ended", async () => {
+    const abort = new AbortController();
+    const c = fakeCluster(["n1"]);
+    const evict = c.api.evictPod;
+    const podsOnNode = c.api.podsOnNode;
+    c.api.podsOnNode = async (node) => [...(await podsOnNode(node)), pod("shop", "web-n1-b", node)];
+    c.api.evictPod = async (namespace, name) => {
+      if (name === "web-n1-b") {
+        abort.abort();
+        return "blocked";
+      }
+      await new Promise((r) => setTimeout(r, 30));
+      return evict(namespace, name);
+    };
+    const err = await rollNodeAgents(c.api, agents, { ...quiet, signal: abort.signal }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof InterruptedError);
+    assert.deepEqual(c.log, ["cordon n1", "evict shop/web-n1", "uncordon n1"]);
+  });
+
   it("an uncordon that fails is named with the command to run", async () => {
     const c = fakeCluster(["n1"], { blocked: () => true });
     const setCordon = c.api.setCordon;
