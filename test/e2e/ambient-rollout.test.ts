@@ -199,6 +199,23 @@ describe("ambient: node-by-node upgrade of ztunnel and CNI", { concurrency: fals
   });
 
   it("upgrades to 1.30.3: per node cordon → evictions → agents replaced → uncordon, one node at a time, no PDB violated", async () => {
+    const p = await runPlanton(
+      [
+        "preview",
+        "-f",
+        manifest,
+        "--set",
+        `spec.charts.repository=${charts}`,
+        "--set",
+        "spec.version=1.30.3",
+      ],
+      env(),
+    );
+    assert.equal(p.code, 0, show(p));
+    assert.match(
+      p.stderr,
+      /apply will then upgrade the node agents \(istio-cni, ztunnel\) node by node on 5 node\(s\)/,
+    );
     const shopBefore = await podNodes("shop");
     const agentsBefore = await podNodes("istio-system");
     const mark = auditMark(cluster);
