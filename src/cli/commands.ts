@@ -95,7 +95,7 @@ const commands: CommandSpec[] = [
       refreshOption(),
       flag(
         "--timeout <duration>",
-        "how long each release may take to become ready: seconds, or 90s, 10m, 1h (default: 600, base 300)",
+        "how long each release may take to become ready, and each node of an ambient node-by-node upgrade: seconds, or 90s, 10m, 1h (default: 600, base 300; a node 300)",
         parseTimeout,
       ),
       flag(

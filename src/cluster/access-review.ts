@@ -9,6 +9,8 @@ export interface AccessQuestion {
   group: string;
   /** Plural resource name, for example `deployments`. */
   resource: string;
+  /** A subresource, for example `eviction` of `pods`. */
+  subresource?: string;
   namespace?: string;
 }
 

@@ -12,6 +12,8 @@ import { keepRemovedIstiods, type ReleaseChange } from "../istio/upgrade.js";
 import { restartWorkloads } from "../cluster/namespaces.js";
 import { stackOutputsOf } from "../pulumi/outputs.js";
 import { refuseForeign } from "./checks.js";
+import { clusterRolloutApi } from "./node-rollout/api.js";
+import { rollNodeAgents } from "./node-rollout/run.js";
 import { verifyApplied } from "./status/verify.js";
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { recordedReleases, type StackState } from "../pulumi/state.js";
@@ -69,7 +71,8 @@ const gatewayWaitMs = 600_000;
  * `apply`: state and in-place checks, cluster checks (reachable, Kubernetes version, no foreign
  * control plane), the engine's preview and beside it precheck's checks (the gate: an error finding
  * stops here, exit 4), confirmation, repair of what a killed run left, the update with progress,
- * the wait for gateways Helm does not wait for, then the outputs.
+ * the wait for gateways Helm does not wait for, the node-by-node upgrade of an ambient mesh's
+ * node agents, then the outputs.
  */
 export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<ApplyResult> {
   const started = Date.now();
@@ -91,6 +94,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
     const keeping = await safeOrderProgram(req, state, toRestart, options);
     const first = await update(req, session, keeping ?? program, { state, facts, planned }, options);
     await waitForGateways(req);
+    await rollNodes(req, options);
     const restarted = await restartOnNewRevision(req, toRestart, options);
     const summary =
       keeping === undefined ? first : await removeAfterRestart(req, session, program, restarted, first);
@@ -179,6 +183,22 @@ async function waitForGateways(req: DeployRequest): Promise<void> {
       `gateways not ready after ${gatewayWaitMs / 60_000} minutes: ${notReady.join(", ")}`,
       "check the pods with kubectl describe; rerun apply once fixed",
     );
+}
+
+/**
+ * NODE_BY_NODE (ambient): once the control plane runs the new version, every node with a node
+ * agent pod on an older template is rolled, one at a time; also the nodes a stopped apply left.
+ */
+async function rollNodes(req: DeployRequest, options: ApplyOptions): Promise<void> {
+  const agents = req.plan.mesh.nodeAgents;
+  if (agents === undefined) return;
+  await timed("node rollout", () =>
+    rollNodeAgents(clusterRolloutApi(req.cluster), agents, {
+      timeoutMs: (options.timeoutSeconds ?? 300) * 1000,
+      signal: req.signal,
+      info: (line) => req.io.info(line),
+    }),
+  );
 }
 
 /**

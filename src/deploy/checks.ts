@@ -1,3 +1,4 @@
+import { nodeAgentSkew } from "./node-rollout/model.js";
 import {
   type ControlPlane,
   describeControlPlane,
@@ -40,6 +41,9 @@ export function refuseInPlaceChanges(plan: InstallPlan, state: StackState | unde
       `refusing to change Istio in place: ${problems.map((p) => p.message).join("; ")}`,
       problems[0]?.hint,
     );
+  const skew =
+    plan.mesh.nodeAgents && nodeAgentSkew(plan.mesh.nodeAgents, state ? recordedReleases(state) : {});
+  if (skew) throw new DeployError(`refusing to upgrade the node agents: ${skew.message}`, skew.hint);
   const recorded = state?.outputs?.namespace;
   if (recorded && recorded !== plan.mesh.namespace && (state?.releases.length ?? 0) > 0)
     throw new DeployError(

@@ -1,3 +1,5 @@
+import { daemonSetNodes } from "../cluster/node-agents.js";
+import { changedAgents } from "./node-rollout/model.js";
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import { describeControlPlane } from "../cluster/precheck.js";
 import type { ReleaseChange } from "../istio/upgrade.js";
@@ -94,6 +96,7 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
       program,
       options,
     );
+    await tellNodeRollout(req, changes);
     // a preview of a manifest never applied leaves no empty stack behind
     if (state === undefined) await session.removeStack();
     const precheck = await timed("precheck", () => readGate(req, gate, state?.pending));
@@ -110,4 +113,18 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
       precheck,
     };
   });
+}
+
+/** Says when apply would follow the update with a node-by-node upgrade, and on how many nodes. */
+async function tellNodeRollout(req: DeployRequest, changes: PreviewResult["changes"]): Promise<void> {
+  const agents = req.plan.mesh.nodeAgents;
+  const changed = changedAgents(agents, changes);
+  if (agents === undefined || changed.length === 0) return;
+  const counts = await Promise.all(
+    agents.agents.map((a) => daemonSetNodes(req.cluster, a.namespace, a.daemonSet)),
+  );
+  const nodes = Math.max(0, ...counts);
+  req.io.info(
+    `apply will then upgrade the node agents (${changed.join(", ")}) node by node on ${nodes} node(s): cordon, evict ambient pods, replace, uncordon, one node at a time`,
+  );
 }

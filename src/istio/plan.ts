@@ -6,6 +6,7 @@ import { mergeValues } from "./merge.js";
 import { keepOwnTags, planTags, planWorkloadNamespaces } from "./membership.js";
 import { activeEastWest, eastWestObjects, meshMultiCluster, planNamespaces } from "./multicluster.js";
 import { observabilityObjects, planObservability } from "./observability.js";
+import { planNodeAgents } from "./node-agents.js";
 import { planRemotes } from "./remotes.js";
 import { controlPlaneReleases, gatewayReleases, type ReleaseFacts, releaseFacts } from "./releases.js";
 import type { InstallPlan, PlannedCa, PlannedGatewayInfo, PlannedRelease } from "./types.js";
@@ -67,6 +68,7 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
       revisionTags: Object.fromEntries(tags.map((t) => [t.name, t.revision])),
       gateways,
       ...meshMultiCluster(spec),
+      ...nodeAgentsOf(spec, releases, facts.defaultIstiod),
     },
     namespaces,
     releases,
@@ -84,6 +86,12 @@ export function planIstio(manifest: KubernetesIstioValid, inputs: PlanInputs = {
     ...(observability !== undefined ? { observability } : {}),
     ...(gatewayApi !== undefined ? { gatewayApi } : {}),
   };
+}
+
+/** The node agents' facts, for the ambient profile only. */
+function nodeAgentsOf(spec: KubernetesIstioSpec, releases: PlannedRelease[], istiod: string) {
+  const nodeAgents = planNodeAgents(spec, releases, istiod);
+  return nodeAgents === undefined ? {} : { nodeAgents };
 }
 
 /** The mesh CA's istiod values go under the release's own (and the manifest's helmValues). */

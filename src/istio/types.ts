@@ -1,4 +1,5 @@
 import type { PlannedGatewayApi } from "./gateway-api.js";
+import type { PlannedNodeAgents } from "./node-agents.js";
 
 /**
  * The install plan: plain, versioned JSON that says everything that will be installed. `render`
@@ -151,6 +152,8 @@ export interface PlannedMesh {
     network: string;
     primary?: { clusterName: string; address: string };
   };
+  /** The ambient profile's node agents and how they are upgraded (absent for other profiles). */
+  nodeAgents?: PlannedNodeAgents;
 }
 
 /**

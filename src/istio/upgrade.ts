@@ -66,14 +66,21 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Leaf-level differences between two value trees (lists compare whole). */
+/** A key that is not there, or `null`: the stack's state does not keep nulls, so both read alike. */
+const absent = (m: Record<string, unknown>, k: string) => !(k in m) || m[k] === null;
+
+/**
+ * Leaf-level differences between two value trees (lists compare whole). A `null` value (Helm:
+ * drop the chart's default) and an absent key are the same here: the recorded state has no nulls.
+ */
 export function diffValues(before: unknown, after: unknown, path = ""): ValueChange[] {
   if (isMap(before) && isMap(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((k) => {
       const p = path === "" ? k : `${path}.${k}`;
-      if (!(k in before)) return [{ path: p, kind: "added" as const, after: after[k] }];
-      if (!(k in after)) return [{ path: p, kind: "removed" as const, before: before[k] }];
+      if (absent(before, k) && absent(after, k)) return [];
+      if (absent(before, k)) return [{ path: p, kind: "added" as const, after: after[k] }];
+      if (absent(after, k)) return [{ path: p, kind: "removed" as const, before: before[k] }];
       return diffValues(before[k], after[k], p);
     });
   }

@@ -6,6 +6,7 @@ import type {
   KubernetesIstioSpec,
 } from "../../gen/planton/kubernetes/istio/v1/spec_pb.js";
 import { compact, type Values } from "./merge.js";
+import { nodeAgentStrategy } from "./node-agents.js";
 
 /**
  * Helm values per chart. Every key here is checked against the real charts by the fidelity
@@ -159,6 +160,7 @@ export function cniValues(spec: KubernetesIstioSpec, version: string, revision: 
     profile: helmProfile(spec.profile),
     revision: revision || undefined,
     global: globalImages(spec, version),
+    updateStrategy: nodeAgentStrategy(spec),
   });
 }
 
@@ -175,6 +177,7 @@ export function ztunnelValues(spec: KubernetesIstioSpec, version: string, revisi
     imagePullSecrets: images?.pullSecrets.length ? [...images.pullSecrets] : undefined,
     multiCluster: mc?.clusterName ? { clusterName: mc.clusterName } : undefined,
     network: mc?.network || undefined,
+    updateStrategy: nodeAgentStrategy(spec),
   });
 }
 

@@ -187,6 +187,9 @@ const byRule: Record<string, Wording> = {
   "spec.ambient_east_west_gateway": {
     hint: "remove eastWestGateway: ambient multi-network (multi-primary) is not supported by planton yet; use the default profile with sidecars for a multi-network mesh",
   },
+  "spec.ambient_upgrade_needs_ambient": {
+    hint: "set spec.profile: ambient, or remove ambient.upgrade (other profiles run no ztunnel)",
+  },
   "spec.default_revision_unknown": { hint: "use the name of one of spec.revisions" },
   "spec.default_revision_required": {
     hint: "set defaultRevision to the revision that should own the `default` tag",
@@ -255,6 +258,7 @@ export const pointAtField: Record<string, string> = {
   "spec.resources_conflict": "control_plane.resources",
   "spec.ambient_requires_cni": "cni.enabled",
   "spec.ambient_east_west_gateway": "east_west_gateway",
+  "spec.ambient_upgrade_needs_ambient": "ambient.upgrade",
   "spec.default_revision_unknown": "default_revision",
   "spec.default_revision_required": "revisions",
   "target_cluster.credential_id_unsupported": "kubernetes_credential_id",

@@ -151,6 +151,23 @@ describe("profiles, CNI, revisions, images, mesh settings", () => {
     assert.equal(env(find(r.all, "Deployment", "istiod"), "PILOT_ENABLE_AMBIENT"), "true");
     assert.match(find(r.all, "ConfigMap", "istio-cni-config").data.AMBIENT_ENABLED, /true/);
   });
+  it("ambient node agents: OnDelete by default (no rolling block left), the charts' rolling update with ROLLING", async () => {
+    const strategies = async (extra: string[]) => {
+      const r = await renderManifest(charts.helm, charts.repo, fixture("profile-ambient"), extra);
+      return ["ztunnel", "istio-cni-node"].map((n) => find(r.all, "DaemonSet", n).spec.updateStrategy);
+    };
+    for (const version of ["1.29.6", "1.30.3"])
+      for (const s of await strategies([`spec.version=${version}`])) {
+        assert.equal(s.type, "OnDelete", version);
+        // the chart prints `rollingUpdate: null`, which the API server reads as absent
+        assert.equal(s.rollingUpdate ?? null, null, version);
+      }
+    const rolling = await strategies(["spec.ambient.upgrade=ROLLING"]);
+    assert.deepEqual(
+      rolling.map((s) => s.type),
+      ["RollingUpdate", "RollingUpdate"],
+    );
+  });
   it("demo: an ingress and an egress gateway", async () => {
     const r = await renderManifest(charts.helm, charts.repo, fixture("profile-demo"));
     find(r.all, "Deployment", "istio-ingressgateway");

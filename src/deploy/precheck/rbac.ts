@@ -51,6 +51,30 @@ export function accessNeeded(plan: InstallPlan): AccessQuestion[] {
   for (const namespace of [...waypoints].sort())
     for (const verb of verbs)
       questions.push({ verb, group: "gateway.networking.k8s.io", resource: "gateways", namespace });
+  return [...questions, ...rolloutAccess(plan)];
+}
+
+/**
+ * The rights of an ambient node-by-node upgrade (README "Ambient day-2"): nodes to cordon, pods
+ * to find and evict in any namespace, budgets to name, and where the node agents run, their pods
+ * to replace and their ControllerRevisions to read. Asked only when one can run.
+ */
+function rolloutAccess(plan: InstallPlan): AccessQuestion[] {
+  const agents = plan.mesh.nodeAgents;
+  if (agents?.upgrade !== "NODE_BY_NODE") return [];
+  const questions: AccessQuestion[] = [
+    { verb: "list", group: "", resource: "nodes" },
+    { verb: "patch", group: "", resource: "nodes" },
+    { verb: "list", group: "", resource: "pods" },
+    { verb: "get", group: "", resource: "pods" },
+    { verb: "create", group: "", resource: "pods", subresource: "eviction" },
+    { verb: "list", group: "policy", resource: "poddisruptionbudgets" },
+  ];
+  for (const namespace of [...new Set(agents.agents.map((a) => a.namespace))].sort())
+    questions.push(
+      { verb: "delete", group: "", resource: "pods", namespace },
+      { verb: "list", group: "apps", resource: "controllerrevisions", namespace },
+    );
   return questions;
 }
 
@@ -62,7 +86,8 @@ export const rbacMissing: Check = {
     const denied = (s.access ?? []).filter((a) => !a.allowed);
     const scopes = new Map<string, string[]>();
     for (const a of denied) {
-      const kind = a.group === "" ? a.resource : `${a.resource}.${a.group}`;
+      const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+      const kind = a.group === "" ? resource : `${resource}.${a.group}`;
       const scope = a.namespace ?? "";
       scopes.set(scope, [...(scopes.get(scope) ?? []), `${a.verb} ${kind}`]);
     }

@@ -171,6 +171,24 @@ describe("precheck: RBAC_MISSING", () => {
     assert.deepEqual(gateways(waypoint), ["gateway.networking.k8s.io shop"]);
     assert.deepEqual(gateways(planOf("  profile: ambient\n")), []);
   });
+  it("an ambient node-by-node upgrade's rights are asked: cordon nodes, evict pods, replace agent pods", () => {
+    const rights = (p: ReturnType<typeof planOf>) =>
+      rbacMissing
+        .run(p, { failures: [], access: accessNeeded(p).map((q) => ({ ...q, allowed: false })) }, {})
+        .flatMap((f) => f.details);
+    const ambient = rights(planOf("  profile: ambient\n"));
+    for (const r of [
+      "patch nodes",
+      "create pods/eviction",
+      "list poddisruptionbudgets.policy",
+      "delete pods",
+    ])
+      assert.ok(ambient.includes(r), r);
+    assert.equal(
+      rights(planOf("  profile: ambient\n  ambient: {upgrade: ROLLING}\n")).includes("patch nodes"),
+      false,
+    );
+  });
   it("denied rights: one finding per scope, listing them", () => {
     const access = accessNeeded(removeOld).map((q) => ({
       ...q,

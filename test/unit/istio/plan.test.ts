@@ -132,6 +132,11 @@ describe("upgrades", () => {
       { path: "a.b", kind: "changed", before: 1, after: 2 },
       { path: "a.d", kind: "added", after: true },
     ]);
+    // the recorded state drops nulls: a planned `null` is no change against an absent key
+    assert.deepEqual(
+      diffValues({ s: { type: "OnDelete" } }, { s: { type: "OnDelete", rollingUpdate: null } }),
+      [],
+    );
     const p = plan("example-dev");
     const same = Object.fromEntries(
       p.releases.map((r) => [r.name, { version: r.version, values: r.values }]),

@@ -189,6 +189,18 @@ export const ruleCases: RuleCase[] = [
     path: "spec.eastWestGateway",
   },
   {
+    name: "ambient.upgrade only with the ambient profile",
+    yaml: spec("  profile: default\n  ambient:\n    ⟦upgrade: ROLLING\n"),
+    code: "spec.ambient_upgrade_needs_ambient",
+    path: "spec.ambient.upgrade",
+  },
+  {
+    name: "ambient.upgrade is NODE_BY_NODE or ROLLING",
+    yaml: spec("  profile: ambient\n  ambient:\n    ⟦upgrade: SURGE\n"),
+    code: "string.in",
+    path: "spec.ambient.upgrade",
+  },
+  {
     name: "profile is one of four",
     yaml: spec("  ⟦profile: production\n"),
     code: "string.in",
