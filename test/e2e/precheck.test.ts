@@ -114,6 +114,18 @@ const podPhase = (ns: string, name: string, phase: string) =>
     return body.status?.phase === phase ? true : undefined;
   });
 
+/** Creates a bare pod `ns/name` of a `proxied` spec and waits until it runs. */
+async function runProxiedPod(ns: string, name: string, pod: ReturnType<typeof proxied>): Promise<void> {
+  const r = await cluster.request("POST", `/api/v1/namespaces/${ns}/pods`, {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...pod.metadata, name },
+    spec: pod.spec,
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  await podPhase(ns, name, "Running");
+}
+
 /** A pod spec with an application container and an injected proxy of `version`, injected by `revision`. */
 function proxied(version: string, revision: string) {
   return {
@@ -195,14 +207,7 @@ describe("planton precheck and apply's gate on a real API server", () => {
 
   it("pods whose injected proxy is two minor versions old (1.28): PROXY_VERSION_SKEW", async () => {
     await applyObjects(cluster, [ns("legacy", { "istio-injection": "enabled" })]);
-    const pod = proxied("1.28.10", "default");
-    await cluster.request("POST", "/api/v1/namespaces/legacy/pods", {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { ...pod.metadata, name: "old-proxy" },
-      spec: pod.spec,
-    });
-    await podPhase("legacy", "old-proxy", "Running");
+    await runProxiedPod("legacy", "old-proxy", proxied("1.28.10", "default"));
     const { r, report, codes } = await precheck();
     assert.equal(r.code, 4, show(r));
     assert.deepEqual(codes, ["PROXY_VERSION_SKEW"]);
@@ -326,14 +331,7 @@ describe("planton precheck and apply's gate on a real API server", () => {
     const before = await precheck();
     assert.ok(!before.codes.includes("REVISION_IN_USE"), `${finished}: ${before.r.stdout}`);
 
-    const pod = proxied("1.29.6", "1-29");
-    await cluster.request("POST", "/api/v1/namespaces/batch/pods", {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { ...pod.metadata, name: "still-served" },
-      spec: pod.spec,
-    });
-    await podPhase("batch", "still-served", "Running");
+    await runProxiedPod("batch", "still-served", proxied("1.29.6", "1-29"));
     const { report, codes } = await precheck();
     assert.ok(codes.includes("REVISION_IN_USE"), JSON.stringify(codes));
     const inUse = report.findings.find((f) => f.code === "REVISION_IN_USE");

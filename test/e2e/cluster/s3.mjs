@@ -7,24 +7,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-
-const cacheRoot = () => process.env.PLANTON_E2E_CACHE || path.join(os.homedir(), ".cache", "planton-e2e");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { cacheRoot, freePort, sleep } from "./host.mjs";
 
 function get(url, headers = {}) {
   return new Promise((resolve, reject) => {
