@@ -128,8 +128,8 @@ export function planWorkloadNamespaces(
 /**
  * The waypoint a namespace's label sends traffic to, which must exist before the label is set on
  * a namespace whose pods already run: another namespace's waypoint, or its own when planton only
- * labels the namespace (a namespace planton creates comes before its own waypoint, and has no
- * pods yet).
+ * labels the namespace. A namespace planton creates comes before its own waypoint; the program
+ * sets its use-waypoint labels with a separate patch once the waypoint exists.
  */
 function waypointDependency(n: KubernetesIstioSpec["namespaces"][number]): string[] {
   const w = n.waypoint;

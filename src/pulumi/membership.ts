@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { tagId } from "../istio/membership.js";
-import { namespaceDependency } from "../istio/waypoints.js";
+import { namespaceDependency, waypointId, waypointLabelKeys } from "../istio/waypoints.js";
 import type { InstallPlan } from "../istio/types.js";
 import { templateChartArgs } from "./chart-inputs.js";
 
@@ -95,7 +95,9 @@ export function drawWorkloadNamespaces(
   const planned = new Set(plan.namespaces.map((n) => n.name));
   const out = new Map<string, pulumi.Resource>();
   for (const n of plan.workloadNamespaces) {
-    if (planned.has(n.name) || n.create !== (which === "created")) continue;
+    if (planned.has(n.name)) continue;
+    if (n.create && which === "patched") drawWaypointLabels(n, provider, ready);
+    if (n.create !== (which === "created")) continue;
     const dependsOn = n.dependsOn
       .map((d) => ready.get(d))
       .filter((r): r is pulumi.Resource => r !== undefined);
@@ -105,8 +107,8 @@ export function drawWorkloadNamespaces(
           `workload-${n.name}`,
           {
             metadata: {
-              ...metadata,
-              labels: { ...n.labels, "app.kubernetes.io/managed-by": "planton" },
+              name: n.name,
+              labels: { ...withoutWaypointLabels(n.labels), "app.kubernetes.io/managed-by": "planton" },
               annotations: namespaceAnnotations,
             },
           },
@@ -116,6 +118,34 @@ export function drawWorkloadNamespaces(
     out.set(namespaceDependency(n.name), resource);
   }
   return out;
+}
+
+const withoutWaypointLabels = (labels: Record<string, string>) =>
+  Object.fromEntries(Object.entries(labels).filter(([k]) => !waypointLabelKeys.includes(k)));
+
+/**
+ * A namespace planton creates gets its `use-waypoint` labels from a NamespacePatch once the
+ * namespace and the waypoint exist: on a later apply its pods already run, and must never be sent
+ * to a waypoint that is not there yet (a created namespace cannot wait for its own waypoint,
+ * which lives in it).
+ */
+function drawWaypointLabels(
+  n: InstallPlan["workloadNamespaces"][number],
+  provider: k8s.Provider,
+  ready: Map<string, pulumi.Resource>,
+): void {
+  const name = n.labels["istio.io/use-waypoint"];
+  if (name === undefined) return;
+  const labels = Object.fromEntries(Object.entries(n.labels).filter(([k]) => waypointLabelKeys.includes(k)));
+  const waypoint = waypointId(n.labels["istio.io/use-waypoint-namespace"] ?? n.name, name);
+  const dependsOn = [namespaceDependency(n.name), waypoint]
+    .map((d) => ready.get(d))
+    .filter((r): r is pulumi.Resource => r !== undefined);
+  new k8s.core.v1.NamespacePatch(
+    `workload-waypoint-${n.name}`,
+    { metadata: { name: n.name, labels } },
+    { provider, dependsOn },
+  );
 }
 
 /**

@@ -96,7 +96,8 @@ export function parseState(exported: unknown): StackState {
     (x) => x.type === "kubernetes:core/v1:Namespace" || x.type === "kubernetes:core/v1:NamespacePatch",
   )) {
     const name = str((r.inputs?.metadata as { name?: unknown } | undefined)?.name);
-    if (name !== "") namespaceLabels[name] = labelsOf(r);
+    // a created namespace's use-waypoint labels live in a patch of their own: merge them
+    if (name !== "") namespaceLabels[name] = { ...namespaceLabels[name], ...labelsOf(r) };
   }
   const namespaces = resources
     .filter((r) => r.type === "kubernetes:core/v1:Namespace")

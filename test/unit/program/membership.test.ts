@@ -166,12 +166,22 @@ describe("revision tags and workload namespaces in the program", () => {
       assert.deepEqual(JSON.parse(JSON.stringify({ chart, path, fetch_opts })), expected, repository);
     }
   });
-  it("waypoints: a namespace planton only labels is labelled after its waypoint, a created one before it", async () => {
+  it("waypoints: a namespace is sent to its waypoint only once the waypoint exists, created or only labelled", async () => {
     await run(join(root, "examples", "ambient-waypoints.yaml"));
     const gw = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
     assert.deepEqual(seen.edges.get(`${gw}::waypoint-shop-waypoint`), ["istiod", "workload-shop"]);
     assert.deepEqual(seen.edges.get(`${gw}::waypoint-orders-orders-waypoint`), ["istiod"]);
+    // the created namespace comes first, without the use-waypoint label; a patch adds it after the waypoint
     assert.deepEqual(seen.edges.get("kubernetes:core/v1:Namespace::workload-shop"), ["istiod"]);
+    const labelsOf = (name: string) =>
+      (seen.registered.find((r) => r.name === name)?.inputs.metadata as { labels?: Record<string, string> })
+        ?.labels ?? {};
+    assert.equal(labelsOf("workload-shop")["istio.io/use-waypoint"], undefined);
+    assert.deepEqual(seen.edges.get("kubernetes:core/v1:NamespacePatch::workload-waypoint-shop"), [
+      "workload-shop",
+      "waypoint-shop-waypoint",
+    ]);
+    assert.deepEqual(labelsOf("workload-waypoint-shop"), { "istio.io/use-waypoint": "waypoint" });
     assert.deepEqual(seen.edges.get("kubernetes:core/v1:NamespacePatch::workload-orders"), [
       "istiod",
       "waypoint-orders-orders-waypoint",

@@ -83,3 +83,24 @@ describe("the state as last applied, not as the outputs claim", () => {
     assert.equal(recordedMembership(s).namespaces[0]?.revision, "1-29-6");
   });
 });
+
+describe("a created namespace's labels across its Namespace and its use-waypoint patch", () => {
+  it("are merged, whichever resource the export lists first", () => {
+    const ns = (type: string, labels: Record<string, string>) => ({
+      type,
+      inputs: { metadata: { name: "shop", labels } },
+    });
+    for (const order of [1, -1]) {
+      const resources = [
+        ns("kubernetes:core/v1:Namespace", { "istio.io/dataplane-mode": "ambient" }),
+        ns("kubernetes:core/v1:NamespacePatch", { "istio.io/use-waypoint": "waypoint" }),
+      ];
+      if (order < 0) resources.reverse();
+      const s = parseState({ deployment: { resources } });
+      assert.deepEqual(s?.namespaceLabels.shop, {
+        "istio.io/dataplane-mode": "ambient",
+        "istio.io/use-waypoint": "waypoint",
+      });
+    }
+  });
+});
