@@ -2,6 +2,7 @@ import * as k8s from "@kubernetes/client-node";
 import { DeployError } from "../errors.js";
 import type { PlannedCa } from "../istio/types.js";
 import { isNotFound, kubeCall } from "./api.js";
+import { crdExists } from "./crd-exists.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** The keys Istio's plug-in CA reads from `cacerts`. */
@@ -64,13 +65,7 @@ export async function checkMeshCa(cluster: ResolvedCluster, ca: PlannedCa | unde
   }
   const csr = ca?.istioCsr;
   if (csr !== undefined) {
-    const ext = cluster.config.makeApiClient(k8s.ApiextensionsV1Api);
-    const crd = await exists(
-      `reading CustomResourceDefinition ${certManagerCrd}`,
-      () => ext.readCustomResourceDefinition({ name: certManagerCrd }),
-      context,
-    );
-    if (crd === undefined)
+    if (!(await crdExists(cluster, certManagerCrd)))
       throw new DeployError(
         `cert-manager is not installed in context "${context}" (no CustomResourceDefinition ${certManagerCrd}); spec.ca.type ISTIO_CSR needs cert-manager and istio-csr before Istio`,
         "install cert-manager (helm install cert-manager jetstack/cert-manager -n cert-manager --create-namespace --set crds.enabled=true), then istio-csr (helm install cert-manager-istio-csr jetstack/cert-manager-istio-csr -n cert-manager), and rerun",

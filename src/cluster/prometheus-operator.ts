@@ -1,5 +1,4 @@
-import * as k8s from "@kubernetes/client-node";
-import { isNotFound, kubeCall } from "./api.js";
+import { crdExists } from "./crd-exists.js";
 import type { ResolvedCluster } from "./kubeconfig.js";
 
 /** The Prometheus Operator's CRDs planton's monitors are objects of. */
@@ -13,20 +12,6 @@ export const prometheusOperatorCrds = [
  * planton creates one object of each). Any answer but "found" or "not found" is an error.
  */
 export async function hasPrometheusOperatorCrds(cluster: ResolvedCluster): Promise<boolean> {
-  const ext = cluster.config.makeApiClient(k8s.ApiextensionsV1Api);
-  for (const name of prometheusOperatorCrds) {
-    try {
-      await kubeCall(
-        `reading CustomResourceDefinition ${name}`,
-        () => ext.readCustomResourceDefinition({ name }),
-        {
-          context: cluster.context,
-        },
-      );
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
+  for (const name of prometheusOperatorCrds) if (!(await crdExists(cluster, name))) return false;
   return true;
 }
