@@ -10,7 +10,7 @@ import {
 } from "../cluster/precheck.js";
 import { checkMeshCa } from "../cluster/mesh-ca.js";
 import { settleMonitors } from "./observability.js";
-import { readGatewayApi } from "../cluster/gateway-api.js";
+import { crdExists } from "../cluster/crd-exists.js";
 import { namespaceLabels } from "../cluster/namespaces.js";
 import { DeployError } from "../errors.js";
 import type { InstallPlan } from "../istio/types.js";
@@ -52,6 +52,9 @@ export function refuseInPlaceChanges(plan: InstallPlan, state: StackState | unde
     );
 }
 
+/** Each namespace of the cluster with its labels. */
+type LiveNamespaces = Awaited<ReturnType<typeof namespaceLabels>>;
+
 /** What the cluster check found. */
 export interface ClusterFacts {
   kubernetesVersion: string;
@@ -66,11 +69,15 @@ export interface ClusterFacts {
  * silently), and an injection label planton does not own that contradicts planton's is named
  * (server-side apply removes only the labels planton set itself).
  */
-async function checkWorkloadNamespaces(req: DeployRequest, state: StackState | undefined): Promise<string[]> {
+async function checkWorkloadNamespaces(
+  req: DeployRequest,
+  state: StackState | undefined,
+  liveNamespaces: () => Promise<LiveNamespaces>,
+): Promise<string[]> {
   const planned = new Set(req.plan.namespaces.map((n) => n.name));
   const adopted = req.plan.workloadNamespaces.filter((n) => !n.create && !planned.has(n.name));
   if (adopted.length === 0) return [];
-  const live = await namespaceLabels(req.cluster);
+  const live = await liveNamespaces();
   const missing = adopted.filter((n) => !live.has(n.name)).map((n) => n.name);
   if (missing.length > 0)
     throw new DeployError(
@@ -100,7 +107,10 @@ async function checkWorkloadNamespaces(req: DeployRequest, state: StackState | u
  * The namespaces of `spec.observability.accessLogs` must exist or be created by this apply: the
  * Telemetry of a missing one could not be created, and the update would stop half-way.
  */
-async function checkAccessLogNamespaces(req: DeployRequest): Promise<void> {
+async function checkAccessLogNamespaces(
+  req: DeployRequest,
+  liveNamespaces: () => Promise<LiveNamespaces>,
+): Promise<void> {
   const created = new Set([
     req.plan.mesh.namespace,
     ...req.plan.namespaces.map((n) => n.name),
@@ -115,7 +125,7 @@ async function checkAccessLogNamespaces(req: DeployRequest): Promise<void> {
     ),
   ];
   if (wanted.length === 0) return;
-  const live = await namespaceLabels(req.cluster);
+  const live = await liveNamespaces();
   const missing = wanted.filter((n) => !live.has(n));
   if (missing.length > 0)
     throw new DeployError(
@@ -134,8 +144,7 @@ async function checkWaypointCrds(req: DeployRequest): Promise<void> {
     (o) => o.manifest.kind === "Gateway" && o.manifest.apiVersion.startsWith("gateway.networking.k8s.io/"),
   );
   if (waypoints.length === 0 || req.plan.gatewayApi !== undefined) return;
-  const { crds } = await readGatewayApi(req.cluster);
-  if (crds.some((c) => c.name === "gateways.gateway.networking.k8s.io")) return;
+  if (await crdExists(req.cluster, "gateways.gateway.networking.k8s.io")) return;
   const names = waypoints.map((w) => `${w.manifest.metadata.namespace}/${w.manifest.metadata.name}`);
   throw new DeployError(
     `the manifest has waypoints (${names.join(", ")}), but context "${req.cluster.context}" has no Gateway API CRDs and spec.gatewayApi does not install them; nothing was changed`,
@@ -157,10 +166,16 @@ export async function checkCluster(
     requireKubernetes(server, minimumKubernetesFor(req.plan.mesh.version), req.plan.mesh.version);
   const controlPlanes = await listControlPlanes(req.cluster);
   if (purpose === "install") await checkMeshCa(req.cluster, req.plan.ca);
+  // the namespaces are listed once, by the first check that needs them
+  let listed: Promise<LiveNamespaces> | undefined;
+  const liveNamespaces = () => {
+    listed ??= namespaceLabels(req.cluster);
+    return listed;
+  };
   if (purpose === "install") await settleMonitors(req);
-  if (purpose === "install") await checkAccessLogNamespaces(req);
+  if (purpose === "install") await checkAccessLogNamespaces(req, liveNamespaces);
   if (purpose === "install") await checkWaypointCrds(req);
-  const warnings = purpose === "install" ? await checkWorkloadNamespaces(req, state) : [];
+  const warnings = purpose === "install" ? await checkWorkloadNamespaces(req, state, liveNamespaces) : [];
   return {
     kubernetesVersion: `${server.version.major}.${server.version.minor}`,
     controlPlanes,
