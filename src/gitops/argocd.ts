@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
 import { argoIgnoreDifferences, ignoreRules } from "./ignore.js";
 import { header, notExpressed } from "./notes.js";
-import { otherObjects, releaseValues } from "./objects.js";
+import { gatewayApiCrdDocs, otherObjects, releaseValues } from "./objects.js";
 import { argoChartSource } from "./sources.js";
 import {
   type Destination,
@@ -80,10 +80,14 @@ function releaseApplication(c: GitopsCluster, r: PlannedRelease, wave: number, o
   return application(`${c.plan.mesh.name}-${r.name}`, wave, spec, c.plan);
 }
 
-/** The Application for the plan's other objects: a directory in the repository, last wave. */
-function objectsApplication(c: GitopsCluster, dir: string, wave: number, o: GitopsOptions) {
+/**
+ * An Application syncing one directory of the repository, server-side (CRDs are too large for
+ * client-side apply's annotation): the plan's other objects (last wave) or the Gateway API CRDs
+ * (the wave before every release, as planton applies them before istiod).
+ */
+function folderApplication(c: GitopsCluster, suffix: string, dir: string, wave: number, o: GitopsOptions) {
   return application(
-    `${c.plan.mesh.name}-objects`,
+    `${c.plan.mesh.name}-${suffix}`,
     wave,
     {
       project: o.project,
@@ -109,7 +113,8 @@ function rootApplication(c: GitopsCluster, dir: string, o: GitopsOptions) {
 /**
  * One cluster's Argo CD files: `root.yaml` (the app of apps, applied once by hand),
  * `apps/<release>.yaml` per release in sync waves of the install order, `apps/objects.yaml`
- * (last wave) and `objects/objects.yaml`, the plan's other objects.
+ * (last wave) and `objects/objects.yaml`, the plan's other objects, and where the plan installs
+ * them `apps/gateway-api-crds.yaml` (wave -1) and `crds/gateway-api.yaml`, the Gateway API CRDs.
  */
 export function argocdFiles(c: GitopsCluster, o: GitopsOptions): GitopsFile[] {
   if (o.repoUrl === undefined)
@@ -140,14 +145,16 @@ export function argocdFiles(c: GitopsCluster, o: GitopsOptions): GitopsFile[] {
       header: top,
       docs: [releaseApplication(c, r, waves.get(r.name) ?? 0, o)],
     });
-  const others = otherObjects(c.plan, KEEP);
-  if (others.length > 0) {
-    files.push({
-      path: posix.join(c.folder, "apps", "objects.yaml"),
-      header: top,
-      docs: [objectsApplication(c, posix.join(base, "objects"), objectsWave(waves), o)],
-    });
-    files.push({ path: posix.join(c.folder, "objects", "objects.yaml"), header: top, docs: others });
+  // [Application suffix, folder, file, objects, wave]
+  const folders: [string, string, string, Record<string, unknown>[], number][] = [
+    ["gateway-api-crds", "crds", "gateway-api.yaml", gatewayApiCrdDocs(c, KEEP), -1],
+    ["objects", "objects", "objects.yaml", otherObjects(c.plan, KEEP), objectsWave(waves)],
+  ];
+  for (const [name, folder, file, docs, wave] of folders) {
+    if (docs.length === 0) continue;
+    const app = folderApplication(c, name, posix.join(base, folder), wave, o);
+    files.push({ path: posix.join(c.folder, "apps", `${name}.yaml`), header: top, docs: [app] });
+    files.push({ path: posix.join(c.folder, folder, file), header: top, docs });
   }
   return files;
 }

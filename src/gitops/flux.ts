@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
 import { fluxDriftIgnore, ignoreRules } from "./ignore.js";
 import { header, notExpressed } from "./notes.js";
-import { otherObjects, plannedNamespaces, releaseValues } from "./objects.js";
+import { gatewayApiCrdDocs, otherObjects, plannedNamespaces, releaseValues } from "./objects.js";
 import { checkSource } from "./sources.js";
 import type { GitopsCluster, GitopsFile, GitopsOptions } from "./types.js";
 import { managedBy } from "./types.js";
@@ -95,15 +95,15 @@ function kubeConfig(c: GitopsCluster): object {
 }
 
 /**
- * The Kustomizations, in order: the namespaces (in the destination cluster), the releases
- * (HelmReleases and their sources in Flux's namespace, waited for), then the other objects
- * (in the destination cluster).
+ * The Kustomizations, in order: the namespaces and the Gateway API CRDs (in the destination
+ * cluster; the CRDs never pruned), the releases (HelmReleases and their sources in Flux's
+ * namespace, waited for), then the other objects (in the destination cluster).
  */
 function kustomizations(
   c: GitopsCluster,
   base: string,
   o: GitopsOptions,
-  has: { namespaces: boolean; others: boolean },
+  has: { namespaces: boolean; crds: boolean; others: boolean },
 ) {
   const name = c.plan.mesh.name;
   const docs: Record<string, unknown>[] = [];
@@ -128,11 +128,12 @@ function kustomizations(
     spec: { interval: "10m", path: `./${posix.join(base, suffix)}`, prune: true, sourceRef, ...extra },
   });
   const remote = c.destination === undefined ? {} : { kubeConfig: kubeConfig(c) };
-  const after = (what: string) => ({ dependsOn: [{ name: `${name}-${what}` }] });
+  const after = (...what: string[]) =>
+    what.length === 0 ? {} : { dependsOn: what.map((w) => ({ name: `${name}-${w}` })) };
   if (has.namespaces) docs.push(kustomization("namespaces", { ...remote }));
-  docs.push(
-    kustomization("releases", { wait: true, timeout: "30m", ...(has.namespaces ? after("namespaces") : {}) }),
-  );
+  if (has.crds) docs.push(kustomization("crds", { prune: false, wait: true, ...remote }));
+  const first = [...(has.namespaces ? ["namespaces"] : []), ...(has.crds ? ["crds"] : [])];
+  docs.push(kustomization("releases", { wait: true, timeout: "30m", ...after(...first) }));
   if (has.others) docs.push(kustomization("objects", { ...after("releases"), ...remote }));
   return docs;
 }
@@ -140,8 +141,9 @@ function kustomizations(
 /**
  * One cluster's Flux files: `sync.yaml` (the Kustomizations, applied by Flux from the folder
  * above or once by hand), `namespaces/` (the plan's namespaces with their labels), `releases/`
- * (chart sources and one HelmRelease per release, in Flux's namespace, named `<mesh>-<release>`)
- * and `objects/` (the plan's other objects, after every release is ready).
+ * (chart sources and one HelmRelease per release, in Flux's namespace, named `<mesh>-<release>`),
+ * `crds/` (the Gateway API CRDs, where the plan installs them) and `objects/` (the plan's other
+ * objects, after every release is ready).
  */
 export function fluxFiles(c: GitopsCluster, o: GitopsOptions): GitopsFile[] {
   const base = posix.join(o.path, c.folder);
@@ -150,16 +152,21 @@ export function fluxFiles(c: GitopsCluster, o: GitopsOptions): GitopsFile[] {
   const others = otherObjects(c.plan, KEEP);
   const releaseFiles = c.plan.releases.map((r) => `${r.name}.yaml`);
   const namespaces = plannedNamespaces(c.plan);
+  const crds = gatewayApiCrdDocs(c, KEEP);
   const files: GitopsFile[] = [
     {
       path: posix.join(c.folder, "sync.yaml"),
       header: [
         ...top,
-        "Flux applies namespaces/, then releases/ (and waits for every HelmRelease), then objects/.",
+        `Flux applies namespaces/${crds.length > 0 ? " and crds/" : ""}, then releases/ (and waits for every HelmRelease), then objects/.`,
         "Not expressed here:",
         ...notExpressed(c.plan),
       ],
-      docs: kustomizations(c, base, o, { namespaces: namespaces.length > 0, others: others.length > 0 }),
+      docs: kustomizations(c, base, o, {
+        namespaces: namespaces.length > 0,
+        crds: crds.length > 0,
+        others: others.length > 0,
+      }),
     },
     kustomize(c.folder, "", ["sync.yaml"]),
     kustomize(c.folder, "releases", ["sources.yaml", ...releaseFiles]),
@@ -172,6 +179,10 @@ export function fluxFiles(c: GitopsCluster, o: GitopsOptions): GitopsFile[] {
       header: top,
       docs: namespaces,
     });
+  }
+  if (crds.length > 0) {
+    files.push(kustomize(c.folder, "crds", ["gateway-api.yaml"]));
+    files.push({ path: posix.join(c.folder, "crds", "gateway-api.yaml"), header: top, docs: crds });
   }
   for (const r of c.plan.releases)
     files.push({

@@ -19,6 +19,13 @@ export function notExpressed(plan: InstallPlan): string[] {
       `- The remote secret ${r.secret.namespace}/${r.secret.name} (cluster ${r.clusterName}) is not written: it holds a token.`,
       `  Create the reader in ${r.clusterName} and store the Secret through a secret store (or run planton apply).`,
     );
+  if (plan.gatewayApi !== undefined)
+    lines.push(
+      `- Gateway API CRDs ${plan.gatewayApi.version} (${plan.gatewayApi.channel}) are in crds/, applied before istiod and never`,
+      "  pruned or deleted by the tool. planton apply reads the cluster's copy first and never overwrites another",
+      "  owner's copy or downgrades one; a sync does not check: leave crds/ out where the platform or another",
+      "  team manages the Gateway API CRDs.",
+    );
   lines.push(
     "- Workload restarts: after a revision or version change, restart the injected workloads yourself",
     "  (kubectl rollout restart); planton apply does it, a GitOps sync does not.",

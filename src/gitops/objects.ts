@@ -1,5 +1,5 @@
 import type { InstallPlan, PlannedRelease } from "../istio/types.js";
-import { managedBy } from "./types.js";
+import { type GitopsCluster, managedBy } from "./types.js";
 
 /**
  * A release's values as the GitOps tool sends them to the chart: the plan's values, plus the
@@ -53,4 +53,20 @@ export function otherObjects(plan: InstallPlan, keep: KeepMarks): Record<string,
     );
   for (const o of plan.objects) docs.push(o.manifest as unknown as Record<string, unknown>);
   return docs;
+}
+
+/**
+ * The Gateway API CRDs as the tool applies them: marked with `keep`, so neither a prune nor the
+ * deletion of the Application or Kustomization deletes them (and with them every team's Gateway
+ * and route), as `planton destroy` keeps them unless told `--purge-crds`.
+ */
+export function gatewayApiCrdDocs(c: GitopsCluster, keep: KeepMarks): Record<string, unknown>[] {
+  return (c.gatewayApiCrds ?? []).map((crd) => {
+    const metadata = (crd.metadata ?? {}) as Record<string, unknown>;
+    const annotations = {
+      ...(metadata.annotations as Record<string, string> | undefined),
+      ...keep.annotations,
+    };
+    return { ...crd, metadata: { ...metadata, annotations } };
+  });
 }

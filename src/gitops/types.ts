@@ -11,6 +11,11 @@ export interface GitopsCluster {
   /** The folder under the output directory ("" for a single manifest). */
   folder: string;
   destination?: Destination;
+  /**
+   * The Gateway API CRDs the plan installs (`plan.gatewayApi`), read from planton's shipped
+   * bundle by the caller (I/O); absent when the plan installs none.
+   */
+  gatewayApiCrds?: Record<string, unknown>[];
 }
 
 export interface GitopsOptions {

@@ -1,5 +1,6 @@
 import { isAbsolute, posix, resolve } from "node:path";
 import { ManifestError, UsageError } from "../../errors.js";
+import { readBundle } from "../../deploy/gateway-api.js";
 import { type Destination, exportGitops, type GitopsCluster } from "../../gitops/index.js";
 import { planIstio } from "../../istio/plan.js";
 import { readCaFacts } from "../../manifest/ca.js";
@@ -127,7 +128,13 @@ function loadClusters(flags: GitopsFlags, ctx: CommandContext): GitopsCluster[] 
       destinations.get(cluster) ??
       destinations.get("") ??
       (several && flags.format === "argocd" ? ({ kind: "name", name: cluster } as const) : undefined);
-    return { plan, file: l.file, folder, ...(destination === undefined ? {} : { destination }) };
+    return {
+      plan,
+      file: l.file,
+      folder,
+      ...(destination === undefined ? {} : { destination }),
+      ...(plan.gatewayApi === undefined ? {} : { gatewayApiCrds: readBundle(plan.gatewayApi) }),
+    };
   });
 }
 
