@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { gatewayApiGroups } from "../istio/gateway-api.js";
 import type { InstallPlan } from "../istio/types.js";
 import { isNotFound, kubeCall } from "./api.js";
 import { decodeHelmPayload, newestRecordPerRelease } from "./helm-records.js";
@@ -37,6 +38,8 @@ export interface StatusReads {
   podDisruptionBudgets: k8s.V1PodDisruptionBudget[];
   /** Istio's CRDs (group `istio.io` or `*.istio.io`). */
   crds: k8s.V1CustomResourceDefinition[];
+  /** The Gateway API CRDs (groups `gateway.networking.k8s.io`, `gateway.networking.x-k8s.io`). */
+  gatewayApiCrds?: k8s.V1CustomResourceDefinition[];
   mutatingWebhooks: k8s.V1MutatingWebhookConfiguration[];
   validatingWebhooks: k8s.V1ValidatingWebhookConfiguration[];
   /** Services in the stack's namespaces. */
@@ -172,6 +175,7 @@ export async function readStatus(cluster: ResolvedCluster, plan: InstallPlan): P
     ),
     podDisruptionBudgets: pdbs,
     crds: crds.items.filter(isIstioCrd),
+    gatewayApiCrds: crds.items.filter((c) => gatewayApiGroups.includes(c.spec?.group ?? "")),
     mutatingWebhooks: mutating.items,
     validatingWebhooks: validating.items,
     services,

@@ -127,6 +127,8 @@ describe("ambient: a namespace with a waypoint", { concurrency: false }, () => {
       show(s),
     );
     assert.equal(check("node-agent/istio-cni-node")?.state, "ok", show(s));
+    assert.equal(check("gateway-api")?.state, "ok", show(s));
+    assert.match(check("gateway-api")?.message ?? "", /Gateway API CRDs at v1\.6\.3 standard, established/);
     assert.equal(check("ambient/shop")?.state, "warning", show(s));
     assert.match(check("ambient/shop")?.message ?? "", /1 of 1 pod in shop not captured by ztunnel: web/);
     const gw = await get(gatewayPath);

@@ -15,6 +15,7 @@ import { checkAmbientNamespaces, checkNodeAgents, checkWaypoints } from "./ambie
 import { checkCa } from "./ca.js";
 import { checkControlPlane } from "./control-plane.js";
 import { checkCrds } from "./crds.js";
+import { checkGatewayApi } from "./gateway-api.js";
 import { checkGateways, checkMtls } from "./gateways-mtls.js";
 import { type CheckFunction, type CheckReads, type StatusResult, worst } from "./model.js";
 import { checkRemoteSecrets } from "./multicluster.js";
@@ -29,6 +30,7 @@ export const checkFunctions: CheckFunction[] = [
   checkReleases,
   checkControlPlane,
   checkCrds,
+  checkGatewayApi,
   checkWebhooks,
   checkGateways,
   checkMtls,
