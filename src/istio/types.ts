@@ -243,7 +243,12 @@ export interface PlannedObject {
   manifest: {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+    metadata: {
+      name: string;
+      namespace?: string;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+    };
     /** Absent only for a ConfigMap, which has `data` instead. */
     spec?: Record<string, unknown>;
     data?: Record<string, string>;

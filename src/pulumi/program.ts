@@ -154,5 +154,18 @@ function drawObject(
       { metadata: o.manifest.metadata, data: o.manifest.data ?? {} },
       opts,
     );
-  return new k8s.apiextensions.CustomResource(o.id, { ...o.manifest, spec }, opts);
+  return new k8s.apiextensions.CustomResource(o.id, { ...awaitingProgrammed(o.manifest), spec }, opts);
+}
+
+/**
+ * A waypoint Gateway (class `istio-waypoint`) is done only once istiod's deployment controller
+ * reports it `Programmed` (its Deployment ready): a namespace's `use-waypoint` label, which
+ * depends on it, must not send running pods' traffic to a waypoint that cannot carry it yet.
+ * The provider's `pulumi.com/waitFor` annotation makes the engine wait for that condition.
+ */
+function awaitingProgrammed(manifest: PlannedObject["manifest"]): PlannedObject["manifest"] {
+  const spec = manifest.spec as { gatewayClassName?: string } | undefined;
+  if (manifest.kind !== "Gateway" || spec?.gatewayClassName !== "istio-waypoint") return manifest;
+  const annotations = { ...manifest.metadata.annotations, "pulumi.com/waitFor": "condition=Programmed" };
+  return { ...manifest, metadata: { ...manifest.metadata, annotations } };
 }

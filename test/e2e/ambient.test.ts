@@ -88,6 +88,8 @@ describe("ambient: a namespace with a waypoint", { concurrency: false }, () => {
     assert.deepEqual(listeners, [["mesh", 15008, "HBONE"]]);
     assert.equal(gw?.spec.gatewayClassName, "istio-waypoint");
     assert.equal(gw?.metadata.labels["istio.io/waypoint-for"], "service");
+    // the engine waited for Programmed before the labels that depend on the waypoint
+    assert.equal(gw?.metadata.annotations["pulumi.com/waitFor"], "condition=Programmed");
     const ns = await get("/api/v1/namespaces/shop");
     assert.equal(ns?.metadata.labels["istio.io/use-waypoint"], "waypoint");
     assert.equal(ns?.metadata.labels["istio.io/dataplane-mode"], "ambient");

@@ -171,6 +171,13 @@ describe("revision tags and workload namespaces in the program", () => {
     const gw = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
     assert.deepEqual(seen.edges.get(`${gw}::waypoint-shop-waypoint`), ["istiod", "workload-shop"]);
     assert.deepEqual(seen.edges.get(`${gw}::waypoint-orders-orders-waypoint`), ["istiod"]);
+    // each waypoint is done only once istiod reports it Programmed: the labels wait for that
+    for (const r of seen.registered.filter((x) => x.type === gw))
+      assert.equal(
+        (r.inputs.metadata as { annotations?: Record<string, string> }).annotations?.["pulumi.com/waitFor"],
+        "condition=Programmed",
+        r.name,
+      );
     // the created namespace comes first, without the use-waypoint label; a patch adds it after the waypoint
     assert.deepEqual(seen.edges.get("kubernetes:core/v1:Namespace::workload-shop"), ["istiod"]);
     const labelsOf = (name: string) =>
