@@ -37,6 +37,37 @@ export function deploymentReady(d: k8s.V1Deployment | undefined): boolean {
   return observed && (d.status?.availableReplicas ?? 0) >= want && (d.status?.updatedReplicas ?? 0) >= want;
 }
 
+/** True when every replica of the StatefulSet runs its current template and is ready. */
+export function statefulSetReady(s: k8s.V1StatefulSet | undefined): boolean {
+  if (s === undefined) return false;
+  const want = s.spec?.replicas ?? 1;
+  const st = s.status;
+  const observed = (st?.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
+  const current = st?.updateRevision === undefined || st.currentRevision === st.updateRevision;
+  return observed && current && (st?.updatedReplicas ?? 0) >= want && (st?.readyReplicas ?? 0) >= want;
+}
+
+/** True when the DaemonSet's pod on every node it schedules to runs its template and is available. */
+export function daemonSetReady(d: k8s.V1DaemonSet | undefined): boolean {
+  if (d === undefined) return false;
+  const st = d.status;
+  const want = st?.desiredNumberScheduled ?? 0;
+  const observed = (st?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  return observed && (st?.updatedNumberScheduled ?? 0) >= want && (st?.numberAvailable ?? 0) >= want;
+}
+
+/** A workload `--restart-workloads` rolls: a Deployment, StatefulSet or DaemonSet. */
+export interface WorkloadRef extends ObjectRef {
+  kind: "Deployment" | "StatefulSet" | "DaemonSet";
+}
+
+type WaitOptions<T> = {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  onWait?: (t: T) => void;
+};
+
 /**
  * Waits until each Deployment has all its replicas updated and available, polling every
  * `intervalMs` (all targets in parallel), until `timeoutMs` passes or `signal` aborts. Returns
@@ -45,19 +76,49 @@ export function deploymentReady(d: k8s.V1Deployment | undefined): boolean {
 export async function waitForDeployments(
   cluster: ResolvedCluster,
   targets: ObjectRef[],
-  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; onWait?: (t: ObjectRef) => void },
+  options: WaitOptions<ObjectRef>,
+): Promise<string[]> {
+  const refs = targets.map((t) => ({ ...t, kind: "Deployment" as const }));
+  const notReady = await waitForWorkloads(cluster, refs, options);
+  return notReady.map((w) => w.slice("Deployment ".length));
+}
+
+/**
+ * Waits until each workload runs its current template on every replica (or node) and is ready,
+ * as `waitForDeployments` does. A StatefulSet or DaemonSet whose update strategy is `OnDelete`
+ * never rolls by itself, so it is reported not ready at the timeout. Returns those still not
+ * ready, as `Kind namespace/name`.
+ */
+export async function waitForWorkloads(
+  cluster: ResolvedCluster,
+  targets: WorkloadRef[],
+  options: WaitOptions<WorkloadRef>,
 ): Promise<string[]> {
   const apps = cluster.config.makeApiClient(k8s.AppsV1Api);
-  const read = (t: ObjectRef) => () =>
-    kubeCall("reading a Deployment", () => apps.readNamespacedDeployment(t), { timeoutMs: 10_000 }).catch(
-      (err: unknown) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
+  const readers = {
+    Deployment: (t: ObjectRef) => apps.readNamespacedDeployment(t),
+    StatefulSet: (t: ObjectRef) => apps.readNamespacedStatefulSet(t),
+    DaemonSet: (t: ObjectRef) => apps.readNamespacedDaemonSet(t),
+  };
+  const ready = {
+    Deployment: deploymentReady,
+    StatefulSet: statefulSetReady,
+    DaemonSet: daemonSetReady,
+  } as Record<WorkloadRef["kind"], (o: unknown) => boolean>;
+  const read = (t: WorkloadRef) => () =>
+    kubeCall(
+      `reading a ${t.kind}`,
+      () => readers[t.kind]({ name: t.name, namespace: t.namespace }) as Promise<unknown>,
+      {
+        timeoutMs: 10_000,
       },
-    );
-  const waitFor = async (t: ObjectRef) => {
+    ).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+  const waitFor = async (t: WorkloadRef) => {
     let told = false;
-    const outcome = await poll(read(t), deploymentReady, {
+    const outcome = await poll(read(t), ready[t.kind], {
       timeoutMs: options.timeoutMs,
       intervalMs: options.intervalMs ?? 1000,
       signal: options.signal,
@@ -66,7 +127,7 @@ export async function waitForDeployments(
         told = true;
       },
     });
-    return outcome.state === "done" ? undefined : `${t.namespace}/${t.name}`;
+    return outcome.state === "done" ? undefined : `${t.kind} ${t.namespace}/${t.name}`;
   };
   const results = await Promise.all(targets.map(waitFor));
   return results.filter((x): x is string => x !== undefined);

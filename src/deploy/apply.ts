@@ -4,7 +4,12 @@ import {
   KubernetesIstioStackOutputsSchema,
 } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import { repairInterruptedReleases } from "../cluster/helm-records.js";
-import { serviceAddresses, waitForDeployments } from "../cluster/workloads.js";
+import {
+  serviceAddresses,
+  waitForDeployments,
+  waitForWorkloads,
+  type WorkloadRef,
+} from "../cluster/workloads.js";
 import { DeployError, InterruptedError } from "../errors.js";
 import { type NamespaceChange, namespacesToRestart, type TagChange } from "../istio/membership.js";
 import type { WaypointChange } from "../istio/waypoints.js";
@@ -238,8 +243,8 @@ async function safeOrderProgram(
 }
 
 /**
- * The last step of the safe order: once the restarted Deployments run on their new revision, the
- * update that removes the old istiod. Its summary is added to the first update's.
+ * The last step of the safe order: once the restarted workloads (Deployments, StatefulSets,
+ * DaemonSets) run on their new revision, the update that removes the old istiod. Its summary is added to the first update's.
  */
 async function removeAfterRestart(
   req: DeployRequest,
@@ -248,17 +253,17 @@ async function removeAfterRestart(
   restarted: string[],
   first: ChangeSummary,
 ): Promise<ChangeSummary> {
-  const deployments = restarted
-    .filter((w) => w.startsWith("Deployment "))
-    .map((w) => {
-      const [namespace = "", name = ""] = w.slice("Deployment ".length).split("/");
-      return { namespace, name };
-    });
+  const workloads = restarted.map((w): WorkloadRef => {
+    const [kind = "", ref = ""] = w.split(" ");
+    const [namespace = "", name = ""] = ref.split("/");
+    return { kind: kind as WorkloadRef["kind"], namespace, name };
+  });
   const notReady = await timed("restart wait", () =>
-    waitForDeployments(req.cluster, deployments, {
+    waitForWorkloads(req.cluster, workloads, {
       timeoutMs: gatewayWaitMs,
       signal: req.signal,
-      onWait: (t) => req.io.info(`waiting for ${t.namespace}/${t.name} to run on its new revision…`),
+      onWait: (t) =>
+        req.io.info(`waiting for ${t.kind} ${t.namespace}/${t.name} to run on its new revision…`),
     }),
   );
   if (req.signal.aborted || notReady.length > 0)

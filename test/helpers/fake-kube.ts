@@ -28,6 +28,8 @@ const resources: Record<string, { kind: string; namespaced: boolean }> = {
   services: { kind: "Service", namespaced: true },
   namespaces: { kind: "Namespace", namespaced: false },
   deployments: { kind: "Deployment", namespaced: true },
+  statefulsets: { kind: "StatefulSet", namespaced: true },
+  daemonsets: { kind: "DaemonSet", namespaced: true },
   mutatingwebhookconfigurations: { kind: "MutatingWebhookConfiguration", namespaced: false },
   validatingwebhookconfigurations: { kind: "ValidatingWebhookConfiguration", namespaced: false },
   customresourcedefinitions: { kind: "CustomResourceDefinition", namespaced: false },
