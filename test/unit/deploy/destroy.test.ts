@@ -66,6 +66,14 @@ const otherMesh = (namespace: string): FakeObject[] => [
   webhook("istio-revision-tag-default", { name: "istiod", namespace }, 3),
 ];
 
+/** The engine stand-in holding an applied examples/dev.yaml, whose destroy deletes three resources. */
+function appliedDevStack(url: string) {
+  const fx = engineFixture(url);
+  fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
+  fx.behave({ changes: { delete: 3 }, namespaces: ["istio-system"] });
+  return fx;
+}
+
 let api: Awaited<ReturnType<typeof startFakeKubeApi>> | undefined;
 afterEach(() => api?.close());
 const deletes = () => (api?.requests ?? []).filter((r) => r.startsWith("DELETE"));
@@ -110,9 +118,7 @@ describe("destroy deletes only what it can prove its own", () => {
         },
       ],
     });
-    const fx = engineFixture(api.url);
-    fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
-    fx.behave({ changes: { delete: 3 }, namespaces: ["istio-system"] });
+    const fx = appliedDevStack(api.url);
     const r = await runCli(["destroy", "--yes", "--purge-crds", "-f", dev], { env: fx.env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(
@@ -159,9 +165,7 @@ describe("destroy deletes only what it can prove its own", () => {
         gatewayCrd("tcproutes.gateway.networking.x-k8s.io", {}),
       ],
     });
-    const fx = engineFixture(api.url);
-    fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
-    fx.behave({ changes: { delete: 3 }, namespaces: ["istio-system"] });
+    const fx = appliedDevStack(api.url);
     // examples/dev.yaml has no spec.gatewayApi
     const r = await runCli(["destroy", "--yes", "--purge-crds", "-f", dev], { env: fx.env });
     assert.equal(r.code, 0, r.stderr);
