@@ -49,7 +49,9 @@ describe("traffic: proxyless gRPC workloads in a network namespace of the suite'
   it("the suite: calls within the mesh, STRICT mTLS, an AuthorizationPolicy, across clusters", async () => {
     const inner = join(repo, "test", "e2e", "traffic-calls.netns.ts");
     const args = ["--import", "tsx", "--test", "--test-reporter=spec", inner];
-    const env = { ...process.env, PLANTON_E2E_NETNS: "1" };
+    // a test runner of its own (NODE_TEST_CONTEXT would make it a silent child of this one)
+    const { NODE_TEST_CONTEXT: _, ...outer } = process.env;
+    const env = { ...outer, PLANTON_E2E_NETNS: "1" };
     const r = await runInNetns(process.execPath, args, {
       env,
       cwd: repo,

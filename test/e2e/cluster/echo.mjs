@@ -26,8 +26,9 @@ const binary = (binDir, name) => {
 
 /**
  * Starts istio-echo-server for `pod` next to its `agent`, its gRPC `port` an xDS server, and waits
- * until it reports the port ready. `version` (default: the pod's name) and `cluster` come back in
- * every response. Options: binDir, timeoutMs (60000). Resolves to { process, logPath, stop }.
+ * until the port serves. `version` (default: the pod's name) and `cluster` come back in
+ * every response. Ready = its xDS server is SERVING the listener istiod sent for the pod.
+ * Options: binDir, timeoutMs (60000). Resolves to { process, logPath, stop }.
  */
 export async function startEchoServer(cluster, opts) {
   const { pod, agent, port } = opts;
@@ -61,9 +62,10 @@ export async function startEchoServer(cluster, opts) {
   const deadline = Date.now() + (opts.timeoutMs ?? 60000);
   for (;;) {
     const log = fs.existsSync(logPath) ? fs.readFileSync(logPath, "utf8") : "";
-    if (log.includes(`ready for GRPC endpoint ${pod.status.podIP}:${port}`)) return server;
-    const failed = child.exitCode !== null || child.signalCode !== null || log.includes("readiness failed");
-    if (failed || Date.now() > deadline) {
+    // gRPC's xDS server took istiod's inbound listener for the pod (its own readiness probe is a
+    // plaintext call, which a STRICT listener refuses: it logs "readiness failed" and serves on)
+    if (log.includes(`Listener "${pod.status.podIP}:${port}" entering mode: "SERVING"`)) return server;
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       await stopProcess(child);
       throw new Error(`echo server of ${namespace}/${name} not ready; log ${logPath}:\n${tail(logPath)}`);
     }
