@@ -88,8 +88,9 @@ const other = (name: Name): Name => (name === "east" ? "west" : "east");
 
 /** A pod of the grpc-agent template with its agent running: the injected env gives its cluster ID. */
 async function meshPod(name: Name, app: string): Promise<{ pod: Body; agent: Agent }> {
+  // no security.istio.io/tlsMode label (the template leaves it to the user): with it istiod would
+  // make the server STRICT by itself; without it, the manifest's mesh-wide STRICT decides
   const pod = await workload(clusters[name], "app", app, {
-    labels: { "security.istio.io/tlsMode": "istio" }, // the template leaves it to the user
     annotations: { "inject.istio.io/templates": "grpc-agent" },
   });
   const proxy = (pod.spec.containers as Body[]).find((c) => c.name === "istio-proxy");
