@@ -4,7 +4,8 @@
 #
 #   ${PLANTON_E2E_CACHE:-$HOME/.cache/planton-e2e}/
 #     bin/    pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager,
-#             kube-scheduler, etcd, kwok, pilot-discovery (istiod), istioctl, pilot-agent
+#             kube-scheduler, etcd, kwok, pilot-discovery (istiod), istioctl, pilot-agent,
+#             istio-echo-server, istio-echo-client (Istio's test echo programs)
 #     share/  pulumi-kubernetes/*.json (the provider's versioned schema and mapping),
 #             kwok/stages/*.yaml (kwok v0.8.0 has no built-in stages) and
 #             gateway-api/<version>/{standard,experimental}/*.yaml (CRD bundles), copied from the
@@ -39,7 +40,7 @@ tools=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     pulumi|provider|controlplane|istiod|gatewayapi|seaweedfs) tools+=("$arg") ;;
     *) echo "e2e-build: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -214,6 +215,27 @@ build_istiod() {
   log "pilot-discovery, istioctl, pilot-agent: built in $((SECONDS - t0)) s"
 }
 
+# --- istio-echo-server, istio-echo-client (part of the istiod group) ------- begin istio-echo --
+# Istio's test echo programs, the proxyless gRPC workloads of the traffic-calls suite (issue 28,
+# level 3): same module download, tags and flags as pilot-discovery, their own stamp.
+build_istio_echo() {
+  local dir="$SRC/istiod" mod=istio.io/istio ver
+  ver="$(modver "$dir/go.mod" "$mod")"
+  local tags="vtprotobuf,disable_pgv"
+  local stamp; stamp="$(stamp_of istiod "$ver" "$tags" echo)"
+  local server="$BIN/istio-echo-server" client="$BIN/istio-echo-client"
+  if up_to_date istio-echo "$stamp" "$server" "$client"; then
+    log "istio-echo-server, istio-echo-client ($mod@$ver): up to date"; return
+  fi
+  log "istio-echo-server, istio-echo-client ($mod@$ver): building"
+  local t0=$SECONDS
+  (cd "$dir" && go build -tags "$tags" -ldflags "-s -w" -o "$server" "$mod/pkg/test/echo/cmd/server")
+  (cd "$dir" && go build -tags "$tags" -ldflags "-s -w" -o "$client" "$mod/pkg/test/echo/cmd/client")
+  write_stamp istio-echo "$stamp" "$mod@$ver" $((SECONDS - t0))
+  log "istio-echo-server, istio-echo-client: built in $((SECONDS - t0)) s"
+}
+# ------------------------------------------------------------------------------ end istio-echo --
+
 # --- Gateway API CRD bundles ---------------------------------------------------------------
 # Not built: the CRD YAML files of sigs.k8s.io/gateway-api at each pinned version, fetched through
 # the Go proxy like every other module and checked against the pinned hash.
@@ -262,5 +284,8 @@ build_seaweedfs() {
 # ------------------------------------------------------------------------------ end seaweedfs --
 
 total0=$SECONDS
-for t in "${tools[@]}"; do "build_$t"; done
+for t in "${tools[@]}"; do
+  "build_$t"
+  if [ "$t" = istiod ]; then build_istio_echo; fi
+done
 log "done in $((SECONDS - total0)) s; $(du -sh "$BIN" | cut -f1) in $BIN"

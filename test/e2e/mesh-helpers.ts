@@ -79,9 +79,15 @@ async function create(cluster: Cluster, path: string, body: Body): Promise<Body>
 
 /**
  * A Service `name` in `namespace` with one pod behind it (a Deployment, run by kwok) under the
- * service account `name`; resolves to the pod once it is Running with an IP.
+ * service account `name`; resolves to the pod once it is Running with an IP. `template` adds
+ * labels and annotations to the pod template (its selector stays app=<name>).
  */
-export async function workload(cluster: Cluster, namespace: string, name: string): Promise<Body> {
+export async function workload(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  template: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+): Promise<Body> {
   await waitFor(`namespace ${namespace}`, async () =>
     (await cluster.request("GET", `/api/v1/namespaces/${namespace}/serviceaccounts/default`)).status === 200
       ? true
@@ -99,7 +105,7 @@ export async function workload(cluster: Cluster, namespace: string, name: string
       replicas: 1,
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels },
+        metadata: { labels: { ...template.labels, ...labels }, annotations: template.annotations },
         spec: {
           serviceAccountName: name,
           containers: [{ name: "app", image: "example.invalid/echo", ports: [{ containerPort: 7070 }] }],

@@ -14,7 +14,7 @@
  *    primary's istiod, through the path planton configured (the remote's webhook calls its istiod
  *    Service, whose EndpointSlice holds the manifest's primary address; the harness maps that
  *    address to the primary's istiod, as the primary's east-west gateway would).
- * Not here: traffic between workloads (no Envoy or gRPC echo runs; see the README's Verification).
+ * Traffic between workloads (level 3, proxyless gRPC echo programs): traffic-calls.test.ts.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

@@ -6,6 +6,7 @@
 //   import { startAgent } from "./agent.mjs";
 //   const agent = await startAgent(cluster, { pod, istiod, clusterId: "east" });
 //   agent.certs  // { chain, key, root }: PEM text of cert-chain.pem, key.pem, root-cert.pem
+//   agent.bootstrap  // the gRPC xDS bootstrap file (absolute): GRPC_XDS_BOOTSTRAP of the app
 //   await agent.stop();
 //
 // - `pod` is a Pod object of the cluster (kwok runs it): its namespace, service account, name and
@@ -17,6 +18,8 @@
 // - istiod is reached on 127.0.0.1 (its 15012 port) with ISTIOD_SAN = the Service's DNS name, which
 //   its serving certificate carries; in a pod that is the mesh config's discoveryAddress.
 // - Nothing listens but the status port (a free one on 127.0.0.1) and Unix sockets in the folder.
+//   The config folder (its XDS socket, which the bootstrap names) and OUTPUT_CERTS are absolute
+//   paths in the agent's folder: gRPC reads `unix:///./etc/...` as /etc/..., shared by all agents.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -51,8 +54,8 @@ async function writeVolumes(cluster, pod, dir) {
 
 /**
  * Starts pilot-agent for `pod` against `istiod` (an object of istiod.mjs) and waits until it has
- * written the workload certificate. Options: clusterId, binDir, timeoutMs (60000), log.
- * Resolves to { process, dir, logPath, certs: { chain, key, root }, stop }.
+ * written the workload certificate. Options: clusterId, binDir, timeoutMs (60000), log, extraEnv.
+ * Resolves to { process, dir, logPath, bootstrap, certs: { chain, key, root }, stop }.
  */
 export async function startAgent(cluster, opts) {
   const { pod, istiod } = opts;
@@ -63,6 +66,7 @@ export async function startAgent(cluster, opts) {
   fs.mkdirSync(dir, { recursive: true });
   await writeVolumes(cluster, pod, dir);
   const out = "var/lib/istio/data";
+  const bootstrap = path.join(dir, "etc/istio/proxy/grpc-bootstrap.json");
   const env = {
     PATH: process.env.PATH,
     HOME: dir,
@@ -73,15 +77,17 @@ export async function startAgent(cluster, opts) {
     ISTIO_META_CLUSTER_ID: opts.clusterId ?? "Kubernetes",
     ISTIO_META_GENERATOR: "grpc",
     DISABLE_ENVOY: "true",
-    OUTPUT_CERTS: `./${out}`,
-    GRPC_XDS_BOOTSTRAP: "./etc/istio/proxy/grpc-bootstrap.json",
+    OUTPUT_CERTS: path.join(dir, out),
+    GRPC_XDS_BOOTSTRAP: bootstrap,
     JWT_POLICY: "third-party-jwt",
     PILOT_CERT_PROVIDER: "istiod",
     ISTIOD_SAN: `${istiod.name}.${istiod.namespace}.svc`,
     PROXY_CONFIG: JSON.stringify({
       discoveryAddress: `127.0.0.1:${istiod.ports[15012]}`,
+      configPath: path.join(dir, "etc/istio/proxy"),
       statusPort: await freePort(),
     }),
+    ...opts.extraEnv,
   };
   const logPath = path.join(cluster.dir, `agent-${name}.log`);
   const fd = fs.openSync(logPath, "a");
@@ -90,7 +96,7 @@ export async function startAgent(cluster, opts) {
   fs.closeSync(fd);
   child.name = `agent-${name}`;
   cluster.processes.push(child);
-  const agent = { process: child, dir, logPath, certs: undefined, stop: () => stopAgent(agent) };
+  const agent = { process: child, dir, logPath, bootstrap, certs: undefined, stop: () => stopAgent(agent) };
   const files = ["cert-chain.pem", "key.pem", "root-cert.pem"].map((f) => path.join(dir, out, f));
   const deadline = Date.now() + (opts.timeoutMs ?? 60000);
   while (!files.every((f) => fs.existsSync(f) && fs.statSync(f).size > 0)) {

@@ -251,7 +251,8 @@ process.on("exit", () => {
 /**
  * Starts the control plane and kwok and creates `nodes` fake nodes.
  * Options: binDir, stagesDir, nodes (default 3), keepDir (default false), log (function),
- * webhooks (see the file header), audit (an audit log of every write: see audit.mjs).
+ * webhooks (see the file header), audit (an audit log of every write: see audit.mjs),
+ * podSubnetBase (default 1: node i's pods get 10.244.<base+i>.0/24).
  * The admin kubeconfig (user ADMIN_USER) is for the code under test; the components and the
  * harness's own `request` use their own system:* identities (`componentKubeconfigs`).
  * Resolves to { dir, server, kubeconfig (YAML text), kubeconfigPath, ca, cert, key, request, nodes, processes,
@@ -261,6 +262,7 @@ export async function startCluster(opts = {}) {
   const binDir = opts.binDir ?? path.join(cacheRoot(), "bin");
   const stagesDir = opts.stagesDir ?? path.join(cacheRoot(), "share", "kwok", "stages");
   const nodeCount = opts.nodes ?? 3;
+  const podCidr = (i) => `10.244.${(opts.podSubnetBase ?? 1) + i}.0/24`;
   const log = opts.log ?? (() => {});
   const bin = (n) => {
     const p = path.join(binDir, n);
@@ -406,8 +408,9 @@ export async function startCluster(opts = {}) {
             type: "kwok",
           },
         },
-        // one /24 per node, so pod IPs do not repeat across nodes
-        spec: { podCIDR: `10.244.${i + 1}.0/24`, podCIDRs: [`10.244.${i + 1}.0/24`] },
+        // one /24 per node, so pod IPs do not repeat across nodes (nor across clusters that
+        // share a network namespace, each with its own `podSubnetBase`)
+        spec: { podCIDR: podCidr(i), podCIDRs: [podCidr(i)] },
         // kwok keeps an InternalIP it finds (hostNetwork pods get it). TEST-NET-1: never dialled.
         status: {
           addresses: [
