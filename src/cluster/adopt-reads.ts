@@ -56,6 +56,7 @@ function adoptionClients(config: k8s.KubeConfig) {
     policy: config.makeApiClient(k8s.PolicyV1Api),
     autoscaling: config.makeApiClient(k8s.AutoscalingV2Api),
     custom: config.makeApiClient(k8s.CustomObjectsApi),
+    crds: config.makeApiClient(k8s.ApiextensionsV1Api),
   };
 }
 type Clients = ReturnType<typeof adoptionClients>;
@@ -82,6 +83,8 @@ const operatorKinds: [string, string, ListCall][] = [
   ],
   [admissionV1, "MutatingWebhookConfiguration", (c, o) => c.admission.listMutatingWebhookConfiguration(o)],
   ["policy/v1", "PodDisruptionBudget", (c, o) => c.policy.listPodDisruptionBudgetForAllNamespaces(o)],
+  // the base chart's CRDs: istioctl labels them Base, and Helm refuses to install over them without its metadata
+  ["apiextensions.k8s.io/v1", "CustomResourceDefinition", (c, o) => c.crds.listCustomResourceDefinition(o)],
   [
     "autoscaling/v2",
     "HorizontalPodAutoscaler",

@@ -122,10 +122,16 @@ function ownershipWrites(reading: LiveMeshReading, adoption: AdoptionPlan): Owne
         x.metadata?.name === o.name &&
         (x.metadata?.namespace ?? "") === (o.namespace ?? ""),
     );
-    const resourceVersion = (found?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
-    if (resourceVersion === undefined)
+    const meta = found?.metadata as
+      | { resourceVersion?: string; managedFields?: OwnershipWrite["managedFields"] }
+      | undefined;
+    if (meta?.resourceVersion === undefined)
       throw new DeployError(`${o.kind} ${o.name} was not found as adoption read it: nothing was changed`);
-    return { ...o, resourceVersion };
+    return {
+      ...o,
+      resourceVersion: meta.resourceVersion,
+      ...(meta.managedFields ? { managedFields: meta.managedFields } : {}),
+    };
   });
 }
 
