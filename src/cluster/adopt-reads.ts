@@ -44,6 +44,8 @@ function items(list: { items: object[] }, apiVersion: string, kind: string): Kub
 export interface AdoptReads extends ClusterObjects {
   /** `namespace/name` of every revision tag's Service (`istio.io/tag` label). */
   tagServices: string[];
+  /** `istiod-default-validator`, when it exists: the default tag's, which istioctl does not label. */
+  defaultValidator: KubeObject[];
 }
 
 /** The API clients adoption reads through. */
@@ -101,7 +103,7 @@ export async function readAdoption(cluster: ResolvedCluster): Promise<AdoptReads
   const c = adoptionClients(cluster.config);
   const call = <T>(what: string, fn: () => Promise<T>) => kubeCall(what, fn, { context: cluster.context });
   const labelled = { labelSelector: componentSelector };
-  const [secrets, mutating, namespaces, peer, tagServices, ...operator] = await Promise.all([
+  const [secrets, mutating, namespaces, peer, tagServices, validator, ...operator] = await Promise.all([
     call("listing Helm release records", () =>
       c.core.listSecretForAllNamespaces({ labelSelector: "owner=helm" }),
     ),
@@ -120,6 +122,11 @@ export async function readAdoption(cluster: ResolvedCluster): Promise<AdoptReads
     call("listing revision tag Services", () =>
       c.core.listServiceForAllNamespaces({ labelSelector: "istio.io/tag" }),
     ),
+    call("reading istiod-default-validator", () =>
+      c.admission.listValidatingWebhookConfiguration({
+        fieldSelector: "metadata.name=istiod-default-validator",
+      }),
+    ),
     ...operatorKinds.map(([apiVersion, kind, list]) =>
       call(`listing Istio's ${kind}s`, () => list(c, labelled)).then((l) => items(l, apiVersion, kind)),
     ),
@@ -134,5 +141,6 @@ export async function readAdoption(cluster: ResolvedCluster): Promise<AdoptReads
     })),
     operatorObjects: operator.flat(),
     tagServices: tagServices.items.map((s) => `${s.metadata?.namespace ?? ""}/${s.metadata?.name ?? ""}`),
+    defaultValidator: items(validator, admissionV1, "ValidatingWebhookConfiguration"),
   };
 }

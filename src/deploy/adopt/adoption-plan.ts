@@ -42,6 +42,8 @@ export interface ImmutableConflict {
   field: string;
   live: unknown;
   chart: unknown;
+  /** What the hand-over would do to it: recreate the object, or replace its pods. */
+  consequence: string;
   choices: string[];
 }
 
@@ -134,6 +136,18 @@ function defaultTagOwnership(plan: InstallPlan, mesh: LiveMesh): OwnershipChange
   ];
 }
 
+/**
+ * `istiod-default-validator`, which istioctl writes with the default tag (no component label):
+ * planton's base release renders it when it has a default revision, so it takes it over.
+ */
+function defaultValidatorOwnership(plan: InstallPlan, live: KubeObject | undefined): OwnershipChange[] {
+  if (live === undefined || live.metadata?.annotations?.["meta.helm.sh/release-name"] !== undefined)
+    return [];
+  const base = plan.releases.find((r) => r.component === "base");
+  if (base === undefined || !base.values.defaultRevision) return [];
+  return [ownership(live, base)];
+}
+
 function ownership(o: KubeObject, r: PlannedRelease): OwnershipChange {
   return {
     apiVersion: o.apiVersion ?? "",
@@ -155,19 +169,30 @@ function ownership(o: KubeObject, r: PlannedRelease): OwnershipChange {
 export function adoptionPlan(
   plan: InstallPlan,
   mesh: LiveMesh,
-  cluster: { namespaces: string[]; services: string[]; rendered?: Map<string, KubeObject[]> },
+  cluster: {
+    namespaces: string[];
+    services: string[];
+    rendered?: Map<string, KubeObject[]>;
+    defaultValidator?: KubeObject;
+  },
 ): AdoptionPlan {
-  const ownershipChanges: OwnershipChange[] = defaultTagOwnership(plan, mesh);
+  const ownershipChanges: OwnershipChange[] = [
+    ...defaultTagOwnership(plan, mesh),
+    ...defaultValidatorOwnership(plan, cluster.defaultValidator),
+  ];
   const conflicts: ImmutableConflict[] = [];
   const unclaimed: string[] = [];
   for (const c of mesh.istioctl)
     for (const o of c.objects) {
+      if (ownershipChanges.some((x) => x.kind === o.kind && x.name === o.metadata?.name && !x.namespace))
+        continue;
       const r = releaseFor(plan, c, o);
       if (r === undefined) {
         unclaimed.push(describe(o));
         continue;
       }
       ownershipChanges.push(ownership(o, r));
+      if (c.chart === "gateway") conflicts.push(...gatewayConflicts(o, r));
       const rendered = cluster.rendered
         ?.get(r.name)
         ?.find((x) => x.kind === o.kind && x.metadata?.name === o.metadata?.name);
@@ -218,6 +243,34 @@ const choices = (object: string, field: string): string[] => [
   `install the chart's version beside it (a new revision or gateway name), move workloads over, then remove the istioctl one`,
 ];
 
+/**
+ * The service account of a gateway Deployment's pods: istioctl's gateways chart names it
+ * `<name>-service-account`, the gateway chart `serviceAccount.name` or the release's name.
+ * Different, the hand-over changes the pod template, so every pod of the gateway is replaced.
+ */
+export function gatewayConflicts(live: KubeObject, r: { name: string; values: object }): ImmutableConflict[] {
+  if (live.kind !== "Deployment") return [];
+  const field = "spec.template.spec.serviceAccountName";
+  const have = at(live, field);
+  const want = at(r.values, "serviceAccount.name") || r.name;
+  if (have === undefined || have === want) return [];
+  const object = describe(live);
+  return [
+    {
+      object,
+      field,
+      live: have,
+      chart: want,
+      consequence:
+        "istioctl's gateways chart renders another pod template than the gateway chart, so every pod of the gateway would be replaced",
+      choices: [
+        "keep this gateway as istioctl installed it: leave it out of the manifest (planton adopt --write-manifest does) and adopt the rest",
+        `install planton's gateway beside it under another name, move its traffic to the new Service, then remove ${object}`,
+      ],
+    },
+  ];
+}
+
 /** Immutable fields the chart renders differently from the live object (a field the chart leaves unset never conflicts). */
 export function immutableConflicts(live: KubeObject, rendered: KubeObject): ImmutableConflict[] {
   const out: ImmutableConflict[] = [];
@@ -226,7 +279,14 @@ export function immutableConflicts(live: KubeObject, rendered: KubeObject): Immu
     const have = at(live, field);
     if (want === undefined || canonical(want) === canonical(have)) continue;
     const object = describe(live);
-    out.push({ object, field, live: have, chart: want, choices: choices(object, field) });
+    out.push({
+      object,
+      field,
+      live: have,
+      chart: want,
+      consequence: "Kubernetes cannot change it in place, so the object would be recreated",
+      choices: choices(object, field),
+    });
   }
   return out;
 }

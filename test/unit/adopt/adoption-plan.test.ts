@@ -143,6 +143,57 @@ describe("adoption plan: an istioctl-installed mesh", () => {
     assert.equal(out.conflicts[0]?.choices.length, 3);
     assert.match(out.conflicts[0]?.choices[1] ?? "", /--cascade=orphan/);
   });
+  it("stops on istioctl's gateway, whose pods the gateway chart would replace (another service account)", () => {
+    const withSa = istioctlInstall().map((o) =>
+      o.kind === "Deployment" && o.metadata?.name === "istio-ingressgateway"
+        ? {
+            ...o,
+            spec: {
+              ...o.spec,
+              template: { spec: { serviceAccountName: "istio-ingressgateway-service-account" } },
+            },
+          }
+        : o,
+    );
+    const out = adoptionPlan(plan, discoverMesh({ ...emptyCluster(), operatorObjects: withSa }), {
+      namespaces: [],
+      services: [],
+    });
+    assert.deepEqual(
+      out.conflicts.map((x) => [x.object, x.field, x.live, x.chart]),
+      [
+        [
+          "Deployment istio-system/istio-ingressgateway",
+          "spec.template.spec.serviceAccountName",
+          "istio-ingressgateway-service-account",
+          "istio-ingressgateway",
+        ],
+      ],
+    );
+    assert.match(out.conflicts[0]?.consequence ?? "", /every pod of the gateway would be replaced/);
+    assert.match(out.conflicts[0]?.choices[0] ?? "", /leave it out of the manifest/);
+  });
+  it("istiod-default-validator, which istioctl writes with the default tag unlabelled, goes to the base release", () => {
+    const validator = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: "istiod-default-validator", labels: { "istio.io/rev": "default" } },
+    };
+    const bare = discoverMesh({ ...emptyCluster(), operatorObjects: [] });
+    const out = adoptionPlan(plan, bare, { namespaces: [], services: [], defaultValidator: validator });
+    assert.deepEqual(
+      out.ownership.map((o) => `${o.kind}/${o.name} → ${o.release}`),
+      ["ValidatingWebhookConfiguration/istiod-default-validator → istio-base"],
+    );
+    const owned = {
+      ...validator,
+      metadata: { ...validator.metadata, annotations: { "meta.helm.sh/release-name": "x" } },
+    };
+    assert.deepEqual(
+      adoptionPlan(plan, bare, { namespaces: [], services: [], defaultValidator: owned }).ownership,
+      [],
+    );
+  });
   it("a field the chart leaves unset (a Service's clusterIP) is no conflict", () => {
     const [svc] = istioctlInstall().filter((o) => o.kind === "Service");
     assert.ok(svc !== undefined);
