@@ -53,6 +53,11 @@ export interface AdoptionPlan {
   conflicts: ImmutableConflict[];
   /** istioctl objects no planned release takes over (left as they are, and named). */
   unclaimed: string[];
+  /**
+   * Injectors istioctl's default tag turned off (never-match selectors) that the hand-over turns
+   * back on, as the chart renders them: the tag's webhook stays istioctl's and injects too.
+   */
+  reactivated: string[];
 }
 
 export const releaseType = "kubernetes:helm.sh/v3:Release";
@@ -182,6 +187,7 @@ export function adoptionPlan(
   ];
   const conflicts: ImmutableConflict[] = [];
   const unclaimed: string[] = [];
+  const reactivated: string[] = [];
   for (const c of mesh.istioctl)
     for (const o of c.objects) {
       if (ownershipChanges.some((x) => x.kind === o.kind && x.name === o.metadata?.name && !x.namespace))
@@ -193,6 +199,8 @@ export function adoptionPlan(
       }
       ownershipChanges.push(ownership(o, r));
       if (c.chart === "gateway") conflicts.push(...gatewayConflicts(o, r));
+      conflicts.push(...podTemplateConflicts(o, r));
+      if (deactivated(o)) reactivated.push(describe(o));
       const rendered = cluster.rendered
         ?.get(r.name)
         ?.find((x) => x.kind === o.kind && x.metadata?.name === o.metadata?.name);
@@ -203,7 +211,44 @@ export function adoptionPlan(
     ownership: ownershipChanges,
     conflicts,
     unclaimed,
+    reactivated,
   };
+}
+
+/** A webhook configuration istioctl turned off (`istioctl tag set default` does so to the old injector). */
+const deactivated = (o: KubeObject): boolean =>
+  o.kind === "MutatingWebhookConfiguration" &&
+  ((o as { webhooks?: unknown[] }).webhooks ?? []).some(
+    (w) => at(w, "namespaceSelector.matchLabels")?.["istio.io/deactivated" as never] === "never-match",
+  );
+
+const instanceLabel = "app.kubernetes.io/instance";
+
+/**
+ * Istio's charts label pods with the Helm release's name (`app.kubernetes.io/instance`), and
+ * istioctl renders them as release `istio`: a release of another name changes the pod template,
+ * so every pod of the Deployment or DaemonSet would be replaced.
+ */
+export function podTemplateConflicts(live: KubeObject, r: { name: string }): ImmutableConflict[] {
+  if (live.kind !== "Deployment" && live.kind !== "DaemonSet") return [];
+  const labels = at(live, "spec.template.metadata.labels") as Record<string, string> | undefined;
+  const have = labels?.[instanceLabel];
+  if (have === undefined || have === r.name) return [];
+  const object = describe(live);
+  const patch = JSON.stringify({ spec: { template: { metadata: { labels: { [instanceLabel]: r.name } } } } });
+  return [
+    {
+      object,
+      field: `spec.template.metadata.labels.${instanceLabel}`,
+      live: have,
+      chart: r.name,
+      consequence: `the chart labels its pods with the Helm release's name, ${r.name}, so every pod would be replaced`,
+      choices: [
+        `roll it yourself first, as a rolling update you watch: \`kubectl -n ${live.metadata?.namespace ?? ""} patch ${live.kind?.toLowerCase()} ${live.metadata?.name ?? ""} --type merge -p '${patch}'\`; then adopt again`,
+        "keep this mesh as istioctl installed it",
+      ],
+    },
+  ];
 }
 
 const at = (v: unknown, path: string): unknown =>

@@ -198,5 +198,9 @@ export function describeAdoption(p: AdoptionPlan): string {
       ...c.choices.map((x) => `  - ${x}`),
     );
   for (const u of p.unclaimed) lines.push(`left alone (no release of the manifest takes it): ${u}`);
+  for (const r of p.reactivated)
+    lines.push(
+      `turned back on: ${r} (istioctl's default tag had turned it off; its istio-revision-tag-default webhook stays istioctl's, so both call istiod to inject the default revision's pods)`,
+    );
   return lines.map((l) => escapeControl(l)).join("\n");
 }

@@ -194,6 +194,54 @@ describe("adoption plan: an istioctl-installed mesh", () => {
       [],
     );
   });
+  it("stops on a pod template istioctl labelled with its release name `istio`: the chart's release name would replace the pods", () => {
+    const labelled = istioctlInstall().map((o) =>
+      o.kind === "Deployment" && o.metadata?.name === "istiod"
+        ? {
+            ...o,
+            spec: {
+              ...o.spec,
+              template: { metadata: { labels: { "app.kubernetes.io/instance": "istio" } } },
+            },
+          }
+        : o,
+    );
+    const out = adoptionPlan(plan, discoverMesh({ ...emptyCluster(), operatorObjects: labelled }), {
+      namespaces: [],
+      services: [],
+    });
+    assert.deepEqual(
+      out.conflicts.map((x) => [x.object, x.field, x.live, x.chart]),
+      [
+        [
+          "Deployment istio-system/istiod",
+          "spec.template.metadata.labels.app.kubernetes.io/instance",
+          "istio",
+          "istiod",
+        ],
+      ],
+    );
+    assert.match(
+      out.conflicts[0]?.choices[0] ?? "",
+      /kubectl -n istio-system patch deployment istiod --type merge/,
+    );
+  });
+  it("names the injector istioctl's default tag turned off, which the hand-over turns back on", () => {
+    const off = { matchLabels: { "istio.io/deactivated": "never-match" } };
+    const injector = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "MutatingWebhookConfiguration",
+      metadata: {
+        name: "istio-sidecar-injector",
+        labels: { "operator.istio.io/component": "Pilot", "istio.io/rev": "default" },
+      },
+      webhooks: [{ name: "rev.namespace.sidecar-injector.istio.io", namespaceSelector: off }],
+    };
+    const live = discoverMesh({ ...emptyCluster(), operatorObjects: [...istioctlInstall(), injector] });
+    const out = adoptionPlan(plan, live, { namespaces: [], services: [] });
+    assert.deepEqual(out.reactivated, ["MutatingWebhookConfiguration istio-sidecar-injector"]);
+    assert.deepEqual(adoptionPlan(plan, mesh, { namespaces: [], services: [] }).reactivated, []);
+  });
   it("a field the chart leaves unset (a Service's clusterIP) is no conflict", () => {
     const [svc] = istioctlInstall().filter((o) => o.kind === "Service");
     assert.ok(svc !== undefined);
