@@ -37,6 +37,31 @@ process.on("exit", () => {
   if (process.env.PLANTON_E2E_KEEP !== "1") rmSync(work, { recursive: true, force: true });
 });
 
+interface Write {
+  verb: string;
+  resource: string;
+  namespace: string;
+  name: string;
+}
+
+/** Waits until a Deployment's newest generation runs alone: updated, ready, no old pod left. */
+async function rolledOut(cluster: Cluster, path: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const d = (await cluster.request("GET", path)).body;
+    const st = d.status ?? {};
+    const want = d.spec.replicas ?? 1;
+    if (
+      st.observedGeneration === d.metadata.generation &&
+      st.updatedReplicas === want &&
+      st.replicas === want
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`${path} did not roll out: ${JSON.stringify(st)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 const languageHost = join(root, "test", "e2e", "cluster", "language");
 const namespaces = ["istio-system"];
 
@@ -79,13 +104,12 @@ describe("adopt an istioctl-installed mesh", () => {
   it("istioctl installs the default profile: base, istiod and the ingress gateway, no Helm release", async () => {
     const args = ["install", "-y", "--kubeconfig", cluster.kubeconfigPath, "--manifests"];
     args.push(join(built.dir, "manifests"), "--set", "profile=default", "--readiness-timeout", "3m");
-    const r = await promisify(execFile)(join(bin, "istioctl"), args, {
+    await promisify(execFile)(join(bin, "istioctl"), args, {
       env: { ...process.env, HOME: work },
       maxBuffer: 16 * 1024 * 1024,
     }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`istioctl install failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
     });
-    console.log(r.stdout, r.stderr);
     await istiods.ready("default", 120_000);
     const deployments = await cluster.request("GET", "/apis/apps/v1/namespaces/istio-system/deployments");
     assert.deepEqual(
@@ -101,16 +125,55 @@ describe("adopt an istioctl-installed mesh", () => {
   });
 
   let seen: LiveObjects;
+  const istiod = "/apis/apps/v1/namespaces/istio-system/deployments/istiod";
+  const injector =
+    "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector";
 
-  it("adopt --write-manifest writes the manifest of the charts' version", async () => {
+  it("adopt --write-manifest writes the charts' version, istioctl's image tag, and leaves the gateway as istioctl installed it", async () => {
     const r = await cli(["adopt", "--write-manifest", manifest, "--name", "adopted"]);
     assert.equal(r.code, 0, show(r));
-    const doc = parse(readFileSync(manifest, "utf8"));
-    console.log(readFileSync(manifest, "utf8"));
-    assert.equal(doc.spec.version, built.version, show(r));
+    const text = readFileSync(manifest, "utf8");
+    const doc = parse(text);
+    assert.equal(doc.spec.version, built.version, text);
+    assert.deepEqual(doc.spec.images, { hub: "registry.istio.io/release", tag: "1.31-dev" }, text);
+    assert.deepEqual(doc.spec.ingressGateways, [], text);
+    assert.match(
+      text,
+      /istioctl\.gateways\.istio-system\/istio-ingressgateway: left as istioctl installed\s+#?\s*it/,
+    );
   });
 
-  it("adopt -f --yes: every live object keeps its UID and spec, no Pod is recreated, nothing deleted", async () => {
+  it("adopt -f refuses, before any write: istiod's pods carry istioctl's release name, which the chart's release would replace", async () => {
+    const mark = auditMark(cluster);
+    const r = await cli(["adopt", "--yes", ...withRepo([])]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(
+      r.stderr,
+      /refusing to adopt: Deployment istio-system\/istiod: spec\.template\.metadata\.labels\.app\.kubernetes\.io\/instance is "istio", the chart's "istiod" \(the chart labels its pods with the Helm release's name, istiod, so every pod would be replaced\)/,
+    );
+    assert.match(
+      r.stderr,
+      /kubectl -n istio-system patch deployment istiod --field-manager planton --type merge/,
+    );
+    assert.deepEqual((auditWrites(cluster, { since: mark }) as Write[]).map(formatWrite), []);
+  });
+
+  it("after the rolling update the refusal names (the user's own), adopt -f --yes hands the mesh over: no UID, spec or Pod changes, nothing deleted", async () => {
+    const patch = {
+      spec: { template: { metadata: { labels: { "app.kubernetes.io/instance": "istiod" } } } },
+    };
+    const request = cluster.request as (
+      m: string,
+      p: string,
+      b: unknown,
+      o: object,
+    ) => Promise<{ status: number }>;
+    // as the refusal's kubectl command does it: a merge patch under planton's field manager
+    const patched = await request("PATCH", `${istiod}?fieldManager=planton`, patch, {
+      contentType: "application/merge-patch+json",
+    });
+    assert.equal(patched.status, 200);
+    await rolledOut(cluster, istiod);
     seen = await liveObjects(cluster, namespaces);
     assert.ok(
       [...seen.keys()].some((k) => k.includes("/pods/istio-ingressgateway-")),
@@ -118,17 +181,23 @@ describe("adopt an istioctl-installed mesh", () => {
     );
     const mark = auditMark(cluster);
     const r = await cli(["adopt", "--yes", ...withRepo([])]);
-    console.log(show(r));
     assert.equal(r.code, 0, show(r));
-    assert.match(r.stdout, /^adopted into stack adopted: \d+ resources imported/m);
-    assertUntouched(seen, await liveObjects(cluster, namespaces));
-    const writes = auditWrites(cluster, { since: mark }) as { verb: string }[];
+    assert.match(
+      r.stdout,
+      /^adopted into stack adopted: \d+ resources imported, \d+ objects handed to Helm/m,
+    );
+    assert.match(r.stderr, /^turned back on: MutatingWebhookConfiguration istio-sidecar-injector /m);
+    // the one spec adoption changes, and says so: the injector istioctl's default tag turned off
+    assertUntouched(seen, await liveObjects(cluster, namespaces), {
+      ignoreGeneration: true,
+      specChanged: [injector],
+    });
+    const writes = auditWrites(cluster, { since: mark }) as Write[];
     const deletes = writes.filter((w) => w.verb === "delete" || w.verb === "deletecollection");
     assert.deepEqual(deletes.map(formatWrite), []);
     const releases = (await useHelm(cluster).list()) as { name: string; status: string }[];
     assert.deepEqual(releases.map((x) => [x.name, x.status]).sort(), [
       ["istio-base", "deployed"],
-      ["istio-ingressgateway", "deployed"],
       ["istiod", "deployed"],
     ]);
   });
@@ -146,8 +215,8 @@ describe("adopt an istioctl-installed mesh", () => {
     ]);
     assert.equal(r.code, 3, show(r));
     assert.equal((r.stdout.match(/^ {6}[~+-] /gm) ?? []).length, 1, show(r));
-    assert.match(r.stdout, /^ {6}\+ meshConfig: \{"accessLogFile":"\/dev\/stderr"\}$/m);
-    assert.match(r.stdout, /^ {2}~ istiod /m);
+    assert.match(r.stdout, /^ {6}\+ meshConfig\.accessLogFile: "\/dev\/stderr"$/m);
+    assert.match(r.stdout, /^ {2}~ istiod 1\.31\.0$/m);
     assert.match(r.stdout, /^Resources: \d+ unchanged, 1 to update$/m);
   });
 });

@@ -244,7 +244,7 @@ export function podTemplateConflicts(live: KubeObject, r: { name: string }): Imm
       chart: r.name,
       consequence: `the chart labels its pods with the Helm release's name, ${r.name}, so every pod would be replaced`,
       choices: [
-        `roll it yourself first, as a rolling update you watch: \`kubectl -n ${live.metadata?.namespace ?? ""} patch ${live.kind?.toLowerCase()} ${live.metadata?.name ?? ""} --type merge -p '${patch}'\`; then adopt again`,
+        `roll it yourself first, as a rolling update you watch: \`kubectl -n ${live.metadata?.namespace ?? ""} patch ${live.kind?.toLowerCase()} ${live.metadata?.name ?? ""} --field-manager planton --type merge -p '${patch}'\` (planton's field manager, so that apply's precheck counts the field as its own); then adopt again`,
         "keep this mesh as istioctl installed it",
       ],
     },

@@ -223,7 +223,7 @@ describe("adoption plan: an istioctl-installed mesh", () => {
     );
     assert.match(
       out.conflicts[0]?.choices[0] ?? "",
-      /kubectl -n istio-system patch deployment istiod --type merge/,
+      /kubectl -n istio-system patch deployment istiod --field-manager planton --type merge/,
     );
   });
   it("names the injector istioctl's default tag turned off, which the hand-over turns back on", () => {
