@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import type { Json, JsonObject, Notes } from "../../convert/source.js";
 import type { Values } from "../../istio/merge.js";
-import { gatewayConflicts } from "./adoption-plan.js";
+import { gatewayConflicts } from "./conflicts.js";
 import type { IstioctlComponent, KubeObject, LiveMesh, LiveRelease } from "./live.js";
 
 /**
