@@ -44,6 +44,8 @@ function items(list: { items: object[] }, apiVersion: string, kind: string): Kub
 export interface AdoptReads extends ClusterObjects {
   /** `namespace/name` of every revision tag's Service (`istio.io/tag` label). */
   tagServices: string[];
+  /** `istiod-default-validator`, when it exists: the default tag's, which istioctl does not label. */
+  defaultValidator: KubeObject[];
 }
 
 /** The API clients adoption reads through. */
@@ -56,6 +58,7 @@ function adoptionClients(config: k8s.KubeConfig) {
     policy: config.makeApiClient(k8s.PolicyV1Api),
     autoscaling: config.makeApiClient(k8s.AutoscalingV2Api),
     custom: config.makeApiClient(k8s.CustomObjectsApi),
+    crds: config.makeApiClient(k8s.ApiextensionsV1Api),
   };
 }
 type Clients = ReturnType<typeof adoptionClients>;
@@ -82,6 +85,8 @@ const operatorKinds: [string, string, ListCall][] = [
   ],
   [admissionV1, "MutatingWebhookConfiguration", (c, o) => c.admission.listMutatingWebhookConfiguration(o)],
   ["policy/v1", "PodDisruptionBudget", (c, o) => c.policy.listPodDisruptionBudgetForAllNamespaces(o)],
+  // the base chart's CRDs: istioctl labels them Base, and Helm refuses to install over them without its metadata
+  ["apiextensions.k8s.io/v1", "CustomResourceDefinition", (c, o) => c.crds.listCustomResourceDefinition(o)],
   [
     "autoscaling/v2",
     "HorizontalPodAutoscaler",
@@ -98,7 +103,7 @@ export async function readAdoption(cluster: ResolvedCluster): Promise<AdoptReads
   const c = adoptionClients(cluster.config);
   const call = <T>(what: string, fn: () => Promise<T>) => kubeCall(what, fn, { context: cluster.context });
   const labelled = { labelSelector: componentSelector };
-  const [secrets, mutating, namespaces, peer, tagServices, ...operator] = await Promise.all([
+  const [secrets, mutating, namespaces, peer, tagServices, validator, ...operator] = await Promise.all([
     call("listing Helm release records", () =>
       c.core.listSecretForAllNamespaces({ labelSelector: "owner=helm" }),
     ),
@@ -117,6 +122,11 @@ export async function readAdoption(cluster: ResolvedCluster): Promise<AdoptReads
     call("listing revision tag Services", () =>
       c.core.listServiceForAllNamespaces({ labelSelector: "istio.io/tag" }),
     ),
+    call("reading istiod-default-validator", () =>
+      c.admission.listValidatingWebhookConfiguration({
+        fieldSelector: "metadata.name=istiod-default-validator",
+      }),
+    ),
     ...operatorKinds.map(([apiVersion, kind, list]) =>
       call(`listing Istio's ${kind}s`, () => list(c, labelled)).then((l) => items(l, apiVersion, kind)),
     ),
@@ -131,5 +141,6 @@ export async function readAdoption(cluster: ResolvedCluster): Promise<AdoptReads
     })),
     operatorObjects: operator.flat(),
     tagServices: tagServices.items.map((s) => `${s.metadata?.namespace ?? ""}/${s.metadata?.name ?? ""}`),
+    defaultValidator: items(validator, admissionV1, "ValidatingWebhookConfiguration"),
   };
 }

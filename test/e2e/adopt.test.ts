@@ -21,6 +21,7 @@ import { startCluster, stopCluster } from "./cluster/harness.mjs";
 import { useHelm } from "./cluster/helm.mjs";
 // @ts-expect-error: plain JavaScript harness
 import { watchIstiods } from "./cluster/istiod.mjs";
+import { assertUntouched, clusterKinds, type LiveObjects, liveObjects as listLive } from "./adopt-helpers.js";
 import type { Body, ClusterApi as Cluster } from "./mesh-helpers.js";
 
 interface Write {
@@ -43,32 +44,7 @@ const languageHost = join(root, "test", "e2e", "cluster", "language");
 const version = "1.29.6";
 const revision = "1-29-6";
 const namespaces = ["istio-system", "istio-ingress"];
-/** What the live objects are listed by: namespaced kinds, then cluster-wide ones. */
-const kinds = [
-  "/apis/apps/v1/namespaces/NS/deployments",
-  "/api/v1/namespaces/NS/services",
-  "/api/v1/namespaces/NS/configmaps",
-  "/api/v1/namespaces/NS/serviceaccounts",
-  "/api/v1/namespaces/NS/pods",
-];
-const clusterKinds = [
-  "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
-  "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
-];
-
-/** Every live object of the mesh: `path/name` → its UID, and its generation (the spec's version). */
-async function liveObjects(cluster: Cluster): Promise<Map<string, { uid: string; generation?: number }>> {
-  const out = new Map<string, { uid: string; generation?: number }>();
-  const paths = [...namespaces.flatMap((ns) => kinds.map((k) => k.replace("NS", ns))), ...clusterKinds];
-  for (const p of paths) {
-    const r = await cluster.request("GET", p);
-    assert.equal(r.status, 200, `GET ${p}: ${JSON.stringify(r.body)}`);
-    for (const o of r.body.items as Body[])
-      if (o.metadata.labels?.owner !== "helm")
-        out.set(`${p}/${o.metadata.name}`, { uid: o.metadata.uid, generation: o.metadata.generation });
-  }
-  return out;
-}
+const liveObjects = (cluster: Cluster) => listLive(cluster, namespaces);
 
 describe("adopt a Helm-installed mesh", () => {
   let cluster: Cluster;
@@ -136,7 +112,7 @@ describe("adopt a Helm-installed mesh", () => {
     );
   });
 
-  let seen: Map<string, { uid: string; generation?: number }>;
+  let seen: LiveObjects;
 
   it("adopt --write-manifest writes the manifest that reproduces the mesh", async () => {
     const r = await cli(["adopt", "--write-manifest", manifest, "--name", "adopted"]);
@@ -156,19 +132,7 @@ describe("adopt a Helm-installed mesh", () => {
     const r = await cli(["adopt", "--yes", ...withRepo([])]);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /^adopted into stack adopted: \d+ resources imported/m);
-    const afterwards = await liveObjects(cluster);
-    for (const [k, v] of seen) {
-      const now = afterwards.get(k);
-      assert.ok(now !== undefined, `${k} is gone`);
-      assert.equal(now.uid, v.uid, `${k} was recreated`);
-      assert.equal(now.generation, v.generation, `${k}'s spec changed`);
-    }
-    const added = [...afterwards.keys()].filter((k) => !seen.has(k));
-    assert.deepEqual(
-      added.filter((k) => k.includes("/pods/")),
-      [],
-      "no new Pod",
-    );
+    assertUntouched(seen, await liveObjects(cluster));
     const writes: Write[] = auditWrites(cluster, { since: mark });
     const deletes = writes.filter((w) => w.verb === "delete" || w.verb === "deletecollection");
     assert.deepEqual(deletes.map(formatWrite), []);

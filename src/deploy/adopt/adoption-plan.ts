@@ -1,5 +1,19 @@
 import type { InstallPlan, PlannedRelease } from "../../istio/types.js";
+import {
+  deactivated,
+  gatewayConflicts,
+  type ImmutableConflict,
+  immutableConflicts,
+  podTemplateConflicts,
+} from "./conflicts.js";
 import type { IstioctlComponent, KubeObject, LiveMesh } from "./live.js";
+
+export {
+  gatewayConflicts,
+  type ImmutableConflict,
+  immutableConflicts,
+  podTemplateConflicts,
+} from "./conflicts.js";
 
 /**
  * What adoption does to the stack and the cluster, decided before anything is written. Pure.
@@ -36,21 +50,17 @@ export interface OwnershipChange {
   annotations: Record<string, string>;
 }
 
-export interface ImmutableConflict {
-  /** `Kind namespace/name`. */
-  object: string;
-  field: string;
-  live: unknown;
-  chart: unknown;
-  choices: string[];
-}
-
 export interface AdoptionPlan {
   imports: StackImport[];
   ownership: OwnershipChange[];
   conflicts: ImmutableConflict[];
   /** istioctl objects no planned release takes over (left as they are, and named). */
   unclaimed: string[];
+  /**
+   * Injectors istioctl's default tag turned off (never-match selectors) that the hand-over turns
+   * back on, as the chart renders them: the tag's webhook stays istioctl's and injects too.
+   */
+  reactivated: string[];
 }
 
 export const releaseType = "kubernetes:helm.sh/v3:Release";
@@ -134,6 +144,18 @@ function defaultTagOwnership(plan: InstallPlan, mesh: LiveMesh): OwnershipChange
   ];
 }
 
+/**
+ * `istiod-default-validator`, which istioctl writes with the default tag (no component label):
+ * planton's base release renders it when it has a default revision, so it takes it over.
+ */
+function defaultValidatorOwnership(plan: InstallPlan, live: KubeObject | undefined): OwnershipChange[] {
+  if (live === undefined || live.metadata?.annotations?.["meta.helm.sh/release-name"] !== undefined)
+    return [];
+  const base = plan.releases.find((r) => r.component === "base");
+  if (base === undefined || !base.values.defaultRevision) return [];
+  return [ownership(live, base)];
+}
+
 function ownership(o: KubeObject, r: PlannedRelease): OwnershipChange {
   return {
     apiVersion: o.apiVersion ?? "",
@@ -155,19 +177,33 @@ function ownership(o: KubeObject, r: PlannedRelease): OwnershipChange {
 export function adoptionPlan(
   plan: InstallPlan,
   mesh: LiveMesh,
-  cluster: { namespaces: string[]; services: string[]; rendered?: Map<string, KubeObject[]> },
+  cluster: {
+    namespaces: string[];
+    services: string[];
+    rendered?: Map<string, KubeObject[]>;
+    defaultValidator?: KubeObject;
+  },
 ): AdoptionPlan {
-  const ownershipChanges: OwnershipChange[] = defaultTagOwnership(plan, mesh);
+  const ownershipChanges: OwnershipChange[] = [
+    ...defaultTagOwnership(plan, mesh),
+    ...defaultValidatorOwnership(plan, cluster.defaultValidator),
+  ];
   const conflicts: ImmutableConflict[] = [];
   const unclaimed: string[] = [];
+  const reactivated: string[] = [];
   for (const c of mesh.istioctl)
     for (const o of c.objects) {
+      if (ownershipChanges.some((x) => x.kind === o.kind && x.name === o.metadata?.name && !x.namespace))
+        continue;
       const r = releaseFor(plan, c, o);
       if (r === undefined) {
         unclaimed.push(describe(o));
         continue;
       }
       ownershipChanges.push(ownership(o, r));
+      if (c.chart === "gateway") conflicts.push(...gatewayConflicts(o, r));
+      conflicts.push(...podTemplateConflicts(o, r));
+      if (deactivated(o)) reactivated.push(describe(o));
       const rendered = cluster.rendered
         ?.get(r.name)
         ?.find((x) => x.kind === o.kind && x.metadata?.name === o.metadata?.name);
@@ -178,55 +214,6 @@ export function adoptionPlan(
     ownership: ownershipChanges,
     conflicts,
     unclaimed,
+    reactivated,
   };
-}
-
-const at = (v: unknown, path: string): unknown =>
-  path
-    .split(".")
-    .reduce<unknown>(
-      (cur, k) => (typeof cur === "object" && cur !== null ? (cur as Record<string, unknown>)[k] : undefined),
-      v,
-    );
-
-/** JSON with map keys sorted, so equal values compare equal whatever their key order. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (typeof v === "object" && v !== null)
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(v) ?? "undefined";
-}
-
-/** Fields Kubernetes will not change in place, per kind. */
-const immutable: Record<string, string[]> = {
-  Deployment: ["spec.selector"],
-  DaemonSet: ["spec.selector"],
-  StatefulSet: ["spec.selector", "spec.serviceName"],
-  Service: ["spec.clusterIP"],
-  RoleBinding: ["roleRef"],
-  ClusterRoleBinding: ["roleRef"],
-};
-
-const choices = (object: string, field: string): string[] => [
-  `keep this component as istioctl installed it: leave it out of the manifest and adopt the rest`,
-  field === "spec.selector"
-    ? `let Kubernetes recreate it: \`kubectl delete ${object.split(" ")[0]?.toLowerCase()} --cascade=orphan\` keeps its pods running, then adopt again (the new ${field} replaces the pods in one rollout)`
-    : `let Kubernetes recreate it: delete ${object} and adopt again (clients of the old ${field} lose it)`,
-  `install the chart's version beside it (a new revision or gateway name), move workloads over, then remove the istioctl one`,
-];
-
-/** Immutable fields the chart renders differently from the live object (a field the chart leaves unset never conflicts). */
-export function immutableConflicts(live: KubeObject, rendered: KubeObject): ImmutableConflict[] {
-  const out: ImmutableConflict[] = [];
-  for (const field of immutable[live.kind ?? ""] ?? []) {
-    const want = at(rendered, field);
-    const have = at(live, field);
-    if (want === undefined || canonical(want) === canonical(have)) continue;
-    const object = describe(live);
-    out.push({ object, field, live: have, chart: want, choices: choices(object, field) });
-  }
-  return out;
 }

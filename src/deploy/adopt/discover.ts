@@ -115,6 +115,16 @@ export function meshMembers(namespaces: KubeObject[]): LiveMember[] {
 }
 
 /**
+ * The version of the chart that rendered an object (`helm.sh/chart: istiod-1.29.6`). istioctl
+ * labels its objects with its own version too (`operator.istio.io/version`); in a release both
+ * are the same, but a development build says `1.31-dev` while its charts say `1.31.0`, and the
+ * charts are what a Helm release takes the objects over with.
+ */
+function chartVersion(labels: Record<string, string>): string | undefined {
+  return /-(\d+\.\d+\.\d+)$/.exec(labels["helm.sh/chart"] ?? "")?.[1];
+}
+
+/**
  * What istioctl installed, grouped by component and revision. Objects a Helm release owns carry
  * the same labels (the charts render them) and are left out, as are revision tags' objects.
  */
@@ -134,7 +144,7 @@ export function istioctlComponents(objects: KubeObject[]): IstioctlComponent[] {
       g = { component, chart: istioctlCharts[component], revision, version: "", objects: [] };
       groups.set(key, g);
     }
-    g.version ||= labels["operator.istio.io/version"] ?? "";
+    g.version = chartVersion(labels) ?? (g.version || (labels["operator.istio.io/version"] ?? ""));
     g.objects.push(o);
   }
   return [...groups.values()].sort((a, b) =>

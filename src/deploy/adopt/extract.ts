@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import type { Json, JsonObject, Notes } from "../../convert/source.js";
 import type { Values } from "../../istio/merge.js";
+import { gatewayConflicts } from "./conflicts.js";
 import type { IstioctlComponent, KubeObject, LiveMesh, LiveRelease } from "./live.js";
 
 /**
@@ -96,7 +97,7 @@ function istioctlSpec(mesh: LiveMesh, pilot: IstioctlComponent): JsonObject {
   const gateways = (c: string) =>
     mesh.istioctl
       .filter((x) => x.component === c)
-      .flatMap((x) => x.objects.filter((o) => o.kind === "Deployment"))
+      .flatMap((x) => x.objects.filter((o) => o.kind === "Deployment" && handsOver(o)))
       .map((d) => istioctlGateway(d, mesh.istioctl));
   const config = pilot.objects.find(
     (o) => o.kind === "ConfigMap" && o.metadata?.name === (revision ? `istio-${revision}` : "istio"),
@@ -113,6 +114,7 @@ function istioctlSpec(mesh: LiveMesh, pilot: IstioctlComponent): JsonObject {
     ...(revision
       ? { revisions: [{ name: revision, version: pilot.version }], defaultRevision: revision }
       : { version: pilot.version }),
+    images: istiodImage(pilot),
     profile: has("Ztunnel") ? "ambient" : "default",
     namespace: ns,
     ingressGateways: gateways("IngressGateways"),
@@ -121,6 +123,26 @@ function istioctlSpec(mesh: LiveMesh, pilot: IstioctlComponent): JsonObject {
     meshConfig: meshConfig(liveMeshConfig),
   });
 }
+
+/**
+ * The hub and tag of istiod's image (`<hub>/pilot:<tag>`), as `spec.images`: the tag only when it
+ * is not the version (planton's default). istioctl takes both from its own build, which the
+ * charts' defaults need not match; planton sends the chart the hub and tag the manifest says.
+ */
+function istiodImage(pilot: IstioctlComponent): JsonObject | undefined {
+  const deployment = pilot.objects.find((o) => o.kind === "Deployment");
+  const containers = at(deployment?.spec, "template", "spec", "containers");
+  const discovery = Array.isArray(containers)
+    ? containers.find((c) => isMap(c) && c.name === "discovery")
+    : undefined;
+  const m = /^(.+)\/pilot:([^:/@]+)$/.exec(str(at(discovery, "image")) ?? "");
+  if (m === null) return undefined;
+  return clean({ hub: m[1], tag: m[2] === pilot.version ? undefined : m[2] });
+}
+
+/** An istioctl gateway that a gateway release of its name takes over without replacing its pods. */
+export const handsOver = (d: KubeObject): boolean =>
+  gatewayConflicts(d, { name: d.metadata?.name ?? "", values: {} }).length === 0;
 
 /** An istioctl gateway Deployment as a manifest gateway, with its Service's type. */
 function istioctlGateway(d: KubeObject, components: IstioctlComponent[]): JsonObject {

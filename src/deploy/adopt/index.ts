@@ -46,6 +46,7 @@ export function planAdoption(reading: LiveMeshReading, plan: InstallPlan): Adopt
   return adoptionPlan(plan, reading.mesh, {
     namespaces: reading.reads.namespaces.map((n) => n.metadata?.name ?? ""),
     services: reading.reads.tagServices,
+    ...(reading.reads.defaultValidator[0] ? { defaultValidator: reading.reads.defaultValidator[0] } : {}),
   });
 }
 

@@ -91,9 +91,14 @@ function podRolls(req: DeployRequest, reading: LiveMeshReading): string[] {
 /** The immutable-field conflicts as one refusal: each object, its field, and the choices. */
 function conflictError(adoption: AdoptionPlan): DeployError {
   const [first] = adoption.conflicts;
-  const named = adoption.conflicts.map((c) => `${c.object}: ${c.field} differs from the chart's`).join("; ");
+  const named = adoption.conflicts
+    .map(
+      (c) =>
+        `${c.object}: ${c.field} is ${JSON.stringify(c.live)}, the chart's ${JSON.stringify(c.chart)} (${c.consequence})`,
+    )
+    .join("; ");
   return new DeployError(
-    `refusing to adopt: ${named}; Kubernetes cannot change it in place, so the object would be recreated`,
+    `refusing to adopt: ${named}`,
     first === undefined ? undefined : `choices: ${first.choices.join("; or ")}`,
   );
 }
@@ -114,7 +119,11 @@ export function engineImports(imports: StackImport[]): ImportResource[] {
 
 /** The ownership changes with the resourceVersion each object had when it was read. */
 function ownershipWrites(reading: LiveMeshReading, adoption: AdoptionPlan): OwnershipWrite[] {
-  const live = [...reading.reads.operatorObjects, ...reading.reads.mutatingWebhooks];
+  const live = [
+    ...reading.reads.operatorObjects,
+    ...reading.reads.mutatingWebhooks,
+    ...reading.reads.defaultValidator,
+  ];
   return adoption.ownership.map((o) => {
     const found = live.find(
       (x) =>
@@ -122,10 +131,16 @@ function ownershipWrites(reading: LiveMeshReading, adoption: AdoptionPlan): Owne
         x.metadata?.name === o.name &&
         (x.metadata?.namespace ?? "") === (o.namespace ?? ""),
     );
-    const resourceVersion = (found?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
-    if (resourceVersion === undefined)
+    const meta = found?.metadata as
+      | { resourceVersion?: string; managedFields?: OwnershipWrite["managedFields"] }
+      | undefined;
+    if (meta?.resourceVersion === undefined)
       throw new DeployError(`${o.kind} ${o.name} was not found as adoption read it: nothing was changed`);
-    return { ...o, resourceVersion };
+    return {
+      ...o,
+      resourceVersion: meta.resourceVersion,
+      ...(meta.managedFields ? { managedFields: meta.managedFields } : {}),
+    };
   });
 }
 
@@ -179,9 +194,13 @@ export function describeAdoption(p: AdoptionPlan): string {
   }
   for (const c of p.conflicts)
     lines.push(
-      `conflict: ${c.object}: ${c.field} cannot change in place; choices:`,
+      `conflict: ${c.object}: ${c.field} differs from the chart's (${c.consequence}); choices:`,
       ...c.choices.map((x) => `  - ${x}`),
     );
   for (const u of p.unclaimed) lines.push(`left alone (no release of the manifest takes it): ${u}`);
+  for (const r of p.reactivated)
+    lines.push(
+      `turned back on: ${r} (istioctl's default tag had turned it off; its istio-revision-tag-default webhook stays istioctl's, so both call istiod to inject the default revision's pods)`,
+    );
   return lines.map((l) => escapeControl(l)).join("\n");
 }

@@ -5,7 +5,7 @@ import { DeployError } from "../../errors.js";
 import { planIstio } from "../../istio/plan.js";
 import type { InstallPlan, PlannedRelease } from "../../istio/types.js";
 import { loadManifest } from "../../manifest/load.js";
-import { extractSpec } from "./extract.js";
+import { extractSpec, handsOver } from "./extract.js";
 import { addedByPlanton, common, overlay } from "./fit.js";
 import type { LiveMesh, LiveRelease } from "./live.js";
 
@@ -146,8 +146,19 @@ export function writeManifest(mesh: LiveMesh, name: string): WrittenManifest {
       `istioctl.${c.component}${c.revision && c.revision !== "default" ? `.${c.revision}` : ""}`,
       "installed by istioctl, which records no install values in the cluster: the manifest carries its version, revision, namespace, gateways and mesh config; compare `planton render` of it with the live objects for anything else",
     );
+  for (const d of keptGateways(mesh))
+    notes.dropped(
+      `istioctl.gateways.${d.metadata?.namespace ?? ""}/${d.metadata?.name ?? ""}`,
+      "left as istioctl installed it: its gateways chart renders another pod template than planton's gateway chart (service account and labels), so handing it over would replace its pods; to move it to planton, add a gateway under another name, move its traffic, then remove this one",
+    );
   return { manifest, notes: notes.list };
 }
+
+/** istioctl's gateway Deployments the written manifest leaves out (see extract.ts `handsOver`). */
+const keptGateways = (mesh: LiveMesh) =>
+  mesh.istioctl
+    .filter((c) => c.chart === "gateway")
+    .flatMap((c) => c.objects.filter((o) => o.kind === "Deployment" && !handsOver(o)));
 
 /** The written manifest as YAML, with convert's header saying what did not carry over. */
 export function renderWrittenManifest(written: WrittenManifest, from: string): string {

@@ -66,13 +66,13 @@ export function repairedByApply(
 
 /**
  * Managers whose fields never conflict with planton's apply: planton's engine and Helm
- * themselves, istiod (it patches its webhooks' caBundle and failurePolicy), Kubernetes
+ * themselves, planton's own writes (adopt's hand-over of istioctl's objects to Helm), istiod (it patches its webhooks' caBundle and failurePolicy), Kubernetes
  * controllers, and the server-side apply migration entry.
  */
 // pulumi-resource-kubernetes: the provider's Helm library writes a helm.v3.Release's objects
 // under the provider's process name (seen on the e2e cluster after planton's own apply)
 const knownManagers =
-  /^(pulumi-kubernetes.*|pulumi-resource-kubernetes|helm|pilot-discovery|kube-controller-manager|kube-scheduler|kubelet|before-first-apply)$/;
+  /^(pulumi-kubernetes.*|pulumi-resource-kubernetes|helm|planton|pilot-discovery|kube-controller-manager|kube-scheduler|kubelet|before-first-apply)$/;
 
 /** Fields no chart renders: set by controllers, kubectl restarts and client-side apply. */
 const ignoredField =

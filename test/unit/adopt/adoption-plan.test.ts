@@ -143,6 +143,105 @@ describe("adoption plan: an istioctl-installed mesh", () => {
     assert.equal(out.conflicts[0]?.choices.length, 3);
     assert.match(out.conflicts[0]?.choices[1] ?? "", /--cascade=orphan/);
   });
+  it("stops on istioctl's gateway, whose pods the gateway chart would replace (another service account)", () => {
+    const withSa = istioctlInstall().map((o) =>
+      o.kind === "Deployment" && o.metadata?.name === "istio-ingressgateway"
+        ? {
+            ...o,
+            spec: {
+              ...o.spec,
+              template: { spec: { serviceAccountName: "istio-ingressgateway-service-account" } },
+            },
+          }
+        : o,
+    );
+    const out = adoptionPlan(plan, discoverMesh({ ...emptyCluster(), operatorObjects: withSa }), {
+      namespaces: [],
+      services: [],
+    });
+    assert.deepEqual(
+      out.conflicts.map((x) => [x.object, x.field, x.live, x.chart]),
+      [
+        [
+          "Deployment istio-system/istio-ingressgateway",
+          "spec.template.spec.serviceAccountName",
+          "istio-ingressgateway-service-account",
+          "istio-ingressgateway",
+        ],
+      ],
+    );
+    assert.match(out.conflicts[0]?.consequence ?? "", /every pod of the gateway would be replaced/);
+    assert.match(out.conflicts[0]?.choices[0] ?? "", /leave it out of the manifest/);
+  });
+  it("istiod-default-validator, which istioctl writes with the default tag unlabelled, goes to the base release", () => {
+    const validator = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: "istiod-default-validator", labels: { "istio.io/rev": "default" } },
+    };
+    const bare = discoverMesh({ ...emptyCluster(), operatorObjects: [] });
+    const out = adoptionPlan(plan, bare, { namespaces: [], services: [], defaultValidator: validator });
+    assert.deepEqual(
+      out.ownership.map((o) => `${o.kind}/${o.name} → ${o.release}`),
+      ["ValidatingWebhookConfiguration/istiod-default-validator → istio-base"],
+    );
+    const owned = {
+      ...validator,
+      metadata: { ...validator.metadata, annotations: { "meta.helm.sh/release-name": "x" } },
+    };
+    assert.deepEqual(
+      adoptionPlan(plan, bare, { namespaces: [], services: [], defaultValidator: owned }).ownership,
+      [],
+    );
+  });
+  it("stops on a pod template istioctl labelled with its release name `istio`: the chart's release name would replace the pods", () => {
+    const labelled = istioctlInstall().map((o) =>
+      o.kind === "Deployment" && o.metadata?.name === "istiod"
+        ? {
+            ...o,
+            spec: {
+              ...o.spec,
+              template: { metadata: { labels: { "app.kubernetes.io/instance": "istio" } } },
+            },
+          }
+        : o,
+    );
+    const out = adoptionPlan(plan, discoverMesh({ ...emptyCluster(), operatorObjects: labelled }), {
+      namespaces: [],
+      services: [],
+    });
+    assert.deepEqual(
+      out.conflicts.map((x) => [x.object, x.field, x.live, x.chart]),
+      [
+        [
+          "Deployment istio-system/istiod",
+          "spec.template.metadata.labels.app.kubernetes.io/instance",
+          "istio",
+          "istiod",
+        ],
+      ],
+    );
+    assert.match(
+      out.conflicts[0]?.choices[0] ?? "",
+      /kubectl -n istio-system patch deployment istiod --field-manager planton --type merge/,
+    );
+  });
+  it("names the injector istioctl's default tag turned off, which the hand-over turns back on", () => {
+    const off = { matchLabels: { "istio.io/deactivated": "never-match" } };
+    const injector = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "MutatingWebhookConfiguration",
+      metadata: {
+        name: "istio-sidecar-injector",
+        labels: { "operator.istio.io/component": "Pilot", "istio.io/rev": "default" },
+      },
+      webhooks: [{ name: "rev.namespace.sidecar-injector.istio.io", namespaceSelector: off }],
+    };
+    const live = discoverMesh({ ...emptyCluster(), operatorObjects: [...istioctlInstall(), injector] });
+    const out = adoptionPlan(plan, live, { namespaces: [], services: [] });
+    assert.deepEqual(out.reactivated, ["MutatingWebhookConfiguration istio-sidecar-injector"]);
+    assert.deepEqual(adoptionPlan(plan, mesh, { namespaces: [], services: [] }).reactivated, []);
+  });
   it("a field the chart leaves unset (a Service's clusterIP) is no conflict", () => {
     const [svc] = istioctlInstall().filter((o) => o.kind === "Service");
     assert.ok(svc !== undefined);

@@ -178,6 +178,21 @@ describe("adopt discovery: an istioctl-installed mesh", () => {
     }));
     assert.deepEqual(discoverMesh({ ...c, operatorObjects: owned }).istioctl, []);
   });
+  it("takes the version of the charts that rendered the objects over istioctl's own (a -dev build's)", () => {
+    const dev = istioctlInstall("1.31-dev").map((o) => ({
+      ...o,
+      metadata: {
+        ...o.metadata,
+        labels: { ...o.metadata?.labels, "helm.sh/chart": o.kind === "ConfigMap" ? "" : "istiod-1.31.0" },
+      },
+    }));
+    const versions = discoverMesh({ ...c, operatorObjects: dev }).istioctl.map((g) => g.version);
+    assert.deepEqual(versions, ["1.31.0", "1.31.0", "1.31.0"]);
+    assert.deepEqual(
+      discoverMesh({ ...c, operatorObjects: istioctlInstall("1.31-dev") }).istioctl.map((g) => g.version),
+      ["1.31-dev", "1.31-dev", "1.31-dev"],
+    );
+  });
   it("leaves out a revision tag's objects, which carry Pilot's label too", () => {
     const tagService = {
       kind: "Service",

@@ -121,6 +121,30 @@ describe("adopt --write-manifest: an istioctl-installed mesh", () => {
   });
 });
 
+describe("adopt --write-manifest: what istioctl's objects say beyond their labels", () => {
+  const c = emptyCluster();
+  c.operatorObjects = istioctlInstall("1.31.0").map((o) => {
+    if (o.kind !== "Deployment") return o;
+    const template =
+      o.metadata?.name === "istiod"
+        ? { spec: { containers: [{ name: "discovery", image: "registry.istio.io/release/pilot:1.31-dev" }] } }
+        : { spec: { serviceAccountName: "istio-ingressgateway-service-account" } };
+    return { ...o, spec: { ...o.spec, template } };
+  });
+  const written = writeManifest(discoverMesh(c), "adopted");
+  it("istiod's image hub, and its tag where it is not the version, as spec.images", () => {
+    assert.deepEqual((written.manifest.spec as Record<string, unknown>).images, {
+      hub: "registry.istio.io/release",
+      tag: "1.31-dev",
+    });
+  });
+  it("leaves out a gateway whose pods the gateway chart would replace, and says why", () => {
+    assert.deepEqual((written.manifest.spec as Record<string, unknown>).ingressGateways, []);
+    const note = written.notes.find((n) => n.path === "istioctl.gateways.istio-system/istio-ingressgateway");
+    assert.match(note?.message ?? JSON.stringify(written.notes), /would replace its pods/);
+  });
+});
+
 describe("adopt --write-manifest: two revisions with different values", () => {
   it("keeps what they share under helmValues.istiod and names what only one has", () => {
     const c = emptyCluster();

@@ -146,6 +146,16 @@ describe("precheck: Helm records and field managers", () => {
       for (const m of o.owners) if (m.manager === "kubectl-edit") m.manager = "pulumi-resource-kubernetes";
     assert.deepEqual(fieldManagerConflict.run(removeOld, s, {}), []);
   });
+  it("Helm's ownership metadata adopt wrote (manager planton, Update) is no conflict", () => {
+    const s = snapshotOf(cluster);
+    for (const o of s.managedObjects ?? [])
+      for (const m of o.owners)
+        if (m.manager === "kubectl-edit") {
+          m.manager = "planton";
+          m.fields = ["metadata.annotations.meta.helm.sh/release-name"];
+        }
+    assert.deepEqual(fieldManagerConflict.run(removeOld, s, {}), []);
+  });
 });
 
 describe("precheck: RBAC_MISSING", () => {
