@@ -15,28 +15,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chartsDir, serveFolder } from "../fidelity/helm.js";
 import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
 import { writeManifest, writeMeshPluginCas } from "../helpers/e2e-mesh.js";
-import { type Body, type Cluster, type Istiod, waitFor, workload } from "./mesh-helpers.js";
+import { type Body, type Cluster, waitFor, workload } from "./mesh-helpers.js";
 import { plantonEnv, runPlanton, show } from "./run-cli.js";
+import { type Istiods, multiPrimarySpec, type Name, startTwoClusters } from "./two-clusters.js";
 // @ts-expect-error: plain JavaScript harness
 import { startAgent } from "./cluster/agent.mjs";
 // @ts-expect-error: plain JavaScript harness
 import { echoCall, startEchoServer } from "./cluster/echo.mjs";
-// @ts-expect-error: plain JavaScript harness
-import { startCluster, stopCluster } from "./cluster/harness.mjs";
-// @ts-expect-error: plain JavaScript harness
-import { watchIstiods } from "./cluster/istiod.mjs";
 
 if (process.env.PLANTON_E2E_NETNS !== "1")
   throw new Error("traffic-calls.netns.ts runs inside its network namespace: run traffic-calls.test.ts");
 
-type Name = "east" | "west";
-interface Istiods {
-  ready: (revision?: string) => Promise<Istiod>;
-  stop: () => Promise<void>;
-}
 interface Agent {
   dir: string;
   bootstrap: string;
@@ -56,35 +47,23 @@ const clusters = {} as Record<Name, Cluster>;
 const istiods = {} as Record<Name, Istiods>;
 const stops: (() => Promise<void>)[] = [];
 let charts = "";
-let closeCharts: () => Promise<void> = async () => {};
+let stopClusters: () => Promise<void> = async () => {};
 
 before(async () => {
-  const chartsServer = await serveFolder(chartsDir);
-  charts = chartsServer.url;
-  closeCharts = chartsServer.close;
-  const t = Date.now();
-  const keepDir = process.env.PLANTON_E2E_KEEP === "1";
   // distinct pod subnets: both clusters' pods share this namespace's addresses
-  const [e, w] = (await Promise.all([
-    startCluster({ binDir: bin, nodes: 1, webhooks: true, podSubnetBase: 1, keepDir }),
-    startCluster({ binDir: bin, nodes: 1, webhooks: true, podSubnetBase: 101, keepDir }),
-  ])) as Cluster[];
-  Object.assign(clusters, { east: e, west: w });
-  for (const name of ["east", "west"] as const)
-    istiods[name] = watchIstiods(clusters[name], {
-      binDir: bin,
-      log: (m: string) => console.log(`[istiod ${name}] ${m}`),
-    });
-  figures.twoClusters = (Date.now() - t) / 1000;
+  const two = await startTwoClusters({ east: 1, west: 101 });
+  Object.assign(clusters, two.clusters);
+  Object.assign(istiods, two.istiods);
+  charts = two.charts;
+  stopClusters = two.stop;
+  figures.twoClusters = two.seconds;
 });
 after(async () => {
   for (const stop of stops.reverse()) await stop();
-  await Promise.all(Object.values(istiods).map((i) => i.stop()));
-  await Promise.all(Object.values(clusters).map((c) => stopCluster(c)));
-  await closeCharts();
+  await stopClusters();
 });
 
-const other = (name: Name): Name => (name === "east" ? "west" : "east");
+const _other = (name: Name): Name => (name === "east" ? "west" : "east");
 
 /** A pod of the grpc-agent template with its agent running: the injected env gives its cluster ID. */
 async function meshPod(name: Name, app: string): Promise<{ pod: Body; agent: Agent }> {
@@ -140,29 +119,11 @@ describe("proxyless gRPC workloads call each other through the mesh planton inst
       writeManifest(
         work,
         name,
-        [
-          "profile: minimal",
-          "targetCluster:",
-          `  kubeconfig: ${clusters[name].kubeconfigPath}`,
-          "ca:",
-          "  type: PLUGIN",
-          "  plugin:",
-          `    directory: ./cacerts-${name}`,
-          "mtls:",
-          "  mode: STRICT",
-          "meshConfig:",
-          `  trustDomain: ${TRUST_DOMAIN}`,
-          "namespaces:",
-          "  - name: app",
-          "    create: true",
-          "multiCluster:",
-          "  meshId: mesh1",
-          `  clusterName: ${name}`,
-          "  network: net1",
-          "  remotes:",
-          `    - clusterName: ${other(name)}`,
-          `      kubeconfig: ${clusters[other(name)].kubeconfigPath}`,
-        ],
+        multiPrimarySpec(clusters, name, {
+          network: "net1",
+          trustDomain: TRUST_DOMAIN,
+          extra: ["mtls:", "  mode: STRICT"],
+        }),
         charts,
       );
     const env = plantonEnv({ bin, kubeconfigPath: clusters.east.kubeconfigPath, work, tmp });

@@ -20,7 +20,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chartsDir, serveFolder } from "../fidelity/helm.js";
 import { e2eBin, suiteWork } from "../helpers/e2e-suite.js";
 import { writeManifest, writeMeshPluginCas } from "../helpers/e2e-mesh.js";
 import {
@@ -28,24 +27,21 @@ import {
   type Cluster,
   debug,
   endpointShards,
-  type Istiod,
   pemChain,
   verifyChain,
   waitFor,
   workload,
 } from "./mesh-helpers.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
+import {
+  type Istiods,
+  multiPrimarySpec,
+  otherCluster,
+  startTwoClusters,
+  watchIstiodsOf,
+} from "./two-clusters.js";
 // @ts-expect-error: plain JavaScript harness
 import { startAgent } from "./cluster/agent.mjs";
-// @ts-expect-error: plain JavaScript harness
-import { startCluster, stopCluster } from "./cluster/harness.mjs";
-// @ts-expect-error: plain JavaScript harness
-import { watchIstiods } from "./cluster/istiod.mjs";
-
-interface Istiods {
-  ready: (revision?: string, timeoutMs?: number) => Promise<Istiod>;
-  stop: () => Promise<void>;
-}
 
 const bin = e2eBin;
 const { work, tmp, figures } = suiteWork("traffic", { removeOnExit: true });
@@ -53,34 +49,22 @@ const { work, tmp, figures } = suiteWork("traffic", { removeOnExit: true });
 const TRUST_DOMAIN = "mesh.planton.test";
 const NETWORKS = { east: "net-east", west: "net-west" } as const;
 let charts = "";
-let closeCharts: () => Promise<void> = async () => {};
+let stopClusters: () => Promise<void> = async () => {};
 const clusters: Record<"east" | "west", Cluster> = {} as never;
 const istiods: Record<"east" | "west", Istiods> = {} as never;
 const agents: { stop: () => Promise<void> }[] = [];
 
 before(async () => {
-  const served = await serveFolder(chartsDir);
-  charts = served.url;
-  closeCharts = served.close;
-  const t = Date.now();
-  const keepDir = process.env.PLANTON_E2E_KEEP === "1";
-  const [e, w] = (await Promise.all([
-    startCluster({ binDir: bin, nodes: 1, webhooks: true, keepDir }),
-    startCluster({ binDir: bin, nodes: 1, webhooks: true, keepDir }),
-  ])) as Cluster[];
-  Object.assign(clusters, { east: e, west: w });
-  for (const name of ["east", "west"] as const)
-    istiods[name] = watchIstiods(clusters[name], {
-      binDir: bin,
-      log: (m: string) => console.log(`[istiod ${name}] ${m}`),
-    });
-  figures.twoClusters = (Date.now() - t) / 1000;
+  const two = await startTwoClusters();
+  Object.assign(clusters, two.clusters);
+  Object.assign(istiods, two.istiods);
+  charts = two.charts;
+  stopClusters = two.stop;
+  figures.twoClusters = two.seconds;
 });
 after(async () => {
   await Promise.all(agents.map((a) => a.stop()));
-  await Promise.all(Object.values(istiods).map((i) => i.stop()));
-  await Promise.all(Object.values(clusters).map((c) => stopCluster(c)));
-  await closeCharts();
+  await stopClusters();
 });
 
 const cli = (args: string[]): Promise<Result> =>
@@ -92,7 +76,7 @@ const manifest = (name: string, lines: string[]): void => writeManifest(work, na
 /** One plug-in CA per cluster, both signed by one root (the mesh's root), as files planton reads. */
 const pluginCas = (): string => writeMeshPluginCas(work, "Planton Traffic Root CA", ["east", "west"]);
 
-const other = (name: "east" | "west") => (name === "east" ? "west" : "east");
+const other = otherCluster;
 const pods: Partial<Record<"east" | "west", Body>> = {};
 const plainPods: Partial<Record<"east" | "west", Body>> = {};
 let applied = false; // the later steps of a block need its apply: they fail at once without it
@@ -104,30 +88,14 @@ describe("multi-primary: each istiod reads the other cluster through planton's r
   it("apply -f east -f west with both istiods running", async () => {
     root = pluginCas();
     for (const name of ["east", "west"] as const)
-      manifest(name, [
-        "profile: minimal",
-        "targetCluster:",
-        `  kubeconfig: ${clusters[name].kubeconfigPath}`,
-        "ca:",
-        "  type: PLUGIN",
-        "  plugin:",
-        `    directory: ./cacerts-${name}`,
-        "meshConfig:",
-        `  trustDomain: ${TRUST_DOMAIN}`,
-        "namespaces:",
-        "  - name: app",
-        "    create: true",
-        "multiCluster:",
-        "  meshId: mesh1",
-        `  clusterName: ${name}`,
-        `  network: ${NETWORKS[name]}`,
-        "  remotes:",
-        `    - clusterName: ${other(name)}`,
-        `      kubeconfig: ${clusters[other(name)].kubeconfigPath}`,
-        "eastWestGateway:",
-        "  service:",
-        "    type: ClusterIP",
-      ]);
+      manifest(
+        name,
+        multiPrimarySpec(clusters, name, {
+          network: NETWORKS[name],
+          trustDomain: TRUST_DOMAIN,
+          extra: ["eastWestGateway:", "  service:", "    type: ClusterIP"],
+        }),
+      );
     const a = await cli(["apply", "--yes", "--no-verify", ...files("east", "west")]);
     figures.applyMultiPrimary = a.seconds;
     assert.equal(a.code, 0, show(a));
@@ -300,10 +268,7 @@ describe("primary-remote: the remote's pods are injected by the primary's istiod
     assert.ok(applied, "the apply failed");
     // as `kubectl rollout restart deployment/istiod` would: a new istiod process
     await istiods.east.stop();
-    istiods.east = watchIstiods(clusters.east, {
-      binDir: bin,
-      log: (m: string) => console.log(`[istiod east] ${m}`),
-    });
+    istiods.east = watchIstiodsOf(clusters.east, "east");
     const primary = await istiods.east.ready("default");
     unregister();
     unregister = clusters.west.addHostEndpoint({
