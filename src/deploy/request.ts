@@ -184,6 +184,19 @@ export async function istioProgram(
         const { waitUntilAdmitted } = await import("../cluster/admission.js");
         await waitUntilAdmitted(req.cluster, manifest, { timeoutMs: 120_000, signal: req.signal });
       },
+      waypointReady: async (namespace, name) => {
+        const { waitForDeployments } = await import("../cluster/workloads.js");
+        const timeoutMs = (options.timeoutSeconds ?? 300) * 1000;
+        const notReady = await waitForDeployments(req.cluster, [{ namespace, name }], {
+          timeoutMs,
+          signal: req.signal,
+          onWait: () => req.io.info(`waiting for waypoint ${namespace}/${name}'s Deployment to be ready…`),
+        });
+        if (notReady.length > 0)
+          throw new Error(
+            `waypoint ${namespace}/${name}: its Deployment is not ready after ${timeoutMs / 1000} s; the namespaces sent to it were not labelled (kubectl -n ${namespace} describe deployment ${name})`,
+          );
+      },
     },
     options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
   );

@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { tagId } from "../istio/membership.js";
 import { namespaceDependency, waypointId, waypointLabelKeys } from "../istio/waypoints.js";
 import type { InstallPlan } from "../istio/types.js";
@@ -91,17 +91,18 @@ export function drawWorkloadNamespaces(
   provider: k8s.Provider,
   ready: Map<string, pulumi.Resource>,
   which: "created" | "patched",
+  waypointReady?: WaypointReady,
 ): Map<string, pulumi.Resource> {
   const planned = new Set(plan.namespaces.map((n) => n.name));
   const out = new Map<string, pulumi.Resource>();
   for (const n of plan.workloadNamespaces) {
     if (planned.has(n.name)) continue;
-    if (n.create && which === "patched") drawWaypointLabels(n, provider, ready);
+    if (n.create && which === "patched") drawWaypointLabels(n, provider, ready, waypointReady);
     if (n.create !== (which === "created")) continue;
     const dependsOn = n.dependsOn
       .map((d) => ready.get(d))
       .filter((r): r is pulumi.Resource => r !== undefined);
-    const metadata = { name: n.name, labels: n.labels };
+    const metadata = { name: n.name, labels: afterWaypoint(n, n.labels, ready, waypointReady) };
     const resource = n.create
       ? new k8s.core.v1.Namespace(
           `workload-${n.name}`,
@@ -130,9 +131,10 @@ const withoutWaypointLabels = (labels: Record<string, string>) =>
  * which lives in it).
  */
 function drawWaypointLabels(
-  n: InstallPlan["workloadNamespaces"][number],
+  n: WorkloadNamespace,
   provider: k8s.Provider,
   ready: Map<string, pulumi.Resource>,
+  waypointReady: WaypointReady | undefined,
 ): void {
   const name = n.labels["istio.io/use-waypoint"];
   if (name === undefined) return;
@@ -143,9 +145,35 @@ function drawWaypointLabels(
     .filter((r): r is pulumi.Resource => r !== undefined);
   new k8s.core.v1.NamespacePatch(
     `workload-waypoint-${n.name}`,
-    { metadata: { name: n.name, labels } },
+    { metadata: { name: n.name, labels: afterWaypoint(n, labels, ready, waypointReady) } },
     { provider, dependsOn },
   );
+}
+
+type WorkloadNamespace = InstallPlan["workloadNamespaces"][number];
+type WaypointReady = (namespace: string, name: string) => Promise<void>;
+
+/**
+ * The labels of a namespace sent to a waypoint planton creates, once that waypoint's Deployment
+ * is ready (after its Gateway, which the labels depend on): istiod reports the Gateway
+ * `Programmed` as soon as its Service has an address, before any waypoint pod runs. Never waited
+ * for in a preview; other labels are returned as they are.
+ */
+function afterWaypoint(
+  n: WorkloadNamespace,
+  labels: Record<string, string>,
+  ready: Map<string, pulumi.Resource>,
+  waypointReady: WaypointReady | undefined,
+): pulumi.Input<Record<string, string>> {
+  const name = labels["istio.io/use-waypoint"];
+  if (name === undefined || waypointReady === undefined) return labels;
+  const namespace = labels["istio.io/use-waypoint-namespace"] ?? n.name;
+  const gateway = ready.get(waypointId(namespace, name));
+  if (gateway === undefined) return labels;
+  return gateway.urn.apply(async () => {
+    if (!pulumi.runtime.isDryRun()) await waypointReady(namespace, name);
+    return labels;
+  });
 }
 
 /**

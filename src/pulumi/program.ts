@@ -30,6 +30,8 @@ export interface ClusterTarget {
   admitted?: (manifest: PlannedObject["manifest"]) => Promise<void>;
   /** The Gateway API CRDs planton may write (the deploy layer's decision), applied before istiod. */
   gatewayApiCrds?: Record<string, unknown>[];
+  /** Resolves once the waypoint's Deployment (istiod's, named as its Gateway) is ready. */
+  waypointReady?: (namespace: string, name: string) => Promise<void>;
 }
 
 /**
@@ -60,7 +62,7 @@ export function createIstioProgram(
     for (const [name, ns] of namespaces) ready.set(namespaceDependency(name), ns);
     for (const [id, ns] of drawWorkloadNamespaces(plan, provider, ready, "created")) ready.set(id, ns);
     for (const o of plan.objects) ready.set(o.id, drawObject(o, provider, ready, target.admitted));
-    drawWorkloadNamespaces(plan, provider, ready, "patched");
+    drawWorkloadNamespaces(plan, provider, ready, "patched", target.waypointReady);
     drawRemoteSecrets(plan, provider, releases, target.remotes ?? [], target.secret);
     return toJson(KubernetesIstioStackOutputsSchema, stackOutputsOf(plan), {
       alwaysEmitImplicit: true,
@@ -158,10 +160,10 @@ function drawObject(
 }
 
 /**
- * A waypoint Gateway (class `istio-waypoint`) is done only once istiod's deployment controller
- * reports it `Programmed` (its Deployment ready): a namespace's `use-waypoint` label, which
- * depends on it, must not send running pods' traffic to a waypoint that cannot carry it yet.
- * The provider's `pulumi.com/waitFor` annotation makes the engine wait for that condition.
+ * A waypoint Gateway (class `istio-waypoint`) is done only once istiod reports it `Programmed`
+ * (its Service has an address; istiod does not look at the Deployment's pods, which the
+ * namespace labels wait for separately, see `drawWorkloadNamespaces`). The provider's
+ * `pulumi.com/waitFor` annotation makes the engine wait for that condition.
  */
 function awaitingProgrammed(manifest: PlannedObject["manifest"]): PlannedObject["manifest"] {
   const spec = manifest.spec as { gatewayClassName?: string } | undefined;

@@ -198,6 +198,34 @@ describe("revision tags and workload namespaces in the program", () => {
       "waypoint-shop-waypoint",
     ]);
   });
+  it("waypoints: a namespace's use-waypoint labels wait for the waypoint's Deployment, not only its Gateway", async () => {
+    const file = join(root, "examples", "ambient-waypoints.yaml");
+    const loaded = loadManifest({ file, overrides: [] });
+    if (loaded.kind !== "ok") throw new Error("invalid");
+    const plan = planIstio(loaded.manifest);
+    const asked: string[] = [];
+    const patches = () =>
+      seen.registered.filter((r) => r.type === "kubernetes:core/v1:NamespacePatch").map((r) => r.name);
+    let whileOrdersWaited: string[] = [];
+    // shop's waypoint is ready at once; orders' only 300 ms later: what was labelled meanwhile?
+    const waypointReady = (namespace: string, name: string) => {
+      asked.push(`${namespace}/${name}`);
+      if (namespace !== "orders") return Promise.resolve();
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          whileOrdersWaited = patches();
+          resolve();
+        }, 300),
+      );
+    };
+    await runPlan(plan, () => patches().includes("workload-orders"), { waypointReady });
+    assert.deepEqual([...new Set(asked)].sort(), ["orders/orders-waypoint", "shop/waypoint"]);
+    assert.ok(whileOrdersWaited.includes("workload-waypoint-shop"), whileOrdersWaited.join(", "));
+    assert.ok(whileOrdersWaited.includes("workload-billing"), "billing is sent to shop's waypoint, ready");
+    assert.ok(!whileOrdersWaited.includes("workload-orders"), "orders waits for its waypoint's Deployment");
+    assert.ok(patches().includes("workload-orders"), "and is labelled once it is ready");
+  });
+
   it("a manifest without tags or namespaces draws neither", async () => {
     await run(join(root, "examples", "dev.yaml"));
     assert.equal(templates.length, 0);
