@@ -60,8 +60,7 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
       );
     const evidence = await timed("ownership evidence", () => ownEvidence(req, state, facts));
     const releases = [...state.releases].reverse().map((r) => r.name);
-    const gatewayApiCrds = options.purgeCrds ? await plantonGatewayApiCrds(req) : [];
-    announce(req, state, releases, options, gatewayApiCrds.length > 0);
+    announce(req, state, releases, options);
     const forget = await checkRemotes(req, state.resourceCount > 0, options);
     const yes = await req.io.confirm(
       `Destroy stack ${req.settings.stack} in context "${req.cluster.context}"?`,
@@ -71,10 +70,7 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
     // of this stack that answered above is deleted from as usual)
     if (forget) session.setEngineEnv("PULUMI_K8S_DELETE_UNREACHABLE", "true");
     const summary = state.resourceCount > 0 ? await session.destroy() : {};
-    const cleanup = await removeLeftovers(req, session, state, evidence, {
-      ...options,
-      purgeGatewayApi: gatewayApiCrds.length > 0,
-    });
+    const cleanup = await removeLeftovers(req, session, state, evidence, options);
     return {
       ...base,
       existed: true,
@@ -118,13 +114,7 @@ function ownEvidence(req: DeployRequest, state: StackState, facts: ClusterFacts)
 }
 
 /** Says what will be removed, before the question. */
-function announce(
-  req: DeployRequest,
-  state: StackState,
-  releases: string[],
-  options: DestroyOptions,
-  gatewayApi: boolean,
-): void {
+function announce(req: DeployRequest, state: StackState, releases: string[], options: DestroyOptions): void {
   if (state.resourceCount === 0) {
     req.io.info(`Stack ${req.settings.stack} holds no resources: nothing in the cluster will change.`);
     return;
@@ -133,7 +123,9 @@ function announce(
     releases.length > 0 ? `Helm releases ${releases.join(", ")}` : "",
     state.namespaces.length > 0 ? `namespaces ${state.namespaces.join(", ")} (and everything in them)` : "",
     options.purgeCrds ? "Istio's CRDs with every Istio resource in the cluster" : "",
-    gatewayApi ? "the Gateway API CRDs planton installed, with every Gateway and route" : "",
+    options.purgeCrds && req.plan.gatewayApi !== undefined
+      ? "the Gateway API CRDs planton installed, with every Gateway and route"
+      : "",
   ].filter((x) => x !== "");
   req.io.info(`Will remove: ${what.join("; ") || `${state.resourceCount} resources`}`);
 }
@@ -153,7 +145,7 @@ async function removeLeftovers(
   session: EngineSession,
   state: StackState,
   evidence: OwnershipEvidence,
-  options: DestroyOptions & { purgeGatewayApi: boolean },
+  options: DestroyOptions,
 ): Promise<CleanupResult> {
   const namespacesGone = timed("namespace deletion", () =>
     waitForNamespacesGone(req.cluster, state.namespaces, {
@@ -170,7 +162,7 @@ async function removeLeftovers(
           cleanupLeftovers(req.cluster, evidence, req.plan.cleanup, options.purgeCrds === true),
         ),
       )
-      .then(async (c) => (options.purgeGatewayApi ? purgeGatewayApi(req, c) : c))
+      .then(async (c) => (options.purgeCrds ? purgeGatewayApi(req, c) : c))
       .then(async (c) => {
         await timed("stack rm", () => session.removeStack());
         return c;
@@ -187,22 +179,12 @@ async function removeLeftovers(
 }
 
 /**
- * With `--purge-crds`, the Gateway API CRDs that carry planton's label, read before the question:
- * also when the manifest no longer installs them (an apply without `spec.gatewayApi` keeps them,
- * `retainOnDelete`), since the label proves planton installed them.
- */
-async function plantonGatewayApiCrds(req: DeployRequest): Promise<string[]> {
-  const { readGatewayApi } = await import("../cluster/gateway-api.js");
-  const { crds } = await timed("gateway api crds", () => readGatewayApi(req.cluster));
-  return crds.filter((c) => c.planton).map((c) => c.name);
-}
-
-/**
- * `--purge-crds` where planton's Gateway API CRDs are in the cluster: they go too (after the
- * namespaces), never another owner's. Without `--purge-crds` the program's `retainOnDelete`
- * kept them.
+ * `--purge-crds` with `spec.gatewayApi`: the Gateway API CRDs that carry planton's label go too
+ * (after the namespaces), never another owner's. Without `--purge-crds` the program's
+ * `retainOnDelete` kept them.
  */
 async function purgeGatewayApi(req: DeployRequest, c: CleanupResult): Promise<CleanupResult> {
+  if (req.plan.gatewayApi === undefined) return c;
   const { purgeGatewayApiCrds } = await import("../cluster/gateway-api.js");
   const removed = await timed("gateway api crds", () => purgeGatewayApiCrds(req.cluster));
   return { ...c, removed: [...c.removed, ...removed.map((n) => `CustomResourceDefinition/${n}`)] };

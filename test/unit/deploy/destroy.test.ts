@@ -153,45 +153,6 @@ describe("destroy deletes only what it can prove its own", () => {
     assert.deepEqual(readdirSync(join(fx.work, "tmp")), [], "no temporary folder left");
   });
 
-  it("--purge-crds takes planton's Gateway API CRDs, named before the question, even once the manifest no longer installs them", async () => {
-    const gatewayCrd = (name: string, labels: Record<string, string>): FakeObject => ({
-      kind: "CustomResourceDefinition",
-      metadata: { name, labels, annotations: { "gateway.networking.k8s.io/bundle-version": "v1.6.3" } },
-      spec: { group: name.slice(name.indexOf(".") + 1) },
-    });
-    api = await startFakeKubeApi({
-      objects: [
-        gatewayCrd("httproutes.gateway.networking.k8s.io", { "app.kubernetes.io/managed-by": "planton" }),
-        gatewayCrd("tcproutes.gateway.networking.x-k8s.io", {}),
-      ],
-    });
-    const fx = appliedDevStack(api.url);
-    // examples/dev.yaml has no spec.gatewayApi
-    const r = await runCli(["destroy", "--yes", "--purge-crds", "-f", dev], { env: fx.env });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(
-      r.stderr,
-      /Will remove: .*the Gateway API CRDs planton installed, with every Gateway and route/,
-    );
-    assert.ok(
-      deletes().includes(
-        "DELETE /apis/apiextensions.k8s.io/v1/customresourcedefinitions/httproutes.gateway.networking.k8s.io",
-      ),
-      deletes().join("\n"),
-    );
-    assert.ok(api.stored().includes("customresourcedefinitions//tcproutes.gateway.networking.x-k8s.io"));
-    // without --purge-crds nothing of the Gateway API is read or named
-    api.requests.length = 0;
-    fx.seedStack("dev-mesh", recordedOutputs("1.30.3"));
-    const kept = await runCli(["destroy", "--yes", "-f", dev], { env: fx.env });
-    assert.equal(kept.code, 0, kept.stderr);
-    assert.doesNotMatch(kept.stderr, /Gateway API/);
-    assert.deepEqual(
-      deletes().filter((d) => d.includes("customresourcedefinitions")),
-      [],
-    );
-  });
-
   it("a stack whose state cannot be decrypted stops before any cluster change and leaves no lock", async () => {
     api = await startFakeKubeApi({ objects: otherMesh("istio-system") });
     const fx = engineFixture(api.url);
