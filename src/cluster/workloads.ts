@@ -56,6 +56,21 @@ export function daemonSetReady(d: k8s.V1DaemonSet | undefined): boolean {
   return observed && (st?.updatedNumberScheduled ?? 0) >= want && (st?.numberAvailable ?? 0) >= want;
 }
 
+/**
+ * Why a restarted workload will never roll by itself, or undefined: an `OnDelete` update
+ * strategy (StatefulSet, DaemonSet), or a StatefulSet partition that holds some pods back.
+ */
+export function stillWhy(o: unknown): string | undefined {
+  const spec = (
+    o as { spec?: { updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } } }
+  )?.spec;
+  if (spec?.updateStrategy?.type === "OnDelete")
+    return "updateStrategy OnDelete: its pods roll only when deleted";
+  const partition = spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+  if (partition > 0) return `updateStrategy partition ${partition}: pods below it do not roll`;
+  return undefined;
+}
+
 /** A workload `--restart-workloads` rolls: a Deployment, StatefulSet or DaemonSet. */
 export interface WorkloadRef extends ObjectRef {
   kind: "Deployment" | "StatefulSet" | "DaemonSet";
@@ -85,9 +100,9 @@ export async function waitForDeployments(
 
 /**
  * Waits until each workload runs its current template on every replica (or node) and is ready,
- * as `waitForDeployments` does. A StatefulSet or DaemonSet whose update strategy is `OnDelete`
- * never rolls by itself, so it is reported not ready at the timeout. Returns those still not
- * ready, as `Kind namespace/name`.
+ * as `waitForDeployments` does. A StatefulSet or DaemonSet that never rolls by itself (`OnDelete`,
+ * a partition) is reported at once, with why. Returns those still not ready, as
+ * `Kind namespace/name`.
  */
 export async function waitForWorkloads(
   cluster: ResolvedCluster,
@@ -117,6 +132,9 @@ export async function waitForWorkloads(
       throw err;
     });
   const waitFor = async (t: WorkloadRef) => {
+    const what = `${t.kind} ${t.namespace}/${t.name}`;
+    const still = stillWhy(await read(t)());
+    if (still !== undefined) return `${what} (${still})`;
     let told = false;
     const outcome = await poll(read(t), ready[t.kind], {
       timeoutMs: options.timeoutMs,
@@ -127,7 +145,7 @@ export async function waitForWorkloads(
         told = true;
       },
     });
-    return outcome.state === "done" ? undefined : `${t.kind} ${t.namespace}/${t.name}`;
+    return outcome.state === "done" ? undefined : what;
   };
   const results = await Promise.all(targets.map(waitFor));
   return results.filter((x): x is string => x !== undefined);

@@ -78,4 +78,31 @@ describe("restarted workloads: ready on their new template", () => {
       await api.close();
     }
   });
+
+  it("one that never rolls by itself (OnDelete, a partition) is reported at once, with why", async () => {
+    const onDelete = { ...daemonSet(false), spec: { updateStrategy: { type: "OnDelete" } } };
+    const partitioned = {
+      ...statefulSet(false),
+      spec: { replicas: 3, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
+    };
+    const api = await startFakeKubeApi({ objects: [onDelete, partitioned] });
+    try {
+      const started = Date.now();
+      const notReady = await waitForWorkloads(
+        clusterAt(api.url),
+        [
+          { kind: "DaemonSet", namespace: "shop", name: "agent" },
+          { kind: "StatefulSet", namespace: "shop", name: "db" },
+        ],
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+      assert.deepEqual(notReady, [
+        "DaemonSet shop/agent (updateStrategy OnDelete: its pods roll only when deleted)",
+        "StatefulSet shop/db (updateStrategy partition 2: pods below it do not roll)",
+      ]);
+      assert.ok(Date.now() - started < 30_000, "not after the timeout");
+    } finally {
+      await api.close();
+    }
+  });
 });
