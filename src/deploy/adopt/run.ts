@@ -90,7 +90,6 @@ function podRolls(req: DeployRequest, reading: LiveMeshReading): string[] {
 
 /** The immutable-field conflicts as one refusal: each object, its field, and the choices. */
 function conflictError(adoption: AdoptionPlan): DeployError {
-  const [first] = adoption.conflicts;
   const named = adoption.conflicts
     .map(
       (c) =>
@@ -99,7 +98,9 @@ function conflictError(adoption: AdoptionPlan): DeployError {
     .join("; ");
   return new DeployError(
     `refusing to adopt: ${named}`,
-    first === undefined ? undefined : `choices: ${first.choices.join("; or ")}`,
+    adoption.conflicts.length === 0
+      ? undefined
+      : adoption.conflicts.map((c) => `${c.object}: ${c.choices.join("; or ")}`).join(" | "),
   );
 }
 
@@ -186,7 +187,9 @@ export function describeAdoption(p: AdoptionPlan): string {
   const lines = [`imports into the stack (${p.imports.length}):`];
   for (const i of p.imports) lines.push(`  ${i.type} ${i.name} (id ${i.id})`);
   if (p.ownership.length > 0) {
-    lines.push(`handed to Helm releases (ownership metadata written first) (${p.ownership.length}):`);
+    lines.push(
+      `handed to Helm releases (ownership metadata written first; istioctl's field-manager entry, if any, dropped) (${p.ownership.length}):`,
+    );
     for (const o of p.ownership)
       lines.push(
         `  ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name} → release ${o.releaseNamespace}/${o.release}`,
