@@ -44,7 +44,7 @@ const { work, tmp, figures } = suiteWork("traffic-calls", { removeOnExit: true }
 const TRUST_DOMAIN = "mesh.planton.test";
 const PORT = 7070;
 const clusters = {} as Record<Name, Cluster>;
-const istiods = {} as Record<Name, Istiods>;
+let istiods = {} as Record<Name, Istiods>;
 const stops: (() => Promise<void>)[] = [];
 let charts = "";
 let stopClusters: () => Promise<void> = async () => {};
@@ -53,7 +53,7 @@ before(async () => {
   // distinct pod subnets: both clusters' pods share this namespace's addresses
   const two = await startTwoClusters({ east: 1, west: 101 });
   Object.assign(clusters, two.clusters);
-  Object.assign(istiods, two.istiods);
+  istiods = two.istiods; // the same object: a restart replaces a watcher there, which stop() then stops
   charts = two.charts;
   stopClusters = two.stop;
   figures.twoClusters = two.seconds;

@@ -60,6 +60,7 @@ export async function startTwoClusters(podSubnets?: Record<Name, number>): Promi
     istiods,
     charts: served.url,
     seconds: (Date.now() - t) / 1000,
+    // the watchers of `istiods` at the time of the stop: a suite may replace one (a restart)
     stop: async () => {
       await Promise.all(Object.values(istiods).map((i) => i.stop()));
       await Promise.all(Object.values(clusters).map((c) => stopCluster(c)));
