@@ -1,6 +1,6 @@
 import { isAbsolute, posix, resolve } from "node:path";
 import { ManifestError, UsageError } from "../../errors.js";
-import { readBundle } from "../../deploy/gateway-api.js";
+import { readBundle } from "../../deploy/gateway-api-bundle.js";
 import { type Destination, exportGitops, type GitopsCluster } from "../../gitops/index.js";
 import { planIstio } from "../../istio/plan.js";
 import { readCaFacts } from "../../manifest/ca.js";
