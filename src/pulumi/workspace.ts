@@ -76,12 +76,14 @@ export class EngineSession {
     this.folder.remove();
   }
 
-  /** The engine's preview of `program` (no events: nothing runs). */
+  /** The engine's preview of `program` (no progress events: nothing runs; their timing spans only). */
   async preview(program: PulumiFn, options: { refresh: boolean }): Promise<ChangeSummary> {
     const stack = await this.withProgram(program);
+    const spans = engineSpans();
     const r = await timed("preview", () =>
-      this.run(() => stack.preview({ ...this.options(), refresh: options.refresh })),
+      this.run(() => stack.preview({ ...this.options(spans.onEvent), refresh: options.refresh })),
     );
+    spans.finish();
     return (r.changeSummary ?? {}) as ChangeSummary;
   }
 
@@ -89,9 +91,11 @@ export class EngineSession {
   async up(program: PulumiFn, options: { refresh: boolean; target?: string[] }): Promise<ChangeSummary> {
     const stack = await this.withProgram(program);
     const target = options.target === undefined ? {} : { target: options.target };
+    const events = this.events();
     const r = await timed("update", () =>
-      this.run(() => stack.up({ ...this.options(this.events()), refresh: options.refresh, ...target })),
+      this.run(() => stack.up({ ...this.options(events.onEvent), refresh: options.refresh, ...target })),
     );
+    events.finish();
     return (r.summary.resourceChanges ?? {}) as ChangeSummary;
   }
 
@@ -126,7 +130,9 @@ export class EngineSession {
    */
   async destroy(): Promise<ChangeSummary> {
     const stack = await this.withProgram(async () => {});
-    const r = await timed("destroy", () => this.run(() => stack.destroy(this.options(this.events()))));
+    const events = this.events();
+    const r = await timed("destroy", () => this.run(() => stack.destroy(this.options(events.onEvent))));
+    events.finish();
     return (r.summary.resourceChanges ?? {}) as ChangeSummary;
   }
 
@@ -155,12 +161,15 @@ export class EngineSession {
     return this.stack;
   }
 
-  /** The events of one operation: a timing span per resource, then the context's listener. */
-  private events(): (e: EngineEvent) => void {
+  /** The events of one operation: timing spans (`finish` at its end), then the context's listener. */
+  private events(): { onEvent: (e: EngineEvent) => void; finish: () => void } {
     const spans = engineSpans();
-    return (e) => {
-      spans(e);
-      this.ctx.onEvent?.(e);
+    return {
+      onEvent: (e) => {
+        spans.onEvent(e);
+        this.ctx.onEvent?.(e);
+      },
+      finish: spans.finish,
     };
   }
 
