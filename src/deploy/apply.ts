@@ -28,7 +28,7 @@ import {
   plannedDiff,
   readAndCheck,
 } from "./preview.js";
-import { type DeployRequest, istioProgram, readStateAgain, withSession } from "./request.js";
+import { type DeployRequest, gatewayReleases, istioProgram, readStateAgain, withSession } from "./request.js";
 import { type GateOptions, passGate, startGate } from "./gate.js";
 
 /** What `apply` did. */
@@ -93,7 +93,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
     const toRestart = namespacesToRestart(planned.namespaces);
     const keeping = await safeOrderProgram(req, state, toRestart, options);
     const first = await update(req, session, keeping ?? program, { state, facts, planned }, options);
-    await waitForGateways(req);
+    await waitForGateways(req, options.timeoutSeconds);
     await rollNodes(req, options);
     const restarted = await restartOnNewRevision(req, toRestart, options);
     const summary =
@@ -161,14 +161,14 @@ function annotateBeforePrimary(req: DeployRequest, session: EngineSession, progr
   });
 }
 
-/** Waits for the gateways Helm does not wait for; fails when one is not ready in time. */
-async function waitForGateways(req: DeployRequest): Promise<void> {
-  const gateways = req.plan.releases
-    .filter((r) => r.component === "gateway" && !r.helmWait)
-    .map((r) => ({ name: r.name, namespace: r.namespace }));
+/** Waits for the gateways (never Helm's to wait for: `gatewayReleases`); fails when one is not ready in time. */
+async function waitForGateways(req: DeployRequest, timeoutSeconds: number | undefined): Promise<void> {
+  const gateways = gatewayReleases(req.plan).map((r) => ({ name: r.name, namespace: r.namespace }));
+  const timeoutMs = timeoutSeconds === undefined ? gatewayWaitMs : timeoutSeconds * 1000;
   const notReady = await timed("gateway wait", () =>
     waitForDeployments(req.cluster, gateways, {
-      timeoutMs: gatewayWaitMs,
+      timeoutMs,
+      intervalMs: 250,
       signal: req.signal,
       onWait: (t) => req.io.info(`waiting for gateway ${t.namespace}/${t.name} to become ready…`),
     }),
@@ -180,7 +180,7 @@ async function waitForGateways(req: DeployRequest): Promise<void> {
     );
   if (notReady.length > 0)
     throw new DeployError(
-      `gateways not ready after ${gatewayWaitMs / 60_000} minutes: ${notReady.join(", ")}`,
+      `gateways not ready after ${timeoutMs / 1000} s: ${notReady.join(", ")}`,
       "check the pods with kubectl describe; rerun apply once fixed",
     );
 }

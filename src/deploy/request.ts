@@ -161,8 +161,20 @@ const readContext = (req: Pick<StackHandle, "settings" | "env" | "io" | "signal"
 });
 
 /**
+ * The gateway releases, whose readiness apply waits for itself (`waitForGateways`) instead of
+ * Helm: Helm's wait polls every 2 s, so a gateway whose pods are ready within a second still
+ * holds the update 2 s; apply polls the Deployments every 250 ms, for the same condition
+ * (every replica updated and available, which is stricter than Helm's). Nothing depends on a
+ * gateway's pods inside the update; an ingress gateway of a LoadBalancer Service was never
+ * Helm's to wait for (Helm would wait for an address).
+ */
+export function gatewayReleases(plan: InstallPlan) {
+  return plan.releases.filter((r) => r.component === "gateway");
+}
+
+/**
  * The request's inline Pulumi program, bound to its cluster and remote clusters (every release's
- * timeout overridden by `timeoutSeconds`). The program module, and with it the Pulumi SDK, is
+ * timeout overridden by `timeoutSeconds`; the gateways without Helm's wait, see `gatewayReleases`). The program module, and with it the Pulumi SDK, is
  * loaded here, when a command needs it, so that the state read can run while it loads.
  */
 export async function istioProgram(
@@ -185,6 +197,9 @@ export async function istioProgram(
         await waitUntilAdmitted(req.cluster, manifest, { timeoutMs: 120_000, signal: req.signal });
       },
     },
-    options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
+    {
+      awaitedOutside: new Set(gatewayReleases(req.plan).map((r) => r.name)),
+      ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+    },
   );
 }

@@ -38,12 +38,13 @@ export interface ClusterTarget {
  * namespace, values, wait and timeout, `dependsOn` edges exactly as planned (plus the release's
  * own namespace), the plan's objects as custom resources after their releases, and a Kubernetes
  * provider bound to the target cluster, and the Gateway API CRDs it is given before istiod.
- * `timeoutSeconds` overrides every release's timeout.
+ * `timeoutSeconds` overrides every release's timeout; the releases `awaitedOutside` names are
+ * installed without Helm's wait (their caller waits for them itself).
  */
 export function createIstioProgram(
   plan: InstallPlan,
   target: ClusterTarget,
-  options: { timeoutSeconds?: number } = {},
+  options: { timeoutSeconds?: number; awaitedOutside?: ReadonlySet<string> } = {},
 ): PulumiFn {
   return async () => {
     const provider = new k8s.Provider("cluster", {
@@ -95,6 +96,7 @@ function drawReleases(
     /** The Gateway API CRDs planton writes: istiod reads them when it starts. */
     gatewayApiCrds: pulumi.Resource[];
     timeoutSeconds?: number;
+    awaitedOutside?: ReadonlySet<string>;
   },
 ): Map<string, k8s.helm.v3.Release> {
   const releases = new Map<string, k8s.helm.v3.Release>();
@@ -115,7 +117,7 @@ function drawReleases(
       namespace: r.namespace,
       values: r.values,
       allowNullValues: true,
-      skipAwait: !r.helmWait,
+      skipAwait: !r.helmWait || after.awaitedOutside?.has(r.name) === true,
       timeout: after.timeoutSeconds ?? r.timeoutSeconds,
       cleanupOnFail: true,
       maxHistory: 10,

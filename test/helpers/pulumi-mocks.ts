@@ -89,19 +89,24 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
     plan: InstallPlan,
     settle: () => boolean = () => true,
     target: Partial<ClusterTarget> = {},
+    options: Parameters<typeof createIstioProgram>[2] = {},
   ): Promise<Record<string, unknown>> {
     seen.registered = [];
     seen.secrets = [];
     seen.retained.clear();
     seen.edges.clear();
     props.clear();
-    const program = createIstioProgram(plan, {
-      kubeconfig: "apiVersion: v1\nkind: Config\n",
-      context: "test-ctx",
-      remotes: await standInRemotes(plan, servers),
-      secret: (v) => seen.secrets.push(v),
-      ...target,
-    });
+    const program = createIstioProgram(
+      plan,
+      {
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+        context: "test-ctx",
+        remotes: await standInRemotes(plan, servers),
+        secret: (v) => seen.secrets.push(v),
+        ...target,
+      },
+      options,
+    );
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
         const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
