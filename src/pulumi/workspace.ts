@@ -92,11 +92,15 @@ export class EngineSession {
     const stack = await this.withProgram(program);
     const target = options.target === undefined ? {} : { target: options.target };
     const events = this.events();
-    const r = await timed("update", () =>
-      this.run(() => stack.up({ ...this.options(events.onEvent), refresh: options.refresh, ...target })),
+    await timed("update", () =>
+      this.run(() =>
+        withoutAfterwork(stack, () =>
+          stack.up({ ...this.options(events.onEvent), refresh: options.refresh, ...target }),
+        ),
+      ),
     );
     events.finish();
-    return (r.summary.resourceChanges ?? {}) as ChangeSummary;
+    return events.summary() ?? (await this.lastSummary(stack));
   }
 
   /**
@@ -131,9 +135,11 @@ export class EngineSession {
   async destroy(): Promise<ChangeSummary> {
     const stack = await this.withProgram(async () => {});
     const events = this.events();
-    const r = await timed("destroy", () => this.run(() => stack.destroy(this.options(events.onEvent))));
+    await timed("destroy", () =>
+      this.run(() => withoutAfterwork(stack, () => stack.destroy(this.options(events.onEvent)))),
+    );
     events.finish();
-    return (r.summary.resourceChanges ?? {}) as ChangeSummary;
+    return events.summary() ?? (await this.lastSummary(stack));
   }
 
   /** Reconciles the state with the cluster, with progress; what changed in the state. */
@@ -161,16 +167,32 @@ export class EngineSession {
     return this.stack;
   }
 
-  /** The events of one operation: timing spans (`finish` at its end), then the context's listener. */
-  private events(): { onEvent: (e: EngineEvent) => void; finish: () => void } {
+  /**
+   * The events of one operation: timing spans (`finish` at its end), the engine's change counts
+   * (its summary event), then the context's listener.
+   */
+  private events(): {
+    onEvent: (e: EngineEvent) => void;
+    finish: () => void;
+    summary: () => ChangeSummary | undefined;
+  } {
     const spans = engineSpans();
+    let summary: ChangeSummary | undefined;
     return {
       onEvent: (e) => {
         spans.onEvent(e);
+        if (e.summaryEvent !== undefined) summary = e.summaryEvent.resourceChanges as ChangeSummary;
         this.ctx.onEvent?.(e);
       },
       finish: spans.finish,
+      summary: () => summary,
     };
+  }
+
+  /** The change counts the stack's history records for its last operation (one more CLI run). */
+  private async lastSummary(stack: Stack): Promise<ChangeSummary> {
+    const info = await this.run(() => stack.info(false));
+    return (info?.resourceChanges ?? {}) as ChangeSummary;
   }
 
   /**
@@ -226,6 +248,25 @@ export class EngineSession {
         "run the same command again to finish; the state is consistent",
       );
     return mapEngineError(err, this.ctx.settings);
+  }
+}
+
+/**
+ * Runs `op`, an up or destroy of `stack`, without the SDK's work after the engine has exited: it
+ * would run `pulumi stack output` twice and `pulumi stack history` once, three more CLI starts
+ * that each read (and the first two decrypt) the state, ~1 s on the e2e cluster, to return
+ * outputs planton does not use and the change counts the engine's summary event already gave.
+ * The state, its lock and the engine's work are the same; only those reads are not made.
+ */
+async function withoutAfterwork<T>(stack: Stack, op: () => Promise<T>): Promise<T> {
+  const own = stack as unknown as Record<"outputs" | "info", () => Promise<unknown>>;
+  own.outputs = async () => ({});
+  own.info = async () => undefined;
+  try {
+    return await op();
+  } finally {
+    Reflect.deleteProperty(own, "outputs");
+    Reflect.deleteProperty(own, "info");
   }
 }
 

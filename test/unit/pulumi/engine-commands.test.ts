@@ -187,6 +187,18 @@ describe("apply and destroy", () => {
     );
     assert.match(r.stderr, /Applied in [\d.]+s: 3 created/);
   });
+  it("the update and destroy take their counts from the engine's summary: no CLI run after the engine's", async () => {
+    behave({ changes: { create: 3 }, outputs: recordedOutputs("1.30.3") });
+    const a = await runCli(["apply", "--no-verify", "-f", dev, "--yes"], { env });
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stderr, /Applied in [\d.]+s: 3 created/);
+    behave({ changes: { delete: 3 } });
+    const d = await runCli(["destroy", "-f", dev, "--yes"], { env });
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stderr, /3 deleted/);
+    const after = commands().filter((c) => c === "stack output" || c === "stack history");
+    assert.deepEqual(after, [], commands().join(", "));
+  });
   it("apply on a terminal previews first; with nothing to change it neither asks nor updates", async () => {
     seedStack("dev-mesh", recordedOutputs("1.30.3"));
     behave({ changes: { same: 3 } });
