@@ -181,7 +181,7 @@ export async function istioProgram(
   req: Pick<DeployRequest, "plan" | "cluster" | "remotes" | "io" | "signal">,
   options: { timeoutSeconds?: number | undefined } = {},
 ): Promise<PulumiFn> {
-  const { createIstioProgram } = await import("../pulumi/program.js");
+  const { createIstioProgram } = await timed("load program", () => import("../pulumi/program.js"));
   const { programRemote } = await import("./remotes.js");
   const { gatewayApiCrdsToApply } = await import("./gateway-api.js");
   const gatewayApiCrds = await gatewayApiCrdsToApply(req.plan, req.cluster, req.io.info);

@@ -163,7 +163,9 @@ export class EngineSession {
   /** The stack with `program` as its inline program, created when it does not exist. */
   private async withProgram(program: PulumiFn): Promise<Stack> {
     this.workspace.program = program;
-    this.stack ??= await this.run(() => Stack.createOrSelect(this.ctx.settings.stack, this.workspace));
+    this.stack ??= await timed("select stack", () =>
+      this.run(() => Stack.createOrSelect(this.ctx.settings.stack, this.workspace)),
+    );
     return this.stack;
   }
 
