@@ -79,6 +79,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
   return withSession(req, async (session) => {
     const gate = startGate(req, options);
     const { state, facts } = await readAndCheck(req);
+    session.knowStack(state !== undefined);
     refuseForeign(facts);
     const program = await istioProgram(req, options);
     const planned = options.skipPreview

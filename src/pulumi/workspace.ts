@@ -15,6 +15,7 @@ import type { InstallPlan } from "../istio/types.js";
 import type { EngineSettings } from "./settings.js";
 import { projectName } from "./settings.js";
 import { openWorkFolder, type WorkFolder } from "./work-folder.js";
+import { openStack, withoutAfterwork } from "./stack-calls.js";
 
 /** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
 export type ChangeSummary = Record<string, number>;
@@ -41,6 +42,7 @@ export interface EngineContext {
  */
 export class EngineSession {
   private stack?: Stack;
+  private known?: boolean;
 
   private constructor(
     readonly ctx: EngineContext,
@@ -160,11 +162,16 @@ export class EngineSession {
     await this.run(() => stack.cancel());
   }
 
+  /** Whether the stack exists, as the command's state read found: saves a CLI run (see `openStack`). */
+  knowStack(exists: boolean): void {
+    this.known = exists;
+  }
+
   /** The stack with `program` as its inline program, created when it does not exist. */
   private async withProgram(program: PulumiFn): Promise<Stack> {
     this.workspace.program = program;
     this.stack ??= await timed("select stack", () =>
-      this.run(() => Stack.createOrSelect(this.ctx.settings.stack, this.workspace)),
+      this.run(() => openStack(this.workspace, this.ctx.settings.stack, this.known)),
     );
     return this.stack;
   }
@@ -250,25 +257,6 @@ export class EngineSession {
         "run the same command again to finish; the state is consistent",
       );
     return mapEngineError(err, this.ctx.settings);
-  }
-}
-
-/**
- * Runs `op`, an up or destroy of `stack`, without the SDK's work after the engine has exited: it
- * would run `pulumi stack output` twice and `pulumi stack history` once, three more CLI starts
- * that each read (and the first two decrypt) the state, ~1 s on the e2e cluster, to return
- * outputs planton does not use and the change counts the engine's summary event already gave.
- * The state, its lock and the engine's work are the same; only those reads are not made.
- */
-async function withoutAfterwork<T>(stack: Stack, op: () => Promise<T>): Promise<T> {
-  const own = stack as unknown as Record<"outputs" | "info", () => Promise<unknown>>;
-  own.outputs = async () => ({});
-  own.info = async () => undefined;
-  try {
-    return await op();
-  } finally {
-    Reflect.deleteProperty(own, "outputs");
-    Reflect.deleteProperty(own, "info");
   }
 }
 
