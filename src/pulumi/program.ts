@@ -122,7 +122,10 @@ function drawReleases(
       cleanupOnFail: true,
       maxHistory: 10,
     };
-    releases.set(r.name, new k8s.helm.v3.Release(r.name, args, { provider, dependsOn: deps }));
+    // a stack installed before its caller waited for this release keeps Helm's wait as recorded:
+    // switching it is no reason to upgrade the release, nor a change for preview to report
+    const outside = after.awaitedOutside?.has(r.name) === true ? { ignoreChanges: ["skipAwait"] } : {};
+    releases.set(r.name, new k8s.helm.v3.Release(r.name, args, { provider, dependsOn: deps, ...outside }));
   }
   return releases;
 }

@@ -113,7 +113,7 @@ describe("chart sources", () => {
 });
 
 describe("releases awaited outside the engine", () => {
-  it("are installed without Helm's wait; the others keep theirs", async () => {
+  it("are installed without Helm's wait (a stack's recorded wait is kept); the others keep theirs", async () => {
     const loaded = loadManifest({ file: join(root, "examples", "production.yaml") });
     assert.equal(loaded.kind, "ok");
     if (loaded.kind !== "ok") return;
@@ -127,6 +127,9 @@ describe("releases awaited outside the engine", () => {
       istiod: false,
       "istio-ingressgateway": true,
       "istio-egressgateway": true,
+    });
+    assert.deepEqual(Object.fromEntries(seen.ignored), {
+      [`${releaseType}::istio-egressgateway`]: ["skipAwait"],
     });
   });
 });
