@@ -28,7 +28,8 @@ import {
   plannedDiff,
   readAndCheck,
 } from "./preview.js";
-import { type DeployRequest, gatewayReleases, istioProgram, readStateAgain, withSession } from "./request.js";
+import { type DeployRequest, istioProgram, readStateAgain, withSession } from "./request.js";
+import { waitForGateways } from "./gateway-wait.js";
 import { type GateOptions, passGate, startGate } from "./gate.js";
 
 /** What `apply` did. */
@@ -51,6 +52,9 @@ export interface ApplyResult {
   durationSeconds: number;
 }
 
+/** How long restarted workloads may take to run on their new revision. */
+const restartWaitMs = 600_000;
+
 export interface ApplyOptions extends PreviewOptions, GateOptions {
   /** Roll the workloads of namespaces whose injecting revision changed, once it is ready. */
   restartWorkloads?: boolean;
@@ -63,9 +67,6 @@ export interface ApplyOptions extends PreviewOptions, GateOptions {
   /** Skip the health checks at the end (`--no-verify`). */
   noVerify?: boolean;
 }
-
-/** How long gateways without Helm's wait may take to become ready. */
-const gatewayWaitMs = 600_000;
 
 /**
  * `apply`: state and in-place checks, cluster checks (reachable, Kubernetes version, no foreign
@@ -162,30 +163,6 @@ function annotateBeforePrimary(req: DeployRequest, session: EngineSession, progr
   });
 }
 
-/** Waits for the gateways (never Helm's to wait for: `gatewayReleases`); fails when one is not ready in time. */
-async function waitForGateways(req: DeployRequest, timeoutSeconds: number | undefined): Promise<void> {
-  const gateways = gatewayReleases(req.plan).map((r) => ({ name: r.name, namespace: r.namespace }));
-  const timeoutMs = timeoutSeconds === undefined ? gatewayWaitMs : timeoutSeconds * 1000;
-  const notReady = await timed("gateway wait", () =>
-    waitForDeployments(req.cluster, gateways, {
-      timeoutMs,
-      intervalMs: 250,
-      signal: req.signal,
-      onWait: (t) => req.io.info(`waiting for gateway ${t.namespace}/${t.name} to become ready…`),
-    }),
-  );
-  if (req.signal.aborted)
-    throw new InterruptedError(
-      "cancelled while waiting for gateways: the releases were applied",
-      "run apply again to check them",
-    );
-  if (notReady.length > 0)
-    throw new DeployError(
-      `gateways not ready after ${timeoutMs / 1000} s: ${notReady.join(", ")}`,
-      "check the pods with kubectl describe; rerun apply once fixed",
-    );
-}
-
 /**
  * NODE_BY_NODE (ambient): once the control plane runs the new version, every node with a node
  * agent pod on an older template is rolled, one at a time; also the nodes a stopped apply left.
@@ -257,7 +234,7 @@ async function removeAfterRestart(
     });
   const notReady = await timed("restart wait", () =>
     waitForDeployments(req.cluster, deployments, {
-      timeoutMs: gatewayWaitMs,
+      timeoutMs: restartWaitMs,
       signal: req.signal,
       onWait: (t) => req.io.info(`waiting for ${t.namespace}/${t.name} to run on its new revision…`),
     }),
