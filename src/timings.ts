@@ -27,21 +27,41 @@ export function takeSpans(): Record<string, number> {
   return out;
 }
 
-/** Engine events → one span per resource operation (`update istiod: 2400`), from its start to its end. */
-export function engineSpans(): (e: {
+type EngineEventLike = {
   resourcePreEvent?: { metadata: { urn: string; op: string; type: string } };
   resOutputsEvent?: { metadata: { urn: string; op: string; type: string } };
   resOpFailedEvent?: { metadata: { urn: string; op: string; type: string } };
-}) => void {
+};
+
+/**
+ * Engine events → one span per resource operation (`update istiod: 2400`), from its start to its
+ * end; plus `engine start`, from the operation's start (when this is called) to the program's
+ * first resource (the CLI starting, the lock, the state read and decrypted), and, once `finish`
+ * is called at the operation's end, `engine end`, from the last resource's end (the state's last
+ * write, the plugins stopping, the CLI exiting).
+ */
+export function engineSpans(): { onEvent: (e: EngineEventLike) => void; finish: () => void } {
+  const begun = performance.now();
+  let firstPre: number | undefined;
+  let lastDone: number | undefined;
   const started = new Map<string, number>();
-  return (e) => {
+  const onEvent = (e: EngineEventLike) => {
     const pre = e.resourcePreEvent?.metadata;
     const done = e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
+    if (pre !== undefined && firstPre === undefined) {
+      firstPre = performance.now();
+      recordSpan("engine start", firstPre - begun);
+    }
     if (pre !== undefined && pre.op !== "same" && !pre.type.startsWith("pulumi:"))
       started.set(pre.urn, performance.now());
     if (done !== undefined) {
+      lastDone = performance.now();
       const t = started.get(done.urn);
-      if (t !== undefined) recordSpan(`${done.op} ${done.urn.split("::").at(-1)}`, performance.now() - t);
+      if (t !== undefined) recordSpan(`${done.op} ${done.urn.split("::").at(-1)}`, lastDone - t);
     }
+  };
+  return {
+    onEvent,
+    finish: () => lastDone !== undefined && recordSpan("engine end", performance.now() - lastDone),
   };
 }

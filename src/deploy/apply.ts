@@ -4,12 +4,7 @@ import {
   KubernetesIstioStackOutputsSchema,
 } from "../../gen/planton/kubernetes/istio/v1/stack_outputs_pb.js";
 import { repairInterruptedReleases } from "../cluster/helm-records.js";
-import {
-  serviceAddresses,
-  waitForDeployments,
-  waitForWorkloads,
-  type WorkloadRef,
-} from "../cluster/workloads.js";
+import { serviceAddresses, waitForWorkloads, type WorkloadRef } from "../cluster/workloads.js";
 import { DeployError, InterruptedError } from "../errors.js";
 import { type NamespaceChange, namespacesToRestart, type TagChange } from "../istio/membership.js";
 import type { WaypointChange } from "../istio/waypoints.js";
@@ -34,6 +29,7 @@ import {
   readAndCheck,
 } from "./preview.js";
 import { type DeployRequest, istioProgram, readStateAgain, withSession } from "./request.js";
+import { waitForGateways } from "./gateway-wait.js";
 import { type GateOptions, passGate, startGate } from "./gate.js";
 
 /** What `apply` did. */
@@ -56,6 +52,9 @@ export interface ApplyResult {
   durationSeconds: number;
 }
 
+/** How long restarted workloads may take to run on their new revision. */
+const restartWaitMs = 600_000;
+
 export interface ApplyOptions extends PreviewOptions, GateOptions {
   /** Roll the workloads of namespaces whose injecting revision changed, once it is ready. */
   restartWorkloads?: boolean;
@@ -69,9 +68,6 @@ export interface ApplyOptions extends PreviewOptions, GateOptions {
   noVerify?: boolean;
 }
 
-/** How long gateways without Helm's wait may take to become ready. */
-const gatewayWaitMs = 600_000;
-
 /**
  * `apply`: state and in-place checks, cluster checks (reachable, Kubernetes version, no foreign
  * control plane), the engine's preview and beside it precheck's checks (the gate: an error finding
@@ -84,6 +80,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
   return withSession(req, async (session) => {
     const gate = startGate(req, options);
     const { state, facts } = await readAndCheck(req);
+    session.knowStack(state !== undefined);
     refuseForeign(facts);
     const program = await istioProgram(req, options);
     const planned = options.skipPreview
@@ -98,7 +95,7 @@ export function apply(req: DeployRequest, options: ApplyOptions = {}): Promise<A
     const toRestart = namespacesToRestart(planned.namespaces);
     const keeping = await safeOrderProgram(req, state, toRestart, options);
     const first = await update(req, session, keeping ?? program, { state, facts, planned }, options);
-    await waitForGateways(req);
+    await waitForGateways(req, options.timeoutSeconds);
     await rollNodes(req, options);
     const restarted = await restartOnNewRevision(req, toRestart, options);
     const summary =
@@ -164,30 +161,6 @@ function annotateBeforePrimary(req: DeployRequest, session: EngineSession, progr
     req.io.info(`annotating namespace ${req.plan.mesh.namespace} for the primary before it changes anything`);
     await session.up(program, { refresh: false, target });
   });
-}
-
-/** Waits for the gateways Helm does not wait for; fails when one is not ready in time. */
-async function waitForGateways(req: DeployRequest): Promise<void> {
-  const gateways = req.plan.releases
-    .filter((r) => r.component === "gateway" && !r.helmWait)
-    .map((r) => ({ name: r.name, namespace: r.namespace }));
-  const notReady = await timed("gateway wait", () =>
-    waitForDeployments(req.cluster, gateways, {
-      timeoutMs: gatewayWaitMs,
-      signal: req.signal,
-      onWait: (t) => req.io.info(`waiting for gateway ${t.namespace}/${t.name} to become ready…`),
-    }),
-  );
-  if (req.signal.aborted)
-    throw new InterruptedError(
-      "cancelled while waiting for gateways: the releases were applied",
-      "run apply again to check them",
-    );
-  if (notReady.length > 0)
-    throw new DeployError(
-      `gateways not ready after ${gatewayWaitMs / 60_000} minutes: ${notReady.join(", ")}`,
-      "check the pods with kubectl describe; rerun apply once fixed",
-    );
 }
 
 /**
@@ -260,7 +233,7 @@ async function removeAfterRestart(
   });
   const notReady = await timed("restart wait", () =>
     waitForWorkloads(req.cluster, workloads, {
-      timeoutMs: gatewayWaitMs,
+      timeoutMs: restartWaitMs,
       signal: req.signal,
       onWait: (t) =>
         req.io.info(`waiting for ${t.kind} ${t.namespace}/${t.name} to run on its new revision…`),

@@ -53,6 +53,7 @@ export function destroy(req: DeployRequest, options: DestroyOptions = {}): Promi
     };
     const state = await timed("state", () => readState(req));
     if (state === undefined) return { ...base, ...nothingToDestroy(req, options) };
+    session.knowStack(true);
     const facts = await timed("cluster checks", () => checkCluster(req, state, "destroy"));
     for (const f of facts.foreign)
       req.io.warn(

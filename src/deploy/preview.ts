@@ -83,6 +83,7 @@ export function preview(req: DeployRequest, options: PreviewOptions = {}): Promi
   return withSession(req, async (session) => {
     const gate = startGate(req, options);
     const { state, facts } = await readAndCheck(req);
+    session.knowStack(state !== undefined);
     const foreign = facts.foreign.map(describeControlPlane);
     for (const f of foreign)
       req.io.warn(

@@ -161,15 +161,27 @@ const readContext = (req: Pick<StackHandle, "settings" | "env" | "io" | "signal"
 });
 
 /**
+ * The gateway releases, whose readiness apply waits for itself (`waitForGateways`) instead of
+ * Helm: Helm's wait polls every 2 s, so a gateway whose pods are ready within a second still
+ * holds the update 2 s; apply polls the Deployments every 250 ms, for the same condition
+ * (every replica updated and available, which is stricter than Helm's). Nothing depends on a
+ * gateway's pods inside the update; an ingress gateway of a LoadBalancer Service was never
+ * Helm's to wait for (Helm would wait for an address).
+ */
+export function gatewayReleases(plan: InstallPlan) {
+  return plan.releases.filter((r) => r.component === "gateway");
+}
+
+/**
  * The request's inline Pulumi program, bound to its cluster and remote clusters (every release's
- * timeout overridden by `timeoutSeconds`). The program module, and with it the Pulumi SDK, is
+ * timeout overridden by `timeoutSeconds`; the gateways without Helm's wait, see `gatewayReleases`). The program module, and with it the Pulumi SDK, is
  * loaded here, when a command needs it, so that the state read can run while it loads.
  */
 export async function istioProgram(
   req: Pick<DeployRequest, "plan" | "cluster" | "remotes" | "io" | "signal">,
   options: { timeoutSeconds?: number | undefined } = {},
 ): Promise<PulumiFn> {
-  const { createIstioProgram } = await import("../pulumi/program.js");
+  const { createIstioProgram } = await timed("load program", () => import("../pulumi/program.js"));
   const { programRemote } = await import("./remotes.js");
   const { gatewayApiCrdsToApply } = await import("./gateway-api.js");
   const gatewayApiCrds = await gatewayApiCrdsToApply(req.plan, req.cluster, req.io.info);
@@ -198,6 +210,9 @@ export async function istioProgram(
           );
       },
     },
-    options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds },
+    {
+      awaitedOutside: new Set(gatewayReleases(req.plan).map((r) => r.name)),
+      ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+    },
   );
 }

@@ -40,12 +40,13 @@ export interface ClusterTarget {
  * namespace, values, wait and timeout, `dependsOn` edges exactly as planned (plus the release's
  * own namespace), the plan's objects as custom resources after their releases, and a Kubernetes
  * provider bound to the target cluster, and the Gateway API CRDs it is given before istiod.
- * `timeoutSeconds` overrides every release's timeout.
+ * `timeoutSeconds` overrides every release's timeout; the releases `awaitedOutside` names are
+ * installed without Helm's wait (their caller waits for them itself).
  */
 export function createIstioProgram(
   plan: InstallPlan,
   target: ClusterTarget,
-  options: { timeoutSeconds?: number } = {},
+  options: { timeoutSeconds?: number; awaitedOutside?: ReadonlySet<string> } = {},
 ): PulumiFn {
   return async () => {
     const provider = new k8s.Provider("cluster", {
@@ -97,6 +98,7 @@ function drawReleases(
     /** The Gateway API CRDs planton writes: istiod reads them when it starts. */
     gatewayApiCrds: pulumi.Resource[];
     timeoutSeconds?: number;
+    awaitedOutside?: ReadonlySet<string>;
   },
 ): Map<string, k8s.helm.v3.Release> {
   const releases = new Map<string, k8s.helm.v3.Release>();
@@ -117,12 +119,15 @@ function drawReleases(
       namespace: r.namespace,
       values: r.values,
       allowNullValues: true,
-      skipAwait: !r.helmWait,
+      skipAwait: !r.helmWait || after.awaitedOutside?.has(r.name) === true,
       timeout: after.timeoutSeconds ?? r.timeoutSeconds,
       cleanupOnFail: true,
       maxHistory: 10,
     };
-    releases.set(r.name, new k8s.helm.v3.Release(r.name, args, { provider, dependsOn: deps }));
+    // a stack installed before its caller waited for this release keeps Helm's wait as recorded:
+    // switching it is no reason to upgrade the release, nor a change for preview to report
+    const outside = after.awaitedOutside?.has(r.name) === true ? { ignoreChanges: ["skipAwait"] } : {};
+    releases.set(r.name, new k8s.helm.v3.Release(r.name, args, { provider, dependsOn: deps, ...outside }));
   }
   return releases;
 }

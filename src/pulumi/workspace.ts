@@ -15,6 +15,7 @@ import type { InstallPlan } from "../istio/types.js";
 import type { EngineSettings } from "./settings.js";
 import { projectName } from "./settings.js";
 import { openWorkFolder, type WorkFolder } from "./work-folder.js";
+import { openStack, withoutAfterwork } from "./stack-calls.js";
 
 /** Pulumi's change counts by operation (`create`, `update`, `same`, …). */
 export type ChangeSummary = Record<string, number>;
@@ -41,6 +42,7 @@ export interface EngineContext {
  */
 export class EngineSession {
   private stack?: Stack;
+  private known?: boolean;
 
   private constructor(
     readonly ctx: EngineContext,
@@ -76,12 +78,14 @@ export class EngineSession {
     this.folder.remove();
   }
 
-  /** The engine's preview of `program` (no events: nothing runs). */
+  /** The engine's preview of `program` (no progress events: nothing runs; their timing spans only). */
   async preview(program: PulumiFn, options: { refresh: boolean }): Promise<ChangeSummary> {
     const stack = await this.withProgram(program);
+    const spans = engineSpans();
     const r = await timed("preview", () =>
-      this.run(() => stack.preview({ ...this.options(), refresh: options.refresh })),
+      this.run(() => stack.preview({ ...this.options(spans.onEvent), refresh: options.refresh })),
     );
+    spans.finish();
     return (r.changeSummary ?? {}) as ChangeSummary;
   }
 
@@ -89,10 +93,16 @@ export class EngineSession {
   async up(program: PulumiFn, options: { refresh: boolean; target?: string[] }): Promise<ChangeSummary> {
     const stack = await this.withProgram(program);
     const target = options.target === undefined ? {} : { target: options.target };
-    const r = await timed("update", () =>
-      this.run(() => stack.up({ ...this.options(this.events()), refresh: options.refresh, ...target })),
+    const events = this.events();
+    await timed("update", () =>
+      this.run(() =>
+        withoutAfterwork(stack, () =>
+          stack.up({ ...this.options(events.onEvent), refresh: options.refresh, ...target }),
+        ),
+      ),
     );
-    return (r.summary.resourceChanges ?? {}) as ChangeSummary;
+    events.finish();
+    return events.summary() ?? (await this.lastSummary(stack));
   }
 
   /**
@@ -126,8 +136,12 @@ export class EngineSession {
    */
   async destroy(): Promise<ChangeSummary> {
     const stack = await this.withProgram(async () => {});
-    const r = await timed("destroy", () => this.run(() => stack.destroy(this.options(this.events()))));
-    return (r.summary.resourceChanges ?? {}) as ChangeSummary;
+    const events = this.events();
+    await timed("destroy", () =>
+      this.run(() => withoutAfterwork(stack, () => stack.destroy(this.options(events.onEvent)))),
+    );
+    events.finish();
+    return events.summary() ?? (await this.lastSummary(stack));
   }
 
   /** Reconciles the state with the cluster, with progress; what changed in the state. */
@@ -148,20 +162,46 @@ export class EngineSession {
     await this.run(() => stack.cancel());
   }
 
+  /** Whether the stack exists, as the command's state read found: saves a CLI run (see `openStack`). */
+  knowStack(exists: boolean): void {
+    this.known = exists;
+  }
+
   /** The stack with `program` as its inline program, created when it does not exist. */
   private async withProgram(program: PulumiFn): Promise<Stack> {
     this.workspace.program = program;
-    this.stack ??= await this.run(() => Stack.createOrSelect(this.ctx.settings.stack, this.workspace));
+    this.stack ??= await timed("select stack", () =>
+      this.run(() => openStack(this.workspace, this.ctx.settings.stack, this.known)),
+    );
     return this.stack;
   }
 
-  /** The events of one operation: a timing span per resource, then the context's listener. */
-  private events(): (e: EngineEvent) => void {
+  /**
+   * The events of one operation: timing spans (`finish` at its end), the engine's change counts
+   * (its summary event), then the context's listener.
+   */
+  private events(): {
+    onEvent: (e: EngineEvent) => void;
+    finish: () => void;
+    summary: () => ChangeSummary | undefined;
+  } {
     const spans = engineSpans();
-    return (e) => {
-      spans(e);
-      this.ctx.onEvent?.(e);
+    let summary: ChangeSummary | undefined;
+    return {
+      onEvent: (e) => {
+        spans.onEvent(e);
+        if (e.summaryEvent !== undefined) summary = e.summaryEvent.resourceChanges as ChangeSummary;
+        this.ctx.onEvent?.(e);
+      },
+      finish: spans.finish,
+      summary: () => summary,
     };
+  }
+
+  /** The change counts the stack's history records for its last operation (one more CLI run). */
+  private async lastSummary(stack: Stack): Promise<ChangeSummary> {
+    const info = await this.run(() => stack.info(false));
+    return (info?.resourceChanges ?? {}) as ChangeSummary;
   }
 
   /**

@@ -10,16 +10,17 @@
  * The scenarios share one cluster and one state folder and run in order.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, describe, it } from "node:test";
-import { chartsDir, helmBinary } from "../fidelity/helm.js";
+import { chartsDir } from "../fidelity/helm.js";
 import { useSuiteCluster } from "../helpers/e2e-suite.js";
 import { makePluginCa, makeRoot, makeSigned } from "../helpers/ca-certs.js";
 import { simulateWebhookCaBundles } from "../helpers/e2e-mesh.js";
 import { root } from "../helpers/paths.js";
+import { sideBySide } from "./perf-side-by-side.js";
 import { plantonEnv, type Result, runPlanton, show } from "./run-cli.js";
 
 interface Cluster {
@@ -327,121 +328,33 @@ describe("planton end to end", { concurrency: false }, () => {
   });
 
   it("performance: apply, preview and destroy side by side with plain Helm (figures printed, not asserted)", async () => {
-    await waitForNamespaceGone("istio-system");
-    const helm = helmBinary();
-    const helmHome = join(work, "helm");
-    const helmEnv = {
-      ...env(),
-      HELM_CACHE_HOME: join(helmHome, "cache"),
-      HELM_CONFIG_HOME: join(helmHome, "config"),
-      HELM_DATA_HOME: join(helmHome, "data"),
-    };
-    // asynchronous: the chart repository is served by this very process
-    const run = (args: string[]) =>
-      new Promise<number>((resolve, reject) => {
-        const t = Date.now();
-        execFile(helm, args, { env: helmEnv }, (err, _out, stderr) =>
-          err ? reject(new Error(`helm ${args.join(" ")}: ${stderr}`)) : resolve((Date.now() - t) / 1000),
-        );
-      });
-    // the very values planton installs, as `render --output-dir` writes them
-    const dir = join(work, "values");
-    const rendered = await cli([
-      "render",
-      "-o",
-      "json",
+    const rounds = Math.max(1, Number(process.env.PLANTON_PERF_ROUNDS ?? 1) || 1);
+    const ctx = { cluster, charts, work, env: env(), cli };
+    const dev = await sideBySide(ctx, "examples/dev.yaml", ["-f", manifest("dev"), "--set", repo()], rounds);
+    Object.assign(figures, {
+      perfApply: dev.apply,
+      perfHelmInstall: dev.helmInstall,
+      perfPreview: dev.preview,
+      perfDestroy: dev.destroy,
+      perfHelmUninstall: dev.helmUninstall,
+    });
+    // production-shaped (issue 27): base, istiod with 2 replicas and requests, an ingress gateway
+    // with 2 replicas in its own namespace, an egress gateway, STRICT mutual TLS
+    const production = [
       "-f",
-      manifest("dev"),
+      manifest("production"),
       "--set",
       repo(),
-      "--output-dir",
-      dir,
-    ]);
-    assert.equal(rendered.code, 0, show(rendered));
-    const plan = JSON.parse(rendered.stdout) as {
-      releases: { name: string; chart: string; version: string; namespace: string }[];
-    };
-    const timings = (r: Result) => JSON.parse(/timings: (\{.*\})/.exec(r.stderr)?.[1] ?? "{}");
-    const timedEnv = { extraEnv: { PLANTON_TIMINGS: "1" } };
-    // rounds of Helm then planton on the same cluster (PLANTON_PERF_ROUNDS, default 1): timings are
-    // noisy on a shared machine, so the figures are each column's median
-    const rounds = Math.max(1, Number(process.env.PLANTON_PERF_ROUNDS ?? 1) || 1);
-    const runs: { helmInstall: number; helmUninstall: number; a: Result; p: Result; d: Result }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      let helmInstall = 0;
-      for (const r of plan.releases)
-        helmInstall += await run([
-          "install",
-          r.name,
-          r.chart,
-          "--repo",
-          charts,
-          "--version",
-          r.version,
-          "--namespace",
-          r.namespace,
-          "--create-namespace",
-          "-f",
-          join(dir, `${r.name}.values.yaml`),
-          "--wait",
-          "--timeout",
-          "10m",
-        ]);
-      const uninstallStart = Date.now();
-      for (const r of [...plan.releases].reverse())
-        await run(["uninstall", r.name, "--namespace", r.namespace, "--wait"]);
-      await cluster.request("DELETE", "/api/v1/namespaces/istio-system");
-      await waitForNamespaceGone("istio-system");
-      const helmUninstall = (Date.now() - uninstallStart) / 1000;
-
-      const a = await cli(["apply", "--yes", "-f", manifest("dev"), "--set", repo()], timedEnv);
-      assert.equal(a.code, 0, show(a));
-      const p = await cli(
-        ["preview", "--expect-no-changes", "-f", manifest("dev"), "--set", repo()],
-        timedEnv,
-      );
-      assert.equal(p.code, 0, show(p));
-      const d = await cli(["destroy", "--yes", "-f", manifest("dev"), "--set", repo()], timedEnv);
-      assert.equal(d.code, 0, show(d));
-      await waitForNamespaceGone("istio-system");
-      runs.push({ helmInstall, helmUninstall, a, p, d });
-      if (rounds > 1)
-        console.log(
-          `  round ${round + 1}: apply ${a.seconds} vs helm ${helmInstall}; preview ${p.seconds}; destroy ${d.seconds} vs helm ${helmUninstall}\n    apply   ${JSON.stringify(timings(a))}\n    preview ${JSON.stringify(timings(p))}\n    destroy ${JSON.stringify(timings(d))}`,
-        );
-    }
-    const median = (f: (r: (typeof runs)[number]) => number) => {
-      const xs = runs.map(f).sort((x, y) => x - y);
-      return xs.length % 2 === 1
-        ? (xs[(xs.length - 1) / 2] ?? 0)
-        : ((xs[xs.length / 2 - 1] ?? 0) + (xs[xs.length / 2] ?? 0)) / 2;
-    };
-    const helmInstall = median((r) => r.helmInstall);
-    const helmUninstall = median((r) => r.helmUninstall);
-    const rows = [
-      ["first apply", median((r) => r.a.seconds), helmInstall, "sequential helm install --wait"],
-      ["preview, unchanged", median((r) => r.p.seconds), 1.5, "target"],
-      [
-        "destroy",
-        median((r) => r.d.seconds),
-        helmUninstall,
-        "sequential helm uninstall --wait + namespace deletion",
-      ],
-    ] as const;
-    console.log(
-      `\nperformance (seconds, ${rounds > 1 ? `median of ${rounds} rounds` : "this run"}):\n${rows.map(([what, planton, other, vs]) => `  ${what.padEnd(20)} planton ${planton.toFixed(1).padStart(5)}  vs ${other.toFixed(1).padStart(5)} (${vs}): ${(planton / other).toFixed(2)}x`).join("\n")}`,
-    );
-    const last = runs.at(-1);
-    if (last !== undefined)
-      console.log(
-        `  where the time goes (last round):\n    apply   ${JSON.stringify(timings(last.a))}\n    preview ${JSON.stringify(timings(last.p))}\n    destroy ${JSON.stringify(timings(last.d))}`,
-      );
+      "--set",
+      "spec.controlPlane.replicas=2",
+    ];
+    const prod = await sideBySide(ctx, "production-shaped", production, rounds);
     Object.assign(figures, {
-      perfApply: rows[0][1],
-      perfHelmInstall: helmInstall,
-      perfPreview: rows[1][1],
-      perfDestroy: rows[2][1],
-      perfHelmUninstall: helmUninstall,
+      perfProdApply: prod.apply,
+      perfProdHelmInstall: prod.helmInstall,
+      perfProdPreview: prod.preview,
+      perfProdDestroy: prod.destroy,
+      perfProdHelmUninstall: prod.helmUninstall,
     });
   });
 

@@ -79,6 +79,8 @@ export async function startFakeKubeApi(
     forbid?: RegExp;
     /** SelfSubjectAccessReviews: true for the resource attributes the user may not use (default: all allowed). */
     deny?: (attributes: Record<string, string>) => boolean;
+    /** SelfSubjectRulesReviews: the resource rules of a namespace (default: not served, 404). */
+    rules?: (namespace: string) => unknown[];
   } = {},
 ) {
   const requests: string[] = [];
@@ -114,6 +116,19 @@ export async function startFakeKubeApi(
         const review = JSON.parse(body) as { spec?: { resourceAttributes?: Record<string, string> } };
         const attributes = review.spec?.resourceAttributes ?? {};
         send(201, { ...review, status: { allowed: !(options.deny?.(attributes) ?? false) } });
+      });
+      return;
+    }
+    const rules = options.rules;
+    if (url.pathname.endsWith("/selfsubjectrulesreviews") && req.method === "POST" && rules) {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString("utf8");
+      });
+      req.on("end", () => {
+        const review = JSON.parse(body) as { spec?: { namespace?: string } };
+        const resourceRules = rules(review.spec?.namespace ?? "");
+        send(201, { ...review, status: { resourceRules, nonResourceRules: [], incomplete: false } });
       });
       return;
     }

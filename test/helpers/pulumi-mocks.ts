@@ -61,6 +61,8 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
     secrets: [] as string[],
     /** Resources registered with `retainOnDelete` (`type::name`). */
     retained: new Set<string>(),
+    /** The `ignoreChanges` of each resource registered with some (`type::name`). */
+    ignored: new Map<string, string[]>(),
   };
   const props = new Map<string, Record<string, unknown>>();
   const servers: { close: () => Promise<void> }[] = [];
@@ -89,19 +91,25 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
     plan: InstallPlan,
     settle: () => boolean = () => true,
     target: Partial<ClusterTarget> = {},
+    options: Parameters<typeof createIstioProgram>[2] = {},
   ): Promise<Record<string, unknown>> {
     seen.registered = [];
     seen.secrets = [];
     seen.retained.clear();
+    seen.ignored.clear();
     seen.edges.clear();
     props.clear();
-    const program = createIstioProgram(plan, {
-      kubeconfig: "apiVersion: v1\nkind: Config\n",
-      context: "test-ctx",
-      remotes: await standInRemotes(plan, servers),
-      secret: (v) => seen.secrets.push(v),
-      ...target,
-    });
+    const program = createIstioProgram(
+      plan,
+      {
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+        context: "test-ctx",
+        remotes: await standInRemotes(plan, servers),
+        secret: (v) => seen.secrets.push(v),
+        ...target,
+      },
+      options,
+    );
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
         const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
@@ -113,6 +121,8 @@ export function usePulumiMocks(call: (args: MockCallArgs) => Record<string, unkn
         );
         props.set(`${args.type}::${args.name}`, args.props as Record<string, unknown>);
         if (args.opts.retainOnDelete === true) seen.retained.add(`${args.type}::${args.name}`);
+        if (args.opts.ignoreChanges !== undefined)
+          seen.ignored.set(`${args.type}::${args.name}`, args.opts.ignoreChanges);
         return undefined;
       });
       return program();

@@ -10,6 +10,7 @@ import { escapeControl } from "../../output/redact.js";
 import { diffValues, type ReleaseChange } from "../../istio/upgrade.js";
 import type { StackState } from "../../pulumi/state.js";
 import { type ChangeSummary, hasChanges } from "../changes.js";
+import { waitForGateways } from "../gateway-wait.js";
 import { type DeployRequest, istioProgram, readState, withSession } from "../request.js";
 import type { AdoptionPlan, StackImport } from "./adoption-plan.js";
 import { addedByPlanton } from "./fit.js";
@@ -177,6 +178,7 @@ export function adoptStack(req: DeployRequest, options: AdoptOptions = {}): Prom
     const program = await istioProgram({ ...req, plan }, options);
     const imported = await session.import(program, engineImports(adoption.imports));
     const summary = await session.up(program, { refresh: false });
+    await waitForGateways(req, options.timeoutSeconds);
     if (!hasChanges(summary)) req.io.info(`Adopted: stack ${req.settings.stack} matches the live mesh.`);
     return { stack: req.settings.stack, context: req.cluster.context, adoption, changes, imported, summary };
   });

@@ -15,13 +15,18 @@ import { captureContext } from "../../helpers/context.js";
 import { engineFixture } from "../../helpers/engine-fixture.js";
 import { type FakeObject, startFakeKubeApi, writeKubeconfig } from "../../helpers/fake-kube.js";
 import { root } from "../../helpers/paths.js";
-import { clusterFromPlan, helmSecret } from "./fixtures.js";
+import { clusterFromPlan, helmSecret, readyGateways } from "./fixtures.js";
 
 const production = loadManifest({ file: join(root, "examples", "production.yaml") });
 if (production.kind !== "ok") throw new Error("examples/production.yaml does not load");
 const plan = planIstio(production.manifest);
 const live = clusterFromPlan(plan);
-const objects = [...live.helmSecrets, ...live.namespaces, ...live.mutatingWebhooks] as FakeObject[];
+const objects = [
+  ...live.helmSecrets,
+  ...live.namespaces,
+  ...live.mutatingWebhooks,
+  ...readyGateways(plan),
+] as FakeObject[];
 
 let api: Awaited<ReturnType<typeof startFakeKubeApi>> | undefined;
 afterEach(() => api?.close());

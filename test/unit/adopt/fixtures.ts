@@ -87,6 +87,19 @@ export function tagWebhook(
   };
 }
 
+/** The plan's gateways' Deployments, every replica ready: adopt waits for every gateway after its update. */
+export function readyGateways(plan: InstallPlan): KubeObject[] {
+  return plan.releases
+    .filter((r) => r.component === "gateway")
+    .map((r) => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: r.name, namespace: r.namespace, generation: 1 },
+      spec: { replicas: 1 },
+      status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+    }));
+}
+
 export const emptyCluster = (): ClusterObjects => ({
   helmSecrets: [],
   mutatingWebhooks: [],

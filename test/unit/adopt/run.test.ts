@@ -16,14 +16,19 @@ import { engineFixture, recordedOutputs } from "../../helpers/engine-fixture.js"
 import { type FakeObject, startFakeKubeApi } from "../../helpers/fake-kube.js";
 import { openedStack } from "../../helpers/opened-stack.js";
 import { root } from "../../helpers/paths.js";
-import { clusterFromPlan, helmSecret } from "./fixtures.js";
+import { clusterFromPlan, helmSecret, readyGateways } from "./fixtures.js";
 
 const file = join(root, "examples", "production.yaml");
 const loaded = loadManifest({ file });
 if (loaded.kind !== "ok") throw new Error("examples/production.yaml does not load");
 const plan = planIstio(loaded.manifest);
 const live = clusterFromPlan(plan);
-const mesh = [...live.helmSecrets, ...live.namespaces, ...live.mutatingWebhooks] as FakeObject[];
+const mesh = [
+  ...live.helmSecrets,
+  ...live.namespaces,
+  ...live.mutatingWebhooks,
+  ...readyGateways(plan),
+] as FakeObject[];
 const stack = loaded.manifest.metadata.name;
 
 let api: Awaited<ReturnType<typeof startFakeKubeApi>> | undefined;

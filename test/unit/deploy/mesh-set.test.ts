@@ -17,7 +17,15 @@ import {
   startFakeKubeApi,
 } from "../../helpers/fake-kube.js";
 
-const standIns = useStandIns();
+/** The primary's east-west gateway, ready: apply waits for every gateway's Deployment itself. */
+const eastWestGateway = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "istio-eastwestgateway", namespace: "istio-system", generation: 1 },
+  spec: { replicas: 1 },
+  status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+};
+const standIns = useStandIns({ deployments: [eastWestGateway] });
 
 /** A manifest in the fixture's folder; `spec` lines are indented under `spec:`. */
 function manifest(name: string, spec: string[]): string {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { planIstio } from "../../../src/istio/plan.js";
 import { loadManifest } from "../../../src/manifest/load.js";
-import { validManifests } from "../../helpers/paths.js";
+import { root, validManifests } from "../../helpers/paths.js";
 import { usePulumiMocks } from "../../helpers/pulumi-mocks.js";
 
 const { seen, run: runProgram } = usePulumiMocks();
@@ -109,5 +109,27 @@ describe("chart sources", () => {
       assert.equal(istiod?.inputs.chart, expected);
       assert.equal(istiod?.inputs.repositoryOpts, undefined);
     }
+  });
+});
+
+describe("releases awaited outside the engine", () => {
+  it("are installed without Helm's wait (a stack's recorded wait is kept); the others keep theirs", async () => {
+    const loaded = loadManifest({ file: join(root, "examples", "production.yaml") });
+    assert.equal(loaded.kind, "ok");
+    if (loaded.kind !== "ok") return;
+    const plan = planIstio(loaded.manifest);
+    await runProgram(plan, undefined, {}, { awaitedOutside: new Set(["istio-egressgateway"]) });
+    const skipAwait = Object.fromEntries(
+      seen.registered.filter((r) => r.type === releaseType).map((r) => [r.name, r.inputs.skipAwait]),
+    );
+    assert.deepEqual(skipAwait, {
+      "istio-base": false,
+      istiod: false,
+      "istio-ingressgateway": true,
+      "istio-egressgateway": true,
+    });
+    assert.deepEqual(Object.fromEntries(seen.ignored), {
+      [`${releaseType}::istio-egressgateway`]: ["skipAwait"],
+    });
   });
 });

@@ -187,6 +187,36 @@ describe("apply and destroy", () => {
     );
     assert.match(r.stderr, /Applied in [\d.]+s: 3 created/);
   });
+  it("the update and destroy take their counts from the engine's summary: no CLI run after the engine's", async () => {
+    behave({ changes: { create: 3 }, outputs: recordedOutputs("1.30.3") });
+    const a = await runCli(["apply", "--no-verify", "-f", dev, "--yes"], { env });
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stderr, /Applied in [\d.]+s: 3 created/);
+    behave({ changes: { delete: 3 } });
+    const d = await runCli(["destroy", "-f", dev, "--yes"], { env });
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stderr, /3 deleted/);
+    const after = commands().filter((c) => c === "stack output" || c === "stack history");
+    assert.deepEqual(after, [], commands().join(", "));
+  });
+  it("the state read tells whether the stack exists: a new one is created at once, an existing one not selected again", async () => {
+    behave({ changes: { create: 3 }, outputs: recordedOutputs("1.30.3") });
+    const a = await runCli(["apply", "--no-verify", "-f", dev, "--yes"], { env });
+    assert.equal(a.code, 0, a.stderr);
+    const first = commands();
+    assert.ok(first.includes("stack init") && !first.includes("stack select"), first.join(", "));
+    seedStack("dev-mesh", recordedOutputs("1.30.3"));
+    behave({ changes: { same: 3 } });
+    const p = await runCli(["preview", "-f", dev], { env });
+    assert.equal(p.code, 0, p.stderr);
+    const next = commands().slice(first.length);
+    assert.ok(next.includes("preview"), next.join(", "));
+    assert.deepEqual(
+      next.filter((c) => c === "stack select" || c === "stack init"),
+      [],
+      next.join(", "),
+    );
+  });
   it("apply on a terminal previews first; with nothing to change it neither asks nor updates", async () => {
     seedStack("dev-mesh", recordedOutputs("1.30.3"));
     behave({ changes: { same: 3 } });
