@@ -3,7 +3,8 @@
 import type * as k8s from "@kubernetes/client-node";
 import { type CheckFunction, combine, plural } from "./model.js";
 
-const established = (crd: k8s.V1CustomResourceDefinition) =>
+/** The API server serves the CRD (its `Established` condition is true). */
+export const established = (crd: k8s.V1CustomResourceDefinition) =>
   (crd.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
 
 /** Istio's CRDs present and Established. */

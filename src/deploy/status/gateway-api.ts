@@ -4,10 +4,8 @@ import type * as k8s from "@kubernetes/client-node";
 import { observedGatewayApiCrds } from "../../cluster/gateway-api.js";
 import { bundleSemver, type ObservedGatewayApiCrd, type PlannedGatewayApi } from "../../istio/gateway-api.js";
 import { compareVersions } from "../../istio/versions.js";
+import { established } from "./crds.js";
 import { type CheckFunction, plural, type StatusCheck } from "./model.js";
-
-const established = (crd: k8s.V1CustomResourceDefinition) =>
-  (crd.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
 
 const row = (
   state: StatusCheck["state"],
